@@ -1,0 +1,29 @@
+/**
+ * The one preprocessing definition, used by the browser worker and the Node
+ * tools alike: RGB 0–255 image → resized, normalised model input.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Normalization } from '../../src/shared/manifest.ts';
+
+/**
+ * [h, w, 3] RGB 0–255 (any numeric dtype) → [1, size, size, 3] float32, normalised.
+ * Bilinear resize with half-pixel centres, whole image (no crop). Call inside tf.tidy.
+ */
+export function toModelInput(image: tf.Tensor3D, size: number, norm: Normalization, flip = false): tf.Tensor4D {
+  let x = tf.image.resizeBilinear(image.toFloat() as tf.Tensor3D, [size, size], false, true).expandDims(0) as tf.Tensor4D;
+  if (flip) x = tf.image.flipLeftRight(x);
+  if (norm.channelOrder === 'bgr') x = tf.reverse(x, -1);
+  const mean = norm.channelOrder === 'bgr' ? [...norm.mean].reverse() : norm.mean;
+  const std = norm.channelOrder === 'bgr' ? [...norm.std].reverse() : norm.std;
+  return x.mul(norm.scale).sub(tf.tensor1d(mean)).div(tf.tensor1d(std));
+}
+
+/** Crops a box given in relative coordinates [x1, y1, x2, y2] ∈ [0,1] out of an image. Call inside tf.tidy. */
+export function cropRelative(image: tf.Tensor3D, box: [number, number, number, number]): tf.Tensor3D {
+  const [h, w] = image.shape;
+  const x1 = Math.max(0, Math.min(w - 1, Math.floor(box[0] * w)));
+  const y1 = Math.max(0, Math.min(h - 1, Math.floor(box[1] * h)));
+  const x2 = Math.max(x1 + 1, Math.min(w, Math.ceil(box[2] * w)));
+  const y2 = Math.max(y1 + 1, Math.min(h, Math.ceil(box[3] * h)));
+  return tf.slice(image, [y1, x1, 0], [y2 - y1, x2 - x1, 3]);
+}
