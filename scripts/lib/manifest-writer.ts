@@ -1,0 +1,32 @@
+/** Describes artifact files (size + sha256) and writes model-artifacts/manifest.json deterministically. */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseManifest, type ArtifactFile, type ModelManifest } from '../../src/shared/manifest.ts';
+
+export const ARTIFACTS_DIR = resolve(import.meta.dirname, '../../model-artifacts');
+export const MANIFEST_PATH = join(ARTIFACTS_DIR, 'manifest.json');
+
+export function describeFile(relPath: string, root = ARTIFACTS_DIR): ArtifactFile {
+  const data = readFileSync(join(root, relPath));
+  return { path: relPath, bytes: data.byteLength, sha256: createHash('sha256').update(data).digest('hex') };
+}
+
+/** The ensemble id: a digest of every file that shapes the embedding, so a catalog built with other weights is detectable. */
+export function ensembleIdOf(manifest: Omit<ModelManifest, 'ensembleId'>): string {
+  const hash = createHash('sha256');
+  for (const m of manifest.models.filter((x) => x.role === 'backbone' && !x.optional)) for (const f of m.files) hash.update(f.sha256);
+  for (const f of manifest.projection?.files ?? []) hash.update(f.sha256);
+  return 'lookalike-' + hash.digest('hex').slice(0, 16);
+}
+
+export function readManifest(): ModelManifest {
+  return parseManifest(JSON.parse(readFileSync(MANIFEST_PATH, 'utf8')));
+}
+
+export function writeManifest(manifest: Omit<ModelManifest, 'ensembleId'>): ModelManifest {
+  const full = parseManifest({ ...manifest, ensembleId: ensembleIdOf(manifest) });
+  // Key order is fixed by construction, so the bytes are reproducible.
+  writeFileSync(MANIFEST_PATH, JSON.stringify({ ...manifest, formatVersion: full.formatVersion, ensembleId: full.ensembleId }, null, 2) + '\n');
+  return full;
+}

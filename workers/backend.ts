@@ -1,0 +1,68 @@
+/**
+ * Picks the tfjs backend: WebGPU, then WebGL, then WASM, then CPU, and says
+ * why each one it skipped was skipped. `forced` (from `?backend=`) tries only that one.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+
+export const BACKEND_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_ORDER)[number];
+
+export interface BackendChoice {
+  backend: BackendName;
+  /** Backends tried before it, with the reason each was not used. */
+  fallbacks: { backend: BackendName; reason: string }[];
+  /** e.g. the WebGPU adapter's vendor/architecture. */
+  detail: string;
+}
+
+export function isBackendName(value: string | null | undefined): value is BackendName {
+  return (BACKEND_ORDER as readonly string[]).includes(value ?? '');
+}
+
+async function prepare(backend: BackendName): Promise<string> {
+  switch (backend) {
+    case 'webgpu': {
+      if (!('gpu' in navigator) || !navigator.gpu) throw new Error('this browser has no WebGPU (navigator.gpu is missing)');
+      const adapter = await navigator.gpu.requestAdapter();
+      if (!adapter) throw new Error('no WebGPU adapter is available on this device');
+      await import('@tensorflow/tfjs-backend-webgpu');
+      const info = (adapter as GPUAdapter & { info?: { vendor?: string; architecture?: string } }).info;
+      return [info?.vendor, info?.architecture].filter(Boolean).join(' ') || 'WebGPU adapter';
+    }
+    case 'webgl': {
+      if (typeof OffscreenCanvas === 'undefined') throw new Error('OffscreenCanvas is not available in workers here');
+      const gl = new OffscreenCanvas(1, 1).getContext('webgl2') ?? new OffscreenCanvas(1, 1).getContext('webgl');
+      if (!gl) throw new Error('WebGL is not available');
+      return 'WebGL';
+    }
+    case 'wasm':
+      setWasmPaths({
+        'tfjs-backend-wasm.wasm': wasmPlain,
+        'tfjs-backend-wasm-simd.wasm': wasmSimd,
+        'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+      });
+      return 'WebAssembly';
+    case 'cpu':
+      return 'plain JavaScript';
+  }
+}
+
+export async function selectBackend(forced?: BackendName): Promise<BackendChoice> {
+  const fallbacks: BackendChoice['fallbacks'] = [];
+  for (const backend of forced ? [forced] : BACKEND_ORDER) {
+    try {
+      const detail = await prepare(backend);
+      if (!(await tf.setBackend(backend))) throw new Error('tfjs could not initialise it');
+      await tf.ready();
+      return { backend, fallbacks, detail };
+    } catch (error) {
+      fallbacks.push({ backend, reason: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  const reasons = fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ');
+  throw new Error(`No compute backend could start (${reasons})`);
+}

@@ -1,0 +1,124 @@
+/**
+ * The ensemble at run time: every backbone in the manifest, each member's
+ * category head, the soft vote, and the retrieval embedding (the members'
+ * L2-normalised features concatenated, then the optional learned projection).
+ * Used unchanged by the browser worker and the Node indexer/eval tools.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { backbones, type ModelEntry, type ModelManifest } from '../../src/shared/manifest.ts';
+import type { ArtifactReader, Backbone } from './backbone.ts';
+import { loadDenseStack, type DenseStack } from './dense-stack.ts';
+import { GraphCache, loadBackbone } from './load-backbone.ts';
+import { toModelInput } from './preprocess.ts';
+import { warmUp } from './warmup.ts';
+
+/** Each row scaled to unit length. Call inside tf.tidy. */
+export function l2NormalizeRows(x: tf.Tensor2D): tf.Tensor2D {
+  return x.div(tf.sqrt(tf.sum(tf.square(x), -1, true)).maximum(1e-12));
+}
+
+export interface EmbedOutput {
+  /** Retrieval vector, L2-normalised. */
+  embedding: Float32Array;
+  /** Soft-voted probabilities over `labels` (absent when the manifest has no heads). */
+  probabilities?: Float32Array;
+  /** Each member's own probabilities, by model id. */
+  memberProbabilities?: Record<string, Float32Array>;
+}
+
+export interface LoadOptions {
+  /** Called as each step starts, for the progress UI. */
+  onStep?: (step: string) => void;
+  /** Optional members (VGG19) whose files cannot be read are skipped; this says which and why. */
+  onSkip?: (model: ModelEntry, reason: string) => void;
+}
+
+export class Embedder {
+  private constructor(
+    readonly manifest: ModelManifest,
+    readonly members: Backbone[],
+    private readonly heads: Map<string, DenseStack>,
+    private readonly projection: DenseStack | undefined,
+  ) {}
+
+  get labels(): string[] {
+    return this.manifest.labels ?? [];
+  }
+
+  get dimension(): number {
+    return this.manifest.projection?.outputDim ?? this.members.reduce((n, m) => n + m.entry.featureDim, 0);
+  }
+
+  static async load(manifest: ModelManifest, read: ArtifactReader, options: LoadOptions = {}, graphs = new GraphCache()): Promise<Embedder> {
+    const members: Backbone[] = [];
+    const heads = new Map<string, DenseStack>();
+    let projection: DenseStack | undefined;
+    try {
+      for (const entry of backbones(manifest)) {
+        options.onStep?.(`loading ${entry.name}`);
+        try {
+          members.push(await loadBackbone(entry, read, graphs));
+        } catch (error) {
+          if (!entry.optional) throw error;
+          options.onSkip?.(entry, error instanceof Error ? error.message : String(error));
+        }
+      }
+      for (const head of manifest.heads ?? []) {
+        if (members.some((m) => m.entry.id === head.modelId)) heads.set(head.modelId, await loadDenseStack(head.files, read, `head ${head.modelId}`));
+      }
+      if (manifest.projection) projection = await loadDenseStack(manifest.projection.files, read, 'projection');
+    } catch (error) {
+      members.forEach((m) => m.dispose());
+      heads.forEach((h) => h.dispose());
+      throw error;
+    }
+    const embedder = new Embedder(manifest, members, heads, projection);
+    options.onStep?.('warming up');
+    const size = members[0]?.entry.inputSize ?? 224;
+    await warmUp(() => embedder.compute(tf.zeros([size, size, 3]) as tf.Tensor3D));
+    return embedder;
+  }
+
+  /** All outputs for one RGB 0–255 image [h, w, 3]. Pure tensor code (call inside tf.tidy). */
+  compute(image: tf.Tensor3D): tf.Tensor[] {
+    const normalised: tf.Tensor2D[] = [];
+    const memberProbs: tf.Tensor2D[] = [];
+    for (const member of this.members) {
+      const input = toModelInput(image, member.entry.inputSize, member.entry.normalization);
+      const features = l2NormalizeRows(member.features(input));
+      normalised.push(features);
+      const head = this.heads.get(member.entry.id);
+      if (head) memberProbs.push(head.apply(features));
+    }
+    let embedding: tf.Tensor2D = normalised.length === 1 ? normalised[0]! : tf.concat(normalised, 1);
+    if (this.projection) embedding = this.projection.apply(embedding);
+    embedding = l2NormalizeRows(embedding);
+    if (memberProbs.length === 0) return [embedding];
+    const weights = this.members.filter((m) => this.heads.has(m.entry.id)).map((m) => this.manifest.voteWeights?.[m.entry.id] ?? 1);
+    const total = weights.reduce((a, b) => a + b, 0);
+    const vote = tf.addN(memberProbs.map((p, i) => p.mul(weights[i]! / total))) as tf.Tensor2D;
+    return [embedding, vote, ...memberProbs];
+  }
+
+  async run(image: tf.Tensor3D): Promise<EmbedOutput> {
+    const outputs = tf.tidy(() => this.compute(image));
+    try {
+      const [embedding, vote, ...members] = await Promise.all(outputs.map((t) => t.data() as Promise<Float32Array>));
+      const result: EmbedOutput = { embedding: embedding! };
+      if (vote) {
+        result.probabilities = vote;
+        const withHeads = this.members.filter((m) => this.heads.has(m.entry.id));
+        result.memberProbabilities = Object.fromEntries(withHeads.map((m, i) => [m.entry.id, members[i]!]));
+      }
+      return result;
+    } finally {
+      tf.dispose(outputs);
+    }
+  }
+
+  dispose(): void {
+    this.members.forEach((m) => m.dispose());
+    this.heads.forEach((h) => h.dispose());
+    this.projection?.dispose();
+  }
+}

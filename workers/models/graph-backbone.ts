@@ -1,0 +1,44 @@
+/** A tfjs graph model used as a backbone (features pooled at a named node) or run to a named output. */
+import * as tf from '@tensorflow/tfjs';
+import type { ModelEntry } from '../../src/shared/manifest.ts';
+import { fileEndingWith, readJson, type ArtifactReader, type Backbone } from './backbone.ts';
+
+interface GraphModelJson {
+  modelTopology: tf.io.ModelJSON['modelTopology'];
+  weightsManifest: tf.io.WeightsManifestConfig;
+  signature?: object;
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+}
+
+/** Loads the graph model an entry's files describe; weight files are fetched in manifest order. */
+export async function loadGraphModel(entry: ModelEntry, read: ArtifactReader): Promise<tf.GraphModel> {
+  const json = (await readJson(read, fileEndingWith(entry, 'model.json', entry.id))) as GraphModelJson;
+  const paths = json.weightsManifest.flatMap((group) => group.paths);
+  const buffers: ArrayBuffer[] = [];
+  for (const name of paths) buffers.push(await read(fileEndingWith(entry, name, entry.id)));
+  const weightData = buffers.length === 1 ? buffers[0]! : tf.io.concatenateArrayBuffers(buffers);
+  const artifacts: tf.io.ModelArtifacts = {
+    modelTopology: json.modelTopology,
+    weightSpecs: json.weightsManifest.flatMap((group) => group.weights),
+    weightData,
+    ...(json.signature ? { signature: json.signature } : {}),
+    ...(json.format ? { format: json.format } : {}),
+  };
+  return tf.loadGraphModel(tf.io.fromMemory(artifacts));
+}
+
+/** Global-average-pooled features from `entry.featureNode`. Shares (does not own) the graph model. */
+export function graphBackbone(entry: ModelEntry, model: tf.GraphModel, release: () => void): Backbone {
+  const node = entry.featureNode;
+  if (!node) throw new Error(`${entry.id} has no featureNode`);
+  return {
+    entry,
+    features(batch) {
+      const map = model.execute(batch, node) as tf.Tensor4D;
+      return tf.mean(map, [1, 2]) as tf.Tensor2D;
+    },
+    dispose: release,
+  };
+}
