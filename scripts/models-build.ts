@@ -10,6 +10,8 @@ import type { ModelEntry, ModelManifest } from '../src/shared/manifest.ts';
 import { CENTERNET_DETECTIONS, CENTERNET_FEATURE_NODE, convertCenterNet } from './convert-centernet.ts';
 import { ARTIFACTS_DIR, MANIFEST_PATH, describeFile, readManifest, writeManifest } from './lib/manifest-writer.ts';
 import { HUMAN_MODELS } from './lib/npm-tarball.ts';
+import { VGG19_LICENCE } from './convert-vgg19.ts';
+import { VGG19_NORMALIZATION } from '../workers/models/vgg19.ts';
 
 const centernetFiles = () => ['mnv3l075/model.json', 'mnv3l075/weights.bin'].map((p) => describeFile(p));
 
@@ -48,6 +50,24 @@ async function main(): Promise<void> {
       source: centernetSource,
     },
   ];
+
+  // VGG19 is never shipped: it joins the ensemble only when a user converted Keras's file (npm run models:vgg19).
+  if (existsSync(join(ARTIFACTS_DIR, 'vgg19/model.json'))) {
+    models.push({
+      id: 'vgg19',
+      name: 'VGG19 (ImageNet, Keras weights supplied by the user)',
+      architecture: 'vgg19-keras',
+      role: 'backbone',
+      files: ['vgg19/model.json', 'vgg19/weights.bin'].map((p) => describeFile(p)),
+      inputSize: 224,
+      normalization: VGG19_NORMALIZATION,
+      featureDim: 512,
+      weightDtype: 'float16',
+      licence: VGG19_LICENCE,
+      source: 'vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 (Keras Applications), converted by scripts/convert-vgg19.ts',
+      optional: true,
+    });
+  }
 
   const manifest = writeManifest({
     formatVersion: 1,

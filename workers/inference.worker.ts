@@ -30,7 +30,6 @@ export interface InitInfo {
   backend: BackendChoice;
   ensembleId: string;
   models: { id: string; name: string }[];
-  skipped: { id: string; reason: string }[];
   labels: string[];
   dimension: number;
   bytes: number;
@@ -87,7 +86,6 @@ async function loadModels(options: InitOptions, onProgress: (p: LoadProgress) =>
   };
   const started = performance.now();
   let warmupStarted = 0;
-  const skipped: InitInfo['skipped'] = [];
   const loaded = await Embedder.load(next, read, {
     onStep: (step) => {
       if (step === 'warming up') {
@@ -95,7 +93,6 @@ async function loadModels(options: InitOptions, onProgress: (p: LoadProgress) =>
         onProgress({ phase: 'warmup', message: `warming up on ${backend!.backend}`, loaded: total, total });
       }
     },
-    onSkip: (model, reason) => skipped.push({ id: model.id, reason }),
   });
   // Only now replace the models in use: a failed load leaves the previous ones working.
   embedder?.dispose();
@@ -107,7 +104,6 @@ async function loadModels(options: InitOptions, onProgress: (p: LoadProgress) =>
     backend: backend,
     ensembleId: next.ensembleId,
     models: loaded.members.map((m) => ({ id: m.entry.id, name: m.entry.name })),
-    skipped,
     labels: loaded.labels,
     dimension: loaded.dimension,
     bytes: total,

@@ -47,7 +47,7 @@ export interface ModelEntry {
   weightDtype: 'float32' | 'float16' | 'uint8';
   licence: string;
   source: string;
-  /** Optional members are used when their files are present (VGG19: user supplied). */
+  /** A user-supplied member (VGG19): listed only when its files were converted locally, never shipped. */
   optional?: boolean;
 }
 
@@ -137,9 +137,9 @@ export function findModel(manifest: ModelManifest, id: string): ModelEntry {
 }
 
 /** Every file the app downloads for this manifest, deduplicated, in order. */
-export function allFiles(manifest: ModelManifest, includeOptional = false): ArtifactFile[] {
+export function allFiles(manifest: ModelManifest): ArtifactFile[] {
   const files: ArtifactFile[] = [];
-  for (const model of manifest.models) if (includeOptional || !model.optional) files.push(...model.files);
+  for (const model of manifest.models) files.push(...model.files);
   for (const head of manifest.heads ?? []) files.push(...head.files);
   if (manifest.projection) files.push(...manifest.projection.files);
   const seen = new Set<string>();

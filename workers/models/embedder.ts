@@ -5,7 +5,7 @@
  * Used unchanged by the browser worker and the Node indexer/eval tools.
  */
 import * as tf from '@tensorflow/tfjs';
-import { backbones, type ModelEntry, type ModelManifest } from '../../src/shared/manifest.ts';
+import { backbones, type ModelManifest } from '../../src/shared/manifest.ts';
 import type { ArtifactReader, Backbone } from './backbone.ts';
 import { loadDenseStack, type DenseStack } from './dense-stack.ts';
 import { GraphCache, loadBackbone } from './load-backbone.ts';
@@ -29,8 +29,6 @@ export interface EmbedOutput {
 export interface LoadOptions {
   /** Called as each step starts, for the progress UI. */
   onStep?: (step: string) => void;
-  /** Optional members (VGG19) whose files cannot be read are skipped; this says which and why. */
-  onSkip?: (model: ModelEntry, reason: string) => void;
 }
 
 export class Embedder {
@@ -56,12 +54,7 @@ export class Embedder {
     try {
       for (const entry of backbones(manifest)) {
         options.onStep?.(`loading ${entry.name}`);
-        try {
-          members.push(await loadBackbone(entry, read, graphs));
-        } catch (error) {
-          if (!entry.optional) throw error;
-          options.onSkip?.(entry, error instanceof Error ? error.message : String(error));
-        }
+        members.push(await loadBackbone(entry, read, graphs));
       }
       for (const head of manifest.heads ?? []) {
         if (members.some((m) => m.entry.id === head.modelId)) heads.set(head.modelId, await loadDenseStack(head.files, read, `head ${head.modelId}`));
