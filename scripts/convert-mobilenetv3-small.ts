@@ -126,7 +126,7 @@ export interface ConvertedMobileNetV3 {
   labels: string[];
 }
 
-/** Everything the conversion produces, before writing (exposed for tests). */
+/** The conversion itself, without file I/O: named arrays for the writer, the model config, the summary. */
 export function convertGguf(file: GgufFile): { arrays: NamedArray[]; config: MobileNetV3Config & Record<string, unknown>; result: ConvertedMobileNetV3 } {
   const r = new Reader(file);
   const eps = file.metadata.has('mobilenet.bn_eps') ? metaNumber(file, 'mobilenet.bn_eps') : 1e-3;
@@ -231,7 +231,15 @@ export async function convertMobileNetV3Small(outDir: string, quantization: Weig
   return result;
 }
 
-if (process.argv[1] && import.meta.filename === realpathSync(process.argv[1])) {
+function runAsScript(): boolean {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === import.meta.filename;
+  } catch {
+    return false;
+  }
+}
+
+if (runAsScript()) {
   const [outDir, q = 'float16'] = process.argv.slice(2);
   if (!outDir || (q !== 'float16' && q !== 'float32' && q !== 'uint8')) {
     console.error('usage: npx tsx scripts/convert-mobilenetv3-small.ts <outDir> [float16|float32|uint8]');

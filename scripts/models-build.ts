@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { ModelEntry, ModelManifest } from '../src/shared/manifest.ts';
 import { CENTERNET_DETECTIONS, CENTERNET_FEATURE_NODE, convertCenterNet } from './convert-centernet.ts';
 import { ARTIFACTS_DIR, MANIFEST_PATH, describeFile, readManifest, writeManifest } from './lib/manifest-writer.ts';
-import { HUMAN_MODELS } from './lib/npm-tarball.ts';
+import { HUMAN_MODELS, QVAC_CLASSIFICATION } from './lib/npm-tarball.ts';
+import { convertMobileNetV3Small } from './convert-mobilenetv3-small.ts';
 import { VGG19_LICENCE } from './convert-vgg19.ts';
 import { VGG19_NORMALIZATION } from '../workers/models/vgg19.ts';
 
@@ -50,6 +51,21 @@ async function main(): Promise<void> {
       source: centernetSource,
     },
   ];
+
+  const small = await convertMobileNetV3Small(join(ARTIFACTS_DIR, 'mnv3s'), 'float16');
+  models.push({
+    id: 'mnv3s',
+    name: 'MobileNetV3-Small (torchvision, fine-tuned by QVAC on 3 classes)',
+    architecture: 'mobilenetv3-small-torchvision',
+    role: 'backbone',
+    files: ['mnv3s/model.json', 'mnv3s/weights.bin'].map((p) => describeFile(p)),
+    inputSize: 224,
+    normalization: small.normalization,
+    featureDim: small.featureDim,
+    weightDtype: 'float16',
+    licence: 'Apache-2.0 (@qvac/classification-ggml); torchvision ImageNet weights BSD-3-Clause',
+    source: `${QVAC_CLASSIFICATION.name}@${QVAC_CLASSIFICATION.version} weights/mobilenetv3_3class_v3_fp16.gguf (BatchNorm folded, torch→tfjs layout)`,
+  });
 
   // VGG19 is never shipped: it joins the ensemble only when a user converted Keras's file (npm run models:vgg19).
   if (existsSync(join(ARTIFACTS_DIR, 'vgg19/model.json'))) {

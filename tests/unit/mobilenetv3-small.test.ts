@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,6 @@ import type { ModelEntry, Normalization } from '../../src/shared/manifest.ts';
 import { type MobileNetV3Small, createMobileNetV3Small } from '../../workers/models/mobilenetv3-small.ts';
 import { toModelInput } from '../../workers/models/preprocess.ts';
 import { decodeNamedWeights, parseWeightsModelJson } from '../../workers/models/weights-format.ts';
-import reference from './fixtures/qvac-reference.json';
 
 // ---------------------------------------------------------------- GGUF reader
 
@@ -151,7 +151,9 @@ interface RefImage {
   raw224: Record<string, number>;
   jpeg: Record<string, number>;
 }
-const refImages = reference.images as Record<string, RefImage>;
+/** What @qvac/classification-ggml's own runtime reported; how it was obtained is recorded in the file. */
+const reference = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures/qvac-reference.json'), 'utf8')) as { images: Record<string, RefImage> };
+const refImages = reference.images;
 
 async function loadModel(dir: string, entry: ModelEntry): Promise<MobileNetV3Small> {
   const json = parseWeightsModelJson(JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')), 'model.json');

@@ -2,11 +2,11 @@
  * torchvision's MobileNetV3-Small as tfjs ops (NHWC), for weights converted by
  * scripts/convert-mobilenetv3-small.ts: BatchNorm already folded into each
  * conv's kernel and bias, kernels in tfjs layout. Torch pads every conv by
- * k//2 on both sides; at stride 2 that differs from tfjs 'same', so stride-2
- * convs pad explicitly and run 'valid'.
+ * k//2 zeros on each side; at stride 2 that differs from tfjs 'same' (which
+ * pads only after), so convs get that numeric padding instead of 'same'.
  *
  * Uses only ops every tfjs backend implements (fused conv / depthwise conv /
- * matMul, pad, relu6, mean, softmax).
+ * matMul, relu, relu6, mul, add, mean, softmax).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelEntry } from '../../src/shared/manifest.ts';
@@ -78,11 +78,9 @@ function hardSigmoid<T extends tf.Tensor>(x: T): T {
   return tf.mul(tf.relu6(tf.add(x, 3)), 1 / 6);
 }
 
-/** Torch-style padding: k//2 on each side; explicit at stride 2, 'same' (identical) at stride 1. */
-function padFor(x: tf.Tensor4D, kernel: number, stride: number): { input: tf.Tensor4D; pad: 'same' | 'valid' } {
-  if (stride === 1) return { input: x, pad: 'same' };
-  const p = Math.floor(kernel / 2);
-  return { input: tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]), pad: 'valid' };
+/** Torch pads k//2 zeros on every side; a numeric pad is exactly that (tfjs 'same' is not, at stride 2). */
+function torchPad(kernel: number): number | 'valid' {
+  return kernel > 1 ? Math.floor(kernel / 2) : 'valid';
 }
 
 export function createMobileNetV3Small(entry: ModelEntry, weights: Map<string, tf.Tensor>, rawConfig: Record<string, unknown>): MobileNetV3Small {
@@ -93,33 +91,31 @@ export function createMobileNetV3Small(entry: ModelEntry, weights: Map<string, t
   const w1 = (name: string): tf.Tensor1D => w(name) as tf.Tensor1D;
 
   const conv = (x: tf.Tensor4D, prefix: string, kernel: number, stride: number, activation: Activation | null): tf.Tensor4D => {
-    const { input, pad } = padFor(x, kernel, stride);
     const y = tf.fused.conv2d({
-      x: input,
+      x,
       filter: w4(`${prefix}.kernel`),
       bias: w1(`${prefix}.bias`),
       strides: stride,
-      pad,
+      pad: torchPad(kernel),
       activation: activation === 'relu' ? 'relu' : 'linear',
     });
     return activation === 'hardswish' ? activate(y, 'hardswish') : y;
   };
 
   const depthwise = (x: tf.Tensor4D, prefix: string, kernel: number, stride: number, activation: Activation): tf.Tensor4D => {
-    const { input, pad } = padFor(x, kernel, stride);
     const y = tf.fused.depthwiseConv2d({
-      x: input,
+      x,
       filter: w4(`${prefix}.kernel`),
       bias: w1(`${prefix}.bias`),
       strides: stride,
-      pad,
+      pad: torchPad(kernel),
       activation: activation === 'relu' ? 'relu' : 'linear',
     });
     return activation === 'hardswish' ? activate(y, 'hardswish') : y;
   };
 
   const dense = (x: tf.Tensor2D, prefix: string, activation: 'relu' | 'linear'): tf.Tensor2D =>
-    tf.fused.matMul({ a: x, b: w2(`${prefix}.kernel`), bias: w1(`${prefix}.bias`), activation });
+    tf.fused.matMul({ a: x, b: w2(`${prefix}.kernel`), bias: w1(`${prefix}.bias`), activation }) as tf.Tensor2D;
 
   const squeezeExcite = (x: tf.Tensor4D, prefix: string): tf.Tensor4D => {
     const pooled = tf.mean(x, [1, 2]) as tf.Tensor2D;

@@ -7,10 +7,16 @@ import type { Normalization } from '../../src/shared/manifest.ts';
 
 /**
  * [h, w, 3] RGB 0–255 (any numeric dtype) → [1, size, size, 3] float32, normalised.
- * Bilinear resize with half-pixel centres, whole image (no crop). Call inside tf.tidy.
+ * Box-halving of large images, then a bilinear resize with half-pixel centres; whole image (no crop). Call inside tf.tidy.
  */
 export function toModelInput(image: tf.Tensor3D, size: number, norm: Normalization, flip = false): tf.Tensor4D {
-  let x = tf.image.resizeBilinear(image.toFloat() as tf.Tensor3D, [size, size], false, true).expandDims(0) as tf.Tensor4D;
+  let pixels = image.toFloat() as tf.Tensor3D;
+  // Halve (a 2×2 box average) while the image is at least twice the input size, so
+  // large photos are not aliased by the final bilinear resize.
+  for (let [h, w] = pixels.shape; h >= 2 * size && w >= 2 * size; [h, w] = pixels.shape) {
+    pixels = tf.image.resizeBilinear(pixels, [Math.floor(h / 2), Math.floor(w / 2)], false, true);
+  }
+  let x = tf.image.resizeBilinear(pixels, [size, size], false, true).expandDims(0) as tf.Tensor4D;
   if (flip) x = tf.image.flipLeftRight(x);
   if (norm.channelOrder === 'bgr') x = tf.reverse(x, -1);
   const mean = norm.channelOrder === 'bgr' ? [...norm.mean].reverse() : norm.mean;

@@ -1,0 +1,96 @@
+/**
+ * Per-member backbone features of dataset images (L2-normalised, for the photo
+ * and its mirror image), computed once and cached in .cache/features/ keyed by
+ * the member's weight sha256. Training and evaluation of heads read from here.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { ModelEntry } from '../../src/shared/manifest.ts';
+import type { Backbone } from '../../workers/models/backbone.ts';
+import { GraphCache, loadBackbone } from '../../workers/models/load-backbone.ts';
+import { toModelInput } from '../../workers/models/preprocess.ts';
+import { l2NormalizeRows } from '../../workers/models/embedder.ts';
+import { decodeImage, fileReader, useWasmBackend } from './node-models.ts';
+
+const CACHE = resolve(import.meta.dirname, '../../.cache/features');
+
+export interface FeatureTable {
+  dim: number;
+  /** path → [features of the photo, features of its mirror image] */
+  get(path: string): [Float32Array, Float32Array] | undefined;
+}
+
+function cacheDir(entry: ModelEntry): string {
+  return resolve(CACHE, `${entry.id}-${entry.files.map((f) => f.sha256.slice(0, 8)).join('')}`);
+}
+
+function load(dir: string): Map<string, Float32Array> {
+  const map = new Map<string, Float32Array>();
+  if (!existsSync(resolve(dir, 'index.json'))) return map;
+  const paths = JSON.parse(readFileSync(resolve(dir, 'index.json'), 'utf8')) as string[];
+  const buf = readFileSync(resolve(dir, 'features.f32'));
+  const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+  const stride = all.length / Math.max(1, paths.length);
+  paths.forEach((p, i) => map.set(p, all.slice(i * stride, (i + 1) * stride)));
+  return map;
+}
+
+function save(dir: string, map: Map<string, Float32Array>): void {
+  mkdirSync(dir, { recursive: true });
+  const paths = [...map.keys()];
+  const stride = map.get(paths[0]!)?.length ?? 0;
+  const all = new Float32Array(paths.length * stride);
+  paths.forEach((p, i) => all.set(map.get(p)!, i * stride));
+  writeFileSync(resolve(dir, 'features.f32'), new Uint8Array(all.buffer));
+  writeFileSync(resolve(dir, 'index.json'), JSON.stringify(paths));
+}
+
+/** Features [orig ‖ mirrored] of one decoded image, normalised per half. */
+export function featuresWithMirror(backbone: Backbone, image: tf.Tensor3D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const { inputSize, normalization } = backbone.entry;
+    const batch = tf.concat([toModelInput(image, inputSize, normalization), toModelInput(image, inputSize, normalization, true)]);
+    return l2NormalizeRows(backbone.features(batch));
+  });
+}
+
+export async function featureTable(entry: ModelEntry, paths: string[], label = entry.id): Promise<FeatureTable> {
+  await useWasmBackend();
+  const dir = cacheDir(entry);
+  const map = load(dir);
+  const missing = [...new Set(paths)].filter((p) => !map.has(p));
+  if (missing.length) {
+    const backbone = await loadBackbone(entry, fileReader(), new GraphCache());
+    const started = performance.now();
+    let done = 0;
+    for (const path of missing) {
+      let image: tf.Tensor3D | undefined;
+      try {
+        image = await decodeImage(path);
+        const feats = featuresWithMirror(backbone, image);
+        map.set(path, (await feats.data()) as Float32Array);
+        feats.dispose();
+      } catch (error) {
+        console.warn(`skipping ${path}: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        image?.dispose();
+      }
+      if (++done % 250 === 0 || done === missing.length) {
+        const rate = done / ((performance.now() - started) / 1000);
+        process.stderr.write(`  ${label}: ${done}/${missing.length} images, ${rate.toFixed(1)}/s, ETA ${Math.round((missing.length - done) / rate)} s\n`);
+        if (done % 1000 === 0) save(dir, map);
+      }
+    }
+    backbone.dispose();
+    save(dir, map);
+  }
+  const dim = entry.featureDim;
+  return {
+    dim,
+    get(path) {
+      const v = map.get(path);
+      return v ? [v.subarray(0, dim), v.subarray(dim, 2 * dim)] : undefined;
+    },
+  };
+}
