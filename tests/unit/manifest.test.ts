@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ManifestError, allFiles, backbones, findModel, parseManifest } from '../../src/shared/manifest.ts';
+import { describeFile } from '../../scripts/lib/manifest-writer.ts';
+
+const shipped = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../model-artifacts/manifest.json'), 'utf8'));
+
+describe('the model registry (model-artifacts/manifest.json)', () => {
+  it('the shipped manifest is valid and lists the MobileNetV3 members and the detector', () => {
+    const m = parseManifest(shipped);
+    expect(backbones(m).map((b) => b.id)).toEqual(expect.arrayContaining(['mnv3l075', 'mnv3s']));
+    expect(findModel(m, 'detector').role).toBe('detector');
+    expect(m.models.every((x) => x.licence && x.source)).toBe(true);
+    // Never call a network VGG19 unless it is the user's Keras VGG19.
+    for (const x of m.models) if (/vgg/i.test(x.name)) expect(x.architecture).toBe('vgg19-keras');
+  });
+
+  it("every listed file exists with the manifest's size and sha256", () => {
+    const m = parseManifest(shipped);
+    for (const f of allFiles(m)) expect(describeFile(f.path)).toEqual(f);
+  });
+
+  it('downloads the shared CenterNet weights once, although two entries use them', () => {
+    const m = parseManifest(shipped);
+    const paths = allFiles(m).map((f) => f.path);
+    expect(new Set(paths).size).toBe(paths.length);
+    expect(paths.filter((p) => p === 'mnv3l075/weights.bin')).toHaveLength(1);
+  });
+
+  it('everything the app downloads for models stays within 10 MB', () => {
+    const total = allFiles(parseManifest(shipped)).reduce((n, f) => n + f.bytes, 0);
+    expect(total).toBeLessThanOrEqual(10_000_000);
+  });
+
+  it.each([
+    [{ ...shipped, formatVersion: 2 }, /format version 2/],
+    [{ ...shipped, models: [] }, /lists no models/],
+    [{ ...shipped, models: [{ ...shipped.models[0], files: [{ path: '../etc/passwd', bytes: 1, sha256: 'a'.repeat(64) }] }] }, /invalid path/],
+    [{ ...shipped, models: [{ ...shipped.models[0], files: [{ path: 'x.bin', bytes: 1, sha256: 'nothex' }] }] }, /no valid sha256/],
+    [{ ...shipped, models: [shipped.models[0], shipped.models[0]] }, /duplicate id/],
+    ['not json object', /not a JSON object/],
+  ])('refuses a malformed manifest with a specific message (%#)', (bad, message) => {
+    expect(() => parseManifest(bad)).toThrow(ManifestError);
+    expect(() => parseManifest(bad)).toThrow(message);
+  });
+});
