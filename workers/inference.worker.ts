@@ -10,6 +10,11 @@ import { selectBackend, type BackendChoice, type BackendName } from './backend.t
 import { bitmapToTensor } from './image-input.ts';
 import { Embedder } from './models/embedder.ts';
 import type { ArtifactReader } from './models/backbone.ts';
+import { Detector, type DetectedObject } from './models/detector.ts';
+import { GraphCache } from './models/load-backbone.ts';
+import { cropRelative } from './models/preprocess.ts';
+import { itemView, openCatalog, sceneView, type CatalogInfo, type ItemView, type OpenCatalog } from './catalog-session.ts';
+import type { QueryExpansion } from './search/search-index.ts';
 
 export interface LoadProgress {
   phase: 'backend' | 'download' | 'warmup' | 'ready';
@@ -37,6 +42,25 @@ export interface InitInfo {
   warmupMs: number;
 }
 
+export interface SearchRequest {
+  /** Search only this part of the photo (relative [x1, y1, x2, y2]). */
+  box?: [number, number, number, number];
+  k?: number;
+  /** Only items of these categories. */
+  categories?: string[];
+  expansion?: QueryExpansion;
+}
+
+export interface SearchResponse {
+  /** Soft-voted category probabilities (labels in InitInfo.labels) and each member's. */
+  probabilities?: Float32Array;
+  memberProbabilities?: Record<string, Float32Array>;
+  embedding: Float32Array;
+  results: (ItemView & { score: number })[];
+  embedMs: number;
+  searchMs: number;
+}
+
 export interface EmbedResult {
   embedding: Float32Array;
   probabilities?: Float32Array;
@@ -47,7 +71,13 @@ export interface EmbedResult {
 
 let backend: BackendChoice | undefined;
 let embedder: Embedder | undefined;
+let detector: Detector | undefined;
 let manifest: ModelManifest | undefined;
+let catalog: OpenCatalog | undefined;
+/** The shopper's current photo, kept so it can be cropped and searched object by object. */
+let photo: tf.Tensor3D | undefined;
+const graphs = new GraphCache();
+let read: ArtifactReader | undefined;
 let queue: Promise<unknown> = Promise.resolve();
 
 /** Runs worker calls one after another, whatever order the page sends them in. */
@@ -76,7 +106,7 @@ async function loadModels(options: InitOptions, onProgress: (p: LoadProgress) =>
     onProgress({ phase: 'download', message: `downloading ${file}`, loaded: Math.min(sum, total), total, file });
   };
   const cache = new Map<string, Promise<ArrayBuffer>>();
-  const read: ArtifactReader = (file) => {
+  const reader: ArtifactReader = (file) => {
     let pending = cache.get(file.path);
     if (!pending) {
       pending = fetchVerified(options.modelsBase, file, (p) => report(p.file, p.loaded));
@@ -86,18 +116,25 @@ async function loadModels(options: InitOptions, onProgress: (p: LoadProgress) =>
   };
   const started = performance.now();
   let warmupStarted = 0;
-  const loaded = await Embedder.load(next, read, {
+  const loaded = await Embedder.load(next, reader, {
     onStep: (step) => {
       if (step === 'warming up') {
         warmupStarted = performance.now();
         onProgress({ phase: 'warmup', message: `warming up on ${backend!.backend}`, loaded: total, total });
       }
     },
-  });
+  }, graphs);
   // Only now replace the models in use: a failed load leaves the previous ones working.
   embedder?.dispose();
+  detector?.dispose();
+  detector = undefined;
   embedder = loaded;
   manifest = next;
+  read = reader;
+  if (catalog && catalog.info.dimension !== loaded.dimension) {
+    catalog.index.dispose();
+    catalog = undefined;
+  }
   const done = performance.now();
   onProgress({ phase: 'ready', message: 'ready', loaded: total, total });
   return {
@@ -134,6 +171,97 @@ const api = {
         bitmap.close();
       }
     });
+  },
+
+  /** Opens a catalog (catalog.json URL); the previous one stays in use if this one fails. */
+  openCatalog(url: string, onProgress: (p: { loaded: number; total: number; file: string }) => void): Promise<CatalogInfo> {
+    return serial(async () => {
+      if (!embedder || !manifest) throw new Error('The models are not loaded yet');
+      const next = await openCatalog(url, manifest, embedder.members.map((m) => m.entry.id), embedder.dimension, (p) => onProgress({ ...p.overall, file: p.file }));
+      catalog?.index.dispose();
+      catalog = next;
+      return next.info;
+    });
+  },
+
+  closeCatalog(): void {
+    catalog?.index.dispose();
+    catalog = undefined;
+  },
+
+  /** Keeps the shopper's photo in the worker (transferred, then closed) for detection and searches. */
+  setPhoto(bitmap: ImageBitmap): Promise<{ width: number; height: number }> {
+    return serial(async () => {
+      try {
+        const next = bitmapToTensor(bitmap);
+        photo?.dispose();
+        photo = next;
+        return { width: bitmap.width, height: bitmap.height };
+      } finally {
+        bitmap.close();
+      }
+    });
+  },
+
+  /** Objects worth searching in the current photo. */
+  detect(minScore?: number): Promise<DetectedObject[]> {
+    return serial(async () => {
+      if (!photo) throw new Error('No photo yet');
+      if (!manifest || !read) throw new Error('The models are not loaded yet');
+      if (!detector) detector = await Detector.load(manifest.models.find((m) => m.role === 'detector')!, read, graphs);
+      return detector.detect(photo, minScore !== undefined ? { minScore } : {});
+    });
+  },
+
+  /** Classifies the current photo (or a box of it) and finds the most similar catalog items. */
+  search(request: SearchRequest = {}): Promise<SearchResponse> {
+    return serial(async () => {
+      if (!embedder) throw new Error('The models are not loaded yet');
+      if (!photo) throw new Error('No photo yet');
+      const started = performance.now();
+      const image = request.box ? tf.tidy(() => cropRelative(photo!, request.box!)) : photo;
+      let out;
+      try {
+        out = await embedder.run(image);
+      } finally {
+        if (image !== photo) image.dispose();
+      }
+      const embedMs = performance.now() - started;
+      let results: SearchResponse['results'] = [];
+      if (catalog) {
+        const open = catalog;
+        const hits = await open.index.search(out.embedding, {
+          k: request.k ?? 24,
+          ...(request.categories?.length ? { filter: { categories: request.categories } } : {}),
+          ...(request.expansion ? { expansion: request.expansion } : {}),
+        });
+        results = hits.map((h) => ({ ...itemView(open, open.catalog.items[h.index]!), score: h.score }));
+      }
+      return { ...out, results, embedMs, searchMs: performance.now() - started - embedMs };
+    });
+  },
+
+  /** Catalog items by id, with their stored embeddings (for the taste profile and For-you). */
+  items(ids: string[]): (ItemView & { embedding: Float32Array })[] {
+    if (!catalog) return [];
+    const open = catalog;
+    return ids.flatMap((id) => {
+      const i = open.itemIndex.get(id);
+      return i === undefined ? [] : [{ ...itemView(open, open.catalog.items[i]!), embedding: open.index.vector(i) }];
+    });
+  },
+
+  /** Every item's metadata (no vectors), for browsing and filters. */
+  listItems(offset = 0, limit = 200): ItemView[] {
+    if (!catalog) return [];
+    const open = catalog;
+    return open.catalog.items.slice(offset, offset + limit).map((item) => itemView(open, item));
+  },
+
+  scenes(): ReturnType<typeof sceneView>[] {
+    if (!catalog) return [];
+    const open = catalog;
+    return (open.catalog.meta.scenes ?? []).map((scene) => sceneView(open, scene));
   },
 
   /** tfjs's memory counters, for leak tests and the soak benchmark. */

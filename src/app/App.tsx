@@ -1,24 +1,42 @@
+import { proxy as comlinkProxy, transfer as comlinkTransfer } from 'comlink';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { createInferenceBridge, type InferenceBridge } from '../bridge.ts';
 import { decodePhoto } from '../photo-decode.ts';
 import { registerServiceWorker, requestPersistentStorage } from '../pwa.ts';
 import { nearestPhotos, type SessionPhoto } from '../session-gallery.ts';
-import type { InitInfo } from '../../workers/inference.worker.ts';
+import type { CatalogInfo } from '../../workers/catalog-session.ts';
+import type { InitInfo, SearchResponse } from '../../workers/inference.worker.ts';
+import type { DetectedObject } from '../../workers/models/detector.ts';
+import { CatalogBar } from './CatalogBar.tsx';
+import { CategoryVotes, prettyLabel } from './CategoryVotes.tsx';
 import { errorMessage, formatMs } from './format.ts';
+import { ObjectPicker, type Box } from './ObjectPicker.tsx';
 import { PhotoPicker } from './PhotoPicker.tsx';
 import { ProgressBar, type ProgressState } from './ProgressBar.tsx';
 import { ResultGrid, type ResultCard } from './ResultGrid.tsx';
 
 type Phase = 'loading' | 'ready' | 'busy' | 'failed';
 
-interface Query {
-  photo: SessionPhoto;
-  ms: number;
-}
+const DEFAULT_CATALOG = 'catalog/demo/catalog.json';
+const CATALOG_SETTING = 'lookalike.catalogUrl';
 
 function requestedBackend(): 'webgpu' | 'webgl' | 'wasm' | 'cpu' | undefined {
   const value = new URLSearchParams(location.search).get('backend');
   return value === 'webgpu' || value === 'webgl' || value === 'wasm' || value === 'cpu' ? value : undefined;
+}
+
+/** `?catalog=` wins, then the saved choice, then the demo catalog; `none` opens none. */
+function requestedCatalog(): { url: string | undefined; explicit: boolean } {
+  const param = new URLSearchParams(location.search).get('catalog');
+  if (param === 'none') return { url: undefined, explicit: true };
+  if (param) return { url: new URL(param, document.baseURI).href, explicit: true };
+  const saved = localStorage.getItem(CATALOG_SETTING);
+  return { url: new URL(saved ?? DEFAULT_CATALOG, document.baseURI).href, explicit: !!saved };
+}
+
+interface Photo {
+  url: string;
+  name: string;
 }
 
 export function App() {
@@ -27,28 +45,49 @@ export function App() {
   const [progress, setProgress] = useState<ProgressState>({ label: 'Starting', loaded: 0, total: 0, unit: 'none' });
   const [status, setStatus] = useState('Loading the image models…');
   const [info, setInfo] = useState<InitInfo>();
-  const [photos, setPhotos] = useState<SessionPhoto[]>([]);
-  const [query, setQuery] = useState<Query>();
+  const [catalog, setCatalog] = useState<CatalogInfo>();
+  const [catalogLoading, setCatalogLoading] = useState(false);
+  const [photo, setPhoto] = useState<Photo>();
+  const [objects, setObjects] = useState<DetectedObject[]>([]);
+  const [detecting, setDetecting] = useState(false);
+  const [box, setBox] = useState<Box>();
+  const [response, setResponse] = useState<SearchResponse>();
+  const [category, setCategory] = useState('');
+  const [sessionPhotos, setSessionPhotos] = useState<SessionPhoto[]>([]);
   const [offline, setOffline] = useState(!navigator.onLine);
   const [applyUpdate, setApplyUpdate] = useState<() => void>();
+
+  const openCatalog = async (url: string, explicit: boolean) => {
+    setCatalogLoading(true);
+    try {
+      const opened = await bridge.current!.call((r) => r.openCatalog(url, comlinkProxy((p) => setProgress({ label: 'Downloading the catalog', loaded: p.loaded, total: p.total, unit: 'bytes' }))));
+      setCatalog(opened);
+      if (explicit && !new URLSearchParams(location.search).has('catalog')) localStorage.setItem(CATALOG_SETTING, url);
+      setStatus(`Ready on ${info?.backend.backend ?? 'your device'}. ${opened.name}: ${opened.count.toLocaleString('en')} items. Choose a photo.`);
+    } catch (error) {
+      // The demo catalog is optional: without it the app opens on the "add a catalog" screen.
+      if (explicit) setStatus(errorMessage(error));
+    } finally {
+      setCatalogLoading(false);
+    }
+  };
 
   const loadModels = async () => {
     const b = bridge.current!;
     setPhase('loading');
     setStatus('Loading the image models…');
     try {
-      const ready = await b.init(
-        { modelsBase: new URL('models/', document.baseURI).href, ...(requestedBackend() ? { backend: requestedBackend()! } : {}) },
-        (p) => {
-          if (p.phase === 'download') setProgress({ label: 'Downloading models', loaded: p.loaded, total: p.total, unit: 'bytes' });
-          else if (p.phase === 'warmup') setProgress({ label: 'Preparing the models for your GPU', loaded: 0, total: 0, unit: 'none' });
-          else if (p.phase === 'backend') setProgress({ label: 'Starting the compute engine', loaded: 0, total: 0, unit: 'none' });
-        },
-      );
+      const ready = await b.init({ modelsBase: new URL('models/', document.baseURI).href, ...(requestedBackend() ? { backend: requestedBackend()! } : {}) }, (p) => {
+        if (p.phase === 'download') setProgress({ label: 'Downloading models', loaded: p.loaded, total: p.total, unit: 'bytes' });
+        else if (p.phase === 'warmup') setProgress({ label: 'Preparing the models for your GPU', loaded: 0, total: 0, unit: 'none' });
+        else if (p.phase === 'backend') setProgress({ label: 'Starting the compute engine', loaded: 0, total: 0, unit: 'none' });
+      });
       setInfo(ready);
-      setPhase('ready');
       const fell = ready.backend.fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ');
       setStatus(`Ready on ${ready.backend.backend}${fell ? ` (fell back — ${fell})` : ''}. Choose a photo.`);
+      const wanted = requestedCatalog();
+      if (wanted.url) await openCatalog(wanted.url, wanted.explicit);
+      setPhase('ready');
       void requestPersistentStorage();
     } catch (error) {
       setPhase('failed');
@@ -74,17 +113,28 @@ export function App() {
     };
   }, []);
 
-  const search = async (files: File[]) => {
+  const runSearch = async (searchBox: Box | undefined, filter: string) => {
+    const res = await bridge.current!.call((r) => r.search({ ...(searchBox ? { box: searchBox } : {}), ...(filter ? { categories: [filter] } : {}) }));
+    setResponse(res);
+    return res;
+  };
+
+  const choosePhotos = async (files: File[]) => {
     for (const file of files) {
       setPhase('busy');
       setStatus(`Looking at ${file.name}…`);
       try {
         const bitmap = await decodePhoto(file);
-        const result = await bridge.current!.embed(bitmap);
-        const photo: SessionPhoto = { id: `photo-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, name: file.name, url: URL.createObjectURL(file), embedding: result.embedding };
-        setPhotos((prev) => [...prev, photo]);
-        setQuery({ photo, ms: result.ms });
-        setStatus(`Embedded ${file.name} in ${formatMs(result.ms)} on ${info?.backend.backend ?? 'the GPU'}.`);
+        await bridge.current!.call((r) => r.setPhoto(comlinkTransfer(bitmap, [bitmap])));
+        const url = URL.createObjectURL(file);
+        setPhoto((prev) => (prev && URL.revokeObjectURL(prev.url), { url, name: file.name }));
+        setObjects([]);
+        setBox(undefined);
+        setCategory('');
+        const res = await runSearch(undefined, '');
+        setSessionPhotos((prev) => [...prev, { id: `photo-${prev.length + 1}-${file.name}`, name: file.name, url: URL.createObjectURL(file), embedding: res.embedding }]);
+        setStatus(`Embedded ${file.name} in ${formatMs(res.embedMs)} on ${info?.backend.backend ?? 'your device'}${catalog ? `; searched ${catalog.count.toLocaleString('en')} items in ${formatMs(res.searchMs)}` : ''}.`);
+        if (catalog) void detectObjects();
       } catch (error) {
         setStatus(errorMessage(error));
       } finally {
@@ -93,10 +143,47 @@ export function App() {
     }
   };
 
-  const neighbours: ResultCard[] = query
-    ? nearestPhotos(query.photo.embedding, photos, 12, query.photo.id).map((n) => ({ id: n.photo.id, title: n.photo.name, imageUrl: n.photo.url, score: n.score }))
-    : [];
+  const detectObjects = async () => {
+    setDetecting(true);
+    try {
+      setObjects(await bridge.current!.call((r) => r.detect(undefined)));
+    } catch (error) {
+      setStatus(`Could not look for objects: ${errorMessage(error)}`);
+    } finally {
+      setDetecting(false);
+    }
+  };
 
+  const refine = async (nextBox: Box | undefined, nextCategory: string) => {
+    setBox(nextBox);
+    setCategory(nextCategory);
+    setPhase('busy');
+    try {
+      const res = await runSearch(nextBox, nextCategory);
+      setStatus(`Searched ${nextBox ? 'the selected object' : 'the whole photo'}${nextCategory ? ` among ${prettyLabel(nextCategory)}` : ''} in ${formatMs(res.embedMs + res.searchMs)}.`);
+    } catch (error) {
+      setStatus(errorMessage(error));
+    } finally {
+      setPhase('ready');
+    }
+  };
+
+  const lastSession = sessionPhotos[sessionPhotos.length - 1];
+  const cards: ResultCard[] = catalog
+    ? (response?.results ?? []).map((r) => ({
+        id: r.id,
+        title: r.title,
+        score: r.score,
+        ...(r.thumbnail ? { imageUrl: r.thumbnail } : {}),
+        ...(r.category ? { subtitle: prettyLabel(r.category) } : {}),
+        ...(r.price !== undefined ? { price: r.price } : {}),
+        ...(r.url ? { url: r.url } : {}),
+      }))
+    : lastSession
+      ? nearestPhotos(lastSession.embedding, sessionPhotos, 12, lastSession.id).map((n) => ({ id: n.photo.id, title: n.photo.name, imageUrl: n.photo.url, score: n.score }))
+      : [];
+
+  const categories = catalog ? Object.keys(catalog.categories).sort() : [];
   return (
     <div class="app">
       <header class="topbar">
@@ -117,7 +204,7 @@ export function App() {
         </div>
       )}
       <main>
-        {phase === 'loading' && <ProgressBar progress={progress} />}
+        {(phase === 'loading' || catalogLoading) && <ProgressBar progress={progress} />}
         <p class={phase === 'failed' ? 'status error' : 'status'} data-testid="status" role="status" aria-live="polite">
           {status}
         </p>
@@ -126,16 +213,52 @@ export function App() {
             Try again
           </button>
         )}
-        <PhotoPicker disabled={phase === 'loading' || phase === 'failed'} onFiles={(files) => void search(files)} />
-        {query && (
-          <section class="query" aria-label="Your photo">
-            <img src={query.photo.url} alt={`Your photo: ${query.photo.name}`} />
-            <p>
-              Embedded in <strong data-testid="embed-ms">{formatMs(query.ms)}</strong> on <strong>{info?.backend.backend}</strong>
-            </p>
+        {info && <CatalogBar catalog={catalog} loading={catalogLoading} onOpen={(url) => void openCatalog(new URL(url, document.baseURI).href, true)} />}
+        {info && !catalog && !catalogLoading && (
+          <section class="add-catalog" aria-label="Add a catalog">
+            <h2>Add a catalog to search</h2>
+            <p>Open a shop's catalog with “Open another catalog” above (a link to its catalog.json). Until then, photos you add are compared with each other.</p>
           </section>
         )}
-        {query && <ResultGrid heading="Most similar of your photos this session" results={neighbours} empty="Add another photo to see which of your photos look alike." />}
+        <PhotoPicker disabled={phase === 'loading' || phase === 'failed'} onFiles={(files) => void choosePhotos(files)} />
+        {photo && catalog && <ObjectPicker url={photo.url} name={photo.name} objects={objects} selected={box} detecting={detecting} onSelect={(b) => void refine(b, category)} />}
+        {photo && !catalog && (
+          <section class="query" aria-label="Your photo">
+            <img src={photo.url} alt={`Your photo: ${photo.name}`} />
+          </section>
+        )}
+        {response && (
+          <p class="timing">
+            Embedded in <strong data-testid="embed-ms">{formatMs(response.embedMs)}</strong> on <strong>{info?.backend.backend}</strong>
+          </p>
+        )}
+        {response?.probabilities && info && (
+          <CategoryVotes
+            labels={info.labels}
+            probabilities={response.probabilities}
+            members={info.models.filter((m) => response.memberProbabilities?.[m.id]).map((m) => ({ ...m, probabilities: response.memberProbabilities![m.id]! }))}
+          />
+        )}
+        {catalog && response && (
+          <label class="filter">
+            Category
+            <select data-testid="category-filter" value={category} onChange={(e) => void refine(box, e.currentTarget.value)}>
+              <option value="">All categories</option>
+              {categories.map((c) => (
+                <option key={c} value={c}>
+                  {prettyLabel(c)} ({catalog.categories[c]})
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {response && (
+          <ResultGrid
+            heading={catalog ? 'Similar products' : 'Most similar of your photos this session'}
+            results={cards}
+            empty={catalog ? 'Nothing in this catalog matches that filter. Try “All categories”.' : 'Add another photo to see which of your photos look alike.'}
+          />
+        )}
       </main>
     </div>
   );

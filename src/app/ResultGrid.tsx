@@ -1,12 +1,26 @@
 export interface ResultCard {
   id: string;
   title: string;
-  imageUrl: string;
+  imageUrl?: string;
   score: number;
   subtitle?: string;
+  price?: number;
+  /** Product page (http/https only). */
+  url?: string;
+  /** Why it ranks here, e.g. "looks like your photo 0.82 · your taste +0.06". */
+  why?: string;
+  wishlisted?: boolean;
 }
 
-export function ResultGrid({ heading, results, empty }: { heading: string; results: ResultCard[]; empty: string }) {
+export interface ResultActions {
+  onOpen?: (card: ResultCard) => void;
+  onWishlist?: (card: ResultCard, on: boolean) => void;
+  onGoesWith?: (card: ResultCard) => void;
+}
+
+const price = (p: number) => p.toLocaleString('en', { style: 'currency', currency: 'EUR' });
+
+export function ResultGrid({ heading, results, empty, actions = {}, testId = 'result' }: { heading: string; results: ResultCard[]; empty: string; actions?: ResultActions; testId?: string }) {
   return (
     <section class="results" aria-label={heading}>
       <h2>{heading}</h2>
@@ -15,12 +29,33 @@ export function ResultGrid({ heading, results, empty }: { heading: string; resul
       ) : (
         <ul class="grid">
           {results.map((r) => (
-            <li class="card" data-testid="result" data-item-id={r.id} data-score={r.score.toFixed(4)} key={r.id}>
-              <img src={r.imageUrl} alt={r.title} loading="lazy" />
+            <li class="card" data-testid={testId} data-item-id={r.id} data-score={r.score.toFixed(4)} key={r.id}>
+              {r.imageUrl ? <img src={r.imageUrl} alt="" loading="lazy" /> : <div class="noimage" aria-hidden="true" />}
               <div class="card-body">
-                <span class="card-title">{r.title}</span>
+                {r.url ? (
+                  <a class="card-title" href={r.url} target="_blank" rel="noopener noreferrer" onClick={() => actions.onOpen?.(r)}>
+                    {r.title}
+                  </a>
+                ) : (
+                  <span class="card-title">{r.title}</span>
+                )}
                 {r.subtitle && <span class="card-subtitle">{r.subtitle}</span>}
-                <span class="score">similarity {r.score.toFixed(2)}</span>
+                {r.price !== undefined && <span class="price">{price(r.price)}</span>}
+                <span class="score" data-testid="why">
+                  {r.why ?? `similarity ${r.score.toFixed(2)}`}
+                </span>
+                <div class="card-actions">
+                  {actions.onWishlist && (
+                    <button class={r.wishlisted ? 'icon-button on' : 'icon-button'} data-testid="wishlist-toggle" aria-pressed={!!r.wishlisted} aria-label={r.wishlisted ? `Remove ${r.title} from wishlist` : `Add ${r.title} to wishlist`} onClick={() => actions.onWishlist!(r, !r.wishlisted)}>
+                      {r.wishlisted ? '♥' : '♡'}
+                    </button>
+                  )}
+                  {actions.onGoesWith && (
+                    <button class="link-button" onClick={() => actions.onGoesWith!(r)}>
+                      Goes with…
+                    </button>
+                  )}
+                </div>
               </div>
             </li>
           ))}

@@ -51,7 +51,7 @@ describe('platform: the installable offline app and its inference worker', () =>
   });
 
   it('starts on WebGPU and shows load progress in bytes', async () => {
-    const { page, errors } = await openApp(context, app.url);
+    const { page, errors } = await openApp(context, app.url + '?catalog=none');
     const progress = page.getByTestId('progress');
     await progress.waitFor({ timeout: 30_000 }).catch(() => undefined);
     expect(await waitReady(page)).toBe('webgpu');
@@ -81,7 +81,7 @@ describe('platform: the installable offline app and its inference worker', () =>
   });
 
   it.skipIf(!hasDatasets)(`embeds real photos: same photo ≈ 1, shoe vs dress clearly less, no tensor growth (${hasDatasets ? '' : SKIP_DATASETS})`, async () => {
-    const { page, errors } = await openApp(context, app.url);
+    const { page, errors } = await openApp(context, app.url + '?catalog=none');
     await waitReady(page);
     const [shoe] = photosOf('shoes', 1);
     const [dress] = photosOf('dress', 1);
@@ -105,7 +105,7 @@ describe('platform: the installable offline app and its inference worker', () =>
   it.skipIf(!hasDatasets)('reloads and embeds offline after one online visit, with no failed requests', async () => {
     const offlineContext = await browser.newContext();
     try {
-      const { page } = await openApp(offlineContext, app.url);
+      const { page } = await openApp(offlineContext, app.url + '?catalog=none');
       await waitReady(page);
       await page.evaluate(async () => {
         const reg = await navigator.serviceWorker.ready;

@@ -38,7 +38,7 @@ describe('normalisation (the one preprocessing definition)', () => {
     // 1-pixel black/white stripes: aliasing would give a mostly black or mostly white result.
     const stripes = rgb(900, 900, (_y, x) => (x % 2 ? 255 : 0));
     const out = toModelInput(stripes, 224, { channelOrder: 'rgb', scale: 1, mean: [0, 0, 0], std: [1, 1, 1] });
-    const values = await out.data();
+    const values = (await out.data()) as Float32Array;
     const mean = values.reduce((a, b) => a + b, 0) / values.length;
     const spread = values.reduce((m, v) => Math.max(m, v), -Infinity) - values.reduce((m, v) => Math.min(m, v), Infinity);
     expect(mean).toBeCloseTo(127.5, 0);

@@ -1,0 +1,47 @@
+import { useState } from 'preact/hooks';
+import type { CatalogInfo } from '../../workers/catalog-session.ts';
+
+export function CatalogBar({ catalog, loading, onOpen }: { catalog: CatalogInfo | undefined; loading: boolean; onOpen: (url: string) => void }) {
+  const [editing, setEditing] = useState(false);
+  const [url, setUrl] = useState('');
+  return (
+    <section class="catalog-bar" aria-label="Catalog">
+      <p data-testid="catalog" class="catalog-name">
+        {catalog ? (
+          <>
+            <strong>{catalog.name}</strong> · {catalog.count.toLocaleString('en')} items
+          </>
+        ) : loading ? (
+          'Opening the catalog…'
+        ) : (
+          'No catalog open'
+        )}
+      </p>
+      {editing ? (
+        <form
+          class="catalog-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (url.trim()) onOpen(url.trim());
+            setEditing(false);
+          }}
+        >
+          <label>
+            Catalog URL (catalog.json)
+            <input type="url" required value={url} onInput={(e) => setUrl(e.currentTarget.value)} placeholder="https://shop.example/catalog/catalog.json" />
+          </label>
+          <button class="button primary" type="submit">
+            Open
+          </button>
+          <button class="button" type="button" onClick={() => setEditing(false)}>
+            Cancel
+          </button>
+        </form>
+      ) : (
+        <button class="button small" onClick={() => setEditing(true)}>
+          Open another catalog
+        </button>
+      )}
+    </section>
+  );
+}

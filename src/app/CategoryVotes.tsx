@@ -1,0 +1,51 @@
+import { useState } from 'preact/hooks';
+
+export interface Vote {
+  label: string;
+  prob: number;
+}
+
+export interface CategoryVotesProps {
+  labels: string[];
+  probabilities: Float32Array;
+  members: { id: string; name: string; probabilities: Float32Array }[];
+}
+
+export function topLabels(labels: string[], probabilities: Float32Array, k: number): Vote[] {
+  return Array.from(probabilities, (prob, i) => ({ label: labels[i]!, prob }))
+    .sort((a, b) => b.prob - a.prob)
+    .slice(0, k);
+}
+
+export const prettyLabel = (label: string) => label.replace(/_/g, ' / ').replace(/^./, (c) => c.toUpperCase());
+
+/** The soft vote's top 3; tapping one shows how each ensemble member voted. */
+export function CategoryVotes({ labels, probabilities, members }: CategoryVotesProps) {
+  const [open, setOpen] = useState<string>();
+  const top = topLabels(labels, probabilities, 3);
+  return (
+    <section class="votes" aria-label="Predicted category">
+      <h2>Looks like</h2>
+      <ul class="vote-list">
+        {top.map((v) => (
+          <li key={v.label}>
+            <button class="vote" data-testid="category" data-label={v.label} data-prob={v.prob.toFixed(4)} aria-expanded={open === v.label} onClick={() => setOpen(open === v.label ? undefined : v.label)}>
+              <span>{prettyLabel(v.label)}</span>
+              <span class="vote-bar" style={{ width: `${Math.round(v.prob * 100)}%` }} />
+              <span class="vote-prob">{Math.round(v.prob * 100)}%</span>
+            </button>
+            {open === v.label && (
+              <ul class="member-votes">
+                {members.map((m) => (
+                  <li key={m.id}>
+                    {m.name}: {Math.round((m.probabilities[labels.indexOf(v.label)] ?? 0) * 100)}%
+                  </li>
+                ))}
+              </ul>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

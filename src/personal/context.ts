@@ -1,0 +1,29 @@
+/**
+ * One call for the UI: everything needed to personalise a screen for one
+ * catalog (signals, settings, profile, and the matching "shoppers like you" cluster).
+ */
+import { assignCluster, type ClusterAssignment, type ClusterFile } from './clusters.ts';
+import type { PersonalDb } from './db.ts';
+import { buildTasteProfile, type TasteProfile } from './profile.ts';
+import type { RankingSettings } from './settings.ts';
+import type { CatalogView, PersonalSignals } from './types.ts';
+
+export interface PersonalContext {
+  signals: PersonalSignals;
+  settings: RankingSettings;
+  profile: TasteProfile;
+  /** Null without a cluster file, without history, or when the file's dimension does not match. */
+  cluster: ClusterAssignment | null;
+}
+
+export async function loadPersonalContext(
+  db: PersonalDb,
+  catalog: CatalogView,
+  clusterFile: ClusterFile | null = null,
+  now: number = Date.now(),
+): Promise<PersonalContext> {
+  const [signals, settings] = [await db.loadSignals(catalog.id), await db.getRankingSettings()];
+  const profile = buildTasteProfile(signals, (id) => catalog.embedding(id), settings, now);
+  const cluster = clusterFile && settings.clusterWeight > 0 ? assignCluster(profile, clusterFile) : null;
+  return { signals, settings, profile, cluster };
+}

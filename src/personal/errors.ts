@@ -1,0 +1,80 @@
+/** Typed errors of the personal-data store, so the UI can say what happened. */
+
+export class PersonalDbError extends Error {
+  override name = 'PersonalDbError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * The browser refused to store more (QuotaExceededError). The write that hit
+ * it was rolled back as a whole; everything stored before is intact.
+ */
+export class PersonalQuotaError extends PersonalDbError {
+  override name = 'PersonalQuotaError';
+  constructor(options?: { cause?: unknown }) {
+    super('Not enough storage space on this device to save your activity. Nothing already saved was lost; free some space or clear old history.', options);
+  }
+}
+
+export type ClosedReason = 'upgraded-elsewhere' | 'terminated' | 'closed';
+
+/** The connection is gone: a newer Lookalike opened in another tab, the browser closed it, or we did. */
+export class PersonalDbClosedError extends PersonalDbError {
+  override name = 'PersonalDbClosedError';
+  constructor(readonly reason: ClosedReason, options?: { cause?: unknown }) {
+    super(closedMessage(reason), options);
+  }
+}
+
+export function closedMessage(reason: ClosedReason): string {
+  switch (reason) {
+    case 'upgraded-elsewhere':
+      return 'Lookalike was updated in another tab — reload this tab to keep saving your activity.';
+    case 'terminated':
+      return 'The browser closed Lookalike’s storage (for example, site data was cleared) — reload to continue.';
+    case 'closed':
+      return 'Personal data store is closed.';
+  }
+}
+
+/** The stored database is newer than this code (a newer Lookalike ran in another tab): reload. */
+export class PersonalDbVersionError extends PersonalDbError {
+  override name = 'PersonalDbVersionError';
+  constructor(options?: { cause?: unknown }) {
+    super('A newer version of Lookalike stored data on this device — reload the page to update.', options);
+  }
+}
+
+/** An import file that is not valid personal data. `problems` lists every issue found (with paths). */
+export class PersonalImportError extends PersonalDbError {
+  override name = 'PersonalImportError';
+  constructor(readonly problems: string[]) {
+    super(`Not a valid Lookalike personal-data file: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`);
+  }
+}
+
+function errorName(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'name' in e && typeof (e as { name: unknown }).name === 'string' ? (e as { name: string }).name : undefined;
+}
+
+/** True for a QuotaExceededError anywhere in the cause chain. */
+export function isQuotaError(e: unknown): boolean {
+  for (let cur = e, depth = 0; cur && depth < 5; depth++) {
+    if (errorName(cur) === 'QuotaExceededError') return true;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** Maps a raw IndexedDB failure to one of the typed errors above. */
+export function toPersonalDbError(e: unknown, closedReason: ClosedReason | null = null): PersonalDbError {
+  if (e instanceof PersonalDbError) return e;
+  if (isQuotaError(e)) return new PersonalQuotaError({ cause: e });
+  const name = errorName(e);
+  if (name === 'VersionError') return new PersonalDbVersionError({ cause: e });
+  if (closedReason && name === 'InvalidStateError') return new PersonalDbClosedError(closedReason, { cause: e });
+  const msg = e instanceof Error ? e.message : String(e);
+  return new PersonalDbError(`Personal data store failed: ${name ? `${name}: ` : ''}${msg}`, { cause: e });
+}

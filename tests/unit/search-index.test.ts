@@ -1,0 +1,85 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expandQuery } from '../../workers/search/query-expansion.ts';
+import { SearchIndex } from '../../workers/search/search-index.ts';
+import { expectSameRanking, makeItems, makeShards, randomUnitVectors, referenceSearch, vectorAt } from './search-fixtures.ts';
+
+const dim = 48;
+const n = 2500;
+const shards = makeShards(randomUnitVectors(n, dim, 41), n, dim, 1000);
+const items = makeItems(n, ['sofa', 'lamp', 'rug', 'bed', 'chair']);
+const catalog = { items, shards };
+const queries = randomUnitVectors(6, dim, 42);
+const query = (q: number) => queries.subarray(q * dim, (q + 1) * dim);
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
+
+describe('search index', () => {
+  it('picks the path by catalog size (configurable)', () => {
+    expect(new SearchIndex(catalog).path).toBe('typed-array');
+    expect(new SearchIndex(catalog, { gpuThreshold: 2000 }).path).toBe('gpu');
+    expect(new SearchIndex(catalog, { gpuThreshold: 2000, path: 'typed-array' }).path).toBe('typed-array');
+    expect(() => new SearchIndex({ items: items.slice(1), shards })).toThrow(/2499 items but 2500 vectors/);
+  });
+
+  it('returns index, id and score on both paths, matching the reference', async () => {
+    const cpu = new SearchIndex(catalog, { path: 'typed-array' });
+    const gpu = new SearchIndex(catalog, { path: 'gpu' });
+    for (let q = 0; q < 3; q++) {
+      const ref = referenceSearch(shards, query(q), 10);
+      const a = await cpu.search(query(q), { k: 10 });
+      const b = await gpu.search(query(q), { k: 10 });
+      expectSameRanking(a, ref, 1e-9);
+      expectSameRanking(b, ref, 2e-6);
+      for (const r of [...a, ...b]) expect(r.id).toBe(`item-${r.index}`);
+    }
+    await expect(cpu.search(new Float32Array(3))).rejects.toThrow(/query has 3 values but this catalog's embeddings have 48/);
+    gpu.dispose();
+  });
+
+  it('filters by category, caching the mask (the GPU path keeps one on the device)', async () => {
+    const gpu = new SearchIndex(catalog, { path: 'gpu' });
+    gpu.prepare();
+    const base = tf.memory().numTensors;
+    for (let q = 0; q < 4; q++) {
+      const hits = await gpu.search(query(q), { k: 7, filter: { categories: ['rug', 'bed'] } });
+      expect(hits.every((h) => ['rug', 'bed'].includes(items[h.index]!.category!))).toBe(true);
+      expectSameRanking(hits, referenceSearch(shards, query(q), 7, (i) => ['rug', 'bed'].includes(items[i]!.category!)), 2e-6);
+      expect(tf.memory().numTensors).toBe(base + 1);
+    }
+    gpu.dispose();
+    expect(tf.memory().numTensors).toBe(base - 1);
+  });
+
+  it('expands the query with the mean of its top-n results (AQE) and the weighted form (αQE)', async () => {
+    for (const path of ['typed-array', 'gpu'] as const) {
+      const index = new SearchIndex(catalog, { path });
+      for (const alpha of [0, 3]) {
+        const first = referenceSearch(shards, query(4), 5);
+        const expanded = expandQuery(
+          query(4),
+          first.map((r) => vectorAt(shards, r.index)),
+          first.map((r) => r.score),
+          alpha,
+        );
+        // By hand: q + Σ w·x, normalised.
+        const manual = Float64Array.from(query(4));
+        first.forEach((r) => vectorAt(shards, r.index).forEach((x, j) => (manual[j]! += (alpha ? Math.max(r.score, 0) ** alpha : 1) * x)));
+        const norm = Math.hypot(...manual);
+        manual.forEach((x, j) => expect(expanded[j]).toBeCloseTo(x / norm, 6));
+        const hits = await index.search(query(4), { k: 10, expansion: { n: 5, alpha } });
+        expectSameRanking(hits, referenceSearch(shards, expanded, 10), path === 'gpu' ? 2e-6 : 1e-6);
+      }
+      index.dispose();
+    }
+  });
+
+  it('gives the stored vector of any item', () => {
+    const index = new SearchIndex(catalog);
+    expect(Array.from(index.vector(1234))).toEqual(Array.from(vectorAt(shards, 1234)));
+    expect(() => index.vector(n)).toThrow(/outside the catalog/);
+  });
+});

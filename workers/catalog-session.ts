@@ -1,0 +1,109 @@
+/**
+ * The catalog the worker searches: downloaded (catalog.json + verified
+ * shards, byte progress) and refused when built with other models. A failed
+ * load leaves the previous catalog in use.
+ */
+import { CATALOG_FILE, CatalogError, embeddingModelSha256, parseCatalogJson, type CatalogItem, type CatalogScene } from '../src/shared/catalog-format.ts';
+import type { ModelManifest } from '../src/shared/manifest.ts';
+import { fetchVerified, type ByteProgress } from './artifact-fetch.ts';
+import { catalogFiles, loadCatalog, type LoadedCatalog } from './search/catalog-loader.ts';
+import { SearchIndex } from './search/search-index.ts';
+
+export interface CatalogInfo {
+  url: string;
+  name: string;
+  count: number;
+  dimension: number;
+  bytes: number;
+  /** Category → number of items. */
+  categories: Record<string, number>;
+  scenes: number;
+  searchPath: SearchIndex['path'];
+}
+
+export interface OpenCatalog {
+  info: CatalogInfo;
+  catalog: LoadedCatalog;
+  index: SearchIndex;
+  /** Absolute URL of a file inside the catalog folder. */
+  resolve(path: string | undefined): string | undefined;
+  itemIndex: Map<string, number>;
+}
+
+export async function openCatalog(url: string, manifest: ModelManifest, memberIds: string[], dimension: number, onProgress: (p: ByteProgress & { overall: { loaded: number; total: number } }) => void): Promise<OpenCatalog> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch {
+    throw new CatalogError(navigator.onLine ? `The catalog at ${url} could not be reached` : `You are offline and the catalog ${url} is not stored on this device yet`);
+  }
+  if (!response.ok) throw new CatalogError(`The catalog at ${url} could not be downloaded (HTTP ${response.status})`);
+  let json: unknown;
+  try {
+    json = await response.json();
+  } catch {
+    throw new CatalogError(`${url} is not valid JSON: it is not a Lookalike catalog`);
+  }
+  const base = new URL('.', new URL(url, self.location.href)).href;
+  const fileName = url.split('/').pop()?.split('?')[0] || CATALOG_FILE;
+  const total = catalogFiles(parseCatalogJson(json, fileName)).reduce((n, f) => n + f.bytes, 0);
+  const perFile = new Map<string, number>();
+  const catalog = await loadCatalog(
+    json,
+    (file) =>
+      fetchVerified(base, file, (p) => {
+        perFile.set(p.file, p.loaded);
+        onProgress({ ...p, overall: { loaded: [...perFile.values()].reduce((a, b) => a + b, 0), total } });
+      }),
+    { ensembleId: manifest.ensembleId, dimension, modelSha256: embeddingModelSha256(manifest, memberIds) },
+    fileName,
+  );
+  const index = new SearchIndex(catalog);
+  index.prepare();
+  const categories: Record<string, number> = {};
+  for (const item of catalog.items) if (item.category) categories[item.category] = (categories[item.category] ?? 0) + 1;
+  return {
+    info: {
+      url,
+      name: catalog.meta.name,
+      count: catalog.meta.count,
+      dimension: catalog.meta.dimension,
+      bytes: total,
+      categories,
+      scenes: catalog.meta.scenes?.length ?? 0,
+      searchPath: index.path,
+    },
+    catalog,
+    index,
+    resolve: (path) => (path ? new URL(path, base).href : undefined),
+    itemIndex: new Map(catalog.items.map((item, i) => [item.id, i])),
+  };
+}
+
+/** What the page renders for an item: metadata with absolute URLs, and links only when they are http(s). */
+export interface ItemView {
+  id: string;
+  title: string;
+  category?: string;
+  price?: number;
+  url?: string;
+  thumbnail?: string;
+  attributes?: Record<string, string>;
+}
+
+export function itemView(open: OpenCatalog, item: CatalogItem): ItemView {
+  const link = item.url && /^https?:\/\//i.test(item.url) ? item.url : undefined;
+  return {
+    id: item.id,
+    title: item.title,
+    ...(item.category ? { category: item.category } : {}),
+    ...(item.price !== undefined ? { price: item.price } : {}),
+    ...(link ? { url: link } : {}),
+    ...(item.thumbnail ? { thumbnail: open.resolve(item.thumbnail)! } : {}),
+    ...(item.attributes ? { attributes: item.attributes } : {}),
+  };
+}
+
+export function sceneView(open: OpenCatalog, scene: CatalogScene): { id: string; title: string; image: string; itemIds: string[] } {
+  return { id: scene.id, title: scene.title, image: open.resolve(scene.thumbnail ?? scene.image)!, itemIds: scene.itemIds };
+}
