@@ -5,8 +5,15 @@ import { VitePWA } from 'vite-plugin-pwa';
 
 const root = import.meta.dirname;
 
-/** Static folders outside public/ that the app serves as-is: the model artifacts at /models/. */
-const STATIC_MOUNTS: { urlPrefix: string; dir: string }[] = [{ urlPrefix: 'models/', dir: resolve(root, 'model-artifacts') }];
+/**
+ * Static folders outside public/ that the app serves as-is: the model artifacts at /models/
+ * (copied into the build), and the demo catalog that `npm start` builds from ../shared at
+ * /catalog/demo/ (served locally only, never part of the build: its images are not ours to ship).
+ */
+const STATIC_MOUNTS: { urlPrefix: string; dir: string; build: boolean }[] = [
+  { urlPrefix: 'models/', dir: resolve(root, 'model-artifacts'), build: true },
+  { urlPrefix: 'catalog/demo/', dir: resolve(root, '.cache/demo-catalog'), build: false },
+];
 
 function walk(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -17,13 +24,13 @@ function walk(dir: string): string[] {
 function staticMounts(): Plugin {
   const shipped = (file: string) => !file.endsWith('.md');
   const middleware = (req: { url?: string }, res: import('node:http').ServerResponse, next: () => void) => {
-    const path = decodeURIComponent((req.url ?? '').split('?')[0] ?? '');
+    const path = decodeURIComponent((req.url ?? '').split('?')[0] ?? '').replace(/^.*?\/(models|catalog)\//, '/$1/');
     for (const mount of STATIC_MOUNTS) {
       const prefix = '/' + mount.urlPrefix;
       if (!path.startsWith(prefix)) continue;
       const file = resolve(mount.dir, path.slice(prefix.length));
       if (!file.startsWith(mount.dir) || !existsSync(file) || !statSync(file).isFile() || !shipped(file)) break;
-      res.setHeader('Content-Type', file.endsWith('.json') ? 'application/json' : 'application/octet-stream');
+      res.setHeader('Content-Type', file.endsWith('.json') ? 'application/json' : file.endsWith('.jpg') ? 'image/jpeg' : 'application/octet-stream');
       res.setHeader('Content-Length', statSync(file).size);
       createReadStream(file).pipe(res);
       return;
@@ -33,8 +40,9 @@ function staticMounts(): Plugin {
   return {
     name: 'lookalike-static-mounts',
     configureServer: (server) => void server.middlewares.use(middleware),
+    configurePreviewServer: (server) => void server.middlewares.use(middleware),
     generateBundle() {
-      for (const mount of STATIC_MOUNTS) {
+      for (const mount of STATIC_MOUNTS.filter((m) => m.build)) {
         for (const file of walk(mount.dir).filter(shipped)) {
           this.emitFile({ type: 'asset', fileName: mount.urlPrefix + relative(mount.dir, file), source: readFileSync(file) });
         }

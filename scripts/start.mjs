@@ -1,15 +1,39 @@
 #!/usr/bin/env node
 // `npm start`: builds the production app, builds the demo catalog once (when
-// ../shared/datasets is there), and serves everything on localhost.
+// ../shared/datasets is there, and again only when the models change), and
+// serves everything on localhost, printing the URL.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
+const datasets = resolve(root, '../shared/datasets');
+const demo = resolve(root, '.cache/demo-catalog');
+
+const readJson = (file) => {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+};
+
 execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit', cwd: root });
-if (existsSync(resolve(root, 'scripts/build-demo-catalog.ts'))) {
-  execFileSync('npx', ['tsx', 'scripts/build-demo-catalog.ts'], { stdio: 'inherit', cwd: root });
+
+if (existsSync(resolve(datasets, 'ikea/products.csv')) && existsSync(resolve(datasets, 'hm-catalog/items.csv'))) {
+  const ensembleId = readJson(resolve(root, 'model-artifacts/manifest.json'))?.ensembleId;
+  if (readJson(resolve(demo, 'catalog.json'))?.ensembleId !== ensembleId) {
+    console.log('Building the demo catalog from ../shared/datasets (once; a few minutes)…');
+    execFileSync(
+      'npx',
+      ['tsx', 'scripts/index-catalog.ts', resolve(datasets, 'ikea/products.csv'), resolve(datasets, 'hm-catalog/items.csv'), '--scenes', resolve(datasets, 'ikea/room_items.csv'), '--out', demo, '--name', 'Demo: IKEA furniture and H&M clothing'],
+      { stdio: 'inherit', cwd: root },
+    );
+  }
+} else {
+  console.log('No ../shared/datasets here: the app opens on its "add a catalog" screen.');
 }
+
 const port = process.env.PORT || '4173';
 const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', port], { stdio: 'inherit', cwd: root });
 server.on('exit', (code) => process.exit(code ?? 0));

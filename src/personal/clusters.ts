@@ -34,6 +34,11 @@ export interface ClusterFile {
   catalogId: string | null;
   createdAt: string;
   dim: number;
+  /**
+   * The space of the centroids: 'catalog-centred' (embeddings minus the
+   * catalog's mean, as the app's profile) or 'raw' (plain embeddings).
+   */
+  space: 'catalog-centred' | 'raw';
   k: number;
   /** How k was chosen: inertia (elbow) and mean silhouette for each k tried. */
   selection: { ks: number[]; inertia: number[]; silhouette: number[]; elbowK: number; silhouetteK: number; chosenK: number; rule: string };
@@ -59,6 +64,7 @@ export function parseClusterFile(json: unknown): ClusterFile {
   if (f['version'] !== CLUSTER_FILE_VERSION) fail(`version ${String(f['version'])} is not supported (expected ${CLUSTER_FILE_VERSION})`);
   const dim = f['dim'];
   if (typeof dim !== 'number' || !Number.isInteger(dim) || dim <= 0) fail('dim must be a positive integer');
+  if (f['space'] !== 'catalog-centred' && f['space'] !== 'raw') fail('space must be "catalog-centred" or "raw"');
   if (!Array.isArray(f['clusters']) || f['clusters'].length === 0) fail('clusters must be a non-empty array');
   (f['clusters'] as unknown[]).forEach((c, i) => {
     if (typeof c !== 'object' || c === null) return fail(`clusters[${i}] is not an object`);
@@ -81,10 +87,14 @@ function centroidOf(c: ClusterEntry): Float32Array {
   return v;
 }
 
-/** The cluster nearest (cosine) to the shopper's profile, or null without a profile or with a mismatched dimension. */
+/**
+ * The cluster nearest (cosine) to the shopper's profile; null without a
+ * profile, or when the file's dimension or space does not match the profile's.
+ */
 export function assignCluster(profile: TasteProfile, file: ClusterFile): ClusterAssignment | null {
   const v = profile.vector;
   if (!v || v.length !== file.dim) return null;
+  if ((file.space === 'catalog-centred') !== (profile.space.mean !== null)) return null;
   let best: ClusterEntry | null = null;
   let bestSim = -Infinity;
   for (const c of file.clusters) {

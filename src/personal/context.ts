@@ -4,7 +4,7 @@
  */
 import { assignCluster, type ClusterAssignment, type ClusterFile } from './clusters.ts';
 import type { PersonalDb } from './db.ts';
-import { buildTasteProfile, type TasteProfile } from './profile.ts';
+import { buildCatalogProfile, type TasteProfile } from './profile.ts';
 import type { RankingSettings } from './settings.ts';
 import type { CatalogView, PersonalSignals } from './types.ts';
 
@@ -22,8 +22,8 @@ export async function loadPersonalContext(
   clusterFile: ClusterFile | null = null,
   now: number = Date.now(),
 ): Promise<PersonalContext> {
-  const [signals, settings] = [await db.loadSignals(catalog.id), await db.getRankingSettings()];
-  const profile = buildTasteProfile(signals, (id) => catalog.embedding(id), settings, now);
+  const [signals, settings] = await Promise.all([db.loadSignals(catalog.id), db.getRankingSettings()]);
+  const profile = buildCatalogProfile(signals, catalog, settings, now);
   const cluster = clusterFile && settings.clusterWeight > 0 ? assignCluster(profile, clusterFile) : null;
   return { signals, settings, profile, cluster };
 }

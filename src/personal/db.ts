@@ -113,8 +113,10 @@ export class PersonalDb {
           });
         },
         blocking(_currentVersion, newVersion) {
+          // newVersion null: another tab deletes the database ("delete everything" there)
           self.shutDown('upgraded-elsewhere');
-          self.emit({ type: 'blocking', newVersion, message: closedMessage('upgraded-elsewhere') });
+          const message = newVersion === null ? 'Your Lookalike data was deleted in another tab — reload this tab.' : closedMessage('upgraded-elsewhere');
+          self.emit({ type: 'blocking', newVersion, message });
         },
         terminated() {
           self.db = null;

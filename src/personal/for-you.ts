@@ -5,8 +5,8 @@
  * items are left out. With no history: a deterministic default, popular if the
  * catalog says what is popular, and diverse across categories either way.
  */
-import { dot, l2Normalize } from '../shared/vector.ts';
 import { tasteSimilarity, type TasteProfile } from './profile.ts';
+import { centred, centredCosine, dotMean, tasteSpaceOf } from './taste-space.ts';
 import type { RankingSettings } from './settings.ts';
 import type { CatalogItemInfo, CatalogView, PersonalSignals } from './types.ts';
 
@@ -76,7 +76,7 @@ export function forYou(catalog: CatalogView, signals: PersonalSignals, options: 
  * The no-history default, deterministic: categories take turns (largest
  * first, then by name); within a category the most popular items first when
  * the catalog gives popularity, else the most typical ones (nearest to the
- * category's mean embedding), then by id.
+ * category's mean embedding, in the centred taste space), then by id.
  */
 export function defaultRanking(catalog: CatalogView, exclude: ReadonlySet<string>, limit: number): string[] {
   const groups = new Map<string, CatalogItemInfo[]>();
@@ -109,7 +109,7 @@ export function defaultRanking(catalog: CatalogView, exclude: ReadonlySet<string
   return out;
 }
 
-/** Cosine of each item to its group's mean embedding. */
+/** Cosine (centred) of each item to its group's mean embedding. */
 function typicality(catalog: CatalogView, items: readonly CatalogItemInfo[]): Map<string, number> {
   const out = new Map<string, number>();
   let mean: Float32Array | null = null;
@@ -123,8 +123,10 @@ function typicality(catalog: CatalogView, items: readonly CatalogItemInfo[]): Ma
     vecs.push([it.id, e]);
   }
   if (!mean) return out;
-  const m = l2Normalize(mean);
-  for (const [id, e] of vecs) out.set(id, dot(m, e));
+  const space = tasteSpaceOf(catalog);
+  const m = centred(space, mean.map((x) => x / vecs.length));
+  const md = dotMean(space, m);
+  for (const [id, e] of vecs) out.set(id, centredCosine(space, e, m, md));
   return out;
 }
 

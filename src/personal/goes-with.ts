@@ -1,12 +1,13 @@
 /**
  * "Goes with": for one item, a few items from each complementary category
  * (compatibility matrix), ranked by how well they match the item itself and,
- * as far as the profile can be trusted, the shopper's taste:
+ * as far as the profile can be trusted, the shopper's taste (cosines in the
+ * catalog's centred taste space):
  *
  *   w     = tasteShare · profile.confidence          (tasteShare default 0.6)
  *   score = (1 − w)·cos(item, anchor) + w·cos(item, profile)
  */
-import { dot } from '../shared/vector.ts';
+import { centred, centredCosine, dotMean, tasteSpaceOf } from './taste-space.ts';
 import { complementsOf, resolveCompatibility, type CompatibilityMatrix } from './compatibility.ts';
 import { tasteSimilarity, type TasteProfile } from './profile.ts';
 import { itemIndex, type CatalogView } from './types.ts';
@@ -45,7 +46,10 @@ export interface GoesWithOptions {
 export function goesWith(catalog: CatalogView, itemId: string, options: GoesWithOptions): GoesWithGroup[] {
   const anchorInfo = itemIndex(catalog).get(itemId);
   if (!anchorInfo) return [];
-  const anchor = catalog.embedding(itemId);
+  const space = tasteSpaceOf(catalog);
+  const anchorRaw = catalog.embedding(itemId);
+  const anchor = anchorRaw ? centred(space, anchorRaw) : undefined;
+  const anchorMeanDot = anchor ? dotMean(space, anchor) : 0;
   const matrix = options.matrix ?? resolveCompatibility(catalog.compatibility);
   let categories = complementsOf(anchorInfo.category, matrix);
   if (options.maxCategories !== undefined) categories = categories.slice(0, options.maxCategories);
@@ -58,7 +62,7 @@ export function goesWith(catalog: CatalogView, itemId: string, options: GoesWith
     if (!bucket || item.id === itemId || options.exclude?.has(item.id)) continue;
     const e = catalog.embedding(item.id);
     if (!e) continue;
-    const a = anchor && anchor.length === e.length ? dot(anchor, e) : 0;
+    const a = anchor && anchor.length === e.length ? centredCosine(space, e, anchor, anchorMeanDot) : 0;
     const taste = profile ? tasteSimilarity(profile, e) : null;
     bucket.push({ id: item.id, anchor: a, taste, score: (1 - w) * a + w * (taste ?? 0) });
   }

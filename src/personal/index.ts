@@ -10,7 +10,8 @@ export {
 export { DB_NAME, DB_VERSION, type EventRecord, type EventType, type OnboardingState, type PreferenceRecord, type WishlistRecord } from './schema.ts';
 export { DEFAULT_RANKING_SETTINGS, resolveRankingSettings, type RankingSettings, type RankingSettingsPatch, type SignalWeights } from './settings.ts';
 export type { CatalogItemInfo, CatalogView, EmbeddingLookup, PersonalSignals } from './types.ts';
-export { buildTasteProfile, decayFactor, type TasteProfile } from './profile.ts';
+export { buildCatalogProfile, buildTasteProfile, decayFactor, tasteSimilarity, type TasteProfile } from './profile.ts';
+export { tasteSpaceOf, type TasteSpace } from './taste-space.ts';
 export { explain, rerank, type RankedResult, type RerankOptions, type VisualCandidate } from './rerank.ts';
 export { defaultRanking, excludedItems, forYou, type ForYouOptions, type ForYouResult } from './for-you.ts';
 export { goesWith, type GoesWithGroup, type GoesWithItem, type GoesWithOptions } from './goes-with.ts';

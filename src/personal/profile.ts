@@ -1,9 +1,10 @@
 /**
- * The taste profile: one unit vector in the catalog's embedding space, the
- * weighted, time-decayed sum of the embeddings of what the shopper wishlisted,
- * picked at onboarding, clicked and viewed, minus what they dismissed.
+ * The taste profile: one unit vector in the catalog's taste space (embeddings
+ * centred on the catalog mean, see taste-space.ts), the weighted, time-decayed
+ * sum of what the shopper wishlisted, picked at onboarding, clicked and
+ * viewed, minus what they dismissed:
  *
- *   profile = normalise( Σ_signals  weight(kind) · 0.5^(age / halfLife) · embedding(item) )
+ *   profile = normalise( Σ_signals  weight(kind) · 0.5^(age / halfLife) · centred(embedding(item)) )
  *
  * Wishlist entries count from when they were added (the wishlist store is the
  * truth: an item removed from it no longer counts); every click, view and
@@ -11,7 +12,8 @@
  */
 import { l2Normalize } from '../shared/vector.ts';
 import type { RankingSettings, SignalWeights } from './settings.ts';
-import type { EmbeddingLookup, PersonalSignals } from './types.ts';
+import { RAW_SPACE, centred, centredCosine, dotMean, tasteSpaceOf, type TasteSpace } from './taste-space.ts';
+import type { CatalogView, EmbeddingLookup, PersonalSignals } from './types.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -35,9 +37,13 @@ export interface TasteProfile {
   confidence: number;
   /** Number of signals with an embedding that went in. */
   signalCount: number;
+  /** The space `vector` lives in (item embeddings are centred the same way before comparing). */
+  space: TasteSpace;
+  /** vector · space.mean, precomputed for `tasteSimilarity`. */
+  meanDot: number;
 }
 
-export const EMPTY_PROFILE: TasteProfile = Object.freeze({ vector: null, positiveWeight: 0, negativeWeight: 0, confidence: 0, signalCount: 0 });
+export const EMPTY_PROFILE: TasteProfile = Object.freeze({ vector: null, positiveWeight: 0, negativeWeight: 0, confidence: 0, signalCount: 0, space: RAW_SPACE, meanDot: 0 });
 
 /** 0.5^(age / half-life); ages in the future (clock changes) count as now. */
 export function decayFactor(ageMs: number, halfLifeDays: number): number {
@@ -61,14 +67,20 @@ export function weightedSignals(signals: PersonalSignals, settings: RankingSetti
 }
 
 /** Builds the profile from weighted signals (items without an embedding are skipped). */
-export function profileFromSignals(list: readonly WeightedSignal[], embedding: EmbeddingLookup, confidenceSaturation: number): TasteProfile {
+export function profileFromSignals(
+  list: readonly WeightedSignal[],
+  embedding: EmbeddingLookup,
+  confidenceSaturation: number,
+  space: TasteSpace = RAW_SPACE,
+): TasteProfile {
   let sum: Float32Array | null = null;
   let positive = 0;
   let negative = 0;
   let count = 0;
   for (const s of list) {
-    const e = embedding(s.itemId);
-    if (!e) continue;
+    const raw = embedding(s.itemId);
+    if (!raw) continue;
+    const e = centred(space, raw);
     if (!sum) sum = new Float32Array(e.length);
     else if (e.length !== sum.length) throw new RangeError(`embedding of "${s.itemId}" has length ${e.length}, expected ${sum.length}`);
     for (let i = 0; i < e.length; i++) sum[i]! += s.weight * e[i]!;
@@ -76,7 +88,7 @@ export function profileFromSignals(list: readonly WeightedSignal[], embedding: E
     else negative -= s.weight;
     count++;
   }
-  if (!sum || positive <= 0) return { ...EMPTY_PROFILE, negativeWeight: negative, signalCount: count };
+  if (!sum || positive <= 0) return { ...EMPTY_PROFILE, space, negativeWeight: negative, signalCount: count };
   const vector = l2Normalize(sum);
   const usable = vector.some((x) => x !== 0);
   return {
@@ -85,25 +97,31 @@ export function profileFromSignals(list: readonly WeightedSignal[], embedding: E
     negativeWeight: negative,
     confidence: usable ? Math.min(1, positive / confidenceSaturation) : 0,
     signalCount: count,
+    space,
+    meanDot: usable ? dotMean(space, vector) : 0,
   };
 }
 
-/** The shopper's taste profile for one catalog at time `now`. */
+/** The shopper's taste profile at time `now`, from an embedding lookup, in `space` (raw cosines by default). */
 export function buildTasteProfile(
   signals: PersonalSignals,
   embedding: EmbeddingLookup,
   settings: RankingSettings,
   now: number = Date.now(),
+  space: TasteSpace = RAW_SPACE,
 ): TasteProfile {
-  return profileFromSignals(weightedSignals(signals, settings, now), embedding, settings.confidenceSaturation);
+  return profileFromSignals(weightedSignals(signals, settings, now), embedding, settings.confidenceSaturation, space);
 }
 
-/** Cosine similarity of an item to the profile (both unit vectors), or null without a profile/embedding. */
+/** The shopper's taste profile for a catalog, in the catalog's centred taste space. What the app uses. */
+export function buildCatalogProfile(signals: PersonalSignals, catalog: CatalogView, settings: RankingSettings, now: number = Date.now()): TasteProfile {
+  return buildTasteProfile(signals, (id) => catalog.embedding(id), settings, now, tasteSpaceOf(catalog));
+}
+
+/** Cosine of an item (centred like the profile) to the profile, or null without a profile or embedding. */
 export function tasteSimilarity(profile: TasteProfile, itemEmbedding: Float32Array | undefined): number | null {
   const v = profile.vector;
   if (!v || !itemEmbedding) return null;
   if (itemEmbedding.length !== v.length) throw new RangeError(`embedding length ${itemEmbedding.length} differs from the profile's ${v.length}`);
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i]! * itemEmbedding[i]!;
-  return s;
+  return centredCosine(profile.space, itemEmbedding, v, profile.meanDot);
 }

@@ -23,7 +23,7 @@ export interface RankingSettings {
   halfLifeDays: number;
   /** β: how much taste moves a photo search, 0 (photo only) … 1 (taste only). */
   beta: number;
-  /** γ: bonus for a result in the category predicted for the photo. */
+  /** γ: bonus for a result in the category predicted for the photo, in spreads (standard deviations) of the candidates' visual scores. */
   gamma: number;
   /** Positive (decayed) signal weight at which the profile is fully trusted; below it β is scaled down. */
   confidenceSaturation: number;
@@ -35,7 +35,7 @@ export const DEFAULT_RANKING_SETTINGS: Readonly<RankingSettings> = Object.freeze
   weights: Object.freeze({ wishlist: 1.0, preference: 0.7, click: 0.3, view: 0.05, dismiss: -0.5 }),
   halfLifeDays: 14,
   beta: 0.25,
-  gamma: 0.03,
+  gamma: 0.5,
   confidenceSaturation: 1.0,
   clusterWeight: 0.1,
 }) as Readonly<RankingSettings>;
@@ -64,7 +64,7 @@ export function mergeRankingPatches(a: RankingSettingsPatch, b: RankingSettingsP
 const RANGES: Record<Exclude<keyof RankingSettings, 'weights'>, [number, number]> = {
   halfLifeDays: [0.01, 3650],
   beta: [0, 1],
-  gamma: [0, 1],
+  gamma: [0, 10],
   confidenceSaturation: [0.001, 1000],
   clusterWeight: [0, 1],
 };

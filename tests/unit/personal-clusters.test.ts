@@ -8,7 +8,8 @@ import { buildClusterFile, chooseK, elbowK, kmeans, parseEventsCsv } from '../..
 import { makeSyntheticCatalog, mulberry32, pick, sample, type SyntheticCatalog } from '../../scripts/lib/ranking-sim.ts';
 import { assignCluster, parseClusterFile } from '../../src/personal/clusters.ts';
 import { forYou } from '../../src/personal/for-you.ts';
-import { buildTasteProfile } from '../../src/personal/profile.ts';
+import { buildCatalogProfile } from '../../src/personal/profile.ts';
+import { tasteSpaceOf } from '../../src/personal/taste-space.ts';
 import { resolveRankingSettings } from '../../src/personal/settings.ts';
 
 const GROUPS = ['dress/red', 'pants/navy', 'shoes/white'];
@@ -75,7 +76,7 @@ describe('shoppers like you: clustering', () => {
   it('finds the three planted groups and their favourites', () => {
     const { events } = parseEventsCsv(csv);
     const lines: string[] = [];
-    const file = buildClusterFile(events, catalog.embedding, { seed: 1, log: (l) => lines.push(l) });
+    const file = buildClusterFile(events, catalog.embedding, { seed: 1, space: tasteSpaceOf(catalog), log: (l) => lines.push(l) });
     expect(file.k).toBe(3);
     expect(file.selection.ks).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(file.selection.silhouetteK).toBe(3);
@@ -96,13 +97,13 @@ describe('shoppers like you: clustering', () => {
 
   it('on the device: the shopper is matched to their cluster and its favourites move up in For-you', () => {
     const { events } = parseEventsCsv(csv);
-    const file = parseClusterFile(JSON.parse(JSON.stringify(buildClusterFile(events, catalog.embedding, { seed: 1 }))));
+    const file = parseClusterFile(JSON.parse(JSON.stringify(buildClusterFile(events, catalog.embedding, { seed: 1, space: tasteSpaceOf(catalog) }))));
     const settings = resolveRankingSettings({ clusterWeight: 0.3 });
     const now = Date.now();
     // a local shopper who clicked two non-hit items of the pants/navy taste
     const pool = catalog.byTaste.get('pants/navy')!.map((it) => it.id).slice(6, 8);
     const signals = { catalogId: 'synthetic', wishlist: [], preferences: [], events: pool.map((itemId) => ({ type: 'click' as const, catalogId: 'synthetic', itemId, at: now })) };
-    const profile = buildTasteProfile(signals, catalog.embedding, settings, now);
+    const profile = buildCatalogProfile(signals, catalog, settings, now);
     const assigned = assignCluster(profile, file)!;
     const cluster = file.clusters.find((c) => c.id === assigned.clusterId)!;
     expect(cluster.favourites.slice(0, 4).map((f) => f.itemId).sort()).toEqual([...hits.get('pants/navy')!].sort());
@@ -114,6 +115,7 @@ describe('shoppers like you: clustering', () => {
     const positions = (ids: string[]) => navyHits.reduce((sum, id) => sum + (ids.includes(id) ? ids.indexOf(id) : 10), 0);
     expect(positions(blended)).toBeLessThan(positions(plain));
     expect(assignCluster({ ...profile, vector: new Float32Array(8) }, file)).toBeNull(); // other dimension
+    expect(assignCluster(profile, { ...file, space: 'raw' })).toBeNull(); // other space
   });
 
   it('CLI: reads the CSV and --embeddings, prints both curves, writes the file', async () => {
@@ -128,5 +130,6 @@ describe('shoppers like you: clustering', () => {
     const file = parseClusterFile(JSON.parse(readFileSync(outFile, 'utf8')));
     expect(file.k).toBe(3);
     expect(file.catalogId).toBe('synthetic');
+    expect(file.space).toBe('catalog-centred');
   });
 });

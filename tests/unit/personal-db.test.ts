@@ -264,6 +264,16 @@ describe('personal db: tabs', () => {
     newer.close();
   });
 
+  it('"delete everything" in another tab: we close and say so', async () => {
+    const name = freshName();
+    const statuses: PersonalDbStatus[] = [];
+    const db = await open(name, { onStatus: (s) => statuses.push(s) });
+    await PersonalDb.destroy(name); // would hang if we did not close
+    expect(statuses).toHaveLength(1);
+    expect(statuses[0]).toMatchObject({ type: 'blocking', newVersion: null, message: expect.stringMatching(/deleted in another tab/) });
+    expect(db.isOpen).toBe(false);
+  });
+
   it('an older tab that does not let go: we report "blocked" and open once it closes', async () => {
     const name = freshName();
     await createV2(name);

@@ -4,10 +4,11 @@ import { DEFAULT_COMPATIBILITY, complementsOf, resolveCompatibility } from '../.
 import { defaultRanking, excludedItems, forYou } from '../../src/personal/for-you.ts';
 import { goesWith } from '../../src/personal/goes-with.ts';
 import { onboardingCandidates } from '../../src/personal/onboarding.ts';
-import { buildTasteProfile, decayFactor, weightedSignals } from '../../src/personal/profile.ts';
+import { buildCatalogProfile, buildTasteProfile, decayFactor, weightedSignals } from '../../src/personal/profile.ts';
 import { explain, rerank } from '../../src/personal/rerank.ts';
 import type { EventRecord, EventType } from '../../src/personal/schema.ts';
 import { DEFAULT_RANKING_SETTINGS, resolveRankingSettings } from '../../src/personal/settings.ts';
+import { centred, centredCosine, dotMean, spaceCosine, tasteSpaceFromVectors, tasteSpaceOf } from '../../src/personal/taste-space.ts';
 import type { CatalogItemInfo, CatalogView, PersonalSignals } from '../../src/personal/types.ts';
 
 const DAY = 86_400_000;
@@ -97,41 +98,87 @@ describe('taste profile', () => {
   });
 });
 
+describe('taste space (catalog-centred cosines)', () => {
+  it('centred cosine is the cosine of the centred vectors, without copying the catalog', () => {
+    const cat = tinyCatalog();
+    const space = tasteSpaceOf(cat);
+    expect(space).toBe(tasteSpaceOf(cat)); // cached
+    const a = cat.embedding('red-shirt')!;
+    const b = cat.embedding('blue-pants')!;
+    const ca = centred(space, a);
+    const cb = centred(space, b);
+    const expected = ca.reduce((s, x, i) => s + x * cb[i]!, 0);
+    expect(centredCosine(space, b, ca, dotMean(space, ca))).toBeCloseTo(expected, 5);
+    expect(spaceCosine(space, a, b)).toBeCloseTo(expected, 5);
+  });
+
+  it('tells apart items that raw cosines squeeze together (anisotropic embeddings)', () => {
+    const common = l2Normalize(Float32Array.from([0, 0, 0, 0, 1]));
+    const mk = (v: number[]) => l2Normalize(Float32Array.from(v.map((x, i) => x * 0.2 + common[i]! * 5)));
+    const red = mk([1, 0, 0, 0, 0]);
+    const red2 = mk([0.9, 0.1, 0, 0, 0]);
+    const blue = mk([0, 1, 0, 0, 0]);
+    const green = mk([0, 0, 1, 0, 0]);
+    const raw = (x: Float32Array, y: Float32Array) => x.reduce((s, v, i) => s + v * y[i]!, 0);
+    expect(raw(red, blue)).toBeGreaterThan(0.99);
+    const space = tasteSpaceFromVectors([red, red2, blue, green]);
+    expect(spaceCosine(space, red, red2)).toBeGreaterThan(0.5);
+    expect(spaceCosine(space, red, blue)).toBeLessThan(0);
+  });
+});
+
 describe('re-ranking a photo search', () => {
   const cat = tinyCatalog();
-  const profile = buildTasteProfile(signals({ wishlist: [wish('red-shirt', 0), wish('red-pants', 0)] }), cat.embedding, settings, NOW);
+  const profile = buildCatalogProfile(signals({ wishlist: [wish('red-shirt', 0), wish('red-pants', 0)] }), cat, settings, NOW);
   const candidates = [
     { id: 'blue-shirt', visual: 0.9 },
-    { id: 'red-shirt-2', visual: 0.8 },
-    { id: 'blue-shoes', visual: 0.85 },
+    { id: 'red-shirt-2', visual: 0.88 },
+    { id: 'blue-shoes', visual: 0.86 },
+    { id: 'green-shirt', visual: 0.85 },
   ];
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
 
-  it('blends visual, taste and category; the parts add up to the score', () => {
-    const out = rerank(candidates, { catalog: cat, profile, predictedCategory: 'shirt', settings });
-    expect(out.map((r) => r.id)).toEqual(['red-shirt-2', 'blue-shirt', 'blue-shoes']);
+  it('blends visual, taste (on the visual scale) and category; the parts add up to the score', () => {
+    const s = { beta: 0.5, gamma: 0.5 };
+    const out = rerank(candidates, { catalog: cat, profile, predictedCategory: 'shirt', settings: s });
+    expect(out.map((r) => r.id)).toEqual(['red-shirt-2', 'blue-shirt', 'green-shirt', 'blue-shoes']);
+    const vis = candidates.map((c) => c.visual);
+    const tastes = out.map((r) => r.taste!);
     for (const r of out) {
       expect(r.score).toBeCloseTo(r.visual + r.tasteDelta + r.categoryBonus, 12);
-      expect(r.score).toBeCloseTo((1 - settings.beta) * r.visual + settings.beta * r.taste! + r.categoryBonus, 12);
+      const onVisualScale = mean(vis) + (sd(vis) / sd(tastes)) * (r.taste! - mean(tastes));
+      expect(r.tasteDelta).toBeCloseTo(0.5 * (onVisualScale - r.visual), 12);
+      expect(r.categoryBonus).toBeCloseTo(r.category === 'shirt' ? 0.5 * sd(vis) : 0, 12);
     }
-    expect(out[0]!.categoryBonus).toBe(settings.gamma);
-    expect(out[2]!.categoryBonus).toBe(0);
-    expect(out[1]!.tasteDelta).toBeLessThan(0);
+    expect(out.find((r) => r.id === 'red-shirt-2')!.tasteDelta).toBeGreaterThan(0);
+    expect(out.find((r) => r.id === 'blue-shirt')!.tasteDelta).toBeLessThan(0);
   });
 
-  it('without a profile, or with β = 0, is the photo order plus the category bonus', () => {
+  it('gives the same order whatever the cosine range of the embedding (scale-free blend)', () => {
+    const squeezed = candidates.map((c) => ({ id: c.id, visual: 0.98 + (c.visual - 0.85) / 10 })); // like an anisotropic catalog
+    const a = rerank(candidates, { catalog: cat, profile, predictedCategory: 'shirt', settings });
+    const b = rerank(squeezed, { catalog: cat, profile, predictedCategory: 'shirt', settings });
+    expect(b.map((r) => r.id)).toEqual(a.map((r) => r.id));
+  });
+
+  it('without a profile, or with β = 0 and γ = 0, is the photo order', () => {
     const none = rerank(candidates, { catalog: cat, profile: null, predictedCategory: null, settings });
-    expect(none.map((r) => r.id)).toEqual(['blue-shirt', 'blue-shoes', 'red-shirt-2']);
-    expect(none.every((r) => r.taste === null && r.tasteDelta === 0)).toBe(true);
-    const beta0 = rerank(candidates, { catalog: cat, profile, settings: { beta: 0, gamma: 0 } });
-    expect(beta0.map((r) => r.id)).toEqual(['blue-shirt', 'blue-shoes', 'red-shirt-2']);
+    expect(none.map((r) => r.id)).toEqual(candidates.map((c) => c.id));
+    expect(none.every((r) => r.taste === null && r.tasteDelta === 0 && r.categoryBonus === 0)).toBe(true);
+    const beta0 = rerank(candidates, { catalog: cat, profile, predictedCategory: 'shoes', settings: { beta: 0, gamma: 0 } });
+    expect(beta0.map((r) => r.id)).toEqual(candidates.map((c) => c.id));
+    const catOnly = rerank(candidates, { catalog: cat, profile: null, predictedCategory: 'shoes', settings: { beta: 0, gamma: 5 } });
+    expect(catOnly[0]!.id).toBe('blue-shoes');
   });
 
-  it('scales taste by confidence (one click moves less than a wishlist)', () => {
-    const weak = buildTasteProfile(signals({ events: [ev('click', 'red-shirt', 0)] }), cat.embedding, settings, NOW);
-    const [w] = rerank([{ id: 'red-shirt-2', visual: 0.5 }], { catalog: cat, profile: weak, settings });
-    const [s] = rerank([{ id: 'red-shirt-2', visual: 0.5 }], { catalog: cat, profile, settings });
-    expect(w!.tasteDelta).toBeGreaterThan(0);
-    expect(w!.tasteDelta).toBeLessThan(s!.tasteDelta * 0.5);
+  it('scales taste by confidence (one click moves less than two wishlisted items)', () => {
+    const weak = buildCatalogProfile(signals({ events: [ev('click', 'red-shirt', 0)] }), cat, settings, NOW);
+    expect(weak.confidence).toBeCloseTo(0.3, 6);
+    const w = rerank(candidates, { catalog: cat, profile: weak, settings }).find((r) => r.id === 'red-shirt-2')!;
+    const s = rerank(candidates, { catalog: cat, profile, settings }).find((r) => r.id === 'red-shirt-2')!;
+    expect(w.tasteDelta).toBeGreaterThan(0);
+    expect(w.tasteDelta).toBeLessThan(s.tasteDelta * 0.5);
   });
 
   it('explains a result', () => {
@@ -140,7 +187,11 @@ describe('re-ranking a photo search', () => {
     );
     expect(explain({ id: 'x', score: 0.78, visual: 0.82, taste: 0.1, tasteDelta: -0.04, categoryBonus: 0 })).toBe('looks like your photo 0.82 · your taste −0.04');
     expect(explain({ id: 'x', score: 0.82, visual: 0.82, taste: null, tasteDelta: 0, categoryBonus: 0 })).toBe('looks like your photo 0.82');
-    expect(explain({ id: 'x', score: 0.82, visual: 0.82, taste: 0.8, tasteDelta: -0.001, categoryBonus: 0 })).toBe('looks like your photo 0.82 · your taste +0.00');
+    // small parts (a catalog whose scores are squeezed together) keep a third decimal rather than read 0.00
+    expect(explain({ id: 'x', score: 0.985, visual: 0.984, taste: 0.8, tasteDelta: -0.0012, categoryBonus: 0.0021 })).toBe(
+      'looks like your photo 0.98 · your taste −0.001 · category +0.002',
+    );
+    expect(explain({ id: 'x', score: 0.82, visual: 0.82, taste: 0.5, tasteDelta: 0, categoryBonus: 0 })).toBe('looks like your photo 0.82 · your taste +0.00');
   });
 });
 
@@ -153,7 +204,7 @@ describe('For you', () => {
       preferences: [{ catalogId: 'tiny', itemId: 'red-pants', pickedAt: NOW - DAY }],
       events: [ev('dismiss', 'red-shoes', 1), ev('click', 'red-shirt-2', 3)],
     });
-    const profile = buildTasteProfile(s, cat.embedding, settings, NOW);
+    const profile = buildCatalogProfile(s, cat, settings, NOW);
     const out = forYou(cat, s, { profile, settings, limit: 4 });
     expect(out.map((r) => r.id)[0]).toBe('red-shirt-2');
     const ids = out.map((r) => r.id);
@@ -187,7 +238,7 @@ describe('For you', () => {
 
   it('cluster favourites get a bonus', () => {
     const s = signals({ wishlist: [wish('red-shirt', 0)] });
-    const profile = buildTasteProfile(s, cat.embedding, settings, NOW);
+    const profile = buildCatalogProfile(s, cat, settings, NOW);
     const plain = forYou(cat, s, { profile, settings, limit: 20 }).map((r) => r.id);
     const boosted = forYou(cat, s, { profile, settings: { clusterWeight: 1 }, limit: 20, clusterFavourites: new Map([['green-pants', 1]]) });
     expect(boosted.map((r) => r.id).indexOf('green-pants')).toBeLessThan(plain.indexOf('green-pants'));
@@ -214,12 +265,13 @@ describe('goes with', () => {
   it('picks a few per complementary category, best match first', () => {
     const groups = goesWith(cat, 'red-shirt', { profile: null, perCategory: 2 });
     expect(groups.map((g) => g.category)).toEqual(['pants', 'shoes']);
-    expect(groups[0]!.items.map((i) => i.id)).toEqual(['red-pants', 'blue-pants']); // blue-pants shares a little of red-shirt's axis 1
+    expect(groups[0]!.items[0]!.id).toBe('red-pants');
+    expect(groups[1]!.items[0]!.id).toBe('red-shoes');
     expect(groups.every((g) => g.items.length <= 2)).toBe(true);
   });
 
   it('ranks by taste when there is a profile', () => {
-    const profile = buildTasteProfile(signals({ wishlist: [wish('blue-shirt', 0), wish('blue-pants', 0)] }), cat.embedding, settings, NOW);
+    const profile = buildCatalogProfile(signals({ wishlist: [wish('blue-shirt', 0), wish('blue-pants', 0)] }), cat, settings, NOW);
     const groups = goesWith(cat, 'red-shirt', { profile, perCategory: 1 });
     expect(groups.find((g) => g.category === 'shoes')!.items[0]!.id).toBe('blue-shoes');
   });
