@@ -1,9 +1,11 @@
 /**
  * The loaded catalog, searchable: picks the typed-array path for small
- * catalogs and the tfjs (GPU) path for large ones, resolves category filters
+ * catalogs and the tfjs (GPU) path for large ones on a GPU backend (the path
+ * is chosen when the index is made: make it after the backend is set), resolves category filters
  * to masks (cached), and offers query expansion. Realm-neutral (the worker
  * calls it; so do the Node eval and bench tools).
  */
+import * as tf from '@tensorflow/tfjs';
 import type { CatalogItem } from '../../src/shared/catalog-format.ts';
 import { dequantize, type Shard } from '../../src/shared/catalog-shards.ts';
 import { exactSearch } from './exact-search.ts';
@@ -17,13 +19,20 @@ export type { QueryExpansion } from './query-expansion.ts';
 
 export type SearchPath = 'typed-array' | 'gpu';
 
-/** Below this many items the typed-array scan is used, at or above it the tfjs path. */
+/** Below this many items the typed-array scan is used, at or above it the tfjs path (on a GPU backend). */
 export const DEFAULT_GPU_THRESHOLD = 20_000;
+/**
+ * tfjs backends worth moving search to. On wasm and cpu the typed-array scan
+ * is as fast or faster and needs no float32 copy of the catalog (bench/search.json).
+ */
+export const DEFAULT_GPU_BACKENDS: readonly string[] = ['webgpu', 'webgl'];
 
 export interface SearchIndexOptions {
   /** Item count from which the tfjs path is used (default 20,000). */
   gpuThreshold?: number;
-  /** Force a path ('auto' = by size). */
+  /** Backends on which 'auto' may pick the tfjs path (default webgpu, webgl). */
+  gpuBackends?: readonly string[];
+  /** Force a path ('auto' = by size and backend). */
   path?: SearchPath | 'auto';
 }
 
@@ -75,7 +84,8 @@ export class SearchIndex {
       start += s.count;
     }
     const threshold = options.gpuThreshold ?? DEFAULT_GPU_THRESHOLD;
-    this.path = options.path && options.path !== 'auto' ? options.path : this.size >= threshold ? 'gpu' : 'typed-array';
+    const onGpu = (options.gpuBackends ?? DEFAULT_GPU_BACKENDS).includes(tf.getBackend());
+    this.path = options.path && options.path !== 'auto' ? options.path : this.size >= threshold && onGpu ? 'gpu' : 'typed-array';
   }
 
   /** Item `index`'s vector as stored (dequantised int8). */

@@ -1,0 +1,147 @@
+/**
+ * Indexes product photos into a catalog folder the app can load.
+ *
+ *   npx tsx scripts/index-catalog.ts <images-dir | items.csv>... --out <dir>
+ *       [--name <name>] [--thumb-size 256] [--scenes <room_items.csv>] [--scene-size 1024]
+ *       [--complements <complements.json>] [--currency EUR]
+ *
+ * CSV: a `path` column (absolute, or relative to the CSV's folder) and optional
+ * `id` (or `item_id`), `title` (or `name`), `category`, `price`, `url`; other
+ * columns are kept as attributes. A folder: every image in it, recursively.
+ * Re-running continues where a killed run stopped (.index-state.ndjson in --out).
+ */
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { IndexError, indexCatalog, type IndexProgress, type IndexReport, type Problem } from './lib/catalog-indexer.ts';
+import { formatDuration, ProgressBar } from './lib/progress-bar.ts';
+
+export { indexCatalog, IndexError, nodeImageEmbedder } from './lib/catalog-indexer.ts';
+export type { ImageEmbedder, IndexInput, IndexOptions, IndexProgress, IndexReport } from './lib/catalog-indexer.ts';
+
+const USAGE = `usage: npx tsx scripts/index-catalog.ts <images-dir | items.csv>... --out <dir> [--name <name>] [--thumb-size 256]
+       [--scenes <csv with room,item_id>] [--scene-size 1024] [--complements <json>] [--currency <code>]`;
+
+const PHASES: Record<IndexProgress['phase'], string> = { scan: 'reading ', embed: 'indexing', scenes: 'scenes  ', write: 'writing ' };
+
+function printProblems(title: string, problems: Problem[], limit = 30): void {
+  if (problems.length === 0) return;
+  process.stderr.write(`${title} (${problems.length}):\n`);
+  for (const p of problems.slice(0, limit)) process.stderr.write(`  ${p.name}: ${p.reason}\n`);
+  if (problems.length > limit) process.stderr.write(`  … and ${problems.length - limit} more\n`);
+}
+
+function summary(report: IndexReport): string {
+  const c = report.catalog;
+  const shardBytes = c.shards.reduce((n, s) => n + s.bytes, 0);
+  return [
+    `catalog "${c.name}": ${report.indexed} items (${report.embedded} embedded now, ${report.reused} reused), dimension ${c.dimension}, ` +
+      `${c.shards.length} shard(s) ${(shardBytes / 1e6).toFixed(2)} MB, models ${c.ensembleId}`,
+    report.scenes ? `${report.scenes} scenes${report.droppedSceneItems ? ` (${report.droppedSceneItems} links to items not in the catalog dropped)` : ''}` : '',
+    `written to ${report.outDir} in ${formatDuration(report.seconds)}`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string', short: 'o' },
+        name: { type: 'string' },
+        'thumb-size': { type: 'string' },
+        scenes: { type: 'string' },
+        'scene-size': { type: 'string' },
+        complements: { type: 'string' },
+        currency: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (positionals.length === 0 || !values.out) {
+    process.stderr.write(`${positionals.length === 0 ? 'no input given' : '--out is required'}\n${USAGE}\n`);
+    return 2;
+  }
+  const int = (v: string | undefined, name: string) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new IndexError(`--${name} must be a positive whole number, got "${v}"`);
+    return n;
+  };
+  let complements: Record<string, string[]> | undefined;
+  if (values.complements) {
+    try {
+      complements = JSON.parse(readFileSync(values.complements, 'utf8')) as Record<string, string[]>;
+    } catch (error) {
+      throw new IndexError(`${values.complements}: not a readable JSON file (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+  const bar = new ProgressBar();
+  const controller = new AbortController();
+  process.once('SIGINT', () => {
+    bar.done();
+    process.stderr.write('interrupted: what was embedded so far is kept in .index-state.ndjson; run the same command again to continue\n');
+    controller.abort();
+    process.exit(130);
+  });
+  const thumbSize = int(values['thumb-size'], 'thumb-size');
+  const sceneSize = int(values['scene-size'], 'scene-size');
+  const report = await indexCatalog(
+    {
+      inputs: positionals,
+      out: values.out,
+      ...(values.name ? { name: values.name } : {}),
+      ...(thumbSize ? { thumbSize } : {}),
+      ...(values.scenes ? { scenes: values.scenes } : {}),
+      ...(sceneSize ? { sceneSize } : {}),
+      ...(complements ? { complements } : {}),
+      ...(values.currency ? { currency: values.currency } : {}),
+      signal: controller.signal,
+    },
+    (p) => {
+      const note = p.phase === 'embed' ? `reused ${p.reused}, bad ${p.failed}` : undefined;
+      bar.update({
+        label: PHASES[p.phase],
+        done: p.done,
+        total: p.total,
+        ...(p.rate !== undefined ? { rate: p.rate } : {}),
+        ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}),
+        ...(note ? { note } : {}),
+      });
+      if (p.done === p.total) bar.done();
+    },
+  );
+  bar.done();
+  if (report.state.discarded) process.stderr.write(`note: ${report.state.discarded}; it was set aside and everything re-embedded\n`);
+  printProblems('rows skipped', report.skipped);
+  printProblems('images that could not be indexed', report.failed);
+  process.stdout.write(summary(report) + '\n');
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (error instanceof IndexError) {
+        printProblems('rows skipped', error.skipped);
+        printProblems('images that could not be indexed', error.failed);
+        process.stderr.write(`error: ${error.message}\n`);
+      } else if (error instanceof Error && ['CatalogError', 'CsvError'].includes(error.name)) process.stderr.write(`error: ${error.message}\n`);
+      else process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,451 @@
+/**
+ * Builds a catalog folder from product photos: reads the inputs (CSV files or
+ * image folders), embeds every image with the app's own models (tfjs wasm in
+ * Node), writes JPEG thumbnails, int8 shards, item files and catalog.json.
+ * Resumable: embeddings are kept by content hash in `.index-state.ndjson`.
+ * Bad images are reported by name and skipped.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import sharp from 'sharp';
+import { embeddingModelSha256, type CatalogItem, type CatalogJson, type CatalogScene } from '../../src/shared/catalog-format.ts';
+import { parseCsvTable } from '../../src/shared/csv.ts';
+import { writeCatalog, type WriteOptions } from './catalog-files.ts';
+import { IndexState, STATE_FILE, type StateInfo } from './index-state.ts';
+import { decodeImage, loadNodeEmbedder } from './node-models.ts';
+
+export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.avif', '.tif', '.tiff']);
+
+/** What the indexer needs from the models; the default runs the app's ensemble. */
+export interface ImageEmbedder {
+  ensembleId: string;
+  dimension: number;
+  modelSha256: string[];
+  /** Unit-length embedding of an encoded image; throws naming `name` when it cannot be read. */
+  embed(bytes: Buffer, name: string): Promise<Float32Array>;
+  dispose?(): void;
+}
+
+export interface IndexInput {
+  /** A CSV file (column `path`, optional id/title/category/price/url, others kept as attributes) or a folder of images. */
+  path: string;
+  /** Recorded as each item's `source` (default: `<parent folder>/<file name>`). */
+  source?: string;
+}
+
+export interface IndexOptions {
+  inputs: (string | IndexInput)[];
+  out: string;
+  /** Catalog name (default: the output folder's name). */
+  name?: string;
+  /** Longest side of the JPEG thumbnails (default 256). */
+  thumbSize?: number;
+  /** CSV of scene photos: `room` (image path, relative to the CSV) and `item_id`; optional `title`. */
+  scenes?: string;
+  /** Longest side of the scene images written (default 1024). */
+  sceneSize?: number;
+  complements?: Record<string, string[]>;
+  currency?: string;
+  /** Models to use (tests pass a stand-in); default: loadNodeEmbedder(). */
+  embedder?: ImageEmbedder;
+  write?: WriteOptions;
+  signal?: AbortSignal;
+}
+
+export interface IndexProgress {
+  phase: 'scan' | 'embed' | 'scenes' | 'write';
+  done: number;
+  total: number;
+  /** Images embedded in this run (not reused). */
+  embedded: number;
+  reused: number;
+  failed: number;
+  /** Embedding rate in this run, images per second. */
+  rate?: number;
+  etaSeconds?: number;
+  current?: string;
+}
+
+export interface Problem {
+  /** The image or CSV row, as named in the input. */
+  name: string;
+  reason: string;
+}
+
+export interface IndexReport {
+  outDir: string;
+  catalog: CatalogJson;
+  indexed: number;
+  embedded: number;
+  reused: number;
+  /** Images that could not be read or embedded. */
+  failed: Problem[];
+  /** CSV rows not used (no path, duplicate id). */
+  skipped: Problem[];
+  scenes: number;
+  /** Scene → item links dropped because the item is not in the catalog. */
+  droppedSceneItems: number;
+  state: StateInfo;
+  seconds: number;
+}
+
+export class IndexError extends Error {
+  override name = 'IndexError';
+  constructor(
+    message: string,
+    readonly failed: Problem[] = [],
+    readonly skipped: Problem[] = [],
+  ) {
+    super(message);
+  }
+}
+
+interface Entry {
+  /** Absolute path of the image. */
+  file: string;
+  /** How the input names it (for messages). */
+  name: string;
+  item: CatalogItem;
+  hash?: string;
+}
+
+// ---------------------------------------------------------------- inputs
+
+const RESERVED = new Set(['path', 'id', 'item_id', 'title', 'name', 'category', 'price', 'url', 'product_url']);
+
+function defaultSource(path: string, isDir: boolean): string {
+  const abs = resolve(path);
+  return isDir ? basename(abs) : `${basename(dirname(abs))}/${basename(abs)}`;
+}
+
+function parsePrice(value: string): number | undefined {
+  const cleaned = value.replace(/[^\d.,-]/g, '').replace(/,(?=\d{3}\b)/g, '').replace(',', '.');
+  const n = Number.parseFloat(cleaned);
+  return cleaned && Number.isFinite(n) ? n : undefined;
+}
+
+export function entriesFromCsv(csvPath: string, source: string): { entries: Entry[]; skipped: Problem[] } {
+  const table = parseCsvTable(readFileSync(csvPath, 'utf8'), csvPath);
+  const col = (name: string) => table.header.indexOf(name);
+  if (col('path') < 0) throw new IndexError(`${csvPath} has no "path" column (columns: ${table.header.join(', ')})`);
+  const root = dirname(resolve(csvPath));
+  const entries: Entry[] = [];
+  const skipped: Problem[] = [];
+  table.rows.forEach((row, r) => {
+    const get = (name: string) => (col(name) >= 0 ? row[col(name)]!.trim() : '');
+    const rel = get('path');
+    const where = `${csvPath}:${table.lines[r]}`;
+    if (!rel) {
+      skipped.push({ name: where, reason: 'empty path' });
+      return;
+    }
+    const file = isAbsolute(rel) ? rel : resolve(root, rel);
+    const item: CatalogItem = {
+      id: get('id') || get('item_id') || rel,
+      title: get('title') || get('name') || basename(rel, extname(rel)),
+      source,
+    };
+    const category = get('category');
+    if (category) item.category = category;
+    const url = get('url') || get('product_url');
+    if (url) item.url = url;
+    const attributes: Record<string, string> = {};
+    const price = get('price');
+    if (price) {
+      const n = parsePrice(price);
+      if (n === undefined) attributes.price = price;
+      else item.price = n;
+    }
+    table.header.forEach((h, k) => {
+      const v = row[k]!.trim();
+      if (!v) return;
+      if (!RESERVED.has(h)) attributes[h] = v;
+      // Both an id and an item_id (or a title and a name): keep the one not used.
+      else if ((h === 'item_id' && get('id')) || (h === 'name' && get('title')) || (h === 'product_url' && get('url'))) attributes[h] = v;
+    });
+    if (Object.keys(attributes).length) item.attributes = attributes;
+    entries.push({ file, name: rel, item });
+  });
+  return { entries, skipped };
+}
+
+/** Images under `dir`, sorted; skips hidden entries, `skip` and any catalog output folder (one with catalog.json or an index state). */
+function walk(dir: string, skip: string, out: string[]): void {
+  if (dir === skip || existsSync(join(dir, STATE_FILE)) || existsSync(join(dir, 'catalog.json'))) return;
+  for (const name of readdirSync(dir).sort()) {
+    if (name.startsWith('.')) continue;
+    const path = join(dir, name);
+    if (path === skip) continue;
+    const st = statSync(path);
+    if (st.isDirectory()) walk(path, skip, out);
+    else if (st.isFile() && IMAGE_EXTENSIONS.has(extname(name).toLowerCase())) out.push(path);
+  }
+}
+
+export function entriesFromFolder(dir: string, source: string, outDir: string): Entry[] {
+  const files: string[] = [];
+  walk(resolve(dir), resolve(outDir), files);
+  return files.map((file) => {
+    const id = relative(resolve(dir), file).split(sep).join('/');
+    return { file, name: id, item: { id, title: basename(file, extname(file)), source } };
+  });
+}
+
+// ---------------------------------------------------------------- images
+
+export const contentHash = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+/** Thumbnails and scene images are named by the first 16 hex digits of the content sha256. */
+const shortHash = (hash: string) => hash.slice(0, 16);
+
+async function writeJpeg(bytes: Buffer, path: string, maxSide: number): Promise<void> {
+  if (existsSync(path)) return;
+  const tmp = `${path}.tmp`;
+  try {
+    await sharp(bytes, { failOn: 'error' })
+      .rotate()
+      .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+      .flatten({ background: '#ffffff' })
+      .jpeg({ quality: 82 })
+      .toFile(tmp);
+  } catch (error) {
+    throw new Error(`not a readable image (${message(error)})`);
+  }
+  renameSync(tmp, path);
+}
+
+export async function nodeImageEmbedder(): Promise<ImageEmbedder> {
+  const embedder = await loadNodeEmbedder();
+  return {
+    ensembleId: embedder.manifest.ensembleId,
+    dimension: embedder.dimension,
+    modelSha256: embeddingModelSha256(
+      embedder.manifest,
+      embedder.members.map((m) => m.entry.id),
+    ),
+    async embed(bytes, name) {
+      let image;
+      try {
+        image = await decodeImage(bytes);
+      } catch (error) {
+        throw new Error(`${name}: ${(error instanceof Error ? error.message : String(error)).replace(/^image: /, '')}`);
+      }
+      try {
+        return (await embedder.run(image)).embedding;
+      } finally {
+        image.dispose();
+      }
+    },
+    dispose: () => embedder.dispose(),
+  };
+}
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+// ---------------------------------------------------------------- indexing
+
+export async function indexCatalog(options: IndexOptions, onProgress: (p: IndexProgress) => void = () => {}): Promise<IndexReport> {
+  const started = performance.now();
+  const outDir = resolve(options.out);
+  const thumbSize = options.thumbSize ?? 256;
+  if (!Number.isInteger(thumbSize) || thumbSize < 16 || thumbSize > 1024) throw new IndexError(`thumbnail size must be 16–1024 px, got ${thumbSize}`);
+  if (options.inputs.length === 0) throw new IndexError('nothing to index: give at least one CSV file or image folder');
+
+  // 1. Inputs → entries.
+  const entries: Entry[] = [];
+  const skipped: Problem[] = [];
+  for (const input of options.inputs) {
+    const { path, source } = typeof input === 'string' ? { path: input, source: undefined } : input;
+    if (!existsSync(path)) throw new IndexError(`${path} does not exist`);
+    const isDir = statSync(path).isDirectory();
+    const src = source ?? defaultSource(path, isDir);
+    if (isDir) entries.push(...entriesFromFolder(path, src, outDir));
+    else {
+      const csv = entriesFromCsv(path, src);
+      entries.push(...csv.entries);
+      skipped.push(...csv.skipped);
+    }
+  }
+  const ids = new Set<string>();
+  const unique = entries.filter((e) => {
+    if (ids.has(e.item.id)) {
+      skipped.push({ name: e.name, reason: `duplicate id "${e.item.id}" (${e.item.source}); the first one is kept` });
+      return false;
+    }
+    ids.add(e.item.id);
+    return true;
+  });
+  if (unique.length === 0) throw new IndexError(`no images found in ${options.inputs.map((i) => (typeof i === 'string' ? i : i.path)).join(', ')}`, [], skipped);
+
+  mkdirSync(join(outDir, 'thumbs'), { recursive: true });
+  const embedder = options.embedder ?? (await nodeImageEmbedder());
+  try {
+    const { state, info } = IndexState.open(outDir, embedder);
+    const failed: Problem[] = [];
+
+    // 2. Hash every image (cheap) so reused ones are known up front and the ETA is honest.
+    for (let i = 0; i < unique.length; i++) {
+      options.signal?.throwIfAborted();
+      const e = unique[i]!;
+      try {
+        e.hash = contentHash(readFileSync(e.file));
+      } catch (error) {
+        failed.push({ name: e.name, reason: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : message(error) });
+      }
+      if (i % 200 === 0 || i === unique.length - 1) onProgress({ phase: 'scan', done: i + 1, total: unique.length, embedded: 0, reused: 0, failed: failed.length });
+    }
+    const readable = unique.filter((e) => e.hash !== undefined);
+    const toEmbed = new Set(readable.filter((e) => !state.has(e.hash!)).map((e) => e.hash!));
+
+    // 3. Embed what is new; thumbnails for everything (skipped when already there).
+    let embedded = 0;
+    let reused = 0;
+    let embedSeconds = 0;
+    const indexed: { item: CatalogItem; vector: Float32Array }[] = [];
+    for (let i = 0; i < readable.length; i++) {
+      options.signal?.throwIfAborted();
+      const e = readable[i]!;
+      const hash = e.hash!;
+      const thumb = `thumbs/${shortHash(hash)}.jpg`;
+      let vector = state.get(hash);
+      try {
+        if (!vector || !existsSync(join(outDir, thumb))) {
+          const bytes = readFileSync(e.file);
+          if (!vector) {
+            const t0 = performance.now();
+            const [v] = await Promise.all([embedder.embed(bytes, e.name), writeJpeg(bytes, join(outDir, thumb), thumbSize)]);
+            if (v.length !== embedder.dimension || !v.every(Number.isFinite)) throw new Error(`${e.name}: the models gave an invalid embedding`);
+            state.add(hash, v);
+            vector = v;
+            embedded++;
+            toEmbed.delete(hash);
+            embedSeconds += (performance.now() - t0) / 1000;
+          } else {
+            await writeJpeg(bytes, join(outDir, thumb), thumbSize);
+            reused++;
+          }
+        } else reused++;
+        indexed.push({ item: { ...e.item, thumbnail: thumb }, vector });
+      } catch (error) {
+        const reason = message(error);
+        failed.push({ name: e.name, reason: reason.startsWith(e.name) ? reason.slice(e.name.length).replace(/^:\s*/, '') : reason });
+        toEmbed.delete(hash);
+      }
+      const rate = embedded > 0 && embedSeconds > 0 ? embedded / embedSeconds : undefined;
+      onProgress({
+        phase: 'embed',
+        done: i + 1,
+        total: readable.length,
+        embedded,
+        reused,
+        failed: failed.length,
+        ...(rate ? { rate, etaSeconds: toEmbed.size / rate } : {}),
+        current: e.name,
+      });
+    }
+    if (indexed.length === 0) throw new IndexError(`nothing could be indexed: all ${unique.length} images failed`, failed, skipped);
+
+    // 4. Scenes.
+    let scenes: CatalogScene[] = [];
+    let droppedSceneItems = 0;
+    if (options.scenes) {
+      const result = await indexScenes(options.scenes, outDir, new Set(indexed.map((x) => x.item.id)), thumbSize, options.sceneSize ?? 1024, failed, (done, total) =>
+        onProgress({ phase: 'scenes', done, total, embedded, reused, failed: failed.length }),
+      );
+      scenes = result.scenes;
+      droppedSceneItems = result.dropped;
+    }
+
+    // 5. Write.
+    onProgress({ phase: 'write', done: 0, total: 1, embedded, reused, failed: failed.length });
+    const catalog = writeCatalog(
+      outDir,
+      {
+        name: options.name ?? basename(outDir),
+        ensembleId: embedder.ensembleId,
+        modelSha256: embedder.modelSha256,
+        dimension: embedder.dimension,
+        items: indexed.map((x) => x.item),
+        vectors: indexed.map((x) => x.vector),
+        ...(scenes.length ? { scenes } : {}),
+        ...(options.complements ? { complements: options.complements } : {}),
+        ...(options.currency ? { currency: options.currency } : {}),
+      },
+      options.write,
+    );
+    onProgress({ phase: 'write', done: 1, total: 1, embedded, reused, failed: failed.length });
+    return {
+      outDir,
+      catalog,
+      indexed: indexed.length,
+      embedded,
+      reused,
+      failed,
+      skipped,
+      scenes: scenes.length,
+      droppedSceneItems,
+      state: info,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    if (!options.embedder) embedder.dispose?.();
+  }
+}
+
+async function indexScenes(
+  csvPath: string,
+  outDir: string,
+  itemIds: Set<string>,
+  thumbSize: number,
+  sceneSize: number,
+  failed: Problem[],
+  onProgress: (done: number, total: number) => void,
+): Promise<{ scenes: CatalogScene[]; dropped: number }> {
+  if (!existsSync(csvPath)) throw new IndexError(`${csvPath} (scenes) does not exist`);
+  const table = parseCsvTable(readFileSync(csvPath, 'utf8'), csvPath);
+  const roomCol = ['room', 'path', 'image'].map((c) => table.header.indexOf(c)).find((k) => k >= 0);
+  const itemCol = ['item_id', 'id'].map((c) => table.header.indexOf(c)).find((k) => k >= 0);
+  if (roomCol === undefined || itemCol === undefined) throw new IndexError(`${csvPath} needs a "room" and an "item_id" column (columns: ${table.header.join(', ')})`);
+  const titleCol = table.header.indexOf('title');
+  const rooms = new Map<string, { title?: string; items: string[] }>();
+  for (const row of table.rows) {
+    const room = row[roomCol]!.trim();
+    const item = row[itemCol]!.trim();
+    if (!room || !item) continue;
+    const entry = rooms.get(room) ?? { items: [] };
+    if (titleCol >= 0 && row[titleCol]!.trim()) entry.title = row[titleCol]!.trim();
+    if (!entry.items.includes(item)) entry.items.push(item);
+    rooms.set(room, entry);
+  }
+  mkdirSync(join(outDir, 'scenes'), { recursive: true });
+  const root = dirname(resolve(csvPath));
+  const scenes: CatalogScene[] = [];
+  let dropped = 0;
+  let done = 0;
+  for (const [room, { title, items }] of rooms) {
+    onProgress(done++, rooms.size);
+    const known = items.filter((id) => itemIds.has(id));
+    dropped += items.length - known.length;
+    if (known.length === 0) continue;
+    const file = isAbsolute(room) ? room : resolve(root, room);
+    try {
+      const bytes = readFileSync(file);
+      const h = shortHash(contentHash(bytes));
+      await writeJpeg(bytes, join(outDir, 'scenes', `${h}.jpg`), sceneSize);
+      await writeJpeg(bytes, join(outDir, 'thumbs', `${h}.jpg`), thumbSize);
+      scenes.push({
+        id: room,
+        title: title ?? basename(room, extname(room)).replace(/__.*$/, '').replace(/[-_]+/g, ' ').trim(),
+        image: `scenes/${h}.jpg`,
+        thumbnail: `thumbs/${h}.jpg`,
+        itemIds: known,
+      });
+    } catch (error) {
+      failed.push({ name: room, reason: `scene photo: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : message(error)}` });
+    }
+  }
+  onProgress(rooms.size, rooms.size);
+  return { scenes, dropped };
+}
+
+export { STATE_FILE };

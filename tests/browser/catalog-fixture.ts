@@ -1,0 +1,52 @@
+/**
+ * A small real catalog for browser tests, indexed in Node with the shipped models
+ * from a few dataset photos, written under dist/catalog/ (build output, never committed).
+ */
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseCsv } from '../../src/shared/csv.ts';
+import { indexCatalog } from '../../scripts/lib/catalog-indexer.ts';
+import { DATASETS, ROOT } from './harness.ts';
+
+export const FIXTURE_DIR = resolve(ROOT, '.cache/test-catalog');
+export const SERVED_DIR = resolve(ROOT, 'dist/catalog/test');
+
+/** The first `perCategory` rows of each category in a dataset CSV, as a CSV beside the cache. */
+function sample(csv: string, perCategory: number, out: string): string {
+  const rows = parseCsv(readFileSync(csv, 'utf8'));
+  const counts = new Map<string, number>();
+  const picked = rows.filter((r) => {
+    const n = counts.get(r.category!) ?? 0;
+    counts.set(r.category!, n + 1);
+    return n < perCategory && r.category !== 'other';
+  });
+  const header = Object.keys(rows[0]!);
+  const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const lines = [header.join(','), ...picked.map((r) => header.map((h) => (h === 'path' ? resolve(csv, '..', r[h]!) : quote(r[h] ?? ''))).join(','))];
+  writeFileSync(out, lines.join('\n') + '\n');
+  return out;
+}
+
+/** Builds (or reuses) the fixture for the current models and copies it to dist/catalog/test/. */
+export async function buildTestCatalog(): Promise<{ url: string; items: Record<string, string>[] }> {
+  mkdirSync(FIXTURE_DIR, { recursive: true });
+  const hm = sample(resolve(DATASETS, 'hm-catalog/items.csv'), 4, resolve(FIXTURE_DIR, '..', 'test-hm.csv'));
+  const ikea = sample(resolve(DATASETS, 'ikea/products.csv'), 3, resolve(FIXTURE_DIR, '..', 'test-ikea.csv'));
+  await indexCatalog({ inputs: [hm, ikea], out: FIXTURE_DIR, name: 'Test catalog' });
+  rmSync(SERVED_DIR, { recursive: true, force: true });
+  cpSync(FIXTURE_DIR, SERVED_DIR, { recursive: true, filter: (src) => !src.endsWith('.ndjson') });
+  const items = [...parseCsv(readFileSync(hm, 'utf8')), ...parseCsv(readFileSync(ikea, 'utf8'))];
+  if (!existsSync(resolve(SERVED_DIR, 'catalog.json'))) throw new Error('the test catalog was not written');
+  return { url: 'catalog/test/catalog.json', items };
+}
+
+/** A copy of the test catalog with catalog.json changed by `edit`, served at catalog/<name>/. */
+export function variantCatalog(name: string, edit: (json: Record<string, unknown>) => unknown): string {
+  const dir = resolve(ROOT, 'dist/catalog', name);
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(SERVED_DIR, dir, { recursive: true });
+  const json = JSON.parse(readFileSync(resolve(dir, 'catalog.json'), 'utf8'));
+  const edited = edit(json);
+  writeFileSync(resolve(dir, 'catalog.json'), typeof edited === 'string' ? edited : JSON.stringify(edited));
+  return `catalog/${name}/catalog.json`;
+}

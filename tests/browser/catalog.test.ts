@@ -1,0 +1,102 @@
+/**
+ * Catalog search in the built app: a catalog indexed in Node is searched in
+ * the browser on WebGPU; the same photo comes back first with cosine ≥ 0.999
+ * (Node↔browser parity); mismatched and malformed catalogs are refused.
+ */
+import { resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestCatalog, variantCatalog } from './catalog-fixture.ts';
+import { DATASETS, SKIP_DATASETS, hasDatasets, launchBrowser, openApp, startApp, waitReady } from './harness.ts';
+
+async function searchPhoto(page: Page, file: string): Promise<void> {
+  const before = await page.getByTestId('status').textContent();
+  await page.getByTestId('photo-input').setInputFiles(file);
+  await page.waitForFunction((prev) => {
+    const s = document.querySelector('[data-testid="status"]')?.textContent ?? '';
+    return s !== prev && /Embedded|could not|not /.test(s) && !/Looking at/.test(s);
+  }, before, { timeout: 180_000 });
+}
+
+const results = (page: Page) =>
+  page.getByTestId('result').evaluateAll((els) => els.map((e) => ({ id: e.getAttribute('data-item-id')!, score: Number(e.getAttribute('data-score')) })));
+
+describe.skipIf(!hasDatasets)(`catalog search in the browser ${hasDatasets ? '' : `(skipped: ${SKIP_DATASETS})`}`, () => {
+  let app: Awaited<ReturnType<typeof startApp>>;
+  let browser: Browser;
+  let context: BrowserContext;
+  let fixture: Awaited<ReturnType<typeof buildTestCatalog>>;
+
+  beforeAll(async () => {
+    fixture = await buildTestCatalog();
+    variantCatalog('other-models', (j) => ({ ...j, ensembleId: 'lookalike-0000000000000000' }));
+    variantCatalog('newer', (j) => ({ ...j, formatVersion: 2 }));
+    variantCatalog('malformed', () => '{"formatVersion": 1, "name": "broken", ');
+    app = await startApp();
+    browser = await launchBrowser();
+    context = await browser.newContext();
+  });
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('shows the catalog, finds the photographed product first (Node↔WebGPU cosine ≥ 0.999), with categories', async () => {
+    const { page, errors } = await openApp(context, `${app.url}?catalog=${fixture.url}`);
+    expect(await waitReady(page)).toBe('webgpu');
+    await expect.poll(() => page.getByTestId('catalog').textContent(), { timeout: 60_000 }).toMatch(new RegExp(`Test catalog.*${fixture.items.length} items`));
+    const sofa = fixture.items.find((r) => r.category === 'sofa')!;
+    await searchPhoto(page, resolve(sofa.path!));
+    const top = (await results(page))[0]!;
+    expect(top.id).toBe(sofa.item_id);
+    expect(top.score).toBeGreaterThanOrEqual(0.999);
+    const categories = await page.getByTestId('category').evaluateAll((els) => els.map((e) => ({ label: e.getAttribute('data-label'), prob: Number(e.getAttribute('data-prob')) })));
+    expect(categories).toHaveLength(3);
+    expect(categories[0]!.label).toBe('sofa');
+    expect(categories[0]!.prob).toBeGreaterThan(categories[1]!.prob);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the category filter restricts results to that category', async () => {
+    const { page } = await openApp(context, `${app.url}?catalog=${fixture.url}`);
+    await waitReady(page);
+    await expect.poll(() => page.getByTestId('catalog').textContent(), { timeout: 60_000 }).toMatch(/Test catalog/);
+    const shoe = fixture.items.find((r) => r.category === 'shoes')!;
+    await searchPhoto(page, resolve(shoe.path!));
+    await page.getByTestId('category-filter').selectOption('lamp');
+    await expect.poll(async () => (await results(page)).length, { timeout: 120_000 }).toBeGreaterThan(0);
+    await expect.poll(async () => page.getByTestId('status').textContent(), { timeout: 120_000 }).toMatch(/among Lamp/);
+    const lampIds = new Set(fixture.items.filter((r) => r.category === 'lamp').map((r) => r.item_id));
+    for (const r of await results(page)) expect(lampIds.has(r.id)).toBe(true);
+    await page.close();
+  });
+
+  it.each([
+    ['other-models', /built with the models "lookalike-0000000000000000", but this app runs/],
+    ['newer', /format version 2, newer than this app reads/],
+    ['malformed', /not valid JSON/],
+  ])('refuses the %s catalog with a clear message', async (name, message) => {
+    const { page } = await openApp(context, `${app.url}?catalog=catalog/${name}/catalog.json`);
+    await waitReady(page);
+    await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 60_000 }).toMatch(message);
+    expect(await page.getByTestId('catalog').textContent()).toMatch(/No catalog open/);
+    await page.close();
+  });
+
+  it('proposes the objects in a room photo and searches the one the shopper taps', async () => {
+    const { page } = await openApp(context, `${app.url}?catalog=${fixture.url}`);
+    await waitReady(page);
+    await expect.poll(() => page.getByTestId('catalog').textContent(), { timeout: 60_000 }).toMatch(/Test catalog/);
+    await searchPhoto(page, resolve(DATASETS, 'ikea/rooms/ikea-a-cosy-space-for-coffee-and-conversation__1364308407140-s4.jpg'));
+    const chair = page.getByTestId('detected-object').filter({ hasText: 'chair' }).first();
+    await chair.waitFor({ timeout: 180_000 });
+    const wholePhoto = (await results(page)).map((r) => r.id).join();
+    await chair.click();
+    await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 180_000 }).toMatch(/Searched the selected object/);
+    expect(await chair.getAttribute('aria-pressed')).toBe('true');
+    expect((await results(page)).map((r) => r.id).join()).not.toBe(wholePhoto);
+    await page.close();
+  });
+});

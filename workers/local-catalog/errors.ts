@@ -1,0 +1,75 @@
+/** Typed errors of the local catalogs, so the page can say what happened. */
+import { CatalogError } from '../../src/shared/catalog-format.ts';
+
+export class LocalCatalogError extends Error {
+  override name = 'LocalCatalogError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * The browser refused to store more (QuotaExceededError). The photo being
+ * written was rolled back as a whole; the `kept` photos indexed before it are intact.
+ */
+export class LocalCatalogQuotaError extends LocalCatalogError {
+  override name = 'LocalCatalogQuotaError';
+  constructor(
+    readonly kept: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`Your device's storage is full: ${kept} ${kept === 1 ? 'photo was' : 'photos were'} indexed and kept; free space or index fewer photos.`, options);
+  }
+}
+
+export class LocalCatalogNotFoundError extends LocalCatalogError {
+  override name = 'LocalCatalogNotFoundError';
+  constructor(readonly catalogId: string) {
+    super(`The local catalog ${catalogId} is not on this device any more (it was deleted, perhaps in another tab).`);
+  }
+}
+
+/** The connection is gone (a newer Lookalike opened the database in another tab, or the browser closed it). */
+export class LocalCatalogClosedError extends LocalCatalogError {
+  override name = 'LocalCatalogClosedError';
+}
+
+/**
+ * A stored local catalog built with other models than the app's current ones:
+ * its vectors cannot be compared with new photos. Same kind as checkCompatible's
+ * CatalogError; the fix is re-indexing the photos.
+ */
+export class LocalCatalogModelsError extends CatalogError {
+  override name = 'LocalCatalogModelsError';
+  constructor(
+    readonly catalogId: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function errorName(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'name' in e && typeof (e as { name: unknown }).name === 'string' ? (e as { name: string }).name : undefined;
+}
+
+/** True for a QuotaExceededError anywhere in the cause chain. */
+export function isQuotaError(e: unknown): boolean {
+  for (let cur = e, depth = 0; cur && depth < 5; depth++) {
+    if (errorName(cur) === 'QuotaExceededError') return true;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+export function describeError(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Maps a raw IndexedDB failure to a LocalCatalogError (quota handled by the caller, which knows the count). */
+export function toLocalCatalogError(e: unknown): Error {
+  if (e instanceof LocalCatalogError || e instanceof CatalogError) return e;
+  const name = errorName(e);
+  if (name === 'VersionError') return new LocalCatalogError('A newer version of Lookalike stored local catalogs on this device — reload the page to update.', { cause: e });
+  return new LocalCatalogError(`The local catalog store failed: ${name ? `${name}: ` : ''}${describeError(e)}`, { cause: e });
+}
