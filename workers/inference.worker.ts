@@ -15,6 +15,8 @@ import { GraphCache } from './models/load-backbone.ts';
 import { cropRelative } from './models/preprocess.ts';
 import { itemView, openCatalog, sceneView, type CatalogInfo, type ItemView, type OpenCatalog } from './catalog-session.ts';
 import type { QueryExpansion } from './search/search-index.ts';
+import { createLocalCatalogApi } from './local-catalog/api.ts';
+import { embeddingModelSha256 } from '../src/shared/catalog-format.ts';
 
 export interface LoadProgress {
   phase: 'backend' | 'download' | 'warmup' | 'ready';
@@ -251,6 +253,19 @@ const api = {
     });
   },
 
+  /** Every item's id, category, colour and unit embedding (row-major), for the taste profile on the page. */
+  catalogVectors(): { catalogId: string; items: { id: string; category: string; color?: string }[]; dimension: number; vectors: Float32Array; complements?: Record<string, string[]> } | undefined {
+    if (!catalog) return undefined;
+    const open = catalog;
+    const d = open.index.dimension;
+    const vectors = new Float32Array(open.index.size * d);
+    const row = new Float32Array(d);
+    for (let i = 0; i < open.index.size; i++) vectors.set(open.index.vector(i, row), i * d);
+    const items = open.catalog.items.map((item) => ({ id: item.id, category: item.category ?? 'other', ...(item.attributes?.color ? { color: item.attributes.color } : {}) }));
+    const complements = open.catalog.meta.complements;
+    return Comlink.transfer({ catalogId: open.info.url, items, dimension: d, vectors, ...(complements ? { complements } : {}) }, [vectors.buffer]);
+  },
+
   /** Every item's metadata (no vectors), for browsing and filters. */
   listItems(offset = 0, limit = 200): ItemView[] {
     if (!catalog) return [];
@@ -263,6 +278,28 @@ const api = {
     const open = catalog;
     return (open.catalog.meta.scenes ?? []).map((scene) => sceneView(open, scene));
   },
+
+  /** On-device catalogs: the shopper's own photos indexed into IndexedDB (see workers/local-catalog/). */
+  ...createLocalCatalogApi({
+    embed: async (bitmap) => {
+      if (!embedder) throw new Error('The models are not loaded yet');
+      const image = bitmapToTensor(bitmap);
+      try {
+        return (await embedder.run(image)).embedding;
+      } finally {
+        image.dispose();
+      }
+    },
+    app: () => {
+      if (!embedder || !manifest) throw new Error('The models are not loaded yet');
+      return { ensembleId: manifest.ensembleId, dimension: embedder.dimension, modelSha256: embeddingModelSha256(manifest, embedder.members.map((m) => m.entry.id)) };
+    },
+    useCatalog: (open) => {
+      catalog?.index.dispose();
+      catalog = open;
+    },
+    serial,
+  }),
 
   /** tfjs's memory counters, for leak tests and the soak benchmark. */
   memory(): { numTensors: number; numBytes: number; numBytesInGPUAllocated?: number } {

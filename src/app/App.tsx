@@ -14,6 +14,13 @@ import { ObjectPicker, type Box } from './ObjectPicker.tsx';
 import { PhotoPicker } from './PhotoPicker.tsx';
 import { ProgressBar, type ProgressState } from './ProgressBar.tsx';
 import { ResultGrid, type ResultCard } from './ResultGrid.tsx';
+import { LocalIndexer } from './LocalIndexer.tsx';
+import { ForYou, GoesWith, Onboarding, YourData } from './PersonalPanels.tsx';
+import { usePersonal } from './usePersonal.ts';
+import { explain, rerank } from '../personal/index.ts';
+import { topLabels } from './CategoryVotes.tsx';
+import { localCallVia } from '../local-catalog/bridge-call.ts';
+import { runIndexing } from '../local-catalog/run-indexing.ts';
 
 type Phase = 'loading' | 'ready' | 'busy' | 'failed';
 
@@ -56,6 +63,9 @@ export function App() {
   const [sessionPhotos, setSessionPhotos] = useState<SessionPhoto[]>([]);
   const [offline, setOffline] = useState(!navigator.onLine);
   const [applyUpdate, setApplyUpdate] = useState<() => void>();
+  const [goesWithFor, setGoesWithFor] = useState<string>();
+  const [workerBridge, setWorkerBridge] = useState<InferenceBridge>();
+  const personal = usePersonal(workerBridge, catalog);
 
   const openCatalog = async (url: string, explicit: boolean) => {
     setCatalogLoading(true);
@@ -97,6 +107,7 @@ export function App() {
 
   useEffect(() => {
     bridge.current = createInferenceBridge();
+    setWorkerBridge(bridge.current);
     bridge.current.onRestart = () => void loadModels();
     // Automation hook (docs/testing.md): read the worker's tfjs memory counters.
     (window as unknown as { lookalike: object }).lookalike = { memory: () => bridge.current!.memory() };
@@ -169,19 +180,40 @@ export function App() {
   };
 
   const lastSession = sessionPhotos[sessionPhotos.length - 1];
+  const predicted = response?.probabilities && info ? topLabels(info.labels, response.probabilities, 1)[0]?.label : undefined;
+  const byId = new Map((response?.results ?? []).map((r) => [r.id, r]));
+  const ranked =
+    catalog && response && personal.view
+      ? rerank(
+          response.results.map((r) => ({ id: r.id, visual: r.score })),
+          { catalog: personal.view, profile: personal.ctx?.profile ?? null, predictedCategory: predicted ?? null, settings: personal.ctx?.settings ?? { beta: 0, gamma: 0 } },
+        )
+      : undefined;
   const cards: ResultCard[] = catalog
-    ? (response?.results ?? []).map((r) => ({
-        id: r.id,
-        title: r.title,
-        score: r.score,
-        ...(r.thumbnail ? { imageUrl: r.thumbnail } : {}),
-        ...(r.category ? { subtitle: prettyLabel(r.category) } : {}),
-        ...(r.price !== undefined ? { price: r.price } : {}),
-        ...(r.url ? { url: r.url } : {}),
-      }))
+    ? (ranked ?? (response?.results ?? []).map((r) => ({ id: r.id }))).map((rr) => {
+        const r = byId.get(rr.id)!;
+        return {
+          id: r.id,
+          title: r.title,
+          score: r.score,
+          ...(ranked ? { why: explain(rr as (typeof ranked)[number]) } : {}),
+          wishlisted: personal.wishlisted.has(r.id),
+          ...(r.thumbnail ? { imageUrl: r.thumbnail } : {}),
+          ...(r.category ? { subtitle: prettyLabel(r.category) } : {}),
+          ...(r.price !== undefined ? { price: r.price } : {}),
+          ...(r.url ? { url: r.url } : {}),
+        };
+      })
     : lastSession
       ? nearestPhotos(lastSession.embedding, sessionPhotos, 12, lastSession.id).map((n) => ({ id: n.photo.id, title: n.photo.name, imageUrl: n.photo.url, score: n.score }))
       : [];
+  const itemActions = catalog
+    ? {
+        onOpen: (card: ResultCard) => personal.click(card.id),
+        onWishlist: (card: ResultCard, on: boolean) => void personal.setWishlisted(card.id, on),
+        onGoesWith: (card: ResultCard) => setGoesWithFor(card.id),
+      }
+    : {};
 
   const categories = catalog ? Object.keys(catalog.categories).sort() : [];
   return (
@@ -203,6 +235,11 @@ export function App() {
           </button>
         </div>
       )}
+      {personal.notice && (
+        <div class="banner" role="alert">
+          {personal.notice}
+        </div>
+      )}
       <main>
         {(phase === 'loading' || catalogLoading) && <ProgressBar progress={progress} />}
         <p class={phase === 'failed' ? 'status error' : 'status'} data-testid="status" role="status" aria-live="polite">
@@ -217,8 +254,32 @@ export function App() {
         {info && !catalog && !catalogLoading && (
           <section class="add-catalog" aria-label="Add a catalog">
             <h2>Add a catalog to search</h2>
-            <p>Open a shop's catalog with “Open another catalog” above (a link to its catalog.json). Until then, photos you add are compared with each other.</p>
+            <p>Open a shop's catalog with “Open another catalog” above (a link to its catalog.json), or index your own photos below: they stay on this device. Until then, photos you add are compared with each other.</p>
           </section>
+        )}
+        {info && (
+          <details class="panel" open={!catalog && !catalogLoading}>
+            <summary>Index your own photos (wardrobe, shop folder)</summary>
+          <LocalIndexer
+            disabled={phase === 'loading' || phase === 'failed'}
+            refreshKey={info}
+            run={(files, name, signal, onProgress) => runIndexing({ files, name, call: localCallVia(bridge.current!), signal, onProgress })}
+            list={() => localCallVia(bridge.current!)('listLocalCatalogs', [])}
+            open={(id) =>
+              void localCallVia(bridge.current!)('openLocalCatalog', [id]).then(
+                (opened) => {
+                  setCatalog(opened);
+                  setResponse(undefined);
+                  setStatus(`${opened.name}: ${opened.count.toLocaleString('en')} of your photos. Choose a photo to search them.`);
+                },
+                (e) => setStatus(errorMessage(e)),
+              )
+            }
+            remove={async (id) => {
+              await localCallVia(bridge.current!)('deleteLocalCatalog', [id]);
+            }}
+          />
+          </details>
         )}
         <PhotoPicker disabled={phase === 'loading' || phase === 'failed'} onFiles={(files) => void choosePhotos(files)} />
         {photo && catalog && <ObjectPicker url={photo.url} name={photo.name} objects={objects} selected={box} detecting={detecting} onSelect={(b) => void refine(b, category)} />}
@@ -257,8 +318,13 @@ export function App() {
             heading={catalog ? 'Similar products' : 'Most similar of your photos this session'}
             results={cards}
             empty={catalog ? 'Nothing in this catalog matches that filter. Try “All categories”.' : 'Add another photo to see which of your photos look alike.'}
+            actions={itemActions}
           />
         )}
+        {catalog && goesWithFor && <GoesWith bridge={workerBridge} personal={personal} itemId={goesWithFor} onClose={() => setGoesWithFor(undefined)} actions={itemActions} />}
+        {catalog && !response && <Onboarding bridge={workerBridge} personal={personal} />}
+        {catalog && !response && <ForYou bridge={workerBridge} personal={personal} actions={itemActions} />}
+        {info && <YourData personal={personal} onMessage={setStatus} />}
       </main>
     </div>
   );

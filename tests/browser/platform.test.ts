@@ -63,7 +63,7 @@ describe('platform: the installable offline app and its inference worker', () =>
     // Installability needs a real (non-incognito) profile.
     const profile = await launchProfile();
     try {
-      const { page } = await openApp(profile.context, app.url);
+      const { page } = await openApp(profile.context, app.url + '?catalog=none&backend=wasm');
       await waitReady(page);
       await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
       const cdp = await profile.context.newCDPSession(page);
@@ -80,9 +80,9 @@ describe('platform: the installable offline app and its inference worker', () =>
     await page.close();
   });
 
-  it.skipIf(!hasDatasets)(`embeds real photos: same photo ≈ 1, shoe vs dress clearly less, no tensor growth (${hasDatasets ? '' : SKIP_DATASETS})`, async () => {
+  it.skipIf(!hasDatasets)(`embeds real photos on WebGPU: same photo ≈ 1, shoe vs dress clearly less (${hasDatasets ? '' : SKIP_DATASETS})`, async () => {
     const { page, errors } = await openApp(context, app.url + '?catalog=none');
-    await waitReady(page);
+    expect(await waitReady(page)).toBe('webgpu');
     const [shoe] = photosOf('shoes', 1);
     const [dress] = photosOf('dress', 1);
     await upload(page, shoe!);
@@ -93,19 +93,27 @@ describe('platform: the installable offline app and its inference worker', () =>
     const dressVsShoes = await scores(page);
     expect(Math.max(...dressVsShoes)).toBeLessThan(0.97);
     expect(same[0]! - Math.max(...dressVsShoes)).toBeGreaterThan(0.03);
-
-    const tensorsBefore = await workerTensors(page);
-    const shoes = photosOf('shoes', 20);
-    for (const file of shoes) await upload(page, file);
-    expect(await workerTensors(page)).toBe(tensorsBefore);
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it.skipIf(!hasDatasets)('20 embeds in a row leave the worker\'s tensor count unchanged', async () => {
+    // WebGPU on a software GPU takes seconds per photo; the wasm backend runs the same model code quickly.
+    // The 500-search soak in the benchmarks covers WebGPU's allocated bytes.
+    const { page } = await openApp(context, app.url + '?catalog=none&backend=wasm');
+    await waitReady(page);
+    const shoes = photosOf('shoes', 21);
+    await upload(page, shoes[0]!);
+    const tensorsBefore = await workerTensors(page);
+    for (const file of shoes.slice(1)) await upload(page, file);
+    expect(await workerTensors(page)).toBe(tensorsBefore);
     await page.close();
   });
 
   it.skipIf(!hasDatasets)('reloads and embeds offline after one online visit, with no failed requests', async () => {
     const offlineContext = await browser.newContext();
     try {
-      const { page } = await openApp(offlineContext, app.url + '?catalog=none');
+      const { page } = await openApp(offlineContext, app.url + '?catalog=none&backend=wasm');
       await waitReady(page);
       await page.evaluate(async () => {
         const reg = await navigator.serviceWorker.ready;

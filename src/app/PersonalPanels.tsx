@@ -1,0 +1,197 @@
+/** For-you, goes-with, onboarding and "your data" controls: the personal parts of the screen. */
+import { useEffect, useState } from 'preact/hooks';
+import type { InferenceBridge } from '../bridge.ts';
+import {
+  completeOnboarding,
+  deleteAllPersonalData,
+  excludedItems,
+  exportPersonalData,
+  exportToJson,
+  forYou,
+  goesWith,
+  importPersonalData,
+  needsOnboarding,
+  onboardingCandidates,
+  skipOnboarding,
+} from '../personal/index.ts';
+import type { ItemView } from '../../workers/catalog-session.ts';
+import { prettyLabel } from './CategoryVotes.tsx';
+import { errorMessage } from './format.ts';
+import { ResultGrid, type ResultActions, type ResultCard } from './ResultGrid.tsx';
+import type { Personal } from './usePersonal.ts';
+
+/** Item metadata (title, thumbnail, price) for ids, fetched from the worker. */
+function useItems(bridge: InferenceBridge | undefined, ids: string[]): Map<string, ItemView> {
+  const [items, setItems] = useState(new Map<string, ItemView>());
+  const key = ids.join('\u0000');
+  useEffect(() => {
+    if (!bridge || ids.length === 0) return setItems(new Map());
+    void bridge.call((r) => r.items(ids)).then((views) => setItems(new Map(views.map((v) => [v.id, v]))));
+  }, [bridge, key]);
+  return items;
+}
+
+export function cardOf(view: ItemView | undefined, id: string, score: number, extra: Partial<ResultCard> = {}): ResultCard {
+  return {
+    id,
+    title: view?.title ?? id,
+    score,
+    ...(view?.thumbnail ? { imageUrl: view.thumbnail } : {}),
+    ...(view?.category ? { subtitle: prettyLabel(view.category) } : {}),
+    ...(view?.price !== undefined ? { price: view.price } : {}),
+    ...(view?.url ? { url: view.url } : {}),
+    ...extra,
+  };
+}
+
+export function ForYou({ bridge, personal, actions }: { bridge: InferenceBridge | undefined; personal: Personal; actions: ResultActions }) {
+  const { view, ctx } = personal;
+  const ranked = view && ctx ? forYou(view, ctx.signals, { profile: ctx.profile, settings: ctx.settings, limit: 12, ...(ctx.cluster ? { clusterFavourites: ctx.cluster.favourites } : {}) }) : [];
+  const items = useItems(bridge, ranked.map((r) => r.id));
+  if (!view) return null;
+  const cards = ranked.map((r) =>
+    cardOf(items.get(r.id), r.id, r.score, {
+      why: r.source === 'default' ? 'a pick from each category (no history yet)' : `matches your taste ${r.taste?.toFixed(2) ?? ''}${r.clusterBonus > 0 ? ` · shoppers like you +${r.clusterBonus.toFixed(2)}` : ''}`,
+      wishlisted: personal.wishlisted.has(r.id),
+    }),
+  );
+  return (
+    <div data-testid="for-you">
+      <ResultGrid heading="For you" results={cards} empty="Nothing left to suggest: you have seen this whole catalog." actions={actions} testId="for-you-item" />
+    </div>
+  );
+}
+
+export function GoesWith({ bridge, personal, itemId, onClose, actions }: { bridge: InferenceBridge | undefined; personal: Personal; itemId: string; onClose: () => void; actions: ResultActions }) {
+  const { view, ctx } = personal;
+  const groups = view ? goesWith(view, itemId, { profile: ctx?.profile ?? null, ...(ctx ? { exclude: excludedItems(ctx.signals) } : {}) }) : [];
+  const ids = [itemId, ...groups.flatMap((g) => g.items.map((i) => i.id))];
+  const items = useItems(bridge, ids);
+  return (
+    <section class="goes-with" aria-label="Goes with">
+      <div class="section-head">
+        <h2>Goes with {items.get(itemId)?.title ?? 'this'}</h2>
+        <button class="button small" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      {groups.length === 0 && <p class="empty">This catalog has nothing that goes with this category.</p>}
+      {groups.map((g) => (
+        <ResultGrid
+          key={g.category}
+          heading={prettyLabel(g.category)}
+          results={g.items.map((i) => cardOf(items.get(i.id), i.id, i.score, { why: `goes with it ${i.anchor.toFixed(2)}${i.taste !== null ? ` · your taste ${i.taste.toFixed(2)}` : ''}`, wishlisted: personal.wishlisted.has(i.id) }))}
+          empty=""
+          actions={actions}
+          testId="goes-with"
+        />
+      ))}
+    </section>
+  );
+}
+
+export function Onboarding({ bridge, personal }: { bridge: InferenceBridge | undefined; personal: Personal }) {
+  const { db, view } = personal;
+  const [pending, setPending] = useState(false);
+  const [picked, setPicked] = useState(new Set<string>());
+  useEffect(() => {
+    if (db && view) void needsOnboarding(db, view.id).then(setPending);
+  }, [db, view]);
+  const ids = pending && view ? onboardingCandidates(view, 12) : [];
+  const items = useItems(bridge, ids);
+  if (!pending || !db || !view) return null;
+  const finish = async (skip: boolean) => {
+    if (skip) await skipOnboarding(db, view.id);
+    else await completeOnboarding(db, view.id, [...picked]);
+    setPending(false);
+    await personal.refresh();
+  };
+  return (
+    <section class="onboarding" aria-labelledby="onboarding-heading">
+      <h2 id="onboarding-heading">Pick a few things you like</h2>
+      <p>They tune your suggestions. They stay on this device.</p>
+      <ul class="grid">
+        {ids.map((id) => {
+          const item = items.get(id);
+          const on = picked.has(id);
+          return (
+            <li key={id} class={on ? 'card picked' : 'card'}>
+              <button class="pick" aria-pressed={on} onClick={() => setPicked((p) => (p.has(id) ? (p.delete(id), new Set(p)) : new Set(p.add(id))))}>
+                {item?.thumbnail ? <img src={item.thumbnail} alt="" /> : <div class="noimage" aria-hidden="true" />}
+                <span>{item?.title ?? id}</span>
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+      <div class="row">
+        <button class="button primary" disabled={picked.size === 0} onClick={() => void finish(false)}>
+          Done ({picked.size} picked)
+        </button>
+        <button class="button" onClick={() => void finish(true)}>
+          Skip
+        </button>
+      </div>
+    </section>
+  );
+}
+
+export function YourData({ personal, onMessage }: { personal: Personal; onMessage: (text: string) => void }) {
+  const { db } = personal;
+  if (!db) return null;
+  const run = async (work: () => Promise<string>) => {
+    try {
+      onMessage(await work());
+      await personal.refresh();
+    } catch (e) {
+      onMessage(errorMessage(e));
+    }
+  };
+  return (
+    <details class="panel">
+      <summary>Your data (stays on this device)</summary>
+      <p>Your clicks, wishlist and picks are stored only in this browser and never sent anywhere.</p>
+      <div class="row">
+        <button
+          class="button"
+          onClick={() =>
+            void run(async () => {
+              const { fileName, text } = exportToJson(await exportPersonalData(db));
+              const a = Object.assign(document.createElement('a'), { href: URL.createObjectURL(new Blob([text], { type: 'application/json' })), download: fileName });
+              a.click();
+              setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+              return `Exported your data as ${fileName}.`;
+            })
+          }
+        >
+          Export my data
+        </button>
+        <label class="button">
+          Import my data
+          <input
+            class="visually-hidden"
+            type="file"
+            accept="application/json,.json"
+            onChange={(e) => {
+              const file = e.currentTarget.files?.[0];
+              e.currentTarget.value = '';
+              if (file)
+                void run(async () => {
+                  const r = await importPersonalData(db, await file.text(), { mode: 'merge' });
+                  return `Imported ${r.events} events, ${r.wishlist} wishlist items and ${r.preferences} picks.`;
+                });
+            }}
+          />
+        </label>
+        <button
+          class="button danger"
+          onClick={() => {
+            if (confirm('Delete all your history, wishlist and picks from this device? This cannot be undone.')) void run(async () => (await deleteAllPersonalData(db), 'All your personal data was deleted from this device.'));
+          }}
+        >
+          Delete all my data
+        </button>
+      </div>
+    </details>
+  );
+}

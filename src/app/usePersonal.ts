@@ -1,0 +1,85 @@
+/**
+ * The shopper's personal data for the open catalog: the IndexedDB store, the
+ * catalog's embeddings on the page (for the taste profile), and the actions
+ * that record what the shopper does. Nothing here leaves the device.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { InferenceBridge } from '../bridge.ts';
+import { PersonalDb, loadPersonalContext, type CatalogView, type PersonalContext } from '../personal/index.ts';
+import type { CatalogInfo } from '../../workers/catalog-session.ts';
+import { errorMessage } from './format.ts';
+
+export interface Personal {
+  db: PersonalDb | undefined;
+  view: CatalogView | undefined;
+  ctx: PersonalContext | undefined;
+  /** Storage problems and other-tab notices, for a banner. */
+  notice: string | undefined;
+  wishlisted: ReadonlySet<string>;
+  refresh(): Promise<void>;
+  click(itemId: string): void;
+  setWishlisted(itemId: string, on: boolean): Promise<void>;
+  dismiss(itemId: string): Promise<void>;
+}
+
+async function catalogViewOf(bridge: InferenceBridge): Promise<CatalogView | undefined> {
+  const data = await bridge.call((r) => r.catalogVectors());
+  if (!data) return undefined;
+  const rows = new Map<string, Float32Array>();
+  data.items.forEach((item, i) => rows.set(item.id, data.vectors.subarray(i * data.dimension, (i + 1) * data.dimension)));
+  return {
+    id: data.catalogId,
+    items: data.items,
+    embedding: (id) => rows.get(id),
+    ...(data.complements ? { compatibility: data.complements } : {}),
+  };
+}
+
+export function usePersonal(bridge: InferenceBridge | undefined, catalog: CatalogInfo | undefined): Personal {
+  const [db, setDb] = useState<PersonalDb>();
+  const [view, setView] = useState<CatalogView>();
+  const [ctx, setCtx] = useState<PersonalContext>();
+  const [notice, setNotice] = useState<string>();
+
+  useEffect(() => {
+    let opened: PersonalDb | undefined;
+    PersonalDb.open({ onStatus: (s) => setNotice(s.message) }).then(
+      (d) => setDb((opened = d)),
+      (e) => setNotice(`Your history and wishlist are unavailable: ${errorMessage(e)}`),
+    );
+    return () => opened?.close();
+  }, []);
+
+  useEffect(() => {
+    setView(undefined);
+    setCtx(undefined);
+    if (!bridge || !catalog) return;
+    catalogViewOf(bridge).then(setView, (e) => setNotice(errorMessage(e)));
+  }, [bridge, catalog]);
+
+  const refresh = async () => {
+    if (db && view) setCtx(await loadPersonalContext(db, view));
+  };
+  useEffect(() => void refresh().catch((e) => setNotice(errorMessage(e))), [db, view]);
+
+  const guarded = async (work: () => Promise<unknown>) => {
+    try {
+      await work();
+      await refresh();
+    } catch (e) {
+      setNotice(errorMessage(e));
+    }
+  };
+
+  return {
+    db,
+    view,
+    ctx,
+    notice,
+    wishlisted: new Set(ctx?.signals.wishlist.map((w) => w.itemId) ?? []),
+    refresh,
+    click: (itemId) => void (db && view && guarded(() => db.recordClick(view.id, itemId))),
+    setWishlisted: (itemId, on) => guarded(async () => (db && view ? (on ? db.addToWishlist(view.id, itemId) : db.removeFromWishlist(view.id, itemId)) : undefined)),
+    dismiss: (itemId) => guarded(async () => (db && view ? db.dismiss(view.id, itemId) : undefined)),
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Benchmark hooks of the inference worker (docs/performance.md, `npm run bench`).
+ * The worker spreads `createBenchApi(...)` into its comlink `api`; the same object
+ * is also set as `self.lookalikeBench` in the worker, so the benchmark can reach it
+ * from Playwright (`page.workers()[i].evaluate`) without any page-side wiring.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Embedder } from './models/embedder.ts';
+
+export interface BenchDeps {
+  getEmbedder(): Embedder | undefined;
+  /** The worker's call queue, so a benchmark never overlaps a real call. */
+  serial: <T>(task: () => Promise<T>) => Promise<T>;
+}
+
+export interface BenchPredictResult {
+  /** Median of `runs`. */
+  medianMs: number;
+  /** ms of each measured `embedder.run` (after one unmeasured run). */
+  runs: number[];
+  backend: string;
+  /** Side of the square RGB input, in pixels. */
+  size: number;
+  members: string[];
+  /** tfjs tensor count before and after the runs: equal unless something leaks. */
+  numTensorsBefore: number;
+  numTensorsAfter: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function createBenchApi(deps: BenchDeps) {
+  const api = {
+    /**
+     * Warm latency of the raw models: `embedder.run` (every member, heads,
+     * projection, read back) on one fixed RGB tensor already at the models' input
+     * size, `n` times after one unmeasured run. No decode, no transfer, no search.
+     */
+    benchPredict(n = 10, size?: number): Promise<BenchPredictResult> {
+      return deps.serial(async () => {
+        const embedder = deps.getEmbedder();
+        if (!embedder) throw new Error('The models are not loaded yet');
+        const side = size ?? embedder.members[0]?.entry.inputSize ?? 224;
+        const count = Math.max(1, Math.floor(n));
+        const image = tf.randomUniform([side, side, 3], 0, 256, 'int32', 42) as tf.Tensor3D;
+        try {
+          const numTensorsBefore = tf.memory().numTensors;
+          await embedder.run(image);
+          const runs: number[] = [];
+          for (let i = 0; i < count; i++) {
+            const started = performance.now();
+            await embedder.run(image);
+            runs.push(performance.now() - started);
+          }
+          return {
+            medianMs: median(runs),
+            runs,
+            backend: tf.getBackend(),
+            size: side,
+            members: embedder.members.map((m) => m.entry.id),
+            numTensorsBefore,
+            numTensorsAfter: tf.memory().numTensors,
+          };
+        } finally {
+          image.dispose();
+        }
+      });
+    },
+  };
+  (globalThis as { lookalikeBench?: typeof api }).lookalikeBench = api;
+  return api;
+}
+
+export type BenchApi = ReturnType<typeof createBenchApi>;
