@@ -22,7 +22,8 @@ function walk(dir: string): string[] {
 
 /** Serves the mounts in dev/preview and copies them into the build. Markdown (model card) is not shipped. */
 function staticMounts(): Plugin {
-  const shipped = (file: string) => !file.endsWith('.md');
+  // The model card and measurement files stay in the repository; only what the app loads is served.
+  const shipped = (file: string) => !file.endsWith('.md') && !/(metrics|quantisation)\.json$/.test(file);
   const middleware = (req: { url?: string }, res: import('node:http').ServerResponse, next: () => void) => {
     const path = decodeURIComponent((req.url ?? '').split('?')[0] ?? '').replace(/^.*?\/(models|catalog)\//, '/$1/');
     for (const mount of STATIC_MOUNTS) {

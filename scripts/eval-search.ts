@@ -19,9 +19,12 @@ import { embeddingModelSha256 } from '../src/shared/catalog-format.ts';
 import { parseCsvTable } from '../src/shared/csv.ts';
 import { SearchIndex } from '../workers/search/search-index.ts';
 import { readCatalogDir } from './lib/catalog-files.ts';
-import { decodeImage, loadNodeEmbedder } from './lib/node-models.ts';
+import { decodeImage, fileReader, loadNodeEmbedder } from './lib/node-models.ts';
 import { ProgressBar } from './lib/progress-bar.ts';
-import { precisionAtK, recallAtK, wholeImageResults, type ResultsForPhoto } from './lib/search-eval.ts';
+import { perObjectResults, precisionAtK, recallAtK, wholeImageResults, type ResultsForPhoto } from './lib/search-eval.ts';
+import { findModel } from '../src/shared/manifest.ts';
+import { Detector } from '../workers/models/detector.ts';
+import { GraphCache } from '../workers/models/load-backbone.ts';
 
 const USAGE = 'usage: npx tsx scripts/eval-search.ts --catalog <dir> (--queries <csv> [--split val] | --pairs <csv> [--queries <csv>]) [--root <dir>] [--k 10] [--limit N] [--qe n]';
 const RECALL_KS = [10, 50, 100];
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
       limit: { type: 'string' },
       qe: { type: 'string' },
       'filter-category': { type: 'boolean', default: false },
+      'whole-image': { type: 'boolean', default: false },
     },
   });
   if (!values.catalog || (!values.queries && !values.pairs)) throw new UsageError(USAGE);
@@ -113,10 +117,11 @@ async function main(): Promise<void> {
     const pairs = pairsTable.rows.filter((r) => kept.has(r[roomCol]!)).map((r) => ({ photo: abs(r[roomCol]!), itemId: r[itemCol]! }));
     const missing = pairs.filter((p) => !categoryOf.has(p.itemId)).length;
     const kMax = Math.max(...RECALL_KS);
-    const results = await run(
-      rooms.map(abs),
-      () => wholeImageResults(embedder, index, kMax, expansion),
-    );
+    // Rooms are searched as the app does: per detected object, lists interleaved (--whole-image: one query per photo).
+    const detector = values['whole-image'] ? undefined : await Detector.load(findModel(embedder.manifest, 'detector'), fileReader(), new GraphCache());
+    const resultsFor = detector ? perObjectResults(embedder, detector, index, kMax, expansion) : wholeImageResults(embedder, index, kMax, expansion);
+    process.stderr.write(detector ? 'rooms: searched per detected object (lists interleaved by rank)\n' : 'rooms: whole image\n');
+    const results = await run(rooms.map(abs), () => resultsFor);
     const recalls = RECALL_KS.map((kk) => recallAtK(pairs, results, kk));
     process.stderr.write(`${results.size} photos, ${pairs.length} (photo, item) pairs${missing ? `, ${missing} of whose items are not in the catalog (counted as misses)` : ''}\n`);
     process.stderr.write(RECALL_KS.map((kk, i) => `recall@${kk} ${recalls[i]!.toFixed(4)}`).join('  ') + '\n');

@@ -6,6 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Embedder } from '../../workers/models/embedder.ts';
 import type { SearchIndex, SearchOptions } from '../../workers/search/search-index.ts';
+import type { Detector } from '../../workers/models/detector.ts';
+import { cropRelative } from '../../workers/models/preprocess.ts';
 
 /** A photo (RGB 0–255 tensor, not disposed here) → catalog item ids, best first. */
 export type ResultsForPhoto = (image: tf.Tensor3D) => Promise<string[]>;
@@ -15,6 +17,28 @@ export function wholeImageResults(embedder: Embedder, index: SearchIndex, k: num
   return async (image) => {
     const { embedding } = await embedder.run(image);
     return (await index.search(embedding, { ...options, k })).map((r) => r.id);
+  };
+}
+
+/**
+ * What the app shows for a room photo: one list per detected object (the shopper
+ * taps an object to search it), then the whole photo's list, interleaved by rank.
+ */
+export function perObjectResults(embedder: Embedder, detector: Detector, index: SearchIndex, k: number, options: Omit<SearchOptions, 'k'> = {}): ResultsForPhoto {
+  const whole = wholeImageResults(embedder, index, k, options);
+  return async (image) => {
+    const lists: string[][] = [];
+    for (const object of await detector.detect(image)) {
+      const crop = tf.tidy(() => cropRelative(image, object.box));
+      try {
+        const { embedding } = await embedder.run(crop);
+        lists.push((await index.search(embedding, { ...options, k })).map((r) => r.id));
+      } finally {
+        crop.dispose();
+      }
+    }
+    lists.push(await whole(image));
+    return interleaveByRank(lists, k);
   };
 }
 

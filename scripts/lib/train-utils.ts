@@ -40,46 +40,60 @@ export interface MlpOptions {
   sampleWeight?: Float32Array;
 }
 
-/** Trains dense layers (ReLU hidden, softmax out); returns them as named arrays dense0…denseN. */
+/**
+ * Trains dense layers (hidden: ReLU or linear; output: softmax) with Adam and an L2
+ * penalty in a plain tfjs loop (large batches: tfjs-layers' fit is many times slower
+ * on the wasm backend). Returns them as named arrays dense0…denseN.
+ */
 export async function trainMlp(data: Dataset, options: MlpOptions): Promise<{ arrays: NamedArray[]; activations: string[] }> {
-  const model = tf.sequential();
-  const sizes = [...options.hidden, options.classes];
-  sizes.forEach((units, i) => {
-    if (options.dropout > 0 && i > 0) model.add(tf.layers.dropout({ rate: options.dropout, seed: options.seed + i }));
-    model.add(
-      tf.layers.dense({
-        units,
-        activation: i === sizes.length - 1 ? 'softmax' : (options.hiddenActivation ?? 'relu'),
-        useBias: i === sizes.length - 1 || options.hiddenActivation !== 'linear',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: options.seed + 10 * i }),
-        kernelRegularizer: tf.regularizers.l2({ l2: options.l2 }),
-        ...(i === 0 ? { inputShape: [data.dim] } : {}),
-      }),
-    );
+  const sizes = [data.dim, ...options.hidden, options.classes];
+  const random = rng(options.seed);
+  const hiddenAct = options.hiddenActivation ?? 'relu';
+  const layers = sizes.slice(1).map((out, i) => {
+    const inp = sizes[i]!;
+    const limit = Math.sqrt(6 / (inp + out));
+    return {
+      kernel: tf.variable(tf.tensor2d(Float32Array.from({ length: inp * out }, () => (random() * 2 - 1) * limit), [inp, out])),
+      bias: tf.variable(tf.zeros([out])),
+      activation: i === sizes.length - 2 ? 'softmax' : hiddenAct,
+    };
   });
-  model.compile({ optimizer: tf.train.adam(options.learningRate), loss: 'sparseCategoricalCrossentropy' });
   const n = data.y.length;
   const xs = tf.tensor2d(data.x, [n, data.dim]);
-  const ys = tf.tensor1d(data.y, 'float32');
-  const sw = options.sampleWeight ? tf.tensor1d(options.sampleWeight) : undefined;
-  await model.fit(xs, ys, {
-    epochs: options.epochs,
-    batchSize: 128,
-    shuffle: true,
-    verbose: 0,
-    ...(sw ? { sampleWeight: sw } : {}),
-  });
-  const arrays: NamedArray[] = [];
-  const dense = model.layers.filter((l) => l.getClassName() === 'Dense');
-  for (const [i, layer] of dense.entries()) {
-    const [kernel, bias] = layer.getWeights();
-    arrays.push({ name: `dense${i}.kernel`, shape: kernel!.shape, data: (await kernel!.data()) as Float32Array });
-    const biasData = bias ? ((await bias.data()) as Float32Array) : new Float32Array(kernel!.shape[1]!);
-    arrays.push({ name: `dense${i}.bias`, shape: [kernel!.shape[1]!], data: biasData });
+  const ys = tf.oneHot(tf.tensor1d(data.y, 'int32'), options.classes);
+  const weights = tf.tensor1d(options.sampleWeight ?? new Float32Array(n).fill(1));
+  const optimizer = tf.train.adam(options.learningRate);
+  const batch = 1024;
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  for (let epoch = 0; epoch < options.epochs; epoch++) {
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (let start = 0; start < n; start += batch) {
+      const idx = tf.tensor1d(order.subarray(start, Math.min(n, start + batch)), 'int32');
+      optimizer.minimize(() => {
+        let h: tf.Tensor2D = tf.gather(xs, idx);
+        layers.forEach((l, li) => {
+          h = tf.add(tf.matMul(h, l.kernel), l.bias);
+          if (li < layers.length - 1 && l.activation === 'relu') h = tf.relu(h);
+          if (li < layers.length - 1 && options.dropout > 0) h = tf.dropout(h, options.dropout, undefined, options.seed + epoch) as tf.Tensor2D;
+        });
+        const ce = tf.losses.softmaxCrossEntropy(tf.gather(ys, idx), h, tf.gather(weights, idx)) as tf.Scalar;
+        const l2 = tf.addN(layers.map((l) => tf.sum(tf.square(l.kernel)))).mul(options.l2);
+        return ce.add(l2) as tf.Scalar;
+      });
+      idx.dispose();
+    }
   }
-  tf.dispose([xs, ys, ...(sw ? [sw] : [])]);
-  model.dispose();
-  return { arrays, activations: sizes.map((_, i) => (i === sizes.length - 1 ? 'softmax' : (options.hiddenActivation ?? 'relu'))) };
+  const arrays: NamedArray[] = [];
+  for (const [i, l] of layers.entries()) {
+    arrays.push({ name: `dense${i}.kernel`, shape: l.kernel.shape, data: (await l.kernel.data()) as Float32Array });
+    arrays.push({ name: `dense${i}.bias`, shape: l.bias.shape, data: (await l.bias.data()) as Float32Array });
+  }
+  tf.dispose([xs, ys, weights, ...layers.flatMap((l) => [l.kernel, l.bias])]);
+  optimizer.dispose();
+  return { arrays, activations: layers.map((l) => l.activation) };
 }
 
 /** Applies dense arrays (as trained above) to rows; returns probabilities n × classes. */

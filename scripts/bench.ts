@@ -1,0 +1,200 @@
+/**
+ * `npm run bench`: download sizes, model load / warm-up / raw latency / whole-query
+ * time in Chromium on webgpu, webgl and wasm, the search benchmark
+ * (scripts/bench-search.ts, run as a child process), and with --soak the
+ * 500-search soak. Writes bench/results.json, prints the tables and writes
+ * docs/performance.md. Measures the built app: run `npx vite build` first (or --build).
+ *
+ *   npm run bench [-- --soak] [--only download,model,search,soak] [--backends webgpu,webgl,wasm]
+ *                 [--rounds N] [--soak-queries 500] [--soak-backend wasm] [--build] [--reuse-search] [--no-docs]
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, type, release, arch } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DATASETS, ROOT, hasDatasets, startApp } from '../tests/browser/harness.ts';
+import { buildTestCatalog } from '../tests/browser/catalog-fixture.ts';
+import { BENCH_CHROMIUM_ARGS, gpuInfo, instrumentContext, launchBenchBrowser, measureBackend, primeCaches, type BenchBackend } from './lib/bench-browser.ts';
+import { measureDownload } from './lib/bench-download.ts';
+import { benchPhotos, uniformPhotos } from './lib/bench-photos.ts';
+import { consoleReport, markdownReport, type MachineInfo, type ModelSection, type Results, type SearchSection } from './lib/bench-report.ts';
+import { describeSoak, runSoak } from './lib/bench-soak.ts';
+
+const SECTIONS = ['download', 'model', 'search', 'soak'] as const;
+type Section = (typeof SECTIONS)[number];
+const BACKENDS: BenchBackend[] = ['webgpu', 'webgl', 'wasm'];
+/** Measured rounds per backend by default: sized so the whole run stays around 10 minutes on SwiftShader. */
+const DEFAULT_ROUNDS: Record<BenchBackend, number> = { webgpu: 6, webgl: 10, wasm: 25 };
+
+const { values } = parseArgs({
+  options: {
+    soak: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    backends: { type: 'string', default: BACKENDS.join(',') },
+    rounds: { type: 'string' },
+    'soak-queries': { type: 'string', default: '500' },
+    'soak-backend': { type: 'string', default: 'wasm' },
+    build: { type: 'boolean', default: false },
+    'reuse-search': { type: 'boolean', default: false },
+    'no-docs': { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench/results.json' },
+    docs: { type: 'string', default: 'docs/performance.md' },
+  },
+});
+
+const log = (line: string) => process.stderr.write(line + '\n');
+const sections = new Set<Section>(values.only ? (values.only.split(',').map((s) => s.trim()) as Section[]) : ['download', 'model', 'search', ...(values.soak ? (['soak'] as const) : [])]);
+for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`unknown section "${s}" (one of ${SECTIONS.join(', ')})`);
+const backends = values.backends.split(',').map((b) => b.trim()) as BenchBackend[];
+for (const b of backends) if (!BACKENDS.includes(b)) throw new Error(`unknown backend "${b}" (one of ${BACKENDS.join(', ')})`);
+
+function machine(): MachineInfo {
+  let osName = `${type()} ${release()} ${arch()}`;
+  try {
+    const pretty = readFileSync('/etc/os-release', 'utf8').match(/^PRETTY_NAME="?([^"\n]+)"?/m)?.[1];
+    if (pretty) osName = `${pretty} (${type()} ${release()} ${arch()})`;
+  } catch {
+    // not Linux
+  }
+  return { cpu: cpus()[0]?.model.trim() ?? '?', cores: cpus().length, memoryGB: Math.round(totalmem() / 2 ** 30), os: osName, node: process.version };
+}
+
+function readPrevious(path: string): Partial<Results> {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Partial<Results>;
+  } catch {
+    return {};
+  }
+}
+
+async function timed<T>(durations: Record<string, number>, name: string, fn: () => Promise<T>): Promise<T> {
+  const t = performance.now();
+  try {
+    return await fn();
+  } finally {
+    durations[name] = Math.round(performance.now() - t);
+  }
+}
+
+function runSearchBench(): SearchSection {
+  const out = 'bench/search.json';
+  const args = ['tsx', 'scripts/bench-search.ts', '--out', out];
+  if (!values['reuse-search'] || !existsSync(resolve(ROOT, out))) {
+    log(`search: npx ${args.join(' ')}`);
+    const r = spawnSync('npx', args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    if (r.status !== 0) throw new Error(`scripts/bench-search.ts failed (exit ${r.status})`);
+  } else log(`search: reusing ${out}`);
+  const json = JSON.parse(readFileSync(resolve(ROOT, out), 'utf8')) as Omit<SearchSection, 'command'>;
+  return { date: json.date, tfjsBackend: json.tfjsBackend, embedderDimension: json.embedderDimension, k: json.k, queries: json.queries, rows: json.rows, command: `npx ${args.join(' ')}` };
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const outPath = resolve(ROOT, values.out);
+  const previous = readPrevious(outPath);
+  const durations: Record<string, number> = {};
+  const results: Results = {
+    schema: 1,
+    date: started.toISOString(),
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    machine: { ...previous.machine, ...machine() },
+    ...(previous.download && !sections.has('download') ? { download: previous.download } : {}),
+    ...(previous.model && !sections.has('model') ? { model: previous.model } : {}),
+    ...(previous.search && !sections.has('search') ? { search: previous.search } : {}),
+    soak: previous.soak && !sections.has('soak') ? previous.soak : { skipped: 'not run: `npm run bench -- --soak`' },
+    durationsMs: durations,
+  };
+
+  const needsBrowser = sections.has('model') || sections.has('soak');
+  if (values.build || ((needsBrowser || sections.has('download')) && !existsSync(resolve(ROOT, 'dist/index.html')))) {
+    log('building the app (npx vite build)…');
+    await timed(durations, 'build', async () => execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' }));
+  }
+
+  if (sections.has('download')) {
+    results.download = await timed(durations, 'download', async () => ({ date: new Date().toISOString(), ...measureDownload(ROOT) }));
+    log(`download: page ${results.download.page.reduce((n, f) => n + f.bytes, 0)} B, worker path ${results.download.worker.reduce((n, f) => n + f.bytes, 0)} B, models ${results.download.models.reduce((n, f) => n + f.bytes, 0)} B`);
+  }
+
+  if (sections.has('search')) results.search = await timed(durations, 'search', async () => runSearchBench());
+
+  if (needsBrowser) {
+    const app = await startApp();
+    const browser = await launchBenchBrowser();
+    try {
+      results.machine.chromium = browser.version();
+      results.machine.chromiumFlags = BENCH_CHROMIUM_ARGS;
+      const context = await browser.newContext();
+      await instrumentContext(context);
+      results.machine.gpu = await gpuInfo(context, app.url);
+      results.machine.softwareGpu = /swiftshader/i.test(`${results.machine.gpu.webgpu.architecture} ${results.machine.gpu.webgpu.description} ${results.machine.gpu.webgl.renderer}`);
+      log(`Chromium ${results.machine.chromium}; WebGPU: ${JSON.stringify(results.machine.gpu.webgpu)}; WebGL: ${results.machine.gpu.webgl.renderer ?? results.machine.gpu.webgl.error}`);
+
+      if (sections.has('model')) {
+        results.model = await timed(durations, 'model', async () => {
+          const photos = await benchPhotos(DATASETS, resolve(ROOT, '.cache/bench'), 24);
+          const firstVisit = await primeCaches(context, app.url, 300_000);
+          log(`model: first visit ready in ${firstVisit.firstVisitReadyMs} ms, reload ${firstVisit.reloadReadyMs} ms`);
+          const section: ModelSection = {
+            date: new Date().toISOString(),
+            firstVisit,
+            rounds: {},
+            photoSets: [photos.small, photos.phone].map((s) => ({ label: s.label, size: `${s.width}×${s.height}`, count: s.files.length })),
+            catalog: 'none',
+            backends: [],
+          };
+          for (const backend of backends) {
+            const rounds = values.rounds ? Number(values.rounds) : DEFAULT_ROUNDS[backend];
+            section.rounds[backend] = rounds;
+            log(`model: ${backend}, ${rounds} rounds`);
+            section.backends.push(await measureBackend(context, backend, { baseUrl: app.url, rounds, photoSets: [photos.small, photos.phone], readyTimeoutMs: 300_000, queryTimeoutMs: 180_000, log }));
+          }
+          return section;
+        });
+      }
+
+      if (sections.has('soak')) {
+        if (!hasDatasets) results.soak = { skipped: 'not run: needs ../shared/datasets (the test catalog and photos)' };
+        else {
+          const soak = await timed(durations, 'soak', async () => {
+            const { url } = await buildTestCatalog();
+            return runSoak(context, {
+              baseUrl: app.url,
+              catalogUrl: url,
+              backend: values['soak-backend'] as BenchBackend,
+              queries: Number(values['soak-queries']),
+              photos: await uniformPhotos(DATASETS, 20),
+              log,
+            });
+          });
+          for (const line of describeSoak(soak)) log(line);
+          results.soak = { date: new Date().toISOString(), ...soak };
+        }
+      }
+      await context.close();
+    } finally {
+      await browser.close();
+      await app.close();
+    }
+  }
+
+  durations.total = Date.now() - started.getTime();
+  mkdirSync(dirname(outPath), { recursive: true });
+  writeFileSync(outPath, JSON.stringify(results, null, 2) + '\n');
+  console.log(consoleReport(results));
+  log(`wrote ${values.out}`);
+  if (!values['no-docs']) {
+    const docs = resolve(ROOT, values.docs);
+    mkdirSync(dirname(docs), { recursive: true });
+    writeFileSync(docs, markdownReport(results));
+    log(`wrote ${values.docs}`);
+  }
+  const soak = results.soak && 'pass' in results.soak ? results.soak : undefined;
+  if (sections.has('soak') && soak && !soak.pass) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,298 @@
+/**
+ * `npm run bench` output: the shape of bench/results.json, the console tables,
+ * and docs/performance.md (written whole from the results, prose included).
+ */
+import type { BackendResult, GpuInfo } from './bench-browser.ts';
+import type { DownloadReport } from './bench-download.ts';
+import type { SoakResult } from './bench-soak.ts';
+
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  memoryGB: number;
+  os: string;
+  node: string;
+  chromium?: string;
+  chromiumFlags?: string[];
+  gpu?: GpuInfo;
+  /** True when WebGPU/WebGL run on SwiftShader (CPU): absolute GPU timings mean little, ratios do. */
+  softwareGpu?: boolean;
+}
+
+export interface SearchRow {
+  n: number;
+  dimension: number;
+  shards: number;
+  shardMB: number;
+  typedArrayMsPerQuery: number;
+  typedArrayGBps: number;
+  memoryScanGBps: number;
+  wordScanGBps: number;
+  typedArrayVsMemoryScan: number;
+  tfjsBackend: string;
+  tfjsUploadMs: number;
+  tfjsMsPerQuery: number;
+  tfjsGBps: number;
+}
+
+export interface SearchSection {
+  date: string;
+  tfjsBackend: string;
+  embedderDimension: number;
+  k: number;
+  queries: number;
+  rows: SearchRow[];
+  /** How it was produced: `npx tsx scripts/bench-search.ts …`. */
+  command: string;
+}
+
+export interface ModelSection {
+  date: string;
+  /** Cold loads are measured with the Service Worker and HTTP caches warm: no download. */
+  firstVisit?: { firstVisitReadyMs: number; reloadReadyMs: number };
+  rounds: Record<string, number>;
+  photoSets: { label: string; size: string; count: number }[];
+  catalog: string;
+  backends: BackendResult[];
+}
+
+export interface Results {
+  schema: 1;
+  date: string;
+  command: string;
+  machine: MachineInfo;
+  download?: DownloadReport & { date: string };
+  model?: ModelSection;
+  search?: SearchSection;
+  soak?: (SoakResult & { date: string }) | { skipped: string };
+  durationsMs: Record<string, number>;
+}
+
+// ------------------------------------------------------------------ formatting
+
+const kb = (b: number) => (b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${(b / 1e3).toFixed(1)} kB`);
+const ms = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${Math.round(x)} ms`);
+const ratio = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : `${x.toFixed(2)}×`);
+
+type Table = { head: string[]; rows: string[][]; align?: ('l' | 'r')[] };
+
+function consoleTable(t: Table): string {
+  const widths = t.head.map((h, i) => Math.max(h.length, ...t.rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => ((t.align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(t.head), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line)].join('\n');
+}
+
+function markdownTable(t: Table): string {
+  const esc = (c: string) => c.replace(/\|/g, '\\|');
+  const sep = t.head.map((_, i) => ((t.align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? '---' : '---:'));
+  return [`| ${t.head.map(esc).join(' | ')} |`, `| ${sep.join(' | ')} |`, ...t.rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+}
+
+function downloadTables(d: DownloadReport): { files: Table; totals: Table; catalog: Table } {
+  const rows = [...d.page, ...d.worker, ...d.wasm, ...d.models].map((f) => [f.file.replace(/^assets\//, ''), f.note ?? '', kb(f.bytes), kb(f.gzip)]);
+  const c = d.catalog10k;
+  return {
+    files: { head: ['file', 'what / when', 'bytes', 'gzip'], rows, align: ['l', 'l', 'r', 'r'] },
+    totals: {
+      head: ['total', 'bytes', 'gzip'],
+      rows: [
+        ['first search on WebGPU (page + worker + WebGPU chunk + models)', kb(d.firstSearch.webgpu.bytes), kb(d.firstSearch.webgpu.gzip)],
+        ['first search on WASM (page + worker + SIMD wasm + models)', kb(d.firstSearch.wasm.bytes), kb(d.firstSearch.wasm.gzip)],
+        [`Service Worker precache (${d.precache.files} files: every chunk and wasm, icons)`, kb(d.precache.bytes), kb(d.precache.gzip)],
+        ['first visit in all (precache + models)', kb(d.firstVisit.bytes), kb(d.firstVisit.gzip)],
+      ],
+    },
+    catalog: {
+      head: [`catalog of ${c.items.toLocaleString('en')} items, d=${c.dimension}`, 'bytes', 'gzip'],
+      rows: [
+        [`int8 shards (${c.shards.map((s) => s.count).join(' + ')} vectors: 16 B header + 4 B scale + ${c.dimension} B per vector)`, kb(c.shardBytes), kb(c.shardGzipBytes)],
+        ['item metadata (items-000.json)', kb(c.itemsJsonBytes), kb(c.itemsJsonGzipBytes)],
+        ['catalog.json', kb(c.catalogJsonBytes), '–'],
+        ['opening the catalog in all', kb(c.totalBytes), kb(c.totalGzipBytes)],
+        ['each thumbnail (fetched only for results shown)', kb(c.thumbnailBytesEach), '–'],
+      ],
+    },
+  };
+}
+
+function modelTable(m: ModelSection): Table {
+  const sets = m.photoSets;
+  const head = ['backend', 'ready (warm cache)', 'startup', 'model load', 'warm-up', 'raw models', ...sets.flatMap((s) => [`app query ${s.size}`, 'ratio']), 'tensors Δ', 'GPU bytes Δ'];
+  const rows = m.backends.map((b) => {
+    if (!b.ok) return [b.requested, `failed: ${b.error ?? '?'}`, ...head.slice(2).map(() => '')];
+    const raw = b.raw && 'medianMs' in b.raw ? b.raw.medianMs : undefined;
+    return [
+      b.requested,
+      ms(b.load?.toReadyMs),
+      ms(b.load?.startupMs),
+      ms(b.load?.modelLoadMs),
+      ms(b.load?.warmupMs),
+      raw === undefined ? 'not wired' : ms(raw),
+      ...sets.flatMap((s) => {
+        const q = b.app?.find((a) => a.photos === s.size);
+        return [ms(q?.medianMs), ratio(q?.ratioToRaw)];
+      }),
+      b.memory ? `${b.memory.tensorGrowth >= 0 ? '+' : ''}${b.memory.tensorGrowth}` : '–',
+      b.memory?.gpuBytesGrowth !== undefined ? `${b.memory.gpuBytesGrowth >= 0 ? '+' : ''}${kb(b.memory.gpuBytesGrowth)}` : '–',
+    ];
+  });
+  return { head, rows };
+}
+
+function breakdownTable(m: ModelSection): Table {
+  const rows: string[][] = [];
+  for (const b of m.backends) {
+    if (!b.ok) continue;
+    for (const q of b.app ?? []) rows.push([b.requested, q.photos, String(q.runs), ms(q.medianMs), ms(q.embedMedianMs), ms(q.searchMedianMs), ms(q.pageMedianMs), ratio(q.ratioToRaw)]);
+  }
+  return { head: ['backend', 'photo', 'runs', 'whole query', 'worker embed', 'worker search', 'page + transfer', '÷ raw'], rows };
+}
+
+function searchTable(s: SearchSection): Table {
+  return {
+    head: ['items', 'dim', 'shards MB', 'typed-array ms/query', 'GB/s', '% of a plain byte scan', `tfjs (${s.tfjsBackend}) ms/query`, 'tfjs upload ms'],
+    rows: s.rows.map((r) => [r.n.toLocaleString('en'), String(r.dimension), r.shardMB.toFixed(1), r.typedArrayMsPerQuery.toFixed(1), r.typedArrayGBps.toFixed(2), `${Math.round(r.typedArrayVsMemoryScan * 100)}%`, r.tfjsMsPerQuery.toFixed(1), String(r.tfjsUploadMs)]),
+  };
+}
+
+function soakLines(s: Results['soak']): string[] {
+  if (!s) return ['not run'];
+  if ('skipped' in s) return [s.skipped];
+  const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
+  return [
+    `${s.queries} consecutive searches on **${s.backend}** through the UI, ${s.distinctPhotos} photos in turn, on the test catalog (${s.catalogItems ?? '?'} items); each photo also runs object detection afterwards (waited for, not timed). ${(s.wallMs / 1000).toFixed(0)} s in all. **${s.pass ? 'PASS' : 'FAIL'}**.`,
+    `- query time, first ${s.window}: median ${ms(s.firstMedianMs)}; last ${s.window}: median ${ms(s.lastMedianMs)} → **${s.slowdown.toFixed(2)}×** (limit ${s.maxSlowdown}×) ${s.checks.lastWithinSlowdown ? 'ok' : 'FAIL'}`,
+    `- worker tensors: ${s.baseline.numTensors} after ${s.baseline.query} searches → ${s.final.numTensors} after ${s.final.query} (**${s.tensorGrowth >= 0 ? '+' : ''}${s.tensorGrowth}**) ${s.checks.tensorsDoNotGrow ? 'ok' : 'FAIL'}; tensor bytes ${mb(s.baseline.numBytes)} → ${mb(s.final.numBytes)}`,
+    s.gpuBytesGrowth !== undefined
+      ? `- GPU bytes allocated: ${mb(s.baseline.gpuBytesAllocated!)} → ${mb(s.final.gpuBytesAllocated!)} (**${s.gpuBytesGrowth >= 0 ? '+' : ''}${s.gpuBytesGrowth} B**) ${s.checks.gpuBytesDoNotGrow ? 'ok' : 'FAIL'}`
+      : `- GPU bytes: not applicable on ${s.backend} (no GPU memory)`,
+    `- worker medians: embed ${ms(s.embedMedianMs)}, catalog search ${ms(s.searchMedianMs)}`,
+  ];
+}
+
+function machineLines(m: MachineInfo): string[] {
+  const g = m.gpu;
+  return [
+    `- CPU: ${m.cpu}, ${m.cores} cores; ${m.memoryGB} GB memory; ${m.os}; Node ${m.node}`,
+    `- Browser: Chromium ${m.chromium ?? '?'} (headless), flags \`${(m.chromiumFlags ?? []).join(' ')}\``,
+    `- WebGPU adapter: ${g?.webgpu.available ? `vendor "${g.webgpu.vendor}", architecture "${g.webgpu.architecture}"${g.webgpu.device ? `, device "${g.webgpu.device}"` : ''}${g.webgpu.description ? `, "${g.webgpu.description}"` : ''}` : `none (${g?.webgpu.error ?? '?'})`}`,
+    `- WebGL: ${g?.webgl.available ? `${g.webgl.renderer} (${g.webgl.version})` : `none (${g?.webgl.error ?? '?'})`}`,
+    `- crossOriginIsolated: ${g?.crossOriginIsolated ?? '?'} (so the wasm backend runs single-threaded SIMD)`,
+    m.softwareGpu
+      ? '- **Software GPU.** WebGPU and WebGL run on SwiftShader, on the CPU: their absolute times are many times slower than any real GPU and noisy (the two cores are shared). Compare the ratios and the relative numbers, not the milliseconds.'
+      : '- Hardware GPU.',
+  ];
+}
+
+export function consoleReport(r: Results): string {
+  const out: string[] = [];
+  out.push(`Lookalike benchmarks — ${r.date}`);
+  out.push(...machineLines(r.machine).map((l) => l.replace(/\*\*/g, '')));
+  if (r.download) {
+    const t = downloadTables(r.download);
+    out.push('', 'DOWNLOAD', consoleTable(t.files), '', consoleTable(t.totals), '', consoleTable(t.catalog));
+  }
+  if (r.model) {
+    out.push('', `MODEL (medians; ready = navigation → models warmed, with the caches warm so nothing is downloaded; ratio = app query ÷ raw models, target ≤ 1.25×)`, consoleTable(modelTable(r.model)), '', consoleTable(breakdownTable(r.model)));
+  }
+  if (r.search) out.push('', `SEARCH (bench/search.json, Node, ${r.search.queries} queries, k=${r.search.k})`, consoleTable(searchTable(r.search)));
+  out.push('', 'SOAK', ...soakLines(r.soak).map((l) => l.replace(/\*\*/g, '')));
+  out.push('', `durations: ${Object.entries(r.durationsMs).map(([k, v]) => `${k} ${(v / 1000).toFixed(0)} s`).join(', ')}`);
+  return out.join('\n');
+}
+
+export function markdownReport(r: Results): string {
+  const out: string[] = [];
+  out.push(
+    '# Performance',
+    '',
+    `<!-- Written by \`npm run bench\` (scripts/bench.ts) from bench/results.json; edit the script, not this file. -->`,
+    '',
+    `Figures from \`${r.command}\` on ${r.date.slice(0, 10)}. The raw numbers are in [bench/results.json](../bench/results.json).`,
+    '',
+    '## How to run',
+    '',
+    '```sh',
+    'npx vite build --logLevel warn      # the benchmark measures the built app in dist/',
+    'npm run bench                        # download, model (webgpu, webgl, wasm), search: about 10 minutes here',
+    'npm run bench -- --soak              # the same plus the 500-search soak (about 6 more minutes)',
+    'npm run bench -- --only soak         # one section; the others are kept from the last run',
+    'LOOKALIKE_SOAK=1 npx vitest run --project browser tests/browser/soak.test.ts   # the soak as a test',
+    '```',
+    '',
+    'Options: `--only download,model,search,soak`, `--backends webgpu,webgl,wasm`, `--rounds N` (measured rounds per backend), `--soak-queries N`, `--soak-backend wasm|webgpu`, `--build` (build dist/ first), `--reuse-search` (keep bench/search.json instead of re-running it), `--no-docs`.',
+    '',
+    '## Machine',
+    '',
+    ...machineLines(r.machine),
+  );
+  if (r.download) {
+    const t = downloadTables(r.download);
+    out.push(
+      '',
+      '## Download',
+      '',
+      'Sizes of the production build (`dist/`) and the shipped models; gzip at level 6 (what servers typically send). The page script is small; the worker bundle (tfjs core, the WebGL and CPU kernels, the graph runtime) is most of the code. The WebGPU backend is a separate chunk the worker imports only on WebGPU; the wasm backend fetches one `.wasm` (SIMD here). The Service Worker precaches every chunk and wasm binary on the first visit so the app works offline; models are cached as they are fetched (`?v=<sha256>`, cache-first).',
+      '',
+      markdownTable(t.files),
+      '',
+      markdownTable(t.totals),
+      '',
+      `A 10,000-item catalog at the shipped dimension, exact for the shards (\`shardByteLength\`/\`vectorsPerShard\` in src/shared/catalog-format.ts, 8 MiB shards), per-item JSON and thumbnail sizes and the shards' gzip ratio from the ${r.download.catalog10k.sample}:`,
+      '',
+      markdownTable(t.catalog),
+    );
+  }
+  if (r.model) {
+    const m = r.model;
+    out.push(
+      '',
+      '## Model: load, warm-up, raw latency and the whole query',
+      '',
+      `Each backend in its own page of the built app (\`?backend=…&catalog=${m.catalog === 'none' ? 'none' : m.catalog}\`), after a first visit and a reload have filled the Service Worker cache, so the load below downloads nothing (only the network-first manifest.json). Medians.`,
+      '',
+      '- **ready**: navigation → "Ready on …" (page, worker start, backend start, models from cache, warm-up). **startup**: until the worker starts fetching models. **model load**: cached files → graphs built (InitInfo.loadMs without download). **warm-up**: the compile/first pass at the production shape (InitInfo.warmupMs).',
+      '- **raw models**: the worker\'s `benchPredict` (workers/bench-api.ts): `embedder.run` — every ensemble member, heads, projection, read back — on one fixed 224×224 RGB tensor, no decode, no transfer, no search.',
+      '- **app query**: the whole query as the shopper gets it, timed inside the page: the photo input\'s `change` → decode on the page (EXIF, ≤ 1024 px) → transfer to the worker → setPhoto → search → results rendered and the next frame painted. Photos: ' +
+        m.photoSets.map((s) => `${s.size} = ${s.label}`).join('; ') +
+        '.',
+      `- Rounds interleave one raw run with one query per photo size (${Object.entries(m.rounds).map(([b, n]) => `${b}: ${n}`).join(', ')} measured rounds after one unmeasured round), so machine noise hits both sides of the ratio alike. **tensors Δ / GPU bytes Δ**: the worker's tfjs counters after the measured rounds minus before.`,
+      m.catalog === 'none'
+        ? '- No catalog is open here (with one, the app runs the object detector after every photo, which on SwiftShader costs tens of seconds per photo and would queue before the next query). The catalog search itself is in the next section and the soak: a few ms per query on 10k items.'
+        : `- Catalog: ${m.catalog}.`,
+      '',
+      markdownTable(modelTable(m)),
+      '',
+      'Where the whole query\'s time goes (worker figures from the status line; "page + transfer" is the rest: decoding the photo, sending it, rendering the results):',
+      '',
+      markdownTable(breakdownTable(m)),
+    );
+    const failed = m.backends.filter((b) => !b.ok);
+    if (failed.length) out.push('', ...failed.map((b) => `- ${b.requested} did not run: ${b.error}`));
+    if (m.firstVisit) out.push('', `First visit on a fresh profile (models downloaded from the local preview server, wasm): ready in ${ms(m.firstVisit.firstVisitReadyMs)}; the reload with the Service Worker in control: ${ms(m.firstVisit.reloadReadyMs)}.`);
+  }
+  if (r.search) {
+    const s = r.search;
+    out.push(
+      '',
+      '## Search',
+      '',
+      `From \`${s.command}\` (Node, ${s.tfjsBackend} tfjs backend, ${s.queries} queries, k=${s.k}, random unit vectors in the int8 shard format; the shipped embedding dimension is ${s.embedderDimension}). "typed-array" is the app's exact search (workers/search/exact-search.ts); "% of a plain byte scan" compares it with a loop that only sums the same int8 bytes, measured in the same run.`,
+      '',
+      markdownTable(searchTable(s)),
+    );
+  }
+  out.push('', '## Soak', '', ...soakLines(r.soak));
+  out.push(
+    '',
+    '## Reading these figures',
+    '',
+    '- On this machine WebGPU and WebGL are SwiftShader: a GPU emulated on two shared CPU cores. WebGPU runs the models in seconds and WASM in about a hundred milliseconds, the opposite of a real phone or laptop GPU. Compare ratios (app ÷ raw, last ÷ first), growth (tensors, GPU bytes) and sizes, which do not depend on the GPU; re-run `npm run bench` on a machine with a GPU for absolute times.',
+    '- The overhead target is app query ≤ 1.25× the raw models. The page-side part is mostly decoding the photo: a 12 MP camera JPEG costs far more to decode than the models take on a fast backend, so that ratio is the one to watch on real devices.',
+    '- The hooks: `workers/bench-api.ts` adds `benchPredict(n, size?, warmRuns?)` and `benchMemory()` to the worker API and sets them as `self.lookalikeBench` in the worker, which the benchmark calls through Playwright (`page.workers()`); `window.lookalike.bridge`, when the page exposes it, is used otherwise.',
+    '',
+    `Durations of this run: ${Object.entries(r.durationsMs).map(([k, v]) => `${k} ${(v / 1000).toFixed(0)} s`).join(', ')}.`,
+    '',
+  );
+  return out.join('\n');
+}
