@@ -27,6 +27,18 @@ export interface BenchPredictResult {
   numTensorsAfter: number;
 }
 
+/** tf.memory() with the GPU figure under one name whatever the backend calls it. */
+export interface BenchMemory {
+  backend: string;
+  numTensors: number;
+  numDataBuffers: number;
+  numBytes: number;
+  /** Bytes the backend holds on the GPU (buffers/textures allocated, in use or pooled); absent on CPU backends. */
+  gpuBytesAllocated?: number;
+  /** Bytes of GPU memory in use by live tensors. */
+  gpuBytesInUse?: number;
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -38,9 +50,9 @@ export function createBenchApi(deps: BenchDeps) {
     /**
      * Warm latency of the raw models: `embedder.run` (every member, heads,
      * projection, read back) on one fixed RGB tensor already at the models' input
-     * size, `n` times after one unmeasured run. No decode, no transfer, no search.
+     * size, `n` times after `warmRuns` unmeasured ones. No decode, no transfer, no search.
      */
-    benchPredict(n = 10, size?: number): Promise<BenchPredictResult> {
+    benchPredict(n = 10, size?: number, warmRuns = 1): Promise<BenchPredictResult> {
       return deps.serial(async () => {
         const embedder = deps.getEmbedder();
         if (!embedder) throw new Error('The models are not loaded yet');
@@ -49,7 +61,7 @@ export function createBenchApi(deps: BenchDeps) {
         const image = tf.randomUniform([side, side, 3], 0, 256, 'int32', 42) as tf.Tensor3D;
         try {
           const numTensorsBefore = tf.memory().numTensors;
-          await embedder.run(image);
+          for (let i = 0; i < warmRuns; i++) await embedder.run(image);
           const runs: number[] = [];
           for (let i = 0; i < count; i++) {
             const started = performance.now();
@@ -68,6 +80,26 @@ export function createBenchApi(deps: BenchDeps) {
         } finally {
           image.dispose();
         }
+      });
+    },
+
+    /**
+     * tfjs's memory counters with the GPU bytes named the same on every backend:
+     * WebGL reports `numBytesInGPUAllocated`, WebGPU `numBytesAllocatedInGPU`.
+     * Queued like every call, so it never reads the counters mid-query.
+     */
+    benchMemory(): Promise<BenchMemory> {
+      return deps.serial(async () => {
+        const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number; numBytesInGPUAllocated?: number; numBytesAllocatedInGPU?: number };
+        const allocated = m.numBytesAllocatedInGPU ?? m.numBytesInGPUAllocated;
+        return {
+          backend: tf.getBackend(),
+          numTensors: m.numTensors,
+          numDataBuffers: m.numDataBuffers,
+          numBytes: m.numBytes,
+          ...(allocated !== undefined ? { gpuBytesAllocated: allocated } : {}),
+          ...(m.numBytesInGPU !== undefined ? { gpuBytesInUse: m.numBytesInGPU } : {}),
+        };
       });
     },
   };

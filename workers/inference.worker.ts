@@ -78,6 +78,8 @@ let manifest: ModelManifest | undefined;
 let catalog: OpenCatalog | undefined;
 /** The shopper's current photo, kept so it can be cropped and searched object by object. */
 let photo: tf.Tensor3D | undefined;
+/** The last photo/box embedded, so changing only the filter does not run the models again. */
+let lastEmbedded: { key: string; out: Awaited<ReturnType<Embedder['run']>>; ms: number } | undefined;
 const graphs = new GraphCache();
 let read: ArtifactReader | undefined;
 let queue: Promise<unknown> = Promise.resolve();
@@ -198,6 +200,7 @@ const api = {
         const next = bitmapToTensor(bitmap);
         photo?.dispose();
         photo = next;
+        lastEmbedded = undefined;
         return { width: bitmap.width, height: bitmap.height };
       } finally {
         bitmap.close();
@@ -221,14 +224,18 @@ const api = {
       if (!embedder) throw new Error('The models are not loaded yet');
       if (!photo) throw new Error('No photo yet');
       const started = performance.now();
-      const image = request.box ? tf.tidy(() => cropRelative(photo!, request.box!)) : photo;
-      let out;
-      try {
-        out = await embedder.run(image);
-      } finally {
-        if (image !== photo) image.dispose();
+      const key = JSON.stringify(request.box ?? null);
+      if (lastEmbedded?.key !== key) {
+        const image = request.box ? tf.tidy(() => cropRelative(photo!, request.box!)) : photo;
+        try {
+          lastEmbedded = { key, out: await embedder.run(image), ms: performance.now() - started };
+        } finally {
+          if (image !== photo) image.dispose();
+        }
       }
-      const embedMs = performance.now() - started;
+      const out = lastEmbedded.out;
+      const embedMs = lastEmbedded.ms;
+      const searchStarted = performance.now();
       let results: SearchResponse['results'] = [];
       if (catalog) {
         const open = catalog;
@@ -239,7 +246,7 @@ const api = {
         });
         results = hits.map((h) => ({ ...itemView(open, open.catalog.items[h.index]!), score: h.score }));
       }
-      return { ...out, results, embedMs, searchMs: performance.now() - started - embedMs };
+      return { ...out, embedding: out.embedding.slice(), results, embedMs, searchMs: performance.now() - searchStarted };
     });
   },
 

@@ -59,8 +59,9 @@ describe.skipIf(!hasDatasets)(`catalog search in the browser ${hasDatasets ? '' 
     await page.close();
   });
 
+  // The remaining cases run on the wasm backend: the same worker code, without minutes of software-GPU time.
   it('the category filter restricts results to that category', async () => {
-    const { page } = await openApp(context, `${app.url}?catalog=${fixture.url}`);
+    const { page } = await openApp(context, `${app.url}?catalog=${fixture.url}&backend=wasm`);
     await waitReady(page);
     await expect.poll(() => page.getByTestId('catalog').textContent(), { timeout: 60_000 }).toMatch(/Test catalog/);
     const shoe = fixture.items.find((r) => r.category === 'shoes')!;
@@ -78,7 +79,7 @@ describe.skipIf(!hasDatasets)(`catalog search in the browser ${hasDatasets ? '' 
     ['newer', /format version 2, newer than this app reads/],
     ['malformed', /not valid JSON/],
   ])('refuses the %s catalog with a clear message', async (name, message) => {
-    const { page } = await openApp(context, `${app.url}?catalog=catalog/${name}/catalog.json`);
+    const { page } = await openApp(context, `${app.url}?catalog=catalog/${name}/catalog.json&backend=wasm`);
     await waitReady(page);
     await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 60_000 }).toMatch(message);
     expect(await page.getByTestId('catalog').textContent()).toMatch(/No catalog open/);
@@ -86,7 +87,7 @@ describe.skipIf(!hasDatasets)(`catalog search in the browser ${hasDatasets ? '' 
   });
 
   it('proposes the objects in a room photo and searches the one the shopper taps', async () => {
-    const { page } = await openApp(context, `${app.url}?catalog=${fixture.url}`);
+    const { page } = await openApp(context, `${app.url}?catalog=${fixture.url}&backend=wasm`);
     await waitReady(page);
     await expect.poll(() => page.getByTestId('catalog').textContent(), { timeout: 60_000 }).toMatch(/Test catalog/);
     await searchPhoto(page, resolve(DATASETS, 'ikea/rooms/ikea-a-cosy-space-for-coffee-and-conversation__1364308407140-s4.jpg'));
