@@ -14,7 +14,9 @@
  * chosen by the rule in `chooseK`. The file holds unit centroids and each
  * cluster's most wishlisted/clicked items (src/personal/clusters.ts reads it).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseCsvTable } from '../src/shared/csv.ts';
@@ -416,6 +418,15 @@ async function main(argv: string[]): Promise<void> {
     log: (line) => console.log(line),
   });
   writeFileSync(values.out, JSON.stringify(out) + '\n');
+  // Written inside the catalog folder: catalog.json names it (with sha256), so the app finds and verifies it.
+  if (values.catalog && resolve(dirname(values.out)) === resolve(values.catalog)) {
+    const catalogJson = join(values.catalog, 'catalog.json');
+    const meta = JSON.parse(readFileSync(catalogJson, 'utf8')) as Record<string, unknown>;
+    const bytes = readFileSync(values.out);
+    meta.clusters = { path: basename(values.out), bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
+    writeFileSync(catalogJson, JSON.stringify(meta, null, 2) + '\n');
+    console.log(`recorded the clusters in ${catalogJson}`);
+  }
   for (const c of out.clusters) console.log(`cluster ${c.id}: ${c.size} users; favourites ${c.favourites.slice(0, 5).map((f) => f.itemId).join(', ')}`);
   console.log(`wrote ${values.out} (k=${out.k})`);
 }

@@ -1,8 +1,13 @@
 /**
  * Benchmark hooks of the inference worker (docs/performance.md, `npm run bench`).
- * The worker spreads `createBenchApi(...)` into its comlink `api`; the same object
- * is also set as `self.lookalikeBench` in the worker, so the benchmark can reach it
- * from Playwright (`page.workers()[i].evaluate`) without any page-side wiring.
+ * The worker spreads them into its comlink `api`:
+ *
+ *   import { createBenchApi } from './bench-api.ts';
+ *   const api = { …, ...createBenchApi({ getEmbedder: () => embedder, serial }), … };
+ *
+ * The same object is also set as `self.lookalikeBench` in the worker, so the
+ * benchmark reaches it from Playwright (`page.workers()[i].evaluate`) without any
+ * page-side wiring; `window.lookalike.bridge`, when the page exposes it, works too.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Embedder } from './models/embedder.ts';

@@ -28,6 +28,8 @@ export interface OpenCatalog {
   /** Absolute URL of a file inside the catalog folder. */
   resolve(path: string | undefined): string | undefined;
   itemIndex: Map<string, number>;
+  /** The catalog's taste-cluster file (parsed JSON), when it ships one. */
+  readClusters(): Promise<unknown>;
 }
 
 export async function openCatalog(url: string, manifest: ModelManifest, memberIds: string[], dimension: number, onProgress: (p: ByteProgress & { overall: { loaded: number; total: number } }) => void): Promise<OpenCatalog> {
@@ -77,6 +79,10 @@ export async function openCatalog(url: string, manifest: ModelManifest, memberId
     index,
     resolve: (path) => (path ? new URL(path, base).href : undefined),
     itemIndex: new Map(catalog.items.map((item, i) => [item.id, i])),
+    readClusters: async () => {
+      const file = catalog.meta.clusters;
+      return file ? JSON.parse(new TextDecoder().decode(await fetchVerified(base, file))) : undefined;
+    },
   };
 }
 

@@ -261,7 +261,7 @@ const api = {
   },
 
   /** Every item's id, category, colour and unit embedding (row-major), for the taste profile on the page. */
-  catalogVectors(): { catalogId: string; items: { id: string; category: string; color?: string }[]; dimension: number; vectors: Float32Array; complements?: Record<string, string[]> } | undefined {
+  async catalogVectors(): Promise<{ catalogId: string; items: { id: string; category: string; color?: string }[]; dimension: number; vectors: Float32Array; complements?: Record<string, string[]>; clusters?: unknown } | undefined> {
     if (!catalog) return undefined;
     const open = catalog;
     const d = open.index.dimension;
@@ -270,7 +270,8 @@ const api = {
     for (let i = 0; i < open.index.size; i++) vectors.set(open.index.vector(i, row), i * d);
     const items = open.catalog.items.map((item) => ({ id: item.id, category: item.category ?? 'other', ...(item.attributes?.color ? { color: item.attributes.color } : {}) }));
     const complements = open.catalog.meta.complements;
-    return Comlink.transfer({ catalogId: open.info.url, items, dimension: d, vectors, ...(complements ? { complements } : {}) }, [vectors.buffer]);
+    const clusters = await open.readClusters();
+    return Comlink.transfer({ catalogId: open.info.url, items, dimension: d, vectors, ...(complements ? { complements } : {}), ...(clusters ? { clusters } : {}) }, [vectors.buffer]);
   },
 
   /** Every item's metadata (no vectors), for browsing and filters. */

@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { InferenceBridge } from '../bridge.ts';
-import { PersonalDb, loadPersonalContext, type CatalogView, type PersonalContext } from '../personal/index.ts';
+import { PersonalDb, loadPersonalContext, parseClusterFile, type CatalogView, type ClusterFile, type PersonalContext } from '../personal/index.ts';
 import type { CatalogInfo } from '../../workers/catalog-session.ts';
 import { errorMessage } from './format.ts';
 
@@ -22,22 +22,30 @@ export interface Personal {
   dismiss(itemId: string): Promise<void>;
 }
 
-async function catalogViewOf(bridge: InferenceBridge): Promise<CatalogView | undefined> {
+async function catalogViewOf(bridge: InferenceBridge): Promise<{ view: CatalogView; clusters: ClusterFile | null } | undefined> {
   const data = await bridge.call((r) => r.catalogVectors());
   if (!data) return undefined;
+  let clusters: ClusterFile | null = null;
+  try {
+    clusters = data.clusters ? parseClusterFile(data.clusters) : null;
+  } catch {
+    clusters = null; // A bad cluster file only costs the "shoppers like you" blend.
+  }
   const rows = new Map<string, Float32Array>();
   data.items.forEach((item, i) => rows.set(item.id, data.vectors.subarray(i * data.dimension, (i + 1) * data.dimension)));
-  return {
+  const view: CatalogView = {
     id: data.catalogId,
     items: data.items,
     embedding: (id) => rows.get(id),
     ...(data.complements ? { compatibility: data.complements } : {}),
   };
+  return { view, clusters };
 }
 
 export function usePersonal(bridge: InferenceBridge | undefined, catalog: CatalogInfo | undefined): Personal {
   const [db, setDb] = useState<PersonalDb>();
   const [view, setView] = useState<CatalogView>();
+  const [clusters, setClusters] = useState<ClusterFile | null>(null);
   const [ctx, setCtx] = useState<PersonalContext>();
   const [notice, setNotice] = useState<string>();
 
@@ -54,11 +62,17 @@ export function usePersonal(bridge: InferenceBridge | undefined, catalog: Catalo
     setView(undefined);
     setCtx(undefined);
     if (!bridge || !catalog) return;
-    catalogViewOf(bridge).then(setView, (e) => setNotice(errorMessage(e)));
+    catalogViewOf(bridge).then(
+      (loaded) => {
+        setClusters(loaded?.clusters ?? null);
+        setView(loaded?.view);
+      },
+      (e) => setNotice(errorMessage(e)),
+    );
   }, [bridge, catalog]);
 
   const refresh = async () => {
-    if (db && view) setCtx(await loadPersonalContext(db, view));
+    if (db && view) setCtx(await loadPersonalContext(db, view, clusters));
   };
   useEffect(() => void refresh().catch((e) => setNotice(errorMessage(e))), [db, view]);
 

@@ -63,6 +63,8 @@ export interface CatalogJson {
   scenes?: CatalogScene[];
   /** Category → categories that go with it ("what goes with my sofa"). */
   complements?: Record<string, string[]>;
+  /** Taste clusters of the shop's anonymous shoppers (`npm run clusters`), matched to the shopper on the device. */
+  clusters?: ArtifactFile;
 }
 
 export class CatalogError extends Error {
@@ -192,6 +194,11 @@ export function parseCatalogJson(json: unknown, file = CATALOG_FILE): CatalogJso
   }
   if (json.scenes !== undefined) out.scenes = checkScenes(json.scenes, file);
   if (json.complements !== undefined) out.complements = checkComplements(json.complements, file);
+  if (json.clusters !== undefined) {
+    const c = json.clusters as Partial<ArtifactFile> | null;
+    if (!isObject(c) || !isSafeRelativePath(c.path) || !isCount(c.bytes) || !isSha256(c.sha256)) throw new CatalogError(`${file}: "clusters" must name a file inside the catalog with its bytes and sha256`);
+    out.clusters = { path: c.path, bytes: c.bytes, sha256: c.sha256 };
+  }
   return out;
 }
 

@@ -52,6 +52,13 @@ describe('catalog.json validation', () => {
     expect(c.complements).toEqual(complements);
   });
 
+  it('passes a verified taste-cluster file through, and refuses one outside the catalog folder', () => {
+    const clusters = { path: 'clusters.json', bytes: 120, sha256: SHA };
+    expect(parseCatalogJson({ ...validJson(), clusters }).clusters).toEqual(clusters);
+    expect(() => parseCatalogJson({ ...validJson(), clusters: { ...clusters, path: '../x.json' } })).toThrow(/"clusters" must name a file inside the catalog/);
+    expect(() => parseCatalogJson({ ...validJson(), clusters: { path: 'c.json', bytes: 1 } })).toThrow(/"clusters"/);
+  });
+
   it('refuses a newer format version with a clear message', () => {
     expect(() => parseCatalogJson({ ...validJson(), formatVersion: 2 }, 'https://shop.example/catalog.json')).toThrow(
       'https://shop.example/catalog.json has format version 2, newer than this app reads (1): update the app to open this catalog',

@@ -188,6 +188,8 @@ export async function openLocalCatalog(store: LocalCatalogStore, id: string, opt
     index,
     // Thumbnails are object URLs already (absolute); nothing else lives in a folder.
     resolve: (path) => path || undefined,
+    // A catalog of the shopper's own photos has no shop-wide taste clusters.
+    readClusters: async () => undefined,
     itemIndex: new Map(items.map((item, i) => [item.id, i])),
     close: () => index.dispose(),
   };
