@@ -16,6 +16,7 @@ import { cropRelative } from './models/preprocess.ts';
 import { itemView, openCatalog, sceneView, type CatalogInfo, type ItemView, type OpenCatalog } from './catalog-session.ts';
 import type { QueryExpansion } from './search/search-index.ts';
 import { createLocalCatalogApi } from './local-catalog/api.ts';
+import { createBenchApi } from './bench-api.ts';
 import { embeddingModelSha256 } from '../src/shared/catalog-format.ts';
 
 export interface LoadProgress {
@@ -308,6 +309,9 @@ const api = {
     },
     serial,
   }),
+
+  /** Timing and memory hooks for `npm run bench` (docs/performance.md). */
+  ...createBenchApi({ getEmbedder: () => embedder, serial }),
 
   /** tfjs's memory counters, for leak tests and the soak benchmark. */
   memory(): { numTensors: number; numBytes: number; numBytesInGPUAllocated?: number } {
