@@ -80,11 +80,6 @@ export class InferenceBridge {
     return this.call((r) => r.init(options, Comlink.proxy(onProgress)), signal);
   }
 
-  /** The bitmap is transferred, not copied: it is unusable on the page afterwards. */
-  embed(bitmap: ImageBitmap, signal?: AbortSignal) {
-    return this.call((r) => r.embed(Comlink.transfer(bitmap, [bitmap])), signal);
-  }
-
   memory() {
     return this.call((r) => r.memory());
   }

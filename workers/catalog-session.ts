@@ -3,7 +3,7 @@
  * shards, byte progress) and refused when built with other models. A failed
  * load leaves the previous catalog in use.
  */
-import { CATALOG_FILE, CatalogError, embeddingModelSha256, parseCatalogJson, type CatalogItem, type CatalogScene } from '../src/shared/catalog-format.ts';
+import { CATALOG_FILE, CatalogError, embeddingModelSha256, parseCatalogJson, type CatalogItem } from '../src/shared/catalog-format.ts';
 import type { ModelManifest } from '../src/shared/manifest.ts';
 import { fetchVerified, type ByteProgress } from './artifact-fetch.ts';
 import { catalogFiles, loadCatalog, type LoadedCatalog } from './search/catalog-loader.ts';
@@ -108,8 +108,4 @@ export function itemView(open: OpenCatalog, item: CatalogItem): ItemView {
     ...(item.thumbnail ? { thumbnail: open.resolve(item.thumbnail)! } : {}),
     ...(item.attributes ? { attributes: item.attributes } : {}),
   };
-}
-
-export function sceneView(open: OpenCatalog, scene: CatalogScene): { id: string; title: string; image: string; itemIds: string[] } {
-  return { id: scene.id, title: scene.title, image: open.resolve(scene.thumbnail ?? scene.image)!, itemIds: scene.itemIds };
 }

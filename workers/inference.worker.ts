@@ -13,7 +13,7 @@ import type { ArtifactReader } from './models/backbone.ts';
 import { Detector, type DetectedObject } from './models/detector.ts';
 import { GraphCache } from './models/load-backbone.ts';
 import { cropRelative } from './models/preprocess.ts';
-import { itemView, openCatalog, sceneView, type CatalogInfo, type ItemView, type OpenCatalog } from './catalog-session.ts';
+import { itemView, openCatalog, type CatalogInfo, type ItemView, type OpenCatalog } from './catalog-session.ts';
 import type { QueryExpansion } from './search/search-index.ts';
 import { createLocalCatalogApi } from './local-catalog/api.ts';
 import { createBenchApi } from './bench-api.ts';
@@ -62,14 +62,6 @@ export interface SearchResponse {
   results: (ItemView & { score: number })[];
   embedMs: number;
   searchMs: number;
-}
-
-export interface EmbedResult {
-  embedding: Float32Array;
-  probabilities?: Float32Array;
-  memberProbabilities?: Record<string, Float32Array>;
-  /** Time inside the worker: pixels to vectors. */
-  ms: number;
 }
 
 let backend: BackendChoice | undefined;
@@ -159,25 +151,6 @@ const api = {
     return serial(() => loadModels(options, onProgress));
   },
 
-  /** Embeds (and classifies) a photo. The bitmap is transferred in and closed here. */
-  embed(bitmap: ImageBitmap): Promise<EmbedResult> {
-    return serial(async () => {
-      try {
-        if (!embedder) throw new Error('The models are not loaded yet');
-        const started = performance.now();
-        const image = bitmapToTensor(bitmap);
-        try {
-          const out = await embedder.run(image);
-          return Comlink.transfer({ ...out, ms: performance.now() - started }, [out.embedding.buffer as ArrayBuffer]);
-        } finally {
-          image.dispose();
-        }
-      } finally {
-        bitmap.close();
-      }
-    });
-  },
-
   /** Opens a catalog (catalog.json URL); the previous one stays in use if this one fails. */
   openCatalog(url: string, onProgress: (p: { loaded: number; total: number; file: string }) => void): Promise<CatalogInfo> {
     return serial(async () => {
@@ -187,11 +160,6 @@ const api = {
       catalog = next;
       return next.info;
     });
-  },
-
-  closeCatalog(): void {
-    catalog?.index.dispose();
-    catalog = undefined;
   },
 
   /** Keeps the shopper's photo in the worker (transferred, then closed) for detection and searches. */
@@ -275,19 +243,6 @@ const api = {
     return Comlink.transfer({ catalogId: open.info.url, items, dimension: d, vectors, ...(complements ? { complements } : {}), ...(clusters ? { clusters } : {}) }, [vectors.buffer]);
   },
 
-  /** Every item's metadata (no vectors), for browsing and filters. */
-  listItems(offset = 0, limit = 200): ItemView[] {
-    if (!catalog) return [];
-    const open = catalog;
-    return open.catalog.items.slice(offset, offset + limit).map((item) => itemView(open, item));
-  },
-
-  scenes(): ReturnType<typeof sceneView>[] {
-    if (!catalog) return [];
-    const open = catalog;
-    return (open.catalog.meta.scenes ?? []).map((scene) => sceneView(open, scene));
-  },
-
   /** On-device catalogs: the shopper's own photos indexed into IndexedDB (see workers/local-catalog/). */
   ...createLocalCatalogApi({
     embed: async (bitmap) => {
@@ -319,9 +274,6 @@ const api = {
     return { numTensors: m.numTensors, numBytes: m.numBytes, ...(m.numBytesInGPUAllocated !== undefined ? { numBytesInGPUAllocated: m.numBytesInGPUAllocated } : {}) };
   },
 
-  ensembleId(): string | undefined {
-    return manifest?.ensembleId;
-  },
 };
 
 export type Api = typeof api;
