@@ -15,17 +15,9 @@ export function stack(rows: Float32Array[], labels: number[]): Dataset {
   return { x, y: Int32Array.from(labels), dim };
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../../src/shared/prng.ts';
+
+export { rng };
 
 export interface MlpOptions {
   hidden: number[]; // hidden layer sizes (empty: softmax regression)

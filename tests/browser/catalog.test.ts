@@ -4,10 +4,10 @@
  * (Node↔browser parity); mismatched and malformed catalogs are refused.
  */
 import { resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestCatalog, variantCatalog } from './catalog-fixture.ts';
-import { DATASETS, SKIP_DATASETS, hasDatasets, launchBrowser, openApp, startApp, waitReady } from './harness.ts';
+import { DATASETS, SKIP_DATASETS, hasDatasets, openApp, waitReady, startBrowserApp, type BrowserApp } from './harness.ts';
 
 async function searchPhoto(page: Page, file: string): Promise<void> {
   const before = await page.getByTestId('status').textContent();
@@ -22,9 +22,7 @@ const results = (page: Page) =>
   page.getByTestId('result').evaluateAll((els) => els.map((e) => ({ id: e.getAttribute('data-item-id')!, score: Number(e.getAttribute('data-score')) })));
 
 describe.skipIf(!hasDatasets)(`catalog search in the browser ${hasDatasets ? '' : `(skipped: ${SKIP_DATASETS})`}`, () => {
-  let app: Awaited<ReturnType<typeof startApp>>;
-  let browser: Browser;
-  let context: BrowserContext;
+  let env: BrowserApp;
   let fixture: Awaited<ReturnType<typeof buildTestCatalog>>;
 
   beforeAll(async () => {
@@ -32,18 +30,12 @@ describe.skipIf(!hasDatasets)(`catalog search in the browser ${hasDatasets ? '' 
     variantCatalog('other-models', (j) => ({ ...j, ensembleId: 'lookalike-0000000000000000' }));
     variantCatalog('newer', (j) => ({ ...j, formatVersion: 2 }));
     variantCatalog('malformed', () => '{"formatVersion": 1, "name": "broken", ');
-    app = await startApp();
-    browser = await launchBrowser();
-    context = await browser.newContext();
+    env = await startBrowserApp();
   });
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await app?.close();
-  });
+  afterAll(() => env?.close());
 
   it('shows the catalog, finds the photographed product first (Node↔WebGPU cosine ≥ 0.999), with categories', async () => {
-    const { page, errors } = await openApp(context, `${app.url}?catalog=${fixture.url}`);
+    const { page, errors } = await openApp(env.context, `${env.url}?catalog=${fixture.url}`);
     expect(await waitReady(page)).toBe('webgpu');
     await expect.poll(() => page.getByTestId('catalog').textContent(), { timeout: 60_000 }).toMatch(new RegExp(`Test catalog.*${fixture.items.length} items`));
     const sofa = fixture.items.find((r) => r.category === 'sofa')!;
@@ -61,7 +53,7 @@ describe.skipIf(!hasDatasets)(`catalog search in the browser ${hasDatasets ? '' 
 
   // The remaining cases run on the wasm backend: the same worker code, without minutes of software-GPU time.
   it('the category filter restricts results to that category', async () => {
-    const { page } = await openApp(context, `${app.url}?catalog=${fixture.url}&backend=wasm`);
+    const { page } = await openApp(env.context, `${env.url}?catalog=${fixture.url}&backend=wasm`);
     await waitReady(page);
     await expect.poll(() => page.getByTestId('catalog').textContent(), { timeout: 60_000 }).toMatch(/Test catalog/);
     const shoe = fixture.items.find((r) => r.category === 'shoes')!;
@@ -79,7 +71,7 @@ describe.skipIf(!hasDatasets)(`catalog search in the browser ${hasDatasets ? '' 
     ['newer', /format version 2, newer than this app reads/],
     ['malformed', /not valid JSON/],
   ])('refuses the %s catalog with a clear message', async (name, message) => {
-    const { page } = await openApp(context, `${app.url}?catalog=catalog/${name}/catalog.json&backend=wasm`);
+    const { page } = await openApp(env.context, `${env.url}?catalog=catalog/${name}/catalog.json&backend=wasm`);
     await waitReady(page);
     await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 60_000 }).toMatch(message);
     expect(await page.getByTestId('catalog').textContent()).toMatch(/No catalog open/);
@@ -87,7 +79,7 @@ describe.skipIf(!hasDatasets)(`catalog search in the browser ${hasDatasets ? '' 
   });
 
   it('proposes the objects in a room photo and searches the one the shopper taps', async () => {
-    const { page } = await openApp(context, `${app.url}?catalog=${fixture.url}&backend=wasm`);
+    const { page } = await openApp(env.context, `${env.url}?catalog=${fixture.url}&backend=wasm`);
     await waitReady(page);
     await expect.poll(() => page.getByTestId('catalog').textContent(), { timeout: 60_000 }).toMatch(/Test catalog/);
     await searchPhoto(page, resolve(DATASETS, 'ikea/rooms/ikea-a-cosy-space-for-coffee-and-conversation__1364308407140-s4.jpg'));

@@ -37,6 +37,30 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
 }
 
+/** The built app served, and a browser context to open it in; `close()` ends all three. */
+export interface BrowserApp {
+  url: string;
+  browser: Browser;
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+export async function startBrowserApp(): Promise<BrowserApp> {
+  const app = await startApp();
+  const browser = await launchBrowser();
+  const context = await browser.newContext();
+  return {
+    url: app.url,
+    browser,
+    context,
+    close: async () => {
+      await context.close();
+      await browser.close();
+      await app.close();
+    },
+  };
+}
+
 /** A browser with a real (non-incognito) profile in a temporary folder. */
 export async function launchProfile(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'lookalike-profile-'));

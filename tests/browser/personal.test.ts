@@ -4,39 +4,30 @@
  * searching, clicking and wishlisting requests nothing but the app's own files.
  */
 import { resolve } from 'node:path';
-import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestCatalog } from './catalog-fixture.ts';
-import { SKIP_DATASETS, hasDatasets, launchBrowser, openApp, startApp, waitReady } from './harness.ts';
+import { SKIP_DATASETS, hasDatasets, openApp, waitReady, startBrowserApp, type BrowserApp } from './harness.ts';
 
 describe.skipIf(!hasDatasets)(`personal ranking on the device ${hasDatasets ? '' : `(skipped: ${SKIP_DATASETS})`}`, () => {
-  let app: Awaited<ReturnType<typeof startApp>>;
-  let browser: Browser;
-  let context: BrowserContext;
+  let env: BrowserApp;
   let fixture: Awaited<ReturnType<typeof buildTestCatalog>>;
 
   beforeAll(async () => {
     fixture = await buildTestCatalog();
-    app = await startApp();
-    browser = await launchBrowser();
-    context = await browser.newContext();
+    env = await startBrowserApp();
   });
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await app?.close();
-  });
+  afterAll(() => env?.close());
 
   it('search, wishlist and reload: reasons shown, wishlist kept, For-you follows it, no request leaves the app', async () => {
-    const origin = new URL(app.url).origin;
+    const origin = new URL(env.url).origin;
     const foreign: string[] = [];
     const posts: string[] = [];
-    context.on('request', (r) => {
+    env.context.on('request', (r) => {
       if (!r.url().startsWith(origin) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) foreign.push(r.url());
       if (r.method() !== 'GET') posts.push(`${r.method()} ${r.url()}`);
     });
-    const url = `${app.url}?catalog=${fixture.url}&backend=wasm`;
-    const { page } = await openApp(context, url);
+    const url = `${env.url}?catalog=${fixture.url}&backend=wasm`;
+    const { page } = await openApp(env.context, url);
     await waitReady(page);
     await expect.poll(() => page.getByTestId('catalog').textContent(), { timeout: 60_000 }).toMatch(/Test catalog/);
     // First use: onboarding can be skipped; For-you is there without a photo.

@@ -4,9 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATASETS, SKIP_DATASETS, hasDatasets, launchBrowser, launchProfile, openApp, startApp, waitReady } from './harness.ts';
+import { DATASETS, SKIP_DATASETS, hasDatasets, launchProfile, openApp, waitReady, startBrowserApp, type BrowserApp } from './harness.ts';
 
 function photosOf(category: string, count: number): string[] {
   const rows = readFileSync(resolve(DATASETS, 'clothing-photos/labels.csv'), 'utf8').trim().split('\n').slice(1);
@@ -35,23 +35,15 @@ async function workerTensors(page: Page): Promise<number> {
 }
 
 describe('platform: the installable offline app and its inference worker', () => {
-  let app: Awaited<ReturnType<typeof startApp>>;
-  let browser: Browser;
-  let context: BrowserContext;
+  let env: BrowserApp;
 
   beforeAll(async () => {
-    app = await startApp();
-    browser = await launchBrowser();
-    context = await browser.newContext();
+    env = await startBrowserApp();
   });
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await app?.close();
-  });
+  afterAll(() => env?.close());
 
   it('starts on WebGPU and shows load progress in bytes', async () => {
-    const { page, errors } = await openApp(context, app.url + '?catalog=none');
+    const { page, errors } = await openApp(env.context, env.url + '?catalog=none');
     const progress = page.getByTestId('progress');
     await progress.waitFor({ timeout: 30_000 }).catch(() => undefined);
     expect(await waitReady(page)).toBe('webgpu');
@@ -63,7 +55,7 @@ describe('platform: the installable offline app and its inference worker', () =>
     // Installability needs a real (non-incognito) profile.
     const profile = await launchProfile();
     try {
-      const { page } = await openApp(profile.context, app.url + '?catalog=none&backend=wasm');
+      const { page } = await openApp(profile.context, env.url + '?catalog=none&backend=wasm');
       await waitReady(page);
       await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
       const cdp = await profile.context.newCDPSession(page);
@@ -75,13 +67,13 @@ describe('platform: the installable offline app and its inference worker', () =>
   });
 
   it('honours ?backend=wasm and says so on the badge', async () => {
-    const { page } = await openApp(context, app.url + '?backend=wasm');
+    const { page } = await openApp(env.context, env.url + '?backend=wasm');
     expect(await waitReady(page)).toBe('wasm');
     await page.close();
   });
 
   it.skipIf(!hasDatasets)(`embeds real photos on WebGPU: same photo ≈ 1, shoe vs dress clearly less (${hasDatasets ? '' : SKIP_DATASETS})`, async () => {
-    const { page, errors } = await openApp(context, app.url + '?catalog=none');
+    const { page, errors } = await openApp(env.context, env.url + '?catalog=none');
     expect(await waitReady(page)).toBe('webgpu');
     const [shoe] = photosOf('shoes', 1);
     const [dress] = photosOf('dress', 1);
@@ -100,7 +92,7 @@ describe('platform: the installable offline app and its inference worker', () =>
   it.skipIf(!hasDatasets)('20 embeds in a row leave the worker\'s tensor count unchanged', async () => {
     // WebGPU on a software GPU takes seconds per photo; the wasm backend runs the same model code quickly.
     // The 500-search soak in the benchmarks covers WebGPU's allocated bytes.
-    const { page } = await openApp(context, app.url + '?catalog=none&backend=wasm');
+    const { page } = await openApp(env.context, env.url + '?catalog=none&backend=wasm');
     await waitReady(page);
     const shoes = photosOf('shoes', 21);
     await upload(page, shoes[0]!);
@@ -111,9 +103,9 @@ describe('platform: the installable offline app and its inference worker', () =>
   });
 
   it.skipIf(!hasDatasets)('reloads and embeds offline after one online visit, with no failed requests', async () => {
-    const offlineContext = await browser.newContext();
+    const offlineContext = await env.browser.newContext();
     try {
-      const { page } = await openApp(offlineContext, app.url + '?catalog=none&backend=wasm');
+      const { page } = await openApp(offlineContext, env.url + '?catalog=none&backend=wasm');
       await waitReady(page);
       await page.evaluate(async () => {
         const reg = await navigator.serviceWorker.ready;

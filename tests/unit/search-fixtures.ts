@@ -2,17 +2,9 @@
 import type { CatalogItem } from '../../src/shared/catalog-format.ts';
 import { dequantize, quantize, type Shard } from '../../src/shared/catalog-shards.ts';
 
-/** mulberry32: small seeded PRNG, uniform in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as prng } from '../../src/shared/prng.ts';
+
+export { prng };
 
 /** Standard normal via Box–Muller. */
 export function gaussian(rand: () => number): () => number {
