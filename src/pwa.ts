@@ -19,7 +19,8 @@ export function registerServiceWorker(hooks: PwaHooks): void {
   wb.addEventListener('activated', (event) => {
     if (!event.isUpdate) hooks.onOfflineReady();
   });
-  void wb.register();
+  // Without a service worker the app still works online; offline use just is not set up this visit.
+  wb.register().catch((error: unknown) => console.warn('Service worker registration failed:', error));
 }
 
 /** Asks the browser not to evict our stored models and data (Safari drops them after 7 idle days otherwise). */
