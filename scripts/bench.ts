@@ -7,15 +7,16 @@
  *
  *   npm run bench [-- --soak] [--only download,model,search,soak] [--backends webgpu,webgl,wasm]
  *                 [--rounds N] [--soak-queries 500] [--soak-backend wasm] [--build] [--reuse-search] [--no-docs]
+ *   npm run bench -- --render     (re-print and rewrite docs/performance.md from bench/results.json)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, type, release, arch } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DATASETS, ROOT, hasDatasets, startApp } from '../tests/browser/harness.ts';
+import { CHROMIUM_ARGS, DATASETS, ROOT, hasDatasets, startBrowserApp } from '../tests/browser/harness.ts';
 import { buildTestCatalog } from '../tests/browser/catalog-fixture.ts';
-import { BENCH_CHROMIUM_ARGS, gpuInfo, instrumentContext, launchBenchBrowser, measureBackend, primeCaches, type BenchBackend } from './lib/bench-browser.ts';
+import { gpuInfo, instrumentContext, measureBackend, primeCaches, type BenchBackend } from './lib/bench-browser.ts';
 import { measureDownload } from './lib/bench-download.ts';
 import { benchPhotos, uniformPhotos } from './lib/bench-photos.ts';
 import { consoleReport, markdownReport, type MachineInfo, type ModelSection, type Results, type SearchSection } from './lib/bench-report.ts';
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     build: { type: 'boolean', default: false },
     'reuse-search': { type: 'boolean', default: false },
     'no-docs': { type: 'boolean', default: false },
+    render: { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results.json' },
     docs: { type: 'string', default: 'docs/performance.md' },
   },
@@ -93,6 +95,12 @@ async function main(): Promise<void> {
   const started = new Date();
   const outPath = resolve(ROOT, values.out);
   const previous = readPrevious(outPath);
+  if (values.render) {
+    if (!previous.schema) throw new Error(`${values.out} is missing or not a results file: run npm run bench first`);
+    console.log(consoleReport(previous as Results));
+    if (!values['no-docs']) writeFileSync(resolve(ROOT, values.docs), markdownReport(previous as Results));
+    return;
+  }
   const durations: Record<string, number> = {};
   const results: Results = {
     schema: 1,
@@ -120,12 +128,12 @@ async function main(): Promise<void> {
   if (sections.has('search')) results.search = await timed(durations, 'search', async () => runSearchBench());
 
   if (needsBrowser) {
-    const app = await startApp();
-    const browser = await launchBenchBrowser();
+    // The browser tests' own setup (tests/browser/harness.ts): the built app on vite preview, Chromium with WebGPU on.
+    const app = await startBrowserApp();
+    const context = app.context;
     try {
-      results.machine.chromium = browser.version();
-      results.machine.chromiumFlags = BENCH_CHROMIUM_ARGS;
-      const context = await browser.newContext();
+      results.machine.chromium = app.browser.version();
+      results.machine.chromiumFlags = CHROMIUM_ARGS;
       await instrumentContext(context);
       results.machine.gpu = await gpuInfo(context, app.url);
       results.machine.softwareGpu = /swiftshader/i.test(`${results.machine.gpu.webgpu.architecture} ${results.machine.gpu.webgpu.description} ${results.machine.gpu.webgl.renderer}`);
@@ -172,9 +180,7 @@ async function main(): Promise<void> {
           results.soak = { date: new Date().toISOString(), ...soak };
         }
       }
-      await context.close();
     } finally {
-      await browser.close();
       await app.close();
     }
   }

@@ -270,9 +270,12 @@ const api = {
 
   /** tfjs's memory counters, for leak tests and the soak benchmark. */
   memory(): { numTensors: number; numBytes: number; numBytesInGPUAllocated?: number } {
-    const m = tf.memory() as tf.MemoryInfo & { numBytesInGPUAllocated?: number };
-    return { numTensors: m.numTensors, numBytes: m.numBytes, ...(m.numBytesInGPUAllocated !== undefined ? { numBytesInGPUAllocated: m.numBytesInGPUAllocated } : {}) };
+    // WebGPU reports numBytesAllocatedInGPU, WebGL numBytesInGPUAllocated: one name for both.
+    const m = tf.memory() as tf.MemoryInfo & { numBytesInGPUAllocated?: number; numBytesAllocatedInGPU?: number };
+    const gpu = m.numBytesInGPUAllocated ?? m.numBytesAllocatedInGPU;
+    return { numTensors: m.numTensors, numBytes: m.numBytes, ...(gpu !== undefined ? { numBytesInGPUAllocated: gpu } : {}) };
   },
+
 
 };
 

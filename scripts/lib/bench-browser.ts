@@ -6,23 +6,11 @@
  * decode → transfer → setPhoto → search → results on screen), timed inside the
  * page by an init script that watches the UI.
  */
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS } from '../../tests/browser/harness.ts';
+import type { BrowserContext, Page } from 'playwright-core';
 import type { BenchMemory, BenchPredictResult } from '../../workers/bench-api.ts';
 import type { PhotoSet } from './bench-photos.ts';
 
 export type BenchBackend = 'webgpu' | 'webgl' | 'wasm';
-
-/**
- * The test harness's flags, plus --enable-unsafe-swiftshader: Chromium no longer
- * falls back to SwiftShader for WebGL on its own, so without it a GPU-less
- * machine has no WebGL to measure (WebGPU already uses SwiftShader through Vulkan).
- */
-export const BENCH_CHROMIUM_ARGS = [...CHROMIUM_ARGS, '--enable-unsafe-swiftshader'];
-
-export async function launchBenchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true, args: BENCH_CHROMIUM_ARGS });
-}
 
 export function median(values: number[]): number {
   if (values.length === 0) return NaN;
@@ -153,7 +141,7 @@ async function callBench<T>(page: Page, method: BenchMethod, args: (number | nul
   return (viaBridge ?? undefined) as T | undefined;
 }
 
-export const NOT_WIRED = 'the worker has no benchPredict: spread createBenchApi(...) from workers/bench-api.ts into the worker api (docs/performance.md) and rebuild';
+export const NOT_WIRED = 'the worker has no benchPredict: spread createBenchApi(...) into the worker api (see the top of workers/bench-api.ts) and rebuild';
 
 /** The worker's benchPredict: `n` timed `embedder.run` calls on a fixed tensor after `warmRuns` untimed ones. */
 export async function benchPredict(page: Page, n: number, warmRuns = 1, size?: number): Promise<BenchPredictResult> {
@@ -239,8 +227,10 @@ export interface QueryStats {
   searchMedianMs?: number;
   /** medianMs − embed − search: decode on the page, transfers, setPhoto, rendering. */
   pageMedianMs?: number;
-  /** medianMs / raw medianMs (target ≤ 1.25). */
+  /** Median over rounds of (this round's query ÷ this round's raw run): paired, so drift cancels (target ≤ 1.25). */
   ratioToRaw?: number;
+  /** medianMs ÷ raw medianMs. */
+  ratioOfMedians?: number;
   allMs: number[];
 }
 
@@ -354,10 +344,12 @@ export async function measureBackend(context: BrowserContext, backend: BenchBack
     const memStart = await workerMemory(page);
 
     const rawRuns: number[] = [];
+    const rawByRound: (number | undefined)[] = [];
     const timings = options.photoSets.map(() => [] as QueryTiming[]);
     for (let r = 1; r <= options.rounds; r++) {
       const ms = await raw(0);
       if (ms !== undefined) rawRuns.push(ms);
+      rawByRound.push(ms);
       for (const [i, set] of options.photoSets.entries()) timings[i]!.push(await query(set, r));
       log(`  ${backend}: round ${r}/${options.rounds}: raw ${ms === undefined ? '–' : round(ms)} ms, app ${timings.map((t) => round(t[t.length - 1]!.totalMs)).join(' / ')} ms`);
     }
@@ -385,7 +377,12 @@ export async function measureBackend(context: BrowserContext, backend: BenchBack
         ...(embeds.length ? { embedMedianMs: round(median(embeds)) } : {}),
         ...(searches.length ? { searchMedianMs: round(median(searches)) } : {}),
         ...(pages.length ? { pageMedianMs: round(median(pages)) } : {}),
-        ...(rawRuns.length ? { ratioToRaw: round(median(measured.map((t) => t.totalMs)) / rawMedian, 2) } : {}),
+        ...(rawRuns.length
+          ? {
+              ratioToRaw: round(median(measured.flatMap((t, r) => (rawByRound[r] ? [t.totalMs / rawByRound[r]!] : []))), 2),
+              ratioOfMedians: round(median(measured.map((t) => t.totalMs)) / rawMedian, 2),
+            }
+          : {}),
         allMs: measured.map((t) => round(t.totalMs)),
       };
       log(`  ${backend}: app query on ${stats.photos} photos ${stats.medianMs} ms (median of ${stats.runs}; worker embed ${stats.embedMedianMs ?? '?'} ms)${stats.ratioToRaw ? `, ${stats.ratioToRaw}× raw` : ''}`);

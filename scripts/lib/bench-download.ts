@@ -197,7 +197,7 @@ export function estimateCatalog(root: string, manifest: ModelManifest, items: nu
       const files = readdirSync(thumbs).slice(0, 500);
       thumbnailBytesEach = Math.round(files.reduce((n, f) => n + statSync(join(thumbs, f)).size, 0) / Math.max(1, files.length));
     }
-    sample = `${basename(dir)} catalog (${cat.count.toLocaleString('en')} items, d=${cat.dimension}): per-item JSON, thumbnail and shard gzip ratio`;
+    sample = `${basename(dir)} catalog on disk (${cat.count.toLocaleString('en')} items, d=${cat.dimension})`;
   } else {
     // Random unit vectors compress worse than real embeddings: an upper bound.
     const count = 500;

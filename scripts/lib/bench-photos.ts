@@ -7,7 +7,7 @@
  * .cache/bench/ (ignored by git).
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import sharp from 'sharp';
 
 export interface PhotoSet {
@@ -55,13 +55,13 @@ async function size(file: string): Promise<{ width: number; height: number }> {
   return { width: meta.width ?? 0, height: meta.height ?? 0 };
 }
 
-/** Each photo resized to width×height (a phone camera's frame), JPEG quality 88, cached by name. */
+/** Each photo resized to width×height (a phone camera's frame), JPEG quality 88, cached by source file name. */
 async function resized(files: string[], cacheDir: string, width: number, height: number): Promise<string[]> {
   const dir = join(cacheDir, `${width}x${height}`);
   mkdirSync(dir, { recursive: true });
   const out: string[] = [];
-  for (const [i, file] of files.entries()) {
-    const target = join(dir, `photo-${i}.jpg`);
+  for (const file of files) {
+    const target = join(dir, basename(file).replace(/\.\w+$/, '.jpg'));
     if (!existsSync(target)) await sharp(file).resize(width, height, { fit: 'fill', kernel: 'lanczos3' }).jpeg({ quality: 88 }).toFile(target);
     out.push(target);
   }

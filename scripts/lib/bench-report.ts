@@ -133,7 +133,7 @@ function modelTable(m: ModelSection): Table {
         return [ms(q?.medianMs), ratio(q?.ratioToRaw)];
       }),
       b.memory ? `${b.memory.tensorGrowth >= 0 ? '+' : ''}${b.memory.tensorGrowth}` : '–',
-      b.memory?.gpuBytesGrowth !== undefined ? `${b.memory.gpuBytesGrowth >= 0 ? '+' : ''}${kb(b.memory.gpuBytesGrowth)}` : '–',
+      b.memory?.gpuBytesGrowth !== undefined ? (b.memory.gpuBytesGrowth === 0 ? '0 B' : `${b.memory.gpuBytesGrowth > 0 ? '+' : '−'}${kb(Math.abs(b.memory.gpuBytesGrowth))}`) : '–',
     ];
   });
   return { head, rows };
@@ -145,7 +145,10 @@ function breakdownTable(m: ModelSection): Table {
     if (!b.ok) continue;
     for (const q of b.app ?? []) rows.push([b.requested, q.photos, String(q.runs), ms(q.medianMs), ms(q.embedMedianMs), ms(q.searchMedianMs), ms(q.pageMedianMs), ratio(q.ratioToRaw)]);
   }
-  return { head: ['backend', 'photo', 'runs', 'whole query', 'worker embed', 'worker search', 'page + transfer', '÷ raw'], rows };
+  const head = ['backend', 'photo', 'runs', 'whole query', 'worker embed', 'worker search', 'page + transfer', '÷ raw'];
+  // Without a catalog there is no search figure: leave the column out.
+  const keep = head.map((_, i) => i !== 5 || rows.some((r) => r[5] !== '–'));
+  return { head: head.filter((_, i) => keep[i]), rows: rows.map((r) => r.filter((_, i) => keep[i])) };
 }
 
 function searchTable(s: SearchSection): Table {
@@ -160,7 +163,7 @@ function soakLines(s: Results['soak']): string[] {
   if ('skipped' in s) return [s.skipped];
   const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
   return [
-    `${s.queries} consecutive searches on **${s.backend}** through the UI, ${s.distinctPhotos} photos in turn, on the test catalog (${s.catalogItems ?? '?'} items); each photo also runs object detection afterwards (waited for, not timed). ${(s.wallMs / 1000).toFixed(0)} s in all. **${s.pass ? 'PASS' : 'FAIL'}**.`,
+    `Measured ${'date' in s ? String(s.date).slice(0, 16).replace('T', ' ') + ' UTC' : ''}: ${s.queries} consecutive searches on **${s.backend}** through the UI, ${s.distinctPhotos} photos in turn, on the test catalog (${s.catalogItems ?? '?'} items); each photo also runs object detection afterwards (waited for, not timed). ${(s.wallMs / 1000).toFixed(0)} s in all. **${s.pass ? 'PASS' : 'FAIL'}**.`,
     `- query time, first ${s.window}: median ${ms(s.firstMedianMs)}; last ${s.window}: median ${ms(s.lastMedianMs)} → **${s.slowdown.toFixed(2)}×** (limit ${s.maxSlowdown}×) ${s.checks.lastWithinSlowdown ? 'ok' : 'FAIL'}`,
     `- worker tensors: ${s.baseline.numTensors} after ${s.baseline.query} searches → ${s.final.numTensors} after ${s.final.query} (**${s.tensorGrowth >= 0 ? '+' : ''}${s.tensorGrowth}**) ${s.checks.tensorsDoNotGrow ? 'ok' : 'FAIL'}; tensor bytes ${mb(s.baseline.numBytes)} → ${mb(s.final.numBytes)}`,
     s.gpuBytesGrowth !== undefined
@@ -182,6 +185,34 @@ function machineLines(m: MachineInfo): string[] {
       ? '- **Software GPU.** WebGPU and WebGL run on SwiftShader, on the CPU: their absolute times are many times slower than any real GPU and noisy (the two cores are shared). Compare the ratios and the relative numbers, not the milliseconds.'
       : '- Hardware GPU.',
   ];
+}
+
+/** Verdicts computed from the figures (the doc's summary). */
+function summaryLines(r: Results): string[] {
+  const out: string[] = [];
+  if (r.model) {
+    for (const b of r.model.backends) {
+      if (!b.ok) {
+        out.push(`- **${b.requested}**: did not start (${b.error}).`);
+        continue;
+      }
+      const raw = b.raw && 'medianMs' in b.raw ? b.raw.medianMs : undefined;
+      const queries = (b.app ?? []).map((q) => `${q.photos} photos ${ms(q.medianMs)} = **${ratio(q.ratioToRaw)}** ${q.ratioToRaw === undefined ? '' : q.ratioToRaw <= 1.25 ? '(≤ 1.25×: met)' : '(over 1.25×)'}`);
+      const mem = b.memory ? `; tensors ${b.memory.tensorGrowth === 0 ? 'flat' : `${b.memory.tensorGrowth > 0 ? '+' : ''}${b.memory.tensorGrowth}`}${b.memory.gpuBytesGrowth !== undefined ? `, GPU bytes ${b.memory.gpuBytesGrowth === 0 ? 'flat' : `${b.memory.gpuBytesGrowth > 0 ? '+' : ''}${b.memory.gpuBytesGrowth} B`}` : ''} over the measured rounds` : '';
+      out.push(`- **${b.requested}**: ready in ${ms(b.load?.toReadyMs)} from cache (warm-up ${ms(b.load?.warmupMs)}); raw models ${raw === undefined ? 'not measured (bench API not wired)' : ms(raw)}; whole query: ${queries.join(', ')}${mem}.`);
+    }
+    const phone = r.model.backends.flatMap((b) => (b.ok ? (b.app ?? []).filter((q) => q.photos.startsWith('3024')).map((q) => ({ b: b.requested, q })) : []));
+    const worst = phone.filter((p) => p.q.pageMedianMs !== undefined).sort((a, b) => b.q.pageMedianMs! - a.q.pageMedianMs!)[0];
+    if (worst) out.push(`- Page-side cost of a 12 MP camera photo (decode to ≤ 1024 px, transfer, render): about ${ms(worst.q.pageMedianMs)} (${worst.b}); with a 240×320 photo it is a few tens of ms. On a fast backend that decode, not the models, sets the whole query's time.`);
+  }
+  if (r.download) out.push(`- Download: first search needs ${kb(r.download.firstSearch.webgpu.gzip)} gzip on WebGPU (${kb(r.download.firstSearch.wasm.gzip)} on WASM), almost all of it model weights; a 10,000-item catalog adds ${kb(r.download.catalog10k.totalGzipBytes)} gzip.`);
+  if (r.search) {
+    const row = r.search.rows.find((x) => x.n === 10_000 && x.dimension === r.search!.embedderDimension) ?? r.search.rows[0];
+    if (row) out.push(`- Search: ${row.n.toLocaleString('en')} items at d=${row.dimension} take ${row.typedArrayMsPerQuery.toFixed(1)} ms per query (typed-array scan, Node).`);
+  }
+  if (r.soak && 'pass' in r.soak) out.push(`- Soak (${r.soak.queries} searches, ${r.soak.backend}): **${r.soak.pass ? 'pass' : 'FAIL'}**: tensors ${r.soak.tensorGrowth === 0 ? 'flat' : `${r.soak.tensorGrowth > 0 ? '+' : ''}${r.soak.tensorGrowth}`}, last ${r.soak.window} ÷ first ${r.soak.window} = ${r.soak.slowdown.toFixed(2)}×.`);
+  else out.push('- Soak: not run in this measurement (`npm run bench -- --soak`).');
+  return out;
 }
 
 export function consoleReport(r: Results): string {
@@ -214,13 +245,18 @@ export function markdownReport(r: Results): string {
     '',
     '```sh',
     'npx vite build --logLevel warn      # the benchmark measures the built app in dist/',
-    'npm run bench                        # download, model (webgpu, webgl, wasm), search: about 10 minutes here',
-    'npm run bench -- --soak              # the same plus the 500-search soak (about 6 more minutes)',
+    'npm run bench                        # download, model (webgpu, webgl, wasm), search: 4–7 minutes on this 2-core machine',
+    'npm run bench -- --soak              # the same plus the 500-search soak (5–10 more minutes)',
     'npm run bench -- --only soak         # one section; the others are kept from the last run',
+    'npm run bench -- --render            # only re-print the tables and rewrite this file from bench/results.json',
     'LOOKALIKE_SOAK=1 npx vitest run --project browser tests/browser/soak.test.ts   # the soak as a test',
     '```',
     '',
     'Options: `--only download,model,search,soak`, `--backends webgpu,webgl,wasm`, `--rounds N` (measured rounds per backend), `--soak-queries N`, `--soak-backend wasm|webgpu`, `--build` (build dist/ first), `--reuse-search` (keep bench/search.json instead of re-running it), `--no-docs`.',
+    '',
+    '## Summary',
+    '',
+    ...summaryLines(r),
     '',
     '## Machine',
     '',
@@ -238,7 +274,7 @@ export function markdownReport(r: Results): string {
       '',
       markdownTable(t.totals),
       '',
-      `A 10,000-item catalog at the shipped dimension, exact for the shards (\`shardByteLength\`/\`vectorsPerShard\` in src/shared/catalog-format.ts, 8 MiB shards), per-item JSON and thumbnail sizes and the shards' gzip ratio from the ${r.download.catalog10k.sample}:`,
+      `A 10,000-item catalog at the shipped dimension, exact for the shards (\`shardByteLength\`/\`vectorsPerShard\` in src/shared/catalog-format.ts, 8 MiB shards), per-item JSON and thumbnail sizes and the shards' gzip ratio taken from the ${r.download.catalog10k.sample}:`,
       '',
       markdownTable(t.catalog),
     );
@@ -256,7 +292,7 @@ export function markdownReport(r: Results): string {
       '- **app query**: the whole query as the shopper gets it, timed inside the page: the photo input\'s `change` → decode on the page (EXIF, ≤ 1024 px) → transfer to the worker → setPhoto → search → results rendered and the next frame painted. Photos: ' +
         m.photoSets.map((s) => `${s.size} = ${s.label}`).join('; ') +
         '.',
-      `- Rounds interleave one raw run with one query per photo size (${Object.entries(m.rounds).map(([b, n]) => `${b}: ${n}`).join(', ')} measured rounds after one unmeasured round), so machine noise hits both sides of the ratio alike. **tensors Δ / GPU bytes Δ**: the worker's tfjs counters after the measured rounds minus before.`,
+      `- Rounds interleave one raw run with one query per photo size (${Object.entries(m.rounds).map(([b, n]) => `${b}: ${n}`).join(', ')} measured rounds after one unmeasured round). **ratio** is the median over rounds of that round's query ÷ that round's raw run, so the drift of a shared machine cancels (the ratio of the two medians is in results.json as ratioOfMedians). **tensors Δ / GPU bytes Δ**: the worker's tfjs counters after the measured rounds minus before (all photos of one size are the same shape, so pools should not grow).`,
       m.catalog === 'none'
         ? '- No catalog is open here (with one, the app runs the object detector after every photo, which on SwiftShader costs tens of seconds per photo and would queue before the next query). The catalog search itself is in the next section and the soak: a few ms per query on 10k items.'
         : `- Catalog: ${m.catalog}.`,

@@ -87,8 +87,9 @@ export async function runSoak(context: BrowserContext, options: SoakOptions): Pr
     const searches: number[] = [];
     const samples: SoakSample[] = [];
     // The same photo is current after query `cycle` and after the last query: compare memory there.
-    const cycle = photos.length * Math.max(1, Math.ceil(10 / photos.length));
-    const baselineAt = cycle + ((total - cycle) % photos.length);
+    // The first such point after at least 10 queries (the detector loaded, pools settled).
+    let baselineAt = ((total - 1) % photos.length) + 1;
+    while (baselineAt < 10 && baselineAt + photos.length < total) baselineAt += photos.length;
     let baseline: SoakSample | undefined;
     for (let i = 0; i < total; i++) {
       const [t] = await runQueries(page, [photos[i % photos.length]!], { timeout: options.queryTimeoutMs ?? 180_000, catalog: true });

@@ -7,40 +7,34 @@
  *
  *   LOOKALIKE_SOAK=1 npx vitest run --project browser tests/browser/soak.test.ts
  */
-import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { instrumentContext, launchBenchBrowser, type BenchBackend } from '../../scripts/lib/bench-browser.ts';
+import { instrumentContext, type BenchBackend } from '../../scripts/lib/bench-browser.ts';
 import { uniformPhotos } from '../../scripts/lib/bench-photos.ts';
 import { describeSoak, runSoak } from '../../scripts/lib/bench-soak.ts';
 import { buildTestCatalog } from './catalog-fixture.ts';
-import { DATASETS, SKIP_DATASETS, hasDatasets, startApp } from './harness.ts';
+import { DATASETS, SKIP_DATASETS, hasDatasets, startBrowserApp, type BrowserApp } from './harness.ts';
 
 const SOAK = !!process.env.LOOKALIKE_SOAK;
 const QUERIES = Number(process.env.LOOKALIKE_SOAK_QUERIES || 500);
 const BACKEND = (process.env.LOOKALIKE_SOAK_BACKEND || 'wasm') as BenchBackend;
+const WINDOW = Math.min(100, Math.floor(QUERIES / 2));
 
 describe.skipIf(!SOAK)('soak: many searches in a row (LOOKALIKE_SOAK=1)', () => {
-  let app: Awaited<ReturnType<typeof startApp>>;
-  let browser: Browser;
-  let context: BrowserContext;
+  let app: BrowserApp;
   let catalogUrl: string;
 
   beforeAll(async () => {
     if (!hasDatasets) return;
     catalogUrl = (await buildTestCatalog()).url;
-    app = await startApp();
-    browser = await launchBenchBrowser();
-    context = await browser.newContext();
-    await instrumentContext(context);
+    app = await startBrowserApp();
+    await instrumentContext(app.context);
   });
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
     await app?.close();
   });
 
-  it.skipIf(!SOAK || !hasDatasets)(`${QUERIES} searches on ${BACKEND}: tensors and GPU bytes flat, last 100 within 1.2× of the first 100 ${hasDatasets ? '' : `(${SKIP_DATASETS})`}`, async () => {
-    const result = await runSoak(context, {
+  it.skipIf(!SOAK || !hasDatasets)(`${QUERIES} searches on ${BACKEND}: tensors and GPU bytes flat, last ${WINDOW} within 1.2× of the first ${WINDOW} ${hasDatasets ? '' : `(${SKIP_DATASETS})`}`, async () => {
+    const result = await runSoak(app.context, {
       baseUrl: app.url,
       catalogUrl,
       backend: BACKEND,
