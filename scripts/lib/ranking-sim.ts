@@ -13,6 +13,7 @@ import { rerank, type VisualCandidate } from '../../src/personal/rerank.ts';
 import { resolveRankingSettings, type RankingSettings, type RankingSettingsPatch } from '../../src/personal/settings.ts';
 import type { EventRecord, EventType } from '../../src/personal/schema.ts';
 import type { CatalogItemInfo, CatalogView, PersonalSignals } from '../../src/personal/types.ts';
+import { mulberry32 } from '../../src/shared/prng.ts';
 
 const DAY = 86_400_000;
 
@@ -20,17 +21,7 @@ const DAY = 86_400_000;
 
 export type Rng = () => number;
 
-/** mulberry32: small, fast, seeded; [0, 1). */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 export function gaussian(rng: Rng): number {
   let u = 0;

@@ -18,20 +18,10 @@ import type { Backbone } from '../../workers/models/backbone.ts';
 import { toModelInput } from '../../workers/models/preprocess.ts';
 import { createVgg19, VGG19_CONV_LAYERS, VGG19_NORMALIZATION, type Vgg19ConvLayer } from '../../workers/models/vgg19.ts';
 import { decodeNamedWeights, parseWeightsModelJson } from '../../workers/models/weights-format.ts';
+import { mulberry32 as prng } from '../../src/shared/prng.ts';
 
 // ---------------------------------------------------------------- test data
 
-/** mulberry32: small seeded PRNG, uniform in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface LayerWeights {
   layer: Vgg19ConvLayer;
