@@ -122,13 +122,16 @@ async function loadModels(options: InitOptions, onProgress: (p: LoadProgress) =>
     },
   }, graphs);
   // Only now replace the models in use: a failed load leaves the previous ones working.
+  const modelsChanged = manifest?.ensembleId !== next.ensembleId;
   embedder?.dispose();
   detector?.dispose();
   detector = undefined;
   embedder = loaded;
   manifest = next;
   read = reader;
-  if (catalog && catalog.info.dimension !== loaded.dimension) {
+  lastEmbedded = undefined;
+  // A catalog's vectors belong to the models that built it: never search it with others.
+  if (catalog && modelsChanged) {
     catalog.index.dispose();
     catalog = undefined;
   }
