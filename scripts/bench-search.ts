@@ -19,22 +19,9 @@ import { backbones } from '../src/shared/manifest.ts';
 import { exactSearch } from '../workers/search/exact-search.ts';
 import { GpuSearch } from '../workers/search/gpu-search.ts';
 import { readManifest } from './lib/manifest-writer.ts';
+import type { SearchRow } from './lib/bench-report.ts';
 
-interface Row {
-  n: number;
-  dimension: number;
-  shards: number;
-  shardMB: number;
-  typedArrayMsPerQuery: number;
-  typedArrayGBps: number;
-  memoryScanGBps: number;
-  wordScanGBps: number;
-  typedArrayVsMemoryScan: number;
-  tfjsBackend: string;
-  tfjsUploadMs: number;
-  tfjsMsPerQuery: number;
-  tfjsGBps: number;
-}
+type Row = SearchRow;
 
 /** The embedding dimension the shipped models give, from the manifest (no model loading). */
 function embedderDimension(): number {

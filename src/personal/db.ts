@@ -42,6 +42,7 @@ import {
   type RankingSettingsPatch,
 } from './settings.ts';
 import type { PersonalSignals } from './types.ts';
+import { abortFailedTransaction } from '../shared/idb-abort.ts';
 
 export type PersonalDbStatus =
   /** Our open waits: another tab still holds an older version open. */
@@ -359,17 +360,7 @@ export class PersonalDb {
       await tx.done;
       return result;
     } catch (e) {
-      let txError: unknown = null;
-      try {
-        txError = tx.error;
-      } catch {
-        /* not finished */
-      }
-      try {
-        tx.abort();
-      } catch {
-        /* already finished */
-      }
+      const txError = abortFailedTransaction(tx);
       throw this.mapError(txError ?? e);
     }
   }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATASETS, SKIP_DATASETS, hasDatasets, launchProfile, openApp, waitReady, startBrowserApp, type BrowserApp } from './harness.ts';
+import { DATASETS, ROOT, SKIP_DATASETS, hasDatasets, launchProfile, openApp, waitReady, startBrowserApp, type BrowserApp } from './harness.ts';
 
 function photosOf(category: string, count: number): string[] {
   const rows = readFileSync(resolve(DATASETS, 'clothing-photos/labels.csv'), 'utf8').trim().split('\n').slice(1);
@@ -43,10 +43,27 @@ describe('platform: the installable offline app and its inference worker', () =>
   afterAll(() => env?.close());
 
   it('starts on WebGPU and shows load progress in bytes', async () => {
-    const { page, errors } = await openApp(env.context, env.url + '?catalog=none');
-    const progress = page.getByTestId('progress');
-    await progress.waitFor({ timeout: 30_000 }).catch(() => undefined);
+    const page = await env.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    // Record every value the progress bar shows, however briefly.
+    await page.addInitScript(() => {
+      const seen: [string | null, string | null][] = [];
+      (window as unknown as { progressSeen: typeof seen }).progressSeen = seen;
+      new MutationObserver(() => {
+        const bar = document.querySelector('[data-testid="progress"]');
+        if (bar) seen.push([bar.getAttribute('aria-valuenow'), bar.getAttribute('aria-valuemax')]);
+      }).observe(document, { subtree: true, childList: true, attributes: true });
+    });
+    await page.goto(env.url + '?catalog=none');
     expect(await waitReady(page)).toBe('webgpu');
+    const manifest = JSON.parse(readFileSync(resolve(ROOT, 'model-artifacts/manifest.json'), 'utf8')) as { models: { files: { path: string; bytes: number }[] }[]; heads: { files: { path: string; bytes: number }[] }[]; projection: { files: { path: string; bytes: number }[] } };
+    const files = new Map([...manifest.models, ...manifest.heads, manifest.projection].flatMap((m) => m.files).map((f) => [f.path, f.bytes]));
+    const total = [...files.values()].reduce((a, b) => a + b, 0);
+    const seen = await page.evaluate(() => (window as unknown as { progressSeen: [string | null, string | null][] }).progressSeen);
+    const bytes = seen.filter(([, max]) => Number(max) === total).map(([now]) => Number(now));
+    expect(bytes.length).toBeGreaterThan(0);
+    expect(Math.max(...bytes)).toBe(total);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -24,6 +24,7 @@ import {
   toLocalCatalogError,
 } from './errors.ts';
 import type { LocalAppModels } from './types.ts';
+import { abortFailedTransaction } from '../../src/shared/idb-abort.ts';
 
 export const LOCAL_DB_NAME = 'lookalike-local-catalogs';
 export const LOCAL_DB_VERSION = 1;
@@ -388,17 +389,7 @@ export class LocalCatalogStore {
       await tx.done;
       return result;
     } catch (e) {
-      let txError: unknown = null;
-      try {
-        txError = tx.error;
-      } catch {
-        /* not finished */
-      }
-      try {
-        tx.abort();
-      } catch {
-        /* already finished */
-      }
+      const txError = abortFailedTransaction(tx);
       throw this.mapError(e instanceof LocalCatalogError || e instanceof TypeError ? e : (txError ?? e));
     }
   }
