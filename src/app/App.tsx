@@ -217,7 +217,7 @@ export function App() {
 
   const categories = catalog ? Object.keys(catalog.categories).sort() : [];
   return (
-    <div class="app">
+    <div class="app" data-testid="app" data-phase={phase}>
       <header class="topbar">
         <h1>Lookalike</h1>
         <div class="badges">

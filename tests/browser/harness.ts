@@ -85,8 +85,10 @@ export async function openApp(context: BrowserContext, url: string): Promise<{ p
   return { page, failed, errors };
 }
 
-/** Waits until the models are loaded (the backend badge shows a backend). */
+/** Waits until the app can take a photo (models loaded, the catalog opened or refused); returns the backend. */
 export async function waitReady(page: Page, timeout = 240_000): Promise<string> {
-  await page.waitForFunction(() => /ready on/i.test(document.querySelector('[data-testid="status"]')?.textContent ?? ''), undefined, { timeout });
+  // data-phase, not the status line: a refused catalog replaces "Ready on …" within the same frame.
+  await page.waitForFunction(() => /^(ready|busy|failed)$/.test(document.querySelector('[data-testid="app"]')?.getAttribute('data-phase') ?? ''), undefined, { timeout });
+  if ((await page.getByTestId('app').getAttribute('data-phase')) === 'failed') throw new Error(`The models did not load: ${await page.getByTestId('status').textContent()}`);
   return (await page.getByTestId('backend').textContent())?.trim() ?? '';
 }
