@@ -25,7 +25,10 @@ export interface LoadProgress {
   /** Bytes downloaded so far over all model files, and their total. */
   loaded: number;
   total: number;
+  /** The file being downloaded, and its own bytes so far and size. */
   file?: string;
+  fileLoaded?: number;
+  fileTotal?: number;
 }
 
 export interface InitOptions {
@@ -97,16 +100,16 @@ async function loadModels(options: InitOptions, onProgress: (p: LoadProgress) =>
   const files = allFiles(next);
   const total = files.reduce((n, f) => n + f.bytes, 0);
   const loadedByFile = new Map<string, number>();
-  const report = (file: string, loaded: number) => {
+  const report = (file: string, loaded: number, fileTotal: number) => {
     loadedByFile.set(file, loaded);
     const sum = [...loadedByFile.values()].reduce((a, b) => a + b, 0);
-    onProgress({ phase: 'download', message: `downloading ${file}`, loaded: Math.min(sum, total), total, file });
+    onProgress({ phase: 'download', message: `downloading ${file}`, loaded: Math.min(sum, total), total, file, fileLoaded: loaded, fileTotal });
   };
   const cache = new Map<string, Promise<ArrayBuffer>>();
   const reader: ArtifactReader = (file) => {
     let pending = cache.get(file.path);
     if (!pending) {
-      pending = fetchVerified(options.modelsBase, file, (p) => report(p.file, p.loaded));
+      pending = fetchVerified(options.modelsBase, file, (p) => report(p.file, p.loaded, p.total));
       cache.set(file.path, pending);
     }
     return pending;

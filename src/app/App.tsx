@@ -13,6 +13,7 @@ import { errorMessage, formatMs } from './format.ts';
 import { ObjectPicker, type Box } from './ObjectPicker.tsx';
 import { PhotoPicker } from './PhotoPicker.tsx';
 import { ProgressBar, type ProgressState } from './ProgressBar.tsx';
+import { InstallButton } from './InstallButton.tsx';
 import { ResultGrid, type ResultCard } from './ResultGrid.tsx';
 import { LocalIndexer } from './LocalIndexer.tsx';
 import { ForYou, GoesWith, Onboarding, YourData } from './PersonalPanels.tsx';
@@ -70,7 +71,8 @@ export function App() {
   const openCatalog = async (url: string, explicit: boolean) => {
     setCatalogLoading(true);
     try {
-      const opened = await bridge.current!.call((r) => r.openCatalog(url, comlinkProxy((p) => setProgress({ label: 'Downloading the catalog', loaded: p.loaded, total: p.total, unit: 'bytes' }))));
+      setProgress({ label: 'Opening the catalog', loaded: 0, total: 0, unit: 'none' });
+      const opened = await bridge.current!.call((r) => r.openCatalog(url, comlinkProxy((p) => setProgress({ label: p.loaded < p.total ? 'Downloading the catalog' : 'Indexing the catalog for search', loaded: p.loaded, total: p.total, unit: 'bytes' }))));
       setCatalog(opened);
       if (explicit && !new URLSearchParams(location.search).has('catalog')) localStorage.setItem(CATALOG_SETTING, url);
       setStatus(`Ready on ${info?.backend.backend ?? 'your device'}. ${opened.name}: ${opened.count.toLocaleString('en')} items. Choose a photo.`);
@@ -88,8 +90,8 @@ export function App() {
     setStatus('Loading the image models…');
     try {
       const ready = await b.init({ modelsBase: new URL('models/', document.baseURI).href, ...(requestedBackend() ? { backend: requestedBackend()! } : {}) }, (p) => {
-        if (p.phase === 'download') setProgress({ label: 'Downloading models', loaded: p.loaded, total: p.total, unit: 'bytes' });
-        else if (p.phase === 'warmup') setProgress({ label: 'Preparing the models for your GPU', loaded: 0, total: 0, unit: 'none' });
+        if (p.phase === 'download') setProgress({ label: 'Downloading the image models (first run only)', loaded: p.loaded, total: p.total, unit: 'bytes', ...(p.file && p.fileTotal ? { file: { name: p.file, loaded: p.fileLoaded ?? 0, total: p.fileTotal } } : {}) });
+        else if (p.phase === 'warmup') setProgress({ label: 'Warming up the models', loaded: 0, total: 0, unit: 'none' });
         else if (p.phase === 'backend') setProgress({ label: 'Starting the compute engine', loaded: 0, total: 0, unit: 'none' });
       });
       setInfo(ready);
@@ -165,13 +167,13 @@ export function App() {
     }
   };
 
-  const refine = async (nextBox: Box | undefined, nextCategory: string) => {
+  const refine = async (nextBox: Box | undefined, nextCategory: string, what = nextBox ? 'the selected object' : 'the whole photo') => {
     setBox(nextBox);
     setCategory(nextCategory);
     setPhase('busy');
     try {
       const res = await runSearch(nextBox, nextCategory);
-      setStatus(`Searched ${nextBox ? 'the selected object' : 'the whole photo'}${nextCategory ? ` among ${prettyLabel(nextCategory)}` : ''} in ${formatMs(res.embedMs + res.searchMs)}.`);
+      setStatus(`Searched ${what}${nextCategory ? ` among ${prettyLabel(nextCategory)}` : ''} in ${formatMs(res.embedMs + res.searchMs)}.`);
     } catch (error) {
       setStatus(errorMessage(error));
     } finally {
@@ -221,6 +223,7 @@ export function App() {
       <header class="topbar">
         <h1>Lookalike</h1>
         <div class="badges">
+          <InstallButton />
           {offline && <span class="badge offline">Offline</span>}
           <span class="badge" data-testid="backend" title={info ? info.backend.detail : 'starting'}>
             {info?.backend.backend ?? '…'}
@@ -281,8 +284,8 @@ export function App() {
           />
           </details>
         )}
-        <PhotoPicker disabled={phase === 'loading' || phase === 'failed'} onFiles={(files) => void choosePhotos(files)} />
-        {photo && catalog && <ObjectPicker url={photo.url} name={photo.name} objects={objects} selected={box} detecting={detecting} onSelect={(b) => void refine(b, category)} />}
+        <PhotoPicker disabled={phase === 'loading' || phase === 'failed'} onFiles={(files) => void choosePhotos(files)} onMessage={setStatus} />
+        {photo && catalog && <ObjectPicker url={photo.url} name={photo.name} objects={objects} selected={box} detecting={detecting} onSelect={(b) => void refine(b, category)} onSearchArea={(b) => void refine(b, category, 'the area you chose')} />}
         {photo && !catalog && (
           <section class="query" aria-label="Your photo">
             <img src={photo.url} alt={`Your photo: ${photo.name}`} />

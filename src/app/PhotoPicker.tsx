@@ -1,8 +1,32 @@
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { CameraCapture } from './CameraCapture.tsx';
+import { listenForPastedPhotos } from './paste.ts';
 
-export function PhotoPicker({ disabled, onFiles }: { disabled: boolean; onFiles: (files: File[]) => void }) {
+/**
+ * Every way in for a photo: choose a file, take one (the phone's camera app
+ * through a `capture` input, or a live preview with "Use camera"), drag and
+ * drop, or paste (Ctrl/Cmd+V anywhere on the page).
+ */
+export function PhotoPicker({ disabled, onFiles, onMessage }: { disabled: boolean; onFiles: (files: File[]) => void; onMessage: (message: string) => void }) {
   const [dragging, setDragging] = useState(false);
-  const input = useRef<HTMLInputElement>(null);
+  const latest = useRef({ disabled, onFiles, onMessage });
+  latest.current = { disabled, onFiles, onMessage };
+
+  useEffect(
+    () =>
+      listenForPastedPhotos(
+        (files) => (latest.current.disabled ? latest.current.onMessage('The models are still loading; paste the photo again once they are ready.') : latest.current.onFiles(files)),
+        (message) => latest.current.onMessage(message),
+      ),
+    [],
+  );
+
+  const picked = (e: { currentTarget: HTMLInputElement }) => {
+    const files = [...(e.currentTarget.files ?? [])];
+    e.currentTarget.value = '';
+    if (files.length) onFiles(files);
+  };
+
   return (
     <div
       class={dragging ? 'dropzone dragging' : 'dropzone'}
@@ -15,27 +39,25 @@ export function PhotoPicker({ disabled, onFiles }: { disabled: boolean; onFiles:
         e.preventDefault();
         setDragging(false);
         const files = [...(e.dataTransfer?.files ?? [])];
-        if (files.length) onFiles(files);
+        if (!files.length) return;
+        if (disabled) onMessage('The models are still loading; drop the photo again once they are ready.');
+        else onFiles(files);
       }}
     >
-      <p class="dropzone-title">Drop a photo of furniture or clothing here</p>
-      <label class="button primary">
-        Choose a photo
-        <input
-          ref={input}
-          class="visually-hidden"
-          type="file"
-          accept="image/*"
-          data-testid="photo-input"
-          disabled={disabled}
-          onChange={(e) => {
-            const files = [...(e.currentTarget.files ?? [])];
-            e.currentTarget.value = '';
-            if (files.length) onFiles(files);
-          }}
-        />
-      </label>
-      <p class="hint">Your photo stays on this device.</p>
+      <p class="dropzone-title">Snap, choose, drop or paste a photo of furniture or clothing</p>
+      <div class="picker-buttons">
+        <label class={disabled ? 'button primary disabled' : 'button primary'}>
+          Choose a photo
+          <input class="visually-hidden" type="file" accept="image/*" data-testid="photo-input" disabled={disabled} onChange={picked} />
+        </label>
+        {/* Phones: opens the camera app directly (desktops hide this; they have "Use camera"). */}
+        <label class={disabled ? 'button take-photo disabled' : 'button take-photo'}>
+          Take a photo
+          <input class="visually-hidden" type="file" accept="image/*" capture="environment" data-testid="photo-capture" disabled={disabled} onChange={picked} />
+        </label>
+        <CameraCapture disabled={disabled} onCapture={(file) => onFiles([file])} />
+      </div>
+      <p class="hint">Your photo stays on this device. Tip: paste a copied image with Ctrl+V (⌘V on a Mac).</p>
     </div>
   );
 }

@@ -6,16 +6,24 @@ export interface ProgressState {
   total: number;
   /** Bytes (shown as MB of MB) or items (shown as n of m). */
   unit: 'bytes' | 'items' | 'none';
+  /** The file on its way and its own bytes, shown under the bar ("mobilenetv3/group1-shard1of2.bin · 1.2 of 3.9 MB"). */
+  file?: { name: string; loaded: number; total: number };
+}
+
+/** The last path segment, so a long artifact path fits a phone screen. */
+function shortName(path: string): string {
+  return path.split('/').pop() || path;
 }
 
 export function ProgressBar({ progress }: { progress: ProgressState }) {
-  const { loaded, total, unit, label } = progress;
+  const { loaded, total, unit, label, file } = progress;
   const amount = unit === 'bytes' ? `${formatMB(loaded)} of ${formatMB(total)}` : unit === 'items' ? `${loaded} of ${total}` : '';
+  const fileLine = file ? `${shortName(file.name)} · ${formatMB(file.loaded).replace(' MB', '')} of ${formatMB(file.total)}` : '';
   return (
     <div class="progress">
       <div class="progress-label">
-        <span>{label}</span>
-        {amount && <span class="progress-amount">{amount}</span>}
+        <span data-testid="progress-label">{label}</span>
+        {amount && <span class="progress-amount" data-testid="progress-amount">{amount}</span>}
       </div>
       <div
         class="progress-track"
@@ -25,10 +33,15 @@ export function ProgressBar({ progress }: { progress: ProgressState }) {
         aria-valuemin={0}
         aria-valuemax={total || 1}
         aria-valuenow={total ? loaded : undefined}
-        aria-valuetext={amount || label}
+        aria-valuetext={[amount || label, fileLine].filter(Boolean).join('; ')}
       >
         <div class={total ? 'progress-fill' : 'progress-fill indeterminate'} style={{ width: total ? `${(100 * loaded) / total}%` : '40%' }} />
       </div>
+      {fileLine && (
+        <p class="progress-file" data-testid="progress-file" title={file!.name}>
+          {fileLine}
+        </p>
+      )}
     </div>
   );
 }
