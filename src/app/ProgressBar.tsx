@@ -10,9 +10,9 @@ export interface ProgressState {
   file?: { name: string; loaded: number; total: number };
 }
 
-/** The last path segment, so a long artifact path fits a phone screen. */
+/** The last two path segments ("mnv3s/weights.bin"), so a long artifact path fits a phone screen. */
 function shortName(path: string): string {
-  return path.split('/').pop() || path;
+  return path.split('/').slice(-2).join('/');
 }
 
 export function ProgressBar({ progress }: { progress: ProgressState }) {

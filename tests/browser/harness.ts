@@ -33,8 +33,9 @@ export async function startApp(): Promise<{ url: string; close: () => Promise<vo
   return { url: `http://127.0.0.1:${address.port}/`, close: () => server.close() };
 }
 
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+/** `extraArgs` are added to CHROMIUM_ARGS for this browser only (e.g. a fake camera). */
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 /** The built app served, and a browser context to open it in; `close()` ends all three. */
@@ -45,9 +46,9 @@ export interface BrowserApp {
   close(): Promise<void>;
 }
 
-export async function startBrowserApp(): Promise<BrowserApp> {
+export async function startBrowserApp(extraArgs: string[] = []): Promise<BrowserApp> {
   const app = await startApp();
-  const browser = await launchBrowser();
+  const browser = await launchBrowser(extraArgs);
   const context = await browser.newContext();
   return {
     url: app.url,
