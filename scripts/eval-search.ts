@@ -8,8 +8,10 @@
  *
  * Query image paths are relative to --root (default: the queries CSV's folder,
  * or the pairs CSV's). Options: --k (precision cut-off, default 10), --limit N
- * (first N queries), --qe n (average query expansion), --filter-category
- * (category mode: search only the query's category; an upper bound, not a product feature).
+ * (first N queries), --qe n (average query expansion), --category-prior w
+ * (the weight of the soft vote's category prior; default: the app's, 0 = cosine
+ * only), --filter-category (category mode: search only the query's category; an
+ * upper bound, not a product feature).
  * The last line printed is machine-readable.
  */
 import { readFileSync } from 'node:fs';
@@ -23,10 +25,11 @@ import { decodeImage, fileReader, loadNodeEmbedder } from './lib/node-models.ts'
 import { ProgressBar } from './lib/progress-bar.ts';
 import { perObjectResults, precisionAtK, recallAtK, wholeImageResults, type ResultsForPhoto } from './lib/search-eval.ts';
 import { findModel } from '../src/shared/manifest.ts';
+import { DEFAULT_CATEGORY_PRIOR } from '../workers/search/category-prior.ts';
 import { Detector } from '../workers/models/detector.ts';
 import { GraphCache } from '../workers/models/load-backbone.ts';
 
-const USAGE = 'usage: npx tsx scripts/eval-search.ts --catalog <dir> (--queries <csv> [--split val] | --pairs <csv> [--queries <csv>]) [--root <dir>] [--k 10] [--limit N] [--qe n]';
+const USAGE = 'usage: npx tsx scripts/eval-search.ts --catalog <dir> (--queries <csv> [--split val] | --pairs <csv> [--queries <csv>]) [--root <dir>] [--k 10] [--limit N] [--qe n] [--category-prior w]';
 const RECALL_KS = [10, 50, 100];
 
 class UsageError extends Error {}
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
       k: { type: 'string', default: '10' },
       limit: { type: 'string' },
       qe: { type: 'string' },
+      'category-prior': { type: 'string' },
       'filter-category': { type: 'boolean', default: false },
       'whole-image': { type: 'boolean', default: false },
     },
@@ -60,6 +64,8 @@ async function main(): Promise<void> {
   const k = Number(values.k);
   const limit = values.limit ? Number(values.limit) : Infinity;
   const qe = values.qe ? Number(values.qe) : 0;
+  const priorWeight = values['category-prior'] !== undefined ? Number(values['category-prior']) : DEFAULT_CATEGORY_PRIOR;
+  if (!(priorWeight >= 0)) throw new UsageError(`--category-prior must be a number ≥ 0, got "${values['category-prior']}"`);
 
   const embedder = await loadNodeEmbedder();
   const app = {
@@ -73,7 +79,7 @@ async function main(): Promise<void> {
   const catalog = await readCatalogDir(values.catalog, app);
   const index = new SearchIndex(catalog);
   const categoryOf = new Map(catalog.items.map((i) => [i.id, i.category]));
-  process.stderr.write(`catalog "${catalog.meta.name}": ${catalog.items.length} items, ${catalog.meta.dimension}-d, ${index.path} path; models ${app.ensembleId}${qe ? `; query expansion n=${qe}` : ''}\n`);
+  process.stderr.write(`catalog "${catalog.meta.name}": ${catalog.items.length} items, ${catalog.meta.dimension}-d, ${index.path} path; models ${app.ensembleId}${qe ? `; query expansion n=${qe}` : ''}; category prior ${priorWeight}\n`);
   const bar = new ProgressBar();
   const started = performance.now();
 
@@ -97,7 +103,7 @@ async function main(): Promise<void> {
     for (const f of failed) process.stderr.write(`skipped ${f}\n`);
     return out;
   };
-  const expansion = qe > 0 ? { expansion: { n: qe } } : {};
+  const expansion = { priorWeight, ...(qe > 0 ? { expansion: { n: qe } } : {}) };
 
   if (values.pairs) {
     const pairsTable = readTable(values.pairs);

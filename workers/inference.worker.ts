@@ -15,6 +15,7 @@ import { GraphCache } from './models/load-backbone.ts';
 import { cropRelative } from './models/preprocess.ts';
 import { itemView, openCatalog, type CatalogInfo, type ItemView, type OpenCatalog } from './catalog-session.ts';
 import type { QueryExpansion } from './search/search-index.ts';
+import { categoryPrior, DEFAULT_CATEGORY_PRIOR } from './search/category-prior.ts';
 import { createLocalCatalogApi } from './local-catalog/api.ts';
 import { createBenchApi } from './bench-api.ts';
 import { embeddingModelSha256 } from '../src/shared/catalog-format.ts';
@@ -55,6 +56,8 @@ export interface SearchRequest {
   /** Only items of these categories. */
   categories?: string[];
   expansion?: QueryExpansion;
+  /** Weight of the soft vote's category prior (default DEFAULT_CATEGORY_PRIOR; 0 ranks by cosine alone). */
+  categoryPrior?: number;
 }
 
 export interface SearchResponse {
@@ -62,7 +65,8 @@ export interface SearchResponse {
   probabilities?: Float32Array;
   memberProbabilities?: Record<string, Float32Array>;
   embedding: Float32Array;
-  results: (ItemView & { score: number })[];
+  /** `score`: cosine similarity to the photo; `prior`: what the predicted category added to its rank. */
+  results: (ItemView & { score: number; prior: number })[];
   embedMs: number;
   searchMs: number;
 }
@@ -218,8 +222,9 @@ const api = {
           k: request.k ?? 24,
           ...(request.categories?.length ? { filter: { categories: request.categories } } : {}),
           ...(request.expansion ? { expansion: request.expansion } : {}),
+          ...(out.probabilities ? { categoryPrior: categoryPrior(embedder.labels, out.probabilities, request.categoryPrior ?? DEFAULT_CATEGORY_PRIOR) } : {}),
         });
-        results = hits.map((h) => ({ ...itemView(open, open.catalog.items[h.index]!), score: h.score }));
+        results = hits.map((h) => ({ ...itemView(open, open.catalog.items[h.index]!), score: h.score, prior: h.prior }));
       }
       return { ...out, embedding: out.embedding.slice(), results, embedMs, searchMs: performance.now() - searchStarted };
     });

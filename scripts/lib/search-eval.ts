@@ -8,31 +8,38 @@ import type { Embedder } from '../../workers/models/embedder.ts';
 import type { SearchIndex, SearchOptions } from '../../workers/search/search-index.ts';
 import type { Detector } from '../../workers/models/detector.ts';
 import { cropRelative } from '../../workers/models/preprocess.ts';
+import { categoryPrior } from '../../workers/search/category-prior.ts';
 
 /** A photo (RGB 0–255 tensor, not disposed here) → catalog item ids, best first. */
 export type ResultsForPhoto = (image: tf.Tensor3D) => Promise<string[]>;
 
+/** Search options besides k; `priorWeight` is the category prior's weight, applied as the worker does (0: cosine only). */
+export type EvalSearchOptions = Omit<SearchOptions, 'k' | 'categoryPrior'> & { priorWeight?: number };
+
+/** One query as the worker runs it: embed, then search with the photo's own category prior. */
+async function searchImage(embedder: Embedder, index: SearchIndex, image: tf.Tensor3D, k: number, { priorWeight = 0, ...options }: EvalSearchOptions): Promise<string[]> {
+  const { embedding, probabilities } = await embedder.run(image);
+  const prior = priorWeight > 0 && probabilities ? { categoryPrior: categoryPrior(embedder.labels, probabilities, priorWeight) } : {};
+  return (await index.search(embedding, { ...options, ...prior, k })).map((r) => r.id);
+}
+
 /** Today's search: the whole photo as one query. */
-export function wholeImageResults(embedder: Embedder, index: SearchIndex, k: number, options: Omit<SearchOptions, 'k'> = {}): ResultsForPhoto {
-  return async (image) => {
-    const { embedding } = await embedder.run(image);
-    return (await index.search(embedding, { ...options, k })).map((r) => r.id);
-  };
+export function wholeImageResults(embedder: Embedder, index: SearchIndex, k: number, options: EvalSearchOptions = {}): ResultsForPhoto {
+  return (image) => searchImage(embedder, index, image, k, options);
 }
 
 /**
  * What the app shows for a room photo: one list per detected object (the shopper
  * taps an object to search it), then the whole photo's list, interleaved by rank.
  */
-export function perObjectResults(embedder: Embedder, detector: Detector, index: SearchIndex, k: number, options: Omit<SearchOptions, 'k'> = {}): ResultsForPhoto {
+export function perObjectResults(embedder: Embedder, detector: Detector, index: SearchIndex, k: number, options: EvalSearchOptions = {}): ResultsForPhoto {
   const whole = wholeImageResults(embedder, index, k, options);
   return async (image) => {
     const lists: string[][] = [];
     for (const object of await detector.detect(image)) {
       const crop = tf.tidy(() => cropRelative(image, object.box));
       try {
-        const { embedding } = await embedder.run(crop);
-        lists.push((await index.search(embedding, { ...options, k })).map((r) => r.id));
+        lists.push(await searchImage(embedder, index, crop, k, options));
       } finally {
         crop.dispose();
       }

@@ -187,7 +187,7 @@ export function App() {
   const ranked =
     catalog && response && personal.view
       ? rerank(
-          response.results.map((r) => ({ id: r.id, visual: r.score })),
+          response.results.map((r) => ({ id: r.id, visual: r.score, prior: r.prior })),
           { catalog: personal.view, profile: personal.ctx?.profile ?? null, predictedCategory: predicted ?? null, settings: personal.ctx?.settings ?? { beta: 0, gamma: 0 } },
         )
       : undefined;

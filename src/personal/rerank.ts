@@ -1,13 +1,15 @@
 /**
  * Re-ranking a photo search with the shopper's taste:
  *
- *   score = (1 − β')·visual + β'·taste~ + γ·σ·[item category = predicted category]
- *         = visual + β'·(taste~ − visual) + γ·σ·[…]
+ *   score = (1 − β')·visual + β'·taste~ + γ·σ·[item category = predicted category] + prior
+ *         = visual + β'·(taste~ − visual) + γ·σ·[…] + prior
  *
  *   β'     = β · profile.confidence
  *   taste~ = the item's taste similarity put on the scale of the visual scores
  *            of this candidate list (same mean and spread): μ_v + σ·(taste − μ_t)/σ_t
  *   σ      = spread (standard deviation) of the candidates' visual scores
+ *   prior  = what the worker's category prior gave the item (the soft vote's
+ *            probability of its category × a weight; workers/search/category-prior.ts)
  *
  * Putting taste on the visual scale keeps β meaning the same share of the
  * ranking whatever the embedding's cosine range is (the H&M sample catalog's
@@ -24,11 +26,13 @@ export interface VisualCandidate {
   id: string;
   /** Visual similarity to the photo (cosine, as the search returned it). */
   visual: number;
+  /** The search's category prior for this item (0 or absent: none). */
+  prior?: number;
 }
 
 export interface RankedResult {
   id: string;
-  /** Final score: visual + tasteDelta + categoryBonus. */
+  /** Final score: visual + tasteDelta + categoryBonus + prior. */
   score: number;
   /** Visual similarity to the photo. */
   visual: number;
@@ -38,6 +42,8 @@ export interface RankedResult {
   tasteDelta: number;
   /** γ·σ when the item is in the predicted category, else 0. */
   categoryBonus: number;
+  /** The search's category prior (0 without one). */
+  prior: number;
   category?: string;
 }
 
@@ -74,7 +80,8 @@ export function rerank(candidates: readonly VisualCandidate[], options: RerankOp
     const taste = tastes[i]!;
     const tasteDelta = taste === null ? 0 : beta * (muV + scale * (taste - muT) - c.visual);
     const categoryBonus = predictedCategory && category === predictedCategory ? settings.gamma * spread : 0;
-    const r: RankedResult = { id: c.id, score: c.visual + tasteDelta + categoryBonus, visual: c.visual, taste, tasteDelta, categoryBonus };
+    const prior = c.prior ?? 0;
+    const r: RankedResult = { id: c.id, score: c.visual + tasteDelta + categoryBonus + prior, visual: c.visual, taste, tasteDelta, categoryBonus, prior };
     if (category !== undefined) r.category = category;
     return r;
   });
@@ -96,6 +103,7 @@ function signed(x: number): string {
 export function explain(result: RankedResult): string {
   const parts = [`looks like your photo ${result.visual.toFixed(2)}`];
   if (result.taste !== null) parts.push(`your taste ${signed(result.tasteDelta)}`);
-  if (result.categoryBonus !== 0) parts.push(`category ${signed(result.categoryBonus)}`);
+  const category = result.categoryBonus + result.prior;
+  if (category !== 0) parts.push(`category ${signed(category)}`);
   return parts.join(' · ');
 }

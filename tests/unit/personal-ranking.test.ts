@@ -181,17 +181,26 @@ describe('re-ranking a photo search', () => {
     expect(w.tasteDelta).toBeLessThan(s.tasteDelta * 0.5);
   });
 
+  it("adds the search's category prior to the score and to the explanation", () => {
+    const withPrior = candidates.map((c, i) => ({ ...c, prior: i === candidates.length - 1 ? 0.4 : 0 }));
+    const out = rerank(withPrior, { catalog: cat, profile: null, predictedCategory: null, settings: { beta: 0, gamma: 0 } });
+    const last = candidates[candidates.length - 1]!;
+    expect(out[0]!.id).toBe(last.id);
+    expect(out[0]!.score).toBeCloseTo(last.visual + 0.4, 12);
+    expect(explain(out[0]!)).toBe(`looks like your photo ${last.visual.toFixed(2)} · category +0.40`);
+  });
+
   it('explains a result', () => {
-    expect(explain({ id: 'x', score: 0.91, visual: 0.82, taste: 0.9, tasteDelta: 0.06, categoryBonus: 0.03 })).toBe(
+    expect(explain({ id: 'x', score: 0.91, visual: 0.82, taste: 0.9, tasteDelta: 0.06, categoryBonus: 0.03, prior: 0 })).toBe(
       'looks like your photo 0.82 · your taste +0.06 · category +0.03',
     );
-    expect(explain({ id: 'x', score: 0.78, visual: 0.82, taste: 0.1, tasteDelta: -0.04, categoryBonus: 0 })).toBe('looks like your photo 0.82 · your taste −0.04');
-    expect(explain({ id: 'x', score: 0.82, visual: 0.82, taste: null, tasteDelta: 0, categoryBonus: 0 })).toBe('looks like your photo 0.82');
+    expect(explain({ id: 'x', score: 0.78, visual: 0.82, taste: 0.1, tasteDelta: -0.04, categoryBonus: 0, prior: 0 })).toBe('looks like your photo 0.82 · your taste −0.04');
+    expect(explain({ id: 'x', score: 0.82, visual: 0.82, taste: null, tasteDelta: 0, categoryBonus: 0, prior: 0 })).toBe('looks like your photo 0.82');
     // small parts (a catalog whose scores are squeezed together) keep a third decimal rather than read 0.00
-    expect(explain({ id: 'x', score: 0.985, visual: 0.984, taste: 0.8, tasteDelta: -0.0012, categoryBonus: 0.0021 })).toBe(
+    expect(explain({ id: 'x', score: 0.985, visual: 0.984, taste: 0.8, tasteDelta: -0.0012, categoryBonus: 0.0021, prior: 0 })).toBe(
       'looks like your photo 0.98 · your taste −0.001 · category +0.002',
     );
-    expect(explain({ id: 'x', score: 0.82, visual: 0.82, taste: 0.5, tasteDelta: 0, categoryBonus: 0 })).toBe('looks like your photo 0.82 · your taste +0.00');
+    expect(explain({ id: 'x', score: 0.82, visual: 0.82, taste: 0.5, tasteDelta: 0, categoryBonus: 0, prior: 0 })).toBe('looks like your photo 0.82 · your taste +0.00');
   });
 });
 

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expandQuery } from '../../workers/search/query-expansion.ts';
-import { SearchIndex } from '../../workers/search/search-index.ts';
+import { PRIOR_SHORTLIST, SearchIndex } from '../../workers/search/search-index.ts';
+import { categoryPrior } from '../../workers/search/category-prior.ts';
 import { expectSameRanking, makeItems, makeShards, randomUnitVectors, referenceSearch, vectorAt } from './search-fixtures.ts';
 
 const dim = 48;
@@ -55,6 +56,29 @@ describe('search index', () => {
     }
     gpu.dispose();
     expect(tf.memory().numTensors).toBe(base - 1);
+  });
+
+  it("lets the photo's category probabilities re-order the cosine shortlist (the category prior)", async () => {
+    const labels = ['sofa', 'lamp', 'rug', 'bed', 'chair'];
+    const prior = categoryPrior(labels, [0, 0.9, 0.1, 0, 0], 0.5);
+    for (const path of ['typed-array', 'gpu'] as const) {
+      const index = new SearchIndex(catalog, { path });
+      const plain = await index.search(query(5), { k: 10 });
+      const steered = await index.search(query(5), { k: 10, categoryPrior: prior });
+      const shortlist = referenceSearch(shards, query(5), PRIOR_SHORTLIST);
+      const rank = (i: number) => shortlist.find((r) => r.index === i)!.score + 0.5 * (prior.probabilities[items[i]!.category!] ?? 0);
+      const expected = [...shortlist].sort((a, b) => rank(b.index) - rank(a.index)).slice(0, 10).map((r) => r.index);
+      expect(steered.map((h) => h.index)).toEqual(expected);
+      // Lamps are predicted: more of them come first than by cosine alone, each carrying what the prior added.
+      const lamps = (hits: { index: number }[]) => hits.filter((h) => items[h.index]!.category === 'lamp').length;
+      expect(lamps(steered)).toBeGreaterThan(lamps(plain));
+      for (const h of steered) expect(h.prior).toBeCloseTo(0.5 * (prior.probabilities[items[h.index]!.category!] ?? 0), 6);
+      expect(plain.every((h) => h.prior === 0)).toBe(true);
+      // A weight of 0 is the plain ranking.
+      expect((await index.search(query(5), { k: 10, categoryPrior: { ...prior, weight: 0 } })).map((h) => h.index)).toEqual(plain.map((h) => h.index));
+      index.dispose();
+    }
+    expect(() => categoryPrior(labels, [1, 0], 0.5)).toThrow(/2 probabilities for 5 labels/);
   });
 
   it('expands the query with the mean of its top-n results (AQE) and the weighted form (αQE)', async () => {

@@ -42,7 +42,26 @@ export interface SearchOptions {
   filter?: SearchFilter;
   /** Re-query with the query and its top-n results (AQE / αQE). */
   expansion?: QueryExpansion;
+  /** Let the photo's predicted category steer which look-alikes come first (see CategoryPrior). */
+  categoryPrior?: CategoryPrior;
 }
+
+/**
+ * The soft vote as a prior: each candidate's rank score is its cosine plus
+ * `weight` × the probability the classifier gives the candidate's category, so
+ * a phone photo of a shirt brings catalog shirts first even where a pair of
+ * trousers is a closer raw embedding. Candidates come from the PRIOR_SHORTLIST
+ * nearest by cosine (the prior re-orders, it never brings in far-away items).
+ */
+export interface CategoryPrior {
+  /** Cosine units per unit of probability (0 turns the prior off). */
+  weight: number;
+  /** Probability of each category for this photo (missing categories count 0). */
+  probabilities: Readonly<Record<string, number>>;
+}
+
+/** How many cosine-nearest candidates the category prior re-orders. */
+export const PRIOR_SHORTLIST = 256;
 
 export interface SearchResult {
   /** Position in the catalog. */
@@ -50,6 +69,8 @@ export interface SearchResult {
   id: string;
   /** Cosine similarity with the (expanded) query. */
   score: number;
+  /** What the category prior added to this result's rank (0 without one); results are ordered by score + prior. */
+  prior: number;
 }
 
 /** What a search index is built from; a LoadedCatalog is one. */
@@ -117,8 +138,19 @@ export class SearchIndex {
         expansion.alpha ?? 0,
       );
     }
-    const hits = await this.scan(q, k, mask);
-    return hits.map((h) => ({ index: h.index, id: this.catalog.items[h.index]!.id, score: h.score }));
+    const prior = options.categoryPrior;
+    if (!prior || prior.weight === 0) {
+      const hits = await this.scan(q, k, mask);
+      return hits.map((h) => ({ index: h.index, id: this.catalog.items[h.index]!.id, score: h.score, prior: 0 }));
+    }
+    const shortlist = await this.scan(q, Math.max(k, PRIOR_SHORTLIST), mask);
+    return shortlist
+      .map((h) => {
+        const item = this.catalog.items[h.index]!;
+        return { index: h.index, id: item.id, score: h.score, prior: prior.weight * (prior.probabilities[item.category ?? ''] ?? 0) };
+      })
+      .sort((a, b) => b.score + b.prior - (a.score + a.prior) || b.score - a.score || a.index - b.index)
+      .slice(0, k);
   }
 
   /** Uploads the catalog to the tfjs backend now (otherwise on the first GPU-path search). */
