@@ -87,7 +87,8 @@ export default defineConfig({
         // The tfjs wasm binaries (~0.4 MB) and the worker bundle (~2 MB) must be precached for offline use.
         maximumFileSizeToCacheInBytes: 6 * 1024 * 1024,
         navigateFallback: 'index.html',
-        navigateFallbackDenylist: [/\/models\//, /\/catalog\//],
+        // …and not for the embeddable widget and its example page (npm start serves them beside the app).
+        navigateFallbackDenylist: [/\/models\//, /\/catalog\//, /\/widget\//, /\/examples\//],
         cleanupOutdatedCaches: true,
         runtimeCaching: [
           {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start`: builds the production app, builds the demo catalog once (when
+// `npm start`: builds the production app and the embeddable widget, builds the demo catalog once (when
 // ../shared/datasets is there, and again only when the models change), and
 // serves everything on localhost, printing the URL.
 import { execFileSync, spawn } from 'node:child_process';
@@ -19,6 +19,8 @@ const readJson = (file) => {
 };
 
 execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit', cwd: root });
+// The widget and its example shop page (dist/widget/, dist/examples/), after the app (which empties dist/).
+execFileSync('npx', ['vite', 'build', '-c', 'vite.widget.config.ts', '--logLevel', 'warn'], { stdio: 'inherit', cwd: root });
 
 if (existsSync(resolve(datasets, 'ikea/products.csv')) && existsSync(resolve(datasets, 'hm-catalog/items.csv'))) {
   const ensembleId = readJson(resolve(root, 'model-artifacts/manifest.json'))?.ensembleId;
@@ -35,5 +37,6 @@ if (existsSync(resolve(datasets, 'ikea/products.csv')) && existsSync(resolve(dat
 }
 
 const port = process.env.PORT || '4173';
+console.log(`The embeddable widget on an example shop page: http://127.0.0.1:${port}/examples/host-page/ (if the port was free)`);
 const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', port], { stdio: 'inherit', cwd: root });
 server.on('exit', (code) => process.exit(code ?? 0));

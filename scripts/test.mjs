@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: makes sure Debian's Chromium is there (installing it with apt-get when
-// this machine allows), builds the production app, then runs every Vitest project
+// this machine allows), builds the production app and the embeddable widget, then runs every Vitest project
 // (unit tests, and browser tests against the built app in real Chromium).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -27,5 +27,7 @@ function ensureChromium() {
 
 ensureChromium();
 execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+// After the app: it empties dist/, the widget goes to dist/widget/ (docs/embedding.md).
+execFileSync('npx', ['vite', 'build', '-c', 'vite.widget.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
 const vitest = spawnSync('npx', ['vitest', 'run', ...process.argv.slice(2)], { stdio: 'inherit' });
 process.exit(vitest.status ?? 1);

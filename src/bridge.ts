@@ -89,6 +89,11 @@ export class InferenceBridge {
   }
 }
 
-export function createInferenceBridge(): InferenceBridge {
+/**
+ * Starts the inference worker: the one Vite bundled beside this module, or the built worker
+ * at `workerUrl` (the embeddable widget's `base` attribute; it must be same-origin).
+ */
+export function createInferenceBridge(workerUrl?: string): InferenceBridge {
+  if (workerUrl) return new InferenceBridge(() => new Worker(workerUrl, { type: 'module', name: 'lookalike-inference' }));
   return new InferenceBridge(() => new Worker(new URL('../workers/inference.worker.ts', import.meta.url), { type: 'module', name: 'lookalike-inference' }));
 }

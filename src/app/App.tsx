@@ -47,7 +47,35 @@ interface Photo {
   name: string;
 }
 
-export function App() {
+/** A product the shopper opened, as the embedding page hears of it. */
+export interface SelectedItem {
+  id: string;
+  title: string;
+  url?: string;
+  score: number;
+  category?: string;
+}
+
+/** Options for embedding the app in another page (src/widget/); none of them changes the standalone app. */
+export interface AppProps {
+  /** Embedded in someone else's page: no service worker, no reading of the page's URL or localStorage, no persistent-storage prompt, no `window.lookalike`. */
+  embedded?: boolean;
+  /** Absolute URL of the folder holding the model files (default: models/ beside the page). */
+  modelsBase?: string;
+  /** Absolute URL of the catalog.json to open; embedded, none is opened without it. */
+  catalogUrl?: string;
+  /** Forces a compute backend (the standalone app reads `?backend=`). */
+  backend?: 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+  /** Absolute URL of the built inference worker (default: the one bundled beside this module). */
+  workerUrl?: string;
+  /** The shopper opened a product's page from a result. */
+  onSelect?: (item: SelectedItem) => void;
+  /** The shopper added (`on`) or removed a product from the wishlist. */
+  onWishlist?: (item: { id: string; title: string }, on: boolean) => void;
+}
+
+export function App(props: AppProps = {}) {
+  const { embedded = false } = props;
   const bridge = useRef<InferenceBridge>();
   const [phase, setPhase] = useState<Phase>('loading');
   const [progress, setProgress] = useState<ProgressState>({ label: 'Starting', loaded: 0, total: 0, unit: 'none' });
@@ -74,7 +102,7 @@ export function App() {
       setProgress({ label: 'Opening the catalog', loaded: 0, total: 0, unit: 'none' });
       const opened = await bridge.current!.call((r) => r.openCatalog(url, comlinkProxy((p) => setProgress({ label: p.loaded < p.total ? 'Downloading the catalog' : 'Indexing the catalog for search', loaded: p.loaded, total: p.total, unit: 'bytes' }))));
       setCatalog(opened);
-      if (explicit && !new URLSearchParams(location.search).has('catalog')) localStorage.setItem(CATALOG_SETTING, url);
+      if (explicit && !embedded && !new URLSearchParams(location.search).has('catalog')) localStorage.setItem(CATALOG_SETTING, url);
       setStatus(`Ready on ${info?.backend.backend ?? 'your device'}. ${opened.name}: ${opened.count.toLocaleString('en')} items. Choose a photo.`);
     } catch (error) {
       // The demo catalog is optional: without it the app opens on the "add a catalog" screen.
@@ -89,7 +117,8 @@ export function App() {
     setPhase('loading');
     setStatus('Loading the image models…');
     try {
-      const ready = await b.init({ modelsBase: new URL('models/', document.baseURI).href, ...(requestedBackend() ? { backend: requestedBackend()! } : {}) }, (p) => {
+      const backend = props.backend ?? (embedded ? undefined : requestedBackend());
+      const ready = await b.init({ modelsBase: props.modelsBase ?? new URL('models/', document.baseURI).href, ...(backend ? { backend } : {}) }, (p) => {
         if (p.phase === 'download') setProgress({ label: 'Downloading the image models (first run only)', loaded: p.loaded, total: p.total, unit: 'bytes', ...(p.file && p.fileTotal ? { file: { name: p.file, loaded: p.fileLoaded ?? 0, total: p.fileTotal } } : {}) });
         else if (p.phase === 'warmup') setProgress({ label: 'Warming up the models', loaded: 0, total: 0, unit: 'none' });
         else if (p.phase === 'backend') setProgress({ label: 'Starting the compute engine', loaded: 0, total: 0, unit: 'none' });
@@ -97,10 +126,10 @@ export function App() {
       setInfo(ready);
       const fell = ready.backend.fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ');
       setStatus(`Ready on ${ready.backend.backend}${fell ? ` (fell back — ${fell})` : ''}. Choose a photo.`);
-      const wanted = requestedCatalog();
+      const wanted = embedded || props.catalogUrl ? { url: props.catalogUrl, explicit: true } : requestedCatalog();
       if (wanted.url) await openCatalog(wanted.url, wanted.explicit);
       setPhase('ready');
-      void requestPersistentStorage();
+      if (!embedded) void requestPersistentStorage();
     } catch (error) {
       setPhase('failed');
       setStatus(errorMessage(error));
@@ -108,13 +137,13 @@ export function App() {
   };
 
   useEffect(() => {
-    bridge.current = createInferenceBridge();
+    bridge.current = createInferenceBridge(props.workerUrl);
     setWorkerBridge(bridge.current);
     bridge.current.onRestart = () => void loadModels();
     // Automation hook (docs/testing.md): read the worker's tfjs memory counters.
-    (window as unknown as { lookalike: object }).lookalike = { memory: () => bridge.current!.memory() };
+    if (!embedded) (window as unknown as { lookalike: object }).lookalike = { memory: () => bridge.current!.memory() };
     void loadModels();
-    registerServiceWorker({ onUpdateReady: (apply) => setApplyUpdate(() => apply), onOfflineReady: () => undefined });
+    if (!embedded) registerServiceWorker({ onUpdateReady: (apply) => setApplyUpdate(() => apply), onOfflineReady: () => undefined });
     const online = () => setOffline(false);
     const offlineNow = () => setOffline(true);
     addEventListener('online', online);
@@ -211,8 +240,15 @@ export function App() {
       : [];
   const itemActions = catalog
     ? {
-        onOpen: (card: ResultCard) => personal.click(card.id),
-        onWishlist: (card: ResultCard, on: boolean) => void personal.setWishlisted(card.id, on),
+        onOpen: (card: ResultCard) => {
+          personal.click(card.id);
+          const category = byId.get(card.id)?.category;
+          props.onSelect?.({ id: card.id, title: card.title, score: card.score, ...(card.url ? { url: card.url } : {}), ...(category ? { category } : {}) });
+        },
+        onWishlist: (card: ResultCard, on: boolean) => {
+          void personal.setWishlisted(card.id, on);
+          props.onWishlist?.({ id: card.id, title: card.title }, on);
+        },
         onGoesWith: (card: ResultCard) => setGoesWithFor(card.id),
       }
     : {};
@@ -223,7 +259,7 @@ export function App() {
       <header class="topbar">
         <h1>Lookalike</h1>
         <div class="badges">
-          <InstallButton />
+          {!embedded && <InstallButton />}
           {offline && <span class="badge offline">Offline</span>}
           <span class="badge" data-testid="backend" title={info ? info.backend.detail : 'starting'}>
             {info?.backend.backend ?? '…'}
@@ -284,7 +320,7 @@ export function App() {
           />
           </details>
         )}
-        <PhotoPicker disabled={phase === 'loading' || phase === 'failed'} onFiles={(files) => void choosePhotos(files)} onMessage={setStatus} />
+        <PhotoPicker disabled={phase === 'loading' || phase === 'failed'} onFiles={(files) => void choosePhotos(files)} onMessage={setStatus} pasteAnywhere={!embedded} />
         {photo && catalog && <ObjectPicker url={photo.url} name={photo.name} objects={objects} selected={box} detecting={detecting} onSelect={(b) => void refine(b, category)} onSearchArea={(b) => void refine(b, category, 'the area you chose')} />}
         {photo && !catalog && (
           <section class="query" aria-label="Your photo">

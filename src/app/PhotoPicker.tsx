@@ -5,20 +5,23 @@ import { listenForPastedPhotos } from './paste.ts';
 /**
  * Every way in for a photo: choose a file, take one (the phone's camera app
  * through a `capture` input, or a live preview with "Use camera"), drag and
- * drop, or paste (Ctrl/Cmd+V anywhere on the page).
+ * drop, or paste (Ctrl/Cmd+V anywhere on the page; not when embedded in a shop's
+ * page, whose pastes are the shop's).
  */
-export function PhotoPicker({ disabled, onFiles, onMessage }: { disabled: boolean; onFiles: (files: File[]) => void; onMessage: (message: string) => void }) {
+export function PhotoPicker({ disabled, onFiles, onMessage, pasteAnywhere = true }: { disabled: boolean; onFiles: (files: File[]) => void; onMessage: (message: string) => void; pasteAnywhere?: boolean }) {
   const [dragging, setDragging] = useState(false);
   const latest = useRef({ disabled, onFiles, onMessage });
   latest.current = { disabled, onFiles, onMessage };
 
   useEffect(
     () =>
-      listenForPastedPhotos(
-        (files) => (latest.current.disabled ? latest.current.onMessage('The models are still loading; paste the photo again once they are ready.') : latest.current.onFiles(files)),
-        (message) => latest.current.onMessage(message),
-      ),
-    [],
+      pasteAnywhere
+        ? listenForPastedPhotos(
+            (files) => (latest.current.disabled ? latest.current.onMessage('The models are still loading; paste the photo again once they are ready.') : latest.current.onFiles(files)),
+            (message) => latest.current.onMessage(message),
+          )
+        : undefined,
+    [pasteAnywhere],
   );
 
   const picked = (e: { currentTarget: HTMLInputElement }) => {
@@ -57,7 +60,7 @@ export function PhotoPicker({ disabled, onFiles, onMessage }: { disabled: boolea
         </label>
         <CameraCapture disabled={disabled} onCapture={(file) => onFiles([file])} />
       </div>
-      <p class="hint">Your photo stays on this device. Tip: paste a copied image with Ctrl+V (⌘V on a Mac).</p>
+      <p class="hint">Your photo stays on this device.{pasteAnywhere && " Tip: paste a copied image with Ctrl+V (⌘V on a Mac)."}</p>
     </div>
   );
 }
