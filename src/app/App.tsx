@@ -15,6 +15,7 @@ import { PhotoPicker } from './PhotoPicker.tsx';
 import { ProgressBar, type ProgressState } from './ProgressBar.tsx';
 import { ResultGrid, type ResultCard } from './ResultGrid.tsx';
 import { LocalIndexer } from './LocalIndexer.tsx';
+import { SeenIn } from './SeenIn.tsx';
 import { ForYou, GoesWith, Onboarding, YourData } from './PersonalPanels.tsx';
 import { usePersonal } from './usePersonal.ts';
 import { explain, rerank } from '../personal/index.ts';
@@ -64,6 +65,7 @@ export function App() {
   const [offline, setOffline] = useState(!navigator.onLine);
   const [applyUpdate, setApplyUpdate] = useState<() => void>();
   const [goesWithFor, setGoesWithFor] = useState<string>();
+  const [seenInFor, setSeenInFor] = useState<{ id: string; title: string }>();
   const [workerBridge, setWorkerBridge] = useState<InferenceBridge>();
   const personal = usePersonal(workerBridge, catalog);
 
@@ -212,6 +214,7 @@ export function App() {
         onOpen: (card: ResultCard) => personal.click(card.id),
         onWishlist: (card: ResultCard, on: boolean) => void personal.setWishlisted(card.id, on),
         onGoesWith: (card: ResultCard) => setGoesWithFor(card.id),
+        ...(catalog.scenes > 0 ? { onSeenIn: (card: ResultCard) => setSeenInFor({ id: card.id, title: card.title }) } : {}),
       }
     : {};
 
@@ -322,6 +325,7 @@ export function App() {
           />
         )}
         {catalog && goesWithFor && <GoesWith bridge={workerBridge} personal={personal} itemId={goesWithFor} onClose={() => setGoesWithFor(undefined)} actions={itemActions} />}
+        {catalog && seenInFor && <SeenIn key={seenInFor.id} bridge={workerBridge} item={seenInFor} wishlisted={personal.wishlisted} actions={itemActions} onClose={() => setSeenInFor(undefined)} />}
         {catalog && !response && <Onboarding bridge={workerBridge} personal={personal} />}
         {catalog && !response && <ForYou bridge={workerBridge} personal={personal} actions={itemActions} />}
         {info && <YourData personal={personal} onMessage={setStatus} />}
