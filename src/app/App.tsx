@@ -266,6 +266,7 @@ export function App() {
           <LocalIndexer
             disabled={phase === 'loading' || phase === 'failed'}
             refreshKey={info}
+            searchingId={catalog?.url.startsWith('local:') ? catalog.url.slice('local:'.length) : undefined}
             run={(files, name, signal, onProgress) => runIndexing({ files, name, call: localCallVia(bridge.current!), signal, onProgress })}
             list={() => localCallVia(bridge.current!)('listLocalCatalogs', [])}
             open={(id) =>

@@ -92,9 +92,11 @@ describe.skipIf(!hasDatasets)(`on-device indexing ${hasDatasets ? '' : `(skipped
     expect(added).toBeLessThan(more.length);
     expect(Number(match![2])).toBe(12 + added);
     await expect.poll(() => listed(page)).toMatch(new RegExp(`${CATALOG} · ${12 + added} photos`));
-    // The summary offers the grown catalog for searching, with every photo.
-    await page.getByRole('button', { name: `Search “${CATALOG}”` }).click();
+    // The catalog being searched was the one that grew: it is searched with every photo now, the new ones too.
     await expect.poll(() => page.getByTestId('catalog').textContent(), { timeout: 30_000 }).toMatch(new RegExp(`${CATALOG}.*${12 + added} items`));
+    const fresh = await searchPhoto(page, more[0]!);
+    expect(fresh.title).toBe(title(more[0]!));
+    expect(fresh.score).toBeGreaterThan(0.999);
 
     // 4. Reload: the catalog is still listed with every photo, opens and searches (an old and a new photo).
     await page.reload();
