@@ -8,6 +8,7 @@ import type { ModelManifest } from '../src/shared/manifest.ts';
 import { fetchVerified, type ByteProgress } from './artifact-fetch.ts';
 import { catalogFiles, loadCatalog, type LoadedCatalog } from './search/catalog-loader.ts';
 import { SearchIndex } from './search/search-index.ts';
+import { findScene, reasonText, seenIn, type SceneReason } from './scenes.ts';
 
 export interface CatalogInfo {
   url: string;
@@ -107,5 +108,65 @@ export function itemView(open: OpenCatalog, item: CatalogItem): ItemView {
     ...(link ? { url: link } : {}),
     ...(item.thumbnail ? { thumbnail: open.resolve(item.thumbnail)! } : {}),
     ...(item.attributes ? { attributes: item.attributes } : {}),
+  };
+}
+
+/** A scene offered under "Seen in": absolute image URLs and why it is offered. */
+export interface SceneSummary {
+  id: string;
+  title: string;
+  /** The full scene photo. */
+  image: string;
+  thumbnail?: string;
+  itemCount: number;
+  reason: SceneReason;
+  /** "contains this product" or "contains a look-alike (0.87)". */
+  why: string;
+  /** The look-alike the scene shows, when it does not show the item itself. */
+  lookAlike?: { id: string; title: string; similarity: number };
+}
+
+/** An opened scene: its photo and the catalog items in it. */
+export interface SceneView {
+  id: string;
+  title: string;
+  image: string;
+  thumbnail?: string;
+  items: ItemView[];
+}
+
+/** Look-alikes less similar than this are not offered under "Seen in" (raw-feature cosines of unrelated products run 0.1–0.5). */
+export const SEEN_IN_MIN_SIMILARITY = 0.5;
+
+/** Scenes that show `itemId` or, when fewer than `limit` do, its closest look-alikes (see workers/scenes.ts). */
+export function seenInScenes(open: OpenCatalog, itemId: string, limit: number, minSimilarity = SEEN_IN_MIN_SIMILARITY): SceneSummary[] {
+  const matches = seenIn({ scenes: open.catalog.meta.scenes ?? [], itemIndex: open.itemIndex, vector: (i) => open.index.vector(i), itemId, limit, minSimilarity });
+  return matches.map(({ scene, reason }) => {
+    const other = reason.kind === 'look-alike' ? open.catalog.items[open.itemIndex.get(reason.itemId)!]! : undefined;
+    return {
+      id: scene.id,
+      title: scene.title,
+      image: open.resolve(scene.image)!,
+      ...(scene.thumbnail ? { thumbnail: open.resolve(scene.thumbnail)! } : {}),
+      itemCount: scene.itemIds.length,
+      reason,
+      why: reasonText(reason),
+      ...(other && reason.kind === 'look-alike' ? { lookAlike: { id: other.id, title: other.title, similarity: reason.similarity } } : {}),
+    };
+  });
+}
+
+/** The scene `sceneId` with its items, in the order the catalog lists them. */
+export function sceneWithItems(open: OpenCatalog, sceneId: string): SceneView {
+  const scene = findScene(open.catalog.meta.scenes ?? [], sceneId);
+  return {
+    id: scene.id,
+    title: scene.title,
+    image: open.resolve(scene.image)!,
+    ...(scene.thumbnail ? { thumbnail: open.resolve(scene.thumbnail)! } : {}),
+    items: scene.itemIds.flatMap((id) => {
+      const i = open.itemIndex.get(id);
+      return i === undefined ? [] : [itemView(open, open.catalog.items[i]!)];
+    }),
   };
 }

@@ -13,7 +13,7 @@ import type { ArtifactReader } from './models/backbone.ts';
 import { Detector, type DetectedObject } from './models/detector.ts';
 import { GraphCache } from './models/load-backbone.ts';
 import { cropRelative } from './models/preprocess.ts';
-import { itemView, openCatalog, type CatalogInfo, type ItemView, type OpenCatalog } from './catalog-session.ts';
+import { itemView, openCatalog, sceneWithItems, seenInScenes, type CatalogInfo, type ItemView, type OpenCatalog, type SceneSummary, type SceneView } from './catalog-session.ts';
 import type { QueryExpansion } from './search/search-index.ts';
 import { categoryPrior, DEFAULT_CATEGORY_PRIOR } from './search/category-prior.ts';
 import { createLocalCatalogApi } from './local-catalog/api.ts';
@@ -238,6 +238,18 @@ const api = {
       const i = open.itemIndex.get(id);
       return i === undefined ? [] : [{ ...itemView(open, open.catalog.items[i]!), embedding: open.index.vector(i) }];
     });
+  },
+
+  /** "Seen in": up to `limit` scenes showing the item, then scenes showing its closest look-alikes. */
+  seenIn(itemId: string, limit = 6): SceneSummary[] {
+    if (!catalog) throw new Error('No catalog is open');
+    return seenInScenes(catalog, itemId, limit);
+  },
+
+  /** One scene of the open catalog with its items. */
+  scene(sceneId: string): SceneView {
+    if (!catalog) throw new Error('No catalog is open');
+    return sceneWithItems(catalog, sceneId);
   },
 
   /** Every item's id, category, colour and unit embedding (row-major), for the taste profile on the page. */

@@ -16,6 +16,7 @@ import { ProgressBar, type ProgressState } from './ProgressBar.tsx';
 import { InstallButton } from './InstallButton.tsx';
 import { ResultGrid, type ResultCard } from './ResultGrid.tsx';
 import { LocalIndexer } from './LocalIndexer.tsx';
+import { SeenIn } from './SeenIn.tsx';
 import { ForYou, GoesWith, Onboarding, YourData } from './PersonalPanels.tsx';
 import { usePersonal } from './usePersonal.ts';
 import { explain, rerank } from '../personal/index.ts';
@@ -93,6 +94,7 @@ export function App(props: AppProps = {}) {
   const [offline, setOffline] = useState(!navigator.onLine);
   const [applyUpdate, setApplyUpdate] = useState<() => void>();
   const [goesWithFor, setGoesWithFor] = useState<string>();
+  const [seenInFor, setSeenInFor] = useState<{ id: string; title: string }>();
   const [workerBridge, setWorkerBridge] = useState<InferenceBridge>();
   const personal = usePersonal(workerBridge, catalog);
 
@@ -250,6 +252,7 @@ export function App(props: AppProps = {}) {
           props.onWishlist?.({ id: card.id, title: card.title }, on);
         },
         onGoesWith: (card: ResultCard) => setGoesWithFor(card.id),
+        ...(catalog.scenes > 0 ? { onSeenIn: (card: ResultCard) => setSeenInFor({ id: card.id, title: card.title }) } : {}),
       }
     : {};
 
@@ -302,6 +305,7 @@ export function App(props: AppProps = {}) {
           <LocalIndexer
             disabled={phase === 'loading' || phase === 'failed'}
             refreshKey={info}
+            searchingId={catalog?.url.startsWith('local:') ? catalog.url.slice('local:'.length) : undefined}
             run={(files, name, signal, onProgress) => runIndexing({ files, name, call: localCallVia(bridge.current!), signal, onProgress })}
             list={() => localCallVia(bridge.current!)('listLocalCatalogs', [])}
             open={(id) =>
@@ -361,6 +365,7 @@ export function App(props: AppProps = {}) {
           />
         )}
         {catalog && goesWithFor && <GoesWith bridge={workerBridge} personal={personal} itemId={goesWithFor} onClose={() => setGoesWithFor(undefined)} actions={itemActions} />}
+        {catalog && seenInFor && <SeenIn key={seenInFor.id} bridge={workerBridge} item={seenInFor} wishlisted={personal.wishlisted} actions={itemActions} onClose={() => setSeenInFor(undefined)} />}
         {catalog && !response && <Onboarding bridge={workerBridge} personal={personal} />}
         {catalog && !response && <ForYou bridge={workerBridge} personal={personal} actions={itemActions} />}
         {info && <YourData personal={personal} onMessage={setStatus} />}

@@ -17,6 +17,8 @@ export interface LocalIndexerProps {
   disabled?: boolean;
   /** Change it to re-read the list (e.g. once the models are loaded). */
   refreshKey?: unknown;
+  /** The local catalog being searched now, if any: photos added to it are searched once the run ends (it is reopened). */
+  searchingId?: string | undefined;
 }
 
 const DEFAULT_NAME = 'My photos';
@@ -75,7 +77,7 @@ function SummaryView({ summary, onOpen }: { summary: LocalIndexSummary; onOpen?:
   );
 }
 
-export function LocalIndexer({ run, list, open, remove, disabled = false, refreshKey }: LocalIndexerProps) {
+export function LocalIndexer({ run, list, open, remove, disabled = false, refreshKey, searchingId }: LocalIndexerProps) {
   const [name, setName] = useState(DEFAULT_NAME);
   const [nameEdited, setNameEdited] = useState(false);
   const [progress, setProgress] = useState<LocalIndexProgress>();
@@ -87,6 +89,8 @@ export function LocalIndexer({ run, list, open, remove, disabled = false, refres
   const [listError, setListError] = useState<string>();
   const controller = useRef<AbortController>();
   const mounted = useRef(true);
+  const searching = useRef(searchingId);
+  searching.current = searchingId;
 
   const refresh = async () => {
     try {
@@ -128,6 +132,7 @@ export function LocalIndexer({ run, list, open, remove, disabled = false, refres
         if (mounted.current) setProgress(p);
       });
       if (mounted.current) setSummary(result);
+      if (mounted.current && result.catalogId && result.catalogId === searching.current && (result.indexed > 0 || result.reset)) open(result.catalogId);
     } catch (e) {
       if (mounted.current) setError(errorMessage(e));
     } finally {

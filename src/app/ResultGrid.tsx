@@ -16,6 +16,8 @@ export interface ResultActions {
   onOpen?: (card: ResultCard) => void;
   onWishlist?: (card: ResultCard, on: boolean) => void;
   onGoesWith?: (card: ResultCard) => void;
+  /** Scenes (rooms, outfits) showing the item or a look-alike; given only when the catalog has scenes. */
+  onSeenIn?: (card: ResultCard) => void;
 }
 
 const price = (p: number) => p.toLocaleString('en', { style: 'currency', currency: 'EUR' });
@@ -53,6 +55,11 @@ export function ResultGrid({ heading, results, empty, actions = {}, testId = 're
                   {actions.onGoesWith && (
                     <button class="link-button" onClick={() => actions.onGoesWith!(r)}>
                       Goes with…
+                    </button>
+                  )}
+                  {actions.onSeenIn && (
+                    <button class="link-button" data-testid="seen-in" aria-haspopup="dialog" aria-label={`Seen in: scenes with ${r.title}`} onClick={() => actions.onSeenIn!(r)}>
+                      Seen in…
                     </button>
                   )}
                 </div>

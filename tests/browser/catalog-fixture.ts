@@ -27,17 +27,36 @@ function sample(csv: string, perCategory: number, out: string): string {
   return out;
 }
 
+/**
+ * The rooms of ikea/room_items.csv that show at least `minItems` of the sampled
+ * items, as a scenes CSV (absolute room paths, only those items' links).
+ */
+function sampleScenes(csv: string, itemIds: Set<string>, minItems: number, out: string): { room: string; itemIds: string[] }[] {
+  const rooms = new Map<string, string[]>();
+  for (const r of parseCsv(readFileSync(csv, 'utf8'))) {
+    if (!itemIds.has(r.item_id!)) continue;
+    rooms.set(r.room!, [...(rooms.get(r.room!) ?? []), r.item_id!]);
+  }
+  const picked = [...rooms].filter(([, ids]) => ids.length >= minItems).map(([room, ids]) => ({ room: resolve(csv, '..', room), itemIds: ids }));
+  writeFileSync(out, ['room,item_id', ...picked.flatMap((s) => s.itemIds.map((id) => `${s.room},${id}`))].join('\n') + '\n');
+  return picked;
+}
+
 /** Builds (or reuses) the fixture for the current models and copies it to dist/catalog/test/. */
-export async function buildTestCatalog(): Promise<{ url: string; items: Record<string, string>[] }> {
+export async function buildTestCatalog(): Promise<{ url: string; items: Record<string, string>[]; scenes: { room: string; itemIds: string[] }[] }> {
   mkdirSync(FIXTURE_DIR, { recursive: true });
   const hm = sample(resolve(DATASETS, 'hm-catalog/items.csv'), 4, resolve(FIXTURE_DIR, '..', 'test-hm.csv'));
   const ikea = sample(resolve(DATASETS, 'ikea/products.csv'), 3, resolve(FIXTURE_DIR, '..', 'test-ikea.csv'));
-  await indexCatalog({ inputs: [hm, ikea], out: FIXTURE_DIR, name: 'Test catalog' });
+  // A few scenes: the rooms that show two or more of the sampled IKEA products.
+  const ikeaIds = new Set(parseCsv(readFileSync(ikea, 'utf8')).map((r) => r.item_id!));
+  const rooms = resolve(FIXTURE_DIR, '..', 'test-rooms.csv');
+  const scenes = sampleScenes(resolve(DATASETS, 'ikea/room_items.csv'), ikeaIds, 2, rooms);
+  await indexCatalog({ inputs: [hm, ikea], out: FIXTURE_DIR, name: 'Test catalog', scenes: rooms });
   rmSync(SERVED_DIR, { recursive: true, force: true });
   cpSync(FIXTURE_DIR, SERVED_DIR, { recursive: true, filter: (src) => !src.endsWith('.ndjson') });
   const items = [...parseCsv(readFileSync(hm, 'utf8')), ...parseCsv(readFileSync(ikea, 'utf8'))];
   if (!existsSync(resolve(SERVED_DIR, 'catalog.json'))) throw new Error('the test catalog was not written');
-  return { url: 'catalog/test/catalog.json', items };
+  return { url: 'catalog/test/catalog.json', items, scenes };
 }
 
 /** A copy of the test catalog with catalog.json changed by `edit`, served at catalog/<name>/. */

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import type { CatalogScene } from '../../src/shared/catalog-format.ts';
+import { cosine, findScene, reasonText, seenIn } from '../../workers/scenes.ts';
+
+// Items as 2-d directions: a lamp family near the x axis, sofas near y.
+const vectors: Record<string, number[]> = {
+  lampA: [1, 0],
+  lampB: [0.95, 0.31], // cos(lampA) ≈ 0.95
+  lampC: [0.8, 0.6], // ≈ 0.80
+  sofaA: [0, 1],
+  sofaB: [0.1, 0.99],
+  lonely: [0.7, 0.7], // in no scene
+};
+const ids = Object.keys(vectors);
+const itemIndex = new Map(ids.map((id, i) => [id, i]));
+const vector = (i: number) => Float32Array.from(vectors[ids[i]!]!);
+const scene = (id: string, itemIds: string[]): CatalogScene => ({ id, title: id, image: `scenes/${id}.jpg`, itemIds });
+const scenes = [scene('living', ['sofaA', 'lampB']), scene('study', ['lampA']), scene('den', ['lampC', 'sofaB']), scene('hall', ['lampA', 'lampC'])];
+
+describe('seenIn', () => {
+  it('lists the scenes that contain the item first, in catalog order', () => {
+    const out = seenIn({ scenes, itemIndex, vector, itemId: 'lampA', limit: 2 });
+    expect(out.map((m) => [m.scene.id, m.reason.kind])).toEqual([
+      ['study', 'contains'],
+      ['hall', 'contains'],
+    ]);
+  });
+
+  it('fills up to the limit with scenes of the closest look-alikes, naming the look-alike and its similarity', () => {
+    const out = seenIn({ scenes, itemIndex, vector, itemId: 'lampA', limit: 4 });
+    expect(out.map((m) => m.scene.id)).toEqual(['study', 'hall', 'living', 'den']);
+    const living = out[2]!.reason;
+    expect(living.kind).toBe('look-alike');
+    if (living.kind !== 'look-alike') return;
+    expect(living.itemId).toBe('lampB'); // the closest look-alike, not sofaA which is in the same scene
+    expect(living.similarity).toBeCloseTo(cosine(Float32Array.from(vectors.lampA!), Float32Array.from(vectors.lampB!)), 6);
+    expect(out[3]!.reason).toMatchObject({ kind: 'look-alike', itemId: 'lampC' });
+  });
+
+  it('an item in no scene gets only look-alike scenes, best first, each scene once', () => {
+    const out = seenIn({ scenes, itemIndex, vector, itemId: 'lonely', limit: 10 });
+    expect(new Set(out.map((m) => m.scene.id)).size).toBe(out.length);
+    expect(out.length).toBe(scenes.length);
+    const sims = out.map((m) => (m.reason.kind === 'look-alike' ? m.reason.similarity : 2));
+    expect(sims).toEqual([...sims].sort((a, b) => b - a));
+    expect(out.every((m) => m.reason.kind === 'look-alike')).toBe(true);
+  });
+
+  it('leaves out look-alikes below minSimilarity, and returns none when nothing is close', () => {
+    const out = seenIn({ scenes, itemIndex, vector, itemId: 'sofaA', limit: 10, minSimilarity: 0.9 });
+    expect(out.map((m) => m.scene.id)).toEqual(['living', 'den']);
+    expect(out[1]!.reason).toMatchObject({ kind: 'look-alike', itemId: 'sofaB' });
+    expect(seenIn({ scenes, itemIndex, vector, itemId: 'lonely', limit: 5, minSimilarity: 0.999 })).toEqual([]);
+    expect(seenIn({ scenes: [], itemIndex, vector, itemId: 'lampA', limit: 5 })).toEqual([]);
+  });
+
+  it('refuses an item that is not in the catalog', () => {
+    expect(() => seenIn({ scenes, itemIndex, vector, itemId: 'nope', limit: 3 })).toThrow(/item "nope" is not in this catalog/);
+  });
+});
+
+describe('scene helpers', () => {
+  it('reasonText says why in words', () => {
+    expect(reasonText({ kind: 'contains' })).toBe('contains this product');
+    expect(reasonText({ kind: 'look-alike', itemId: 'x', similarity: 0.8712 })).toBe('contains a look-alike (0.87)');
+  });
+
+  it('findScene finds by id and names a missing one', () => {
+    expect(findScene(scenes, 'den').itemIds).toEqual(['lampC', 'sofaB']);
+    expect(() => findScene(scenes, 'attic')).toThrow(/scene "attic" is not in this catalog/);
+  });
+
+  it('cosine is scale-free and refuses mismatched lengths', () => {
+    expect(cosine(Float32Array.from([2, 0]), Float32Array.from([5, 5]))).toBeCloseTo(Math.SQRT1_2, 6);
+    expect(cosine(Float32Array.from([0, 0]), Float32Array.from([1, 0]))).toBe(0);
+    expect(() => cosine(new Float32Array(2), new Float32Array(3))).toThrow(/2 and 3/);
+  });
+});

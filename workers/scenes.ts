@@ -1,0 +1,104 @@
+/**
+ * "Seen in": the catalog's scene photos (rooms, outfits) that show an item, or
+ * when too few do, the scenes showing its closest look-alikes in the catalog
+ * (by embedding cosine). Pure logic over the catalog's scenes and vectors; the
+ * worker wires it to the open catalog (workers/inference.worker.ts).
+ */
+import type { CatalogScene } from '../src/shared/catalog-format.ts';
+
+/** Why a scene is offered for an item. */
+export type SceneReason =
+  | { kind: 'contains' }
+  /** The scene shows `itemId`, which looks like the asked-for item with this cosine similarity. */
+  | { kind: 'look-alike'; itemId: string; similarity: number };
+
+export interface SceneMatch {
+  scene: CatalogScene;
+  reason: SceneReason;
+}
+
+export interface SeenInInput {
+  scenes: readonly CatalogScene[];
+  /** Item id → its row in the catalog (for vectors). */
+  itemIndex: ReadonlyMap<string, number>;
+  /** Row `index`'s embedding (any length-consistent vector; cosine is computed here). */
+  vector: (index: number) => Float32Array;
+  itemId: string;
+  limit: number;
+  /** Look-alikes below this cosine are not offered (default 0). */
+  minSimilarity?: number;
+}
+
+/** Cosine similarity of two equal-length vectors (0 when either is zero). */
+export function cosine(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new RangeError(`cannot compare vectors of ${a.length} and ${b.length} values`);
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
+}
+
+/**
+ * Up to `limit` scenes for `itemId`: first every scene that contains it (in
+ * catalog order), then scenes containing its most similar scene items, best
+ * look-alike first, each scene once. Throws when the item is not in the catalog.
+ */
+export function seenIn(input: SeenInInput): SceneMatch[] {
+  const { scenes, itemIndex, vector, itemId, limit } = input;
+  const row = itemIndex.get(itemId);
+  if (row === undefined) throw new RangeError(`item "${itemId}" is not in this catalog`);
+  if (limit <= 0) return [];
+  const out: SceneMatch[] = [];
+  const used = new Set<string>();
+  for (const scene of scenes) {
+    if (out.length >= limit) return out;
+    if (scene.itemIds.includes(itemId)) {
+      out.push({ scene, reason: { kind: 'contains' } });
+      used.add(scene.id);
+    }
+  }
+  if (out.length >= limit) return out;
+
+  // Every other item that appears in some scene, ranked by similarity to this one.
+  const query = vector(row);
+  const minSimilarity = input.minSimilarity ?? 0;
+  const candidates: { id: string; similarity: number }[] = [];
+  const seen = new Set<string>([itemId]);
+  for (const scene of scenes) {
+    for (const id of scene.itemIds) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const other = itemIndex.get(id);
+      if (other === undefined) continue;
+      const similarity = cosine(query, vector(other));
+      if (similarity >= minSimilarity) candidates.push({ id, similarity });
+    }
+  }
+  candidates.sort((a, b) => b.similarity - a.similarity || (a.id < b.id ? -1 : 1));
+  for (const candidate of candidates) {
+    for (const scene of scenes) {
+      if (out.length >= limit) return out;
+      if (used.has(scene.id) || !scene.itemIds.includes(candidate.id)) continue;
+      out.push({ scene, reason: { kind: 'look-alike', itemId: candidate.id, similarity: candidate.similarity } });
+      used.add(scene.id);
+    }
+  }
+  return out;
+}
+
+/** The shopper-facing reason: "contains this product" or "contains a look-alike (0.87)". */
+export function reasonText(reason: SceneReason): string {
+  return reason.kind === 'contains' ? 'contains this product' : `contains a look-alike (${reason.similarity.toFixed(2)})`;
+}
+
+/** The scene with this id; throws naming it when the catalog has none such. */
+export function findScene(scenes: readonly CatalogScene[], sceneId: string): CatalogScene {
+  const scene = scenes.find((s) => s.id === sceneId);
+  if (!scene) throw new RangeError(`scene "${sceneId}" is not in this catalog`);
+  return scene;
+}
