@@ -49,7 +49,8 @@ export class InferenceBridge {
     this.endpoint = this.createWorker();
     this.remote = Comlink.wrap<Api>(this.endpoint);
     this.endpoint.addEventListener('error', ((event: ErrorEvent) => {
-      this.restart(event.message || 'the worker stopped unexpectedly');
+      // "Uncaught GpuDeviceLostError: the GPU device was lost …" → "the GPU device was lost …"
+      this.restart(event.message?.replace(/^Uncaught (\w*Error: )?/, '') || 'the worker stopped unexpectedly');
     }) as EventListener);
   }
 
@@ -74,6 +75,14 @@ export class InferenceBridge {
     const result = this.tail.then(run, run);
     this.tail = result.catch(() => undefined);
     return result;
+  }
+
+  /**
+   * Calls the worker at once, not after the calls queued before it: for the
+   * fault-injection hooks, which must reach the worker while a request is running.
+   */
+  direct<T>(fn: Call<T>): Promise<T> {
+    return Promise.race([fn(this.remote), this.crash.promise]);
   }
 
   init(options: Parameters<Api['init']>[0], onProgress: Parameters<Api['init']>[1], signal?: AbortSignal) {

@@ -1,7 +1,9 @@
 /**
  * Turns a user's file into an ImageBitmap the worker can use: EXIF
  * orientation applied, longest side at most 1024 px, specific messages for
- * files that are not photos.
+ * files that are not photos. A huge image (say 10000×10000) is decoded straight
+ * at reduced size, its dimensions read from the file header first, so the
+ * full-size pixels never sit in memory at once.
  */
 export const MAX_SIDE = 1024;
 /** Larger files are refused before decoding: they would exhaust a phone's memory. */
@@ -31,6 +33,45 @@ export async function sniffType(file: Blob): Promise<string> {
   return 'unknown';
 }
 
+/** Width and height from a PNG, GIF, WebP, BMP or JPEG header (the first 64 KiB), or undefined. */
+export async function headerSize(file: Blob, type: string): Promise<{ width: number; height: number } | undefined> {
+  const bytes = new Uint8Array(await file.slice(0, 65536).arrayBuffer());
+  const view = new DataView(bytes.buffer);
+  const size = (width: number, height: number) => (width > 0 && height > 0 ? { width, height } : undefined);
+  try {
+    if (type === 'image/png') return size(view.getUint32(16), view.getUint32(20));
+    if (type === 'image/gif') return size(view.getUint16(6, true), view.getUint16(8, true));
+    if (type === 'image/bmp') return size(Math.abs(view.getInt32(18, true)), Math.abs(view.getInt32(22, true)));
+    if (type === 'image/webp') {
+      const chunk = String.fromCharCode(...bytes.subarray(12, 16));
+      if (chunk === 'VP8X') return size(1 + (view.getUint32(24, true) & 0xffffff), 1 + (view.getUint32(27, true) & 0xffffff));
+      if (chunk === 'VP8 ') return size(view.getUint16(26, true) & 0x3fff, view.getUint16(28, true) & 0x3fff);
+      if (chunk === 'VP8L') {
+        const b = view.getUint32(21, true);
+        return size((b & 0x3fff) + 1, ((b >> 14) & 0x3fff) + 1);
+      }
+      return undefined;
+    }
+    if (type === 'image/jpeg') {
+      // Walk the markers to the first start-of-frame (SOF0…SOF15, not DHT/JPG/DAC).
+      for (let o = 2; o + 9 < bytes.length; ) {
+        if (bytes[o] !== 0xff) return undefined;
+        const marker = bytes[o + 1]!;
+        if (marker === 0xff) {
+          o++;
+          continue;
+        }
+        const length = view.getUint16(o + 2);
+        if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return size(view.getUint16(o + 7), view.getUint16(o + 5));
+        o += 2 + length;
+      }
+    }
+  } catch {
+    /* a header shorter than it claims: let the decoder report it */
+  }
+  return undefined;
+}
+
 function fitWithin(width: number, height: number, maxSide: number): { width: number; height: number } {
   const scale = Math.min(1, maxSide / Math.max(width, height));
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
@@ -45,10 +86,19 @@ export async function decodePhoto(file: File, maxSide = MAX_SIDE): Promise<Image
   if (type === 'image/svg+xml') throw new PhotoError(`${name} is an SVG drawing; only photos (JPEG, PNG, WebP) can be searched.`);
   if (type === 'image/heic') throw new PhotoError(`${name} is a HEIC photo, which this browser cannot read. Export it as JPEG (on iPhone: Settings › Camera › Formats › Most Compatible).`);
   if (type === 'unknown' || type === 'video/mp4') throw new PhotoError(`${name} is not an image this app can read. Choose a JPEG, PNG or WebP photo.`);
+  const header = await headerSize(file, type);
+  if (header && header.width * header.height > MAX_PIXELS) throw new PhotoError(`${name} is too large to process: ${header.width}×${header.height} is over 100 megapixels.`);
+  // Decode at a reduced size straight away when the header says it is large. Only the longest
+  // side is given, so the aspect ratio is kept whatever the EXIF orientation does.
+  const shrink: ImageBitmapOptions =
+    header && Math.max(header.width, header.height) > maxSide
+      ? header.width >= header.height
+        ? { resizeWidth: maxSide, resizeQuality: 'high' }
+        : { resizeHeight: maxSide, resizeQuality: 'high' }
+      : {};
   let full: ImageBitmap;
   try {
-    // Decode at a reduced size straight away when the header says it is huge.
-    full = await createImageBitmap(file, { imageOrientation: 'from-image' });
+    full = await createImageBitmap(file, { imageOrientation: 'from-image', ...shrink });
   } catch {
     throw new PhotoError(`${name} could not be decoded: the file looks damaged or truncated.`);
   }

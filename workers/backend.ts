@@ -8,6 +8,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url&no-inline';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url&no-inline';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url&no-inline';
+import { watchGpuDevice } from './fault-injection.ts';
 
 export const BACKEND_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_ORDER)[number];
@@ -59,6 +60,8 @@ export async function selectBackend(forced?: BackendName): Promise<BackendChoice
       const detail = await prepare(backend);
       if (!(await tf.setBackend(backend))) throw new Error('tfjs could not initialise it');
       await tf.ready();
+      // A lost GPU device cannot be used again: the worker crashes and the page starts a fresh one.
+      if (backend === 'webgpu') watchGpuDevice((tf.backend() as unknown as { device: GPUDevice }).device);
       return { backend, fallbacks, detail };
     } catch (error) {
       fallbacks.push({ backend, reason: error instanceof Error ? error.message : String(error) });

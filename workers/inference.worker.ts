@@ -19,6 +19,7 @@ import { categoryPrior, DEFAULT_CATEGORY_PRIOR } from './search/category-prior.t
 import { createLocalCatalogApi } from './local-catalog/api.ts';
 import { createBenchApi } from './bench-api.ts';
 import { embeddingModelSha256 } from '../src/shared/catalog-format.ts';
+import { faultApi, guardTask } from './fault-injection.ts';
 
 export interface LoadProgress {
   phase: 'backend' | 'download' | 'warmup' | 'ready';
@@ -86,7 +87,8 @@ let queue: Promise<unknown> = Promise.resolve();
 
 /** Runs worker calls one after another, whatever order the page sends them in. */
 function serial<T>(task: () => Promise<T>): Promise<T> {
-  const run = queue.then(task, task);
+  const guarded = guardTask(task);
+  const run = queue.then(guarded, guarded);
   queue = run.catch(() => undefined);
   return run;
 }
@@ -290,6 +292,9 @@ const api = {
 
   /** Timing and memory hooks for `npm run bench` (docs/performance.md). */
   ...createBenchApi({ getEmbedder: () => embedder, serial }),
+
+  /** Fault injection for tests (docs/testing.md): a crash during the next request, a lost GPU device. */
+  ...faultApi,
 
   /** tfjs's memory counters, for leak tests and the soak benchmark. */
   memory(): { numTensors: number; numBytes: number; numBytesInGPUAllocated?: number } {

@@ -2,6 +2,7 @@ import { proxy as comlinkProxy, transfer as comlinkTransfer } from 'comlink';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { createInferenceBridge, type InferenceBridge } from '../bridge.ts';
 import { decodePhoto } from '../photo-decode.ts';
+import { failIndexedDbWrites } from '../shared/fill-storage.ts';
 import { registerServiceWorker, requestPersistentStorage } from '../pwa.ts';
 import { nearestPhotos, type SessionPhoto } from '../session-gallery.ts';
 import type { CatalogInfo } from '../../workers/catalog-session.ts';
@@ -79,6 +80,8 @@ export function App(props: AppProps = {}) {
   const { embedded = false } = props;
   const bridge = useRef<InferenceBridge>();
   const [phase, setPhase] = useState<Phase>('loading');
+  const phaseRef = useRef(phase);
+  phaseRef.current = phase;
   const [progress, setProgress] = useState<ProgressState>({ label: 'Starting', loaded: 0, total: 0, unit: 'none' });
   const [status, setStatus] = useState('Loading the image models…');
   const [info, setInfo] = useState<InitInfo>();
@@ -114,7 +117,8 @@ export function App(props: AppProps = {}) {
     }
   };
 
-  const loadModels = async () => {
+  /** `note` (e.g. why the worker was restarted) leads the "Ready" line. */
+  const loadModels = async (note?: string) => {
     const b = bridge.current!;
     setPhase('loading');
     setStatus('Loading the image models…');
@@ -127,7 +131,7 @@ export function App(props: AppProps = {}) {
       });
       setInfo(ready);
       const fell = ready.backend.fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ');
-      setStatus(`Ready on ${ready.backend.backend}${fell ? ` (fell back — ${fell})` : ''}. Choose a photo.`);
+      setStatus(`${note ? `${note} ` : ''}Ready on ${ready.backend.backend}${fell ? ` (fell back — ${fell})` : ''}. Choose a photo.`);
       const wanted = embedded || props.catalogUrl ? { url: props.catalogUrl, explicit: true } : requestedCatalog();
       if (wanted.url) await openCatalog(wanted.url, wanted.explicit);
       setPhase('ready');
@@ -141,12 +145,24 @@ export function App(props: AppProps = {}) {
   useEffect(() => {
     bridge.current = createInferenceBridge(props.workerUrl);
     setWorkerBridge(bridge.current);
-    bridge.current.onRestart = () => void loadModels();
-    // Automation hook (docs/testing.md): read the worker's tfjs memory counters.
-    if (!embedded) (window as unknown as { lookalike: object }).lookalike = { memory: () => bridge.current!.memory() };
+    bridge.current.onRestart = (reason) => void loadModels(`The image engine stopped (${reason}) and was restarted; the request it was working on was cancelled.`);
+    // Automation hooks (docs/testing.md): the worker's tfjs memory counters, and fault injection.
+    if (!embedded)
+      (window as unknown as { lookalike: object }).lookalike = {
+        memory: () => bridge.current!.memory(),
+        debug: {
+          crashWorker: () => bridge.current!.direct((r) => r.debugArmCrash()),
+          loseDevice: () => bridge.current!.direct((r) => r.debugLoseDevice()),
+          fillStorage: () => (failIndexedDbWrites(), bridge.current!.direct((r) => r.debugFillStorage())),
+        },
+      };
     void loadModels();
     if (!embedded) registerServiceWorker({ onUpdateReady: (apply) => setApplyUpdate(() => apply), onOfflineReady: () => undefined });
-    const online = () => setOffline(false);
+    const online = () => {
+      setOffline(false);
+      // A first visit that failed offline retries by itself once the connection is back.
+      if (phaseRef.current === 'failed') void loadModels();
+    };
     const offlineNow = () => setOffline(true);
     addEventListener('online', online);
     addEventListener('offline', offlineNow);

@@ -51,8 +51,18 @@ export function usePersonal(bridge: InferenceBridge | undefined, catalog: Catalo
 
   useEffect(() => {
     let opened: PersonalDb | undefined;
-    PersonalDb.open({ onStatus: (s) => setNotice(s.message) }).then(
-      (d) => setDb((opened = d)),
+    let blocked: string | undefined;
+    PersonalDb.open({
+      onStatus: (s) => {
+        if (s.type === 'blocked') blocked = s.message;
+        setNotice(s.message);
+      },
+    }).then(
+      (d) => {
+        setDb((opened = d));
+        // The other tab let go: "close that tab to continue" no longer applies.
+        setNotice((n) => (n === blocked ? undefined : n));
+      },
       (e) => setNotice(`Your history and wishlist are unavailable: ${errorMessage(e)}`),
     );
     return () => opened?.close();

@@ -3,6 +3,7 @@
  * from a few dataset photos, written under dist/catalog/ (build output, never committed).
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseCsv } from '../../src/shared/csv.ts';
 import { indexCatalog } from '../../scripts/lib/catalog-indexer.ts';
@@ -68,4 +69,34 @@ export function variantCatalog(name: string, edit: (json: Record<string, unknown
   const edited = edit(json);
   writeFileSync(resolve(dir, 'catalog.json'), typeof edited === 'string' ? edited : JSON.stringify(edited));
   return `catalog/${name}/catalog.json`;
+}
+
+/** The sha256 of some bytes, as catalog.json lists it. */
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Serves `served` as file `path` of the catalog at catalog/<name>/ and lists
+ * `listed` for it in catalog.json (size and sha256; by default the served bytes
+ * themselves). Listing other bytes than are served makes a damaged download.
+ */
+export function replaceCatalogFile(name: string, path: string, served: Uint8Array, listed: Uint8Array = served, edit?: (json: Record<string, unknown>) => void): void {
+  const dir = resolve(ROOT, 'dist/catalog', name);
+  writeFileSync(resolve(dir, path), served);
+  const json = JSON.parse(readFileSync(resolve(dir, 'catalog.json'), 'utf8')) as Record<string, unknown>;
+  for (const list of ['shards', 'items'] as const) {
+    for (const f of json[list] as { path: string; bytes: number; sha256: string }[]) {
+      if (f.path !== path) continue;
+      f.bytes = listed.byteLength;
+      f.sha256 = sha256(listed);
+    }
+  }
+  edit?.(json);
+  writeFileSync(resolve(dir, 'catalog.json'), JSON.stringify(json));
+}
+
+/** A file of the served test catalog (dist/catalog/test/), as built. */
+export function testCatalogFile(path: string): Buffer {
+  return readFileSync(resolve(SERVED_DIR, path));
 }
