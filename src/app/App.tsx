@@ -101,14 +101,15 @@ export function App(props: AppProps = {}) {
   const [workerBridge, setWorkerBridge] = useState<InferenceBridge>();
   const personal = usePersonal(workerBridge, catalog);
 
-  const openCatalog = async (url: string, explicit: boolean) => {
+  /** `readyLine` leads the status once the catalog is open (the models' "Ready on …" line). */
+  const openCatalog = async (url: string, explicit: boolean, readyLine = `Ready on ${info?.backend.backend ?? 'your device'}.`) => {
     setCatalogLoading(true);
     try {
       setProgress({ label: 'Opening the catalog', loaded: 0, total: 0, unit: 'none' });
       const opened = await bridge.current!.call((r) => r.openCatalog(url, comlinkProxy((p) => setProgress({ label: p.loaded < p.total ? 'Downloading the catalog' : 'Indexing the catalog for search', loaded: p.loaded, total: p.total, unit: 'bytes' }))));
       setCatalog(opened);
       if (explicit && !embedded && !new URLSearchParams(location.search).has('catalog')) localStorage.setItem(CATALOG_SETTING, url);
-      setStatus(`Ready on ${info?.backend.backend ?? 'your device'}. ${opened.name}: ${opened.count.toLocaleString('en')} items. Choose a photo.`);
+      setStatus(`${readyLine} ${opened.name}: ${opened.count.toLocaleString('en')} items. Choose a photo.`);
     } catch (error) {
       // The demo catalog is optional: without it the app opens on the "add a catalog" screen.
       if (explicit) setStatus(errorMessage(error));
@@ -131,9 +132,10 @@ export function App(props: AppProps = {}) {
       });
       setInfo(ready);
       const fell = ready.backend.fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ');
-      setStatus(`${note ? `${note} ` : ''}Ready on ${ready.backend.backend}${fell ? ` (fell back — ${fell})` : ''}. Choose a photo.`);
+      const readyLine = `${note ? `${note} ` : ''}Ready on ${ready.backend.backend}${fell ? ` (fell back — ${fell})` : ''}.`;
+      setStatus(`${readyLine} Choose a photo.`);
       const wanted = embedded || props.catalogUrl ? { url: props.catalogUrl, explicit: true } : requestedCatalog();
-      if (wanted.url) await openCatalog(wanted.url, wanted.explicit);
+      if (wanted.url) await openCatalog(wanted.url, wanted.explicit, readyLine);
       setPhase('ready');
       if (!embedded) void requestPersistentStorage();
     } catch (error) {
