@@ -25,13 +25,22 @@ export function versionedUrl(base: string, file: ArtifactFile): string {
   return url.href;
 }
 
+/**
+ * URLs whose last download failed verification. The service worker stores a
+ * cache-first response while (or after) handing it over, so the eviction right
+ * after the failure can come before that copy lands: a retry evicts again first.
+ */
+const suspect = new Set<string>();
+
 async function evict(url: string): Promise<void> {
+  suspect.add(url);
   if (typeof caches === 'undefined') return;
   await Promise.all(RUNTIME_CACHES.map(async (name) => (await caches.open(name)).delete(url)));
 }
 
 export async function fetchVerified(base: string, file: ArtifactFile, onProgress?: (p: ByteProgress) => void, signal?: AbortSignal): Promise<ArrayBuffer> {
   const url = versionedUrl(base, file);
+  if (suspect.has(url)) await evict(url);
   let response: Response;
   try {
     response = await fetch(url, signal ? { signal } : {});
@@ -73,6 +82,7 @@ export async function fetchVerified(base: string, file: ArtifactFile, onProgress
     await evict(url);
     throw error;
   }
+  suspect.delete(url);
   onProgress?.({ file: file.path, loaded: file.bytes, total: file.bytes });
   return data.buffer;
 }

@@ -41,8 +41,9 @@ describe.skipIf(!hasDatasets)(`personal ranking on the device ${hasDatasets ? ''
     expect(why).toMatch(/looks like your photo \d\.\d\d/);
 
     // Wishlist the second result; it is kept across a reload.
-    const second = page.getByTestId('result').nth(1);
-    const wishedId = await second.getAttribute('data-item-id');
+    // Located by id: wishlisting re-ranks the results by taste, so the item may move.
+    const wishedId = await page.getByTestId('result').nth(1).getAttribute('data-item-id');
+    const second = page.locator(`[data-testid="result"][data-item-id="${wishedId}"]`);
     await second.getByTestId('wishlist-toggle').click();
     await expect.poll(() => second.getByTestId('wishlist-toggle').getAttribute('aria-pressed')).toBe('true');
     await page.reload();

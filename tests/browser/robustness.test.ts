@@ -217,8 +217,9 @@ describe('robustness: faults and hostile input', () => {
         const lamp = fixture!.items.find((r) => r.category === 'lamp')!;
         await pickPhoto(page, resolve(lamp.path!));
         const wished = (await resultIds(page))[0]!;
-        await page.getByTestId('result').first().getByTestId('wishlist-toggle').click();
-        await expect.poll(() => page.getByTestId('result').first().getByTestId('wishlist-toggle').getAttribute('aria-pressed')).toBe('true');
+        const wishedToggle = page.locator(`[data-testid="result"][data-item-id="${wished}"]`).getByTestId('wishlist-toggle');
+        await wishedToggle.click();
+        await expect.poll(() => wishedToggle.getAttribute('aria-pressed')).toBe('true');
         await page.getByText('Index your own photos (wardrobe, shop folder)').click();
         await page.getByTestId('local-index-name').fill('Kept photos');
         await page.getByTestId('local-index-input').setInputFiles(photos.slice(0, 1));
@@ -467,8 +468,11 @@ describe('robustness: faults and hostile input', () => {
 
         await old.close();
         await expect.poll(() => banner.count(), { timeout: 30_000 }).toBe(0);
-        await page.getByTestId('result').nth(2).getByTestId('wishlist-toggle').click();
-        await expect.poll(() => page.getByTestId('result').nth(2).getByTestId('wishlist-toggle').getAttribute('aria-pressed'), { timeout: 15_000 }).toBe('true');
+        // By id: wishlisting re-ranks the results by taste, so the item may move.
+        const picked = await page.getByTestId('result').nth(2).getAttribute('data-item-id');
+        const pickedResult = page.locator(`[data-testid="result"][data-item-id="${picked}"]`);
+        await pickedResult.getByTestId('wishlist-toggle').click();
+        await expect.poll(() => pickedResult.getByTestId('wishlist-toggle').getAttribute('aria-pressed'), { timeout: 15_000 }).toBe('true');
         await page.getByText('Your data (stays on this device)').click();
         const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.getByRole('button', { name: 'Export my data' }).click()]);
         const data = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { schemaVersion: number; wishlist: { itemId: string; catalogId: string }[]; events: { itemId: string }[] };

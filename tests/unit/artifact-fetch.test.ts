@@ -1,0 +1,49 @@
+/**
+ * Verified downloads: a damaged file is refused by name, and a retry really
+ * downloads afresh even when the service worker stores its cache-first copy of
+ * the damaged response after the worker has already evicted it.
+ */
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fetchVerified, RUNTIME_CACHES } from '../../workers/artifact-fetch.ts';
+import type { ArtifactFile } from '../../src/shared/manifest.ts';
+
+const good = new Uint8Array(4096).map((_, i) => (i * 31) & 255);
+const file: ArtifactFile = { path: 'shop/embeddings-000.bin', bytes: good.length, sha256: createHash('sha256').update(good).digest('hex') };
+const BASE = 'https://shop.example/catalog/';
+
+/** A service worker's cache-first store, stubbed: `caches` as the worker sees it, and what the SW would serve. */
+function stubServiceWorker(serverBytes: () => Uint8Array) {
+  const stored = new Map<string, Uint8Array>();
+  const cache = { delete: async (url: string) => stored.delete(url) };
+  vi.stubGlobal('caches', { open: async (name: string) => (RUNTIME_CACHES.includes(name) ? cache : { delete: async () => false }) });
+  vi.stubGlobal('fetch', async (url: string) => {
+    const hit = stored.get(url);
+    if (hit) return new Response(hit);
+    const body = serverBytes();
+    // Cache-first: the SW hands the response over and stores its copy a moment later.
+    setTimeout(() => stored.set(url, body), 5);
+    return new Response(body);
+  });
+  return stored;
+}
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe('fetchVerified', () => {
+  it('refuses a truncated file by name; after the server is fixed, a retry downloads it afresh despite a late cache store', async () => {
+    let served = good.subarray(0, 3000);
+    const stored = stubServiceWorker(() => served);
+    await expect(fetchVerified(BASE, file)).rejects.toThrow(/embeddings-000\.bin is damaged: truncated \(3000 of 4096 bytes\)/);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(stored.size).toBe(1); // the damaged copy landed in the cache after the eviction
+    served = good;
+    const bytes = new Uint8Array(await fetchVerified(BASE, file));
+    expect(bytes).toEqual(good);
+  });
+
+  it('refuses a file whose sha256 does not match, naming it', async () => {
+    stubServiceWorker(() => good.map((b) => b ^ 1));
+    await expect(fetchVerified(BASE, file)).rejects.toThrow(/embeddings-000\.bin is damaged: sha256 [0-9a-f]+… does not match/);
+  });
+});
