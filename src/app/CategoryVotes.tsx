@@ -37,7 +37,7 @@ export function CategoryVotes({ labels, probabilities, members }: CategoryVotesP
             {open === v.label && (
               <ul class="member-votes">
                 {members.map((m) => (
-                  <li key={m.id}>
+                  <li key={m.id} data-testid="member-vote" data-model={m.id} data-prob={(m.probabilities[labels.indexOf(v.label)] ?? 0).toFixed(4)}>
                     {m.name}: {Math.round((m.probabilities[labels.indexOf(v.label)] ?? 0) * 100)}%
                   </li>
                 ))}

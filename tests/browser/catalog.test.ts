@@ -3,11 +3,12 @@
  * the browser on WebGPU; the same photo comes back first with cosine ≥ 0.999
  * (Node↔browser parity); mismatched and malformed catalogs are refused.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestCatalog, variantCatalog } from './catalog-fixture.ts';
-import { DATASETS, SKIP_DATASETS, hasDatasets, openApp, waitReady, startBrowserApp, type BrowserApp } from './harness.ts';
+import { DATASETS, ROOT, SKIP_DATASETS, hasDatasets, openApp, waitReady, startBrowserApp, type BrowserApp } from './harness.ts';
 
 async function searchPhoto(page: Page, file: string): Promise<void> {
   const before = await page.getByTestId('status').textContent();
@@ -52,12 +53,20 @@ describe.skipIf(!hasDatasets)(`catalog search in the browser ${hasDatasets ? '' 
   });
 
   // The remaining cases run on the wasm backend: the same worker code, without minutes of software-GPU time.
-  it('the category filter restricts results to that category', async () => {
+  it('the categories are the soft vote of the members (tap to see each vote); the category filter restricts results to that category', async () => {
     const { page } = await openApp(env.context, `${env.url}?catalog=${fixture.url}&backend=wasm`);
     await waitReady(page);
     await expect.poll(() => page.getByTestId('catalog').textContent(), { timeout: 60_000 }).toMatch(/Test catalog/);
     const shoe = fixture.items.find((r) => r.category === 'shoes')!;
     await searchPhoto(page, resolve(shoe.path!));
+    // The category shown is the soft vote: the manifest's weighted average of each member's probability.
+    const top = page.getByTestId('category').first();
+    const ensembleProb = Number(await top.getAttribute('data-prob'));
+    await top.click();
+    const votes = await page.getByTestId('member-vote').evaluateAll((els) => els.map((e) => ({ model: e.getAttribute('data-model')!, prob: Number(e.getAttribute('data-prob')) })));
+    const { voteWeights } = JSON.parse(readFileSync(resolve(ROOT, 'model-artifacts/manifest.json'), 'utf8')) as { voteWeights: Record<string, number> };
+    expect(votes.map((v) => v.model).sort()).toEqual(Object.keys(voteWeights).sort());
+    expect(Math.abs(votes.reduce((sum, v) => sum + voteWeights[v.model]! * v.prob, 0) - ensembleProb)).toBeLessThan(2e-4);
     await page.getByTestId('category-filter').selectOption('lamp');
     await expect.poll(async () => (await results(page)).length, { timeout: 120_000 }).toBeGreaterThan(0);
     await expect.poll(async () => page.getByTestId('status').textContent(), { timeout: 120_000 }).toMatch(/among Lamp/);
