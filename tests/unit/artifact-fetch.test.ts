@@ -19,11 +19,11 @@ function stubServiceWorker(serverBytes: () => Uint8Array) {
   vi.stubGlobal('caches', { open: async (name: string) => (RUNTIME_CACHES.includes(name) ? cache : { delete: async () => false }) });
   vi.stubGlobal('fetch', async (url: string) => {
     const hit = stored.get(url);
-    if (hit) return new Response(hit);
+    if (hit) return new Response(hit.slice());
     const body = serverBytes();
     // Cache-first: the SW hands the response over and stores its copy a moment later.
     setTimeout(() => stored.set(url, body), 5);
-    return new Response(body);
+    return new Response(body.slice());
   });
   return stored;
 }
