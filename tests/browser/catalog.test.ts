@@ -8,15 +8,10 @@ import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestCatalog, variantCatalog } from './catalog-fixture.ts';
-import { DATASETS, ROOT, SKIP_DATASETS, hasDatasets, openApp, waitReady, startBrowserApp, type BrowserApp } from './harness.ts';
+import { DATASETS, ROOT, SKIP_DATASETS, afterStatus, hasDatasets, openApp, waitReady, startBrowserApp, type BrowserApp } from './harness.ts';
 
 async function searchPhoto(page: Page, file: string): Promise<void> {
-  const before = await page.getByTestId('status').textContent();
-  await page.getByTestId('photo-input').setInputFiles(file);
-  await page.waitForFunction((prev) => {
-    const s = document.querySelector('[data-testid="status"]')?.textContent ?? '';
-    return s !== prev && /Embedded|could not|not /.test(s) && !/Looking at/.test(s);
-  }, before, { timeout: 180_000 });
+  await afterStatus(page, () => page.getByTestId('photo-input').setInputFiles(file), /^(?!Looking at).*(Embedded|could not|not )/);
 }
 
 const results = (page: Page) =>

@@ -93,3 +93,34 @@ export async function waitReady(page: Page, timeout = 240_000): Promise<string> 
   if ((await page.getByTestId('app').getAttribute('data-phase')) === 'failed') throw new Error(`The models did not load: ${await page.getByTestId('status').textContent()}`);
   return (await page.getByTestId('backend').textContent())?.trim() ?? '';
 }
+
+/**
+ * Runs `action` (e.g. choosing a photo) and waits until the status line next
+ * shows text matching `pattern`. It counts status changes with a
+ * MutationObserver, so the same message twice in a row (the same photo again,
+ * equally fast) still counts as the new answer.
+ */
+export async function afterStatus(page: Page, action: () => Promise<void>, pattern: RegExp, timeout = 180_000): Promise<string> {
+  const seen = await page.evaluate(
+    ([source, flags]) => {
+      const w = window as unknown as { __statusWatch?: { source: string; matches: string[] } };
+      const el = document.querySelector('[data-testid="status"]')!;
+      if (w.__statusWatch?.source !== source + flags) {
+        const watch = { source: source + flags, matches: [] as string[] };
+        const re = new RegExp(source, flags);
+        let last = '';
+        new MutationObserver(() => {
+          const text = el.textContent ?? '';
+          if (text !== last && re.test(text)) watch.matches.push(text);
+          last = text;
+        }).observe(el, { childList: true, characterData: true, subtree: true });
+        w.__statusWatch = watch;
+      }
+      return w.__statusWatch!.matches.length;
+    },
+    [pattern.source, pattern.flags] as const,
+  );
+  await action();
+  await page.waitForFunction((n) => (window as unknown as { __statusWatch: { matches: string[] } }).__statusWatch.matches.length > n, seen, { timeout });
+  return page.evaluate((n) => (window as unknown as { __statusWatch: { matches: string[] } }).__statusWatch.matches[n]!, seen);
+}

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATASETS, ROOT, SKIP_DATASETS, hasDatasets, launchProfile, openApp, waitReady, startBrowserApp, type BrowserApp } from './harness.ts';
+import { DATASETS, ROOT, SKIP_DATASETS, afterStatus, hasDatasets, launchProfile, openApp, waitReady, startBrowserApp, type BrowserApp } from './harness.ts';
 
 function photosOf(category: string, count: number): string[] {
   const rows = readFileSync(resolve(DATASETS, 'clothing-photos/labels.csv'), 'utf8').trim().split('\n').slice(1);
@@ -18,12 +18,7 @@ function photosOf(category: string, count: number): string[] {
 }
 
 async function upload(page: Page, file: string): Promise<void> {
-  const before = await page.getByTestId('embed-ms').count() ? await page.getByTestId('status').textContent() : '';
-  await page.getByTestId('photo-input').setInputFiles(file);
-  await page.waitForFunction((prev) => {
-    const s = document.querySelector('[data-testid="status"]')?.textContent ?? '';
-    return s !== prev && /Embedded .* in /.test(s);
-  }, before, { timeout: 120_000 });
+  await afterStatus(page, () => page.getByTestId('photo-input').setInputFiles(file), /Embedded .* in /);
 }
 
 async function scores(page: Page): Promise<number[]> {
