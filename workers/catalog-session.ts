@@ -62,6 +62,7 @@ export async function openCatalog(url: string, manifest: ModelManifest, memberId
     fileName,
   );
   const index = new SearchIndex(catalog);
+  let clusters: Promise<unknown> | undefined;
   index.prepare();
   const categories: Record<string, number> = {};
   for (const item of catalog.items) if (item.category) categories[item.category] = (categories[item.category] ?? 0) + 1;
@@ -80,10 +81,15 @@ export async function openCatalog(url: string, manifest: ModelManifest, memberId
     index,
     resolve: (path) => (path ? new URL(path, base).href : undefined),
     itemIndex: new Map(catalog.items.map((item, i) => [item.id, i])),
-    readClusters: async () => {
-      const file = catalog.meta.clusters;
-      return file ? JSON.parse(new TextDecoder().decode(await fetchVerified(base, file))) : undefined;
-    },
+    // Read once per opened catalog (the page asks again whenever it rebuilds the taste context).
+    readClusters: () =>
+      (clusters ??= (async () => {
+        const file = catalog.meta.clusters;
+        return file ? (JSON.parse(new TextDecoder().decode(await fetchVerified(base, file))) as unknown) : undefined;
+      })().catch((error: unknown) => {
+        clusters = undefined; // a failed read is retried next time
+        throw error;
+      })),
   };
 }
 

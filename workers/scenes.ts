@@ -5,6 +5,7 @@
  * worker wires it to the open catalog (workers/inference.worker.ts).
  */
 import type { CatalogScene } from '../src/shared/catalog-format.ts';
+import { cosine } from '../src/shared/vector.ts';
 
 /** Why a scene is offered for an item. */
 export type SceneReason =
@@ -27,20 +28,6 @@ export interface SeenInInput {
   limit: number;
   /** Look-alikes below this cosine are not offered (default 0). */
   minSimilarity?: number;
-}
-
-/** Cosine similarity of two equal-length vectors (0 when either is zero). */
-export function cosine(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) throw new RangeError(`cannot compare vectors of ${a.length} and ${b.length} values`);
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogScene } from '../../src/shared/catalog-format.ts';
-import { cosine, findScene, reasonText, seenIn } from '../../workers/scenes.ts';
+import { findScene, reasonText, seenIn } from '../../workers/scenes.ts';
+import { cosine } from '../../src/shared/vector.ts';
 
 // Items as 2-d directions: a lamp family near the x axis, sofas near y.
 const vectors: Record<string, number[]> = {
@@ -68,11 +69,5 @@ describe('scene helpers', () => {
   it('findScene finds by id and names a missing one', () => {
     expect(findScene(scenes, 'den').itemIds).toEqual(['lampC', 'sofaB']);
     expect(() => findScene(scenes, 'attic')).toThrow(/scene "attic" is not in this catalog/);
-  });
-
-  it('cosine is scale-free and refuses mismatched lengths', () => {
-    expect(cosine(Float32Array.from([2, 0]), Float32Array.from([5, 5]))).toBeCloseTo(Math.SQRT1_2, 6);
-    expect(cosine(Float32Array.from([0, 0]), Float32Array.from([1, 0]))).toBe(0);
-    expect(() => cosine(new Float32Array(2), new Float32Array(3))).toThrow(/2 and 3/);
   });
 });
