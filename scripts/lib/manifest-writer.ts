@@ -12,12 +12,14 @@ export function describeFile(relPath: string, root = ARTIFACTS_DIR): ArtifactFil
   return { path: relPath, bytes: data.byteLength, sha256: createHash('sha256').update(data).digest('hex') };
 }
 
-/** The ensemble id: a digest of every file that shapes the embedding, so a catalog built with other weights is detectable. */
+/**
+ * The ensemble id: a digest of every file that shapes the embedding (backbones and projection), so a catalog
+ * built with other weights is detectable. Category heads do not shape it: retraining them keeps catalogs valid.
+ */
 export function ensembleIdOf(manifest: Omit<ModelManifest, 'ensembleId'>): string {
   const hash = createHash('sha256');
   for (const m of manifest.models.filter((x) => x.role === 'backbone')) for (const f of m.files) hash.update(f.sha256);
   for (const f of manifest.projection?.files ?? []) hash.update(f.sha256);
-  for (const h of manifest.heads ?? []) for (const f of h.files) hash.update(f.sha256);
   return 'lookalike-' + hash.digest('hex').slice(0, 16);
 }
 

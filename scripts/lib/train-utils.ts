@@ -88,20 +88,6 @@ export async function trainMlp(data: Dataset, options: MlpOptions): Promise<{ ar
   return { arrays, activations: layers.map((l) => l.activation) };
 }
 
-/** Applies dense arrays (as trained above) to rows; returns probabilities n × classes. */
-export function applyMlp(arrays: NamedArray[], activations: string[], x: Float32Array, n: number, dim: number): Float32Array {
-  return tf.tidy(() => {
-    let y: tf.Tensor2D = tf.tensor2d(x, [n, dim]);
-    activations.forEach((act, i) => {
-      const k = arrays.find((a) => a.name === `dense${i}.kernel`)!;
-      const b = arrays.find((a) => a.name === `dense${i}.bias`)!;
-      y = tf.add(tf.matMul(y, tf.tensor2d(k.data, k.shape as [number, number])), tf.tensor1d(b.data)) as tf.Tensor2D;
-      y = act === 'relu' ? tf.relu(y) : act === 'softmax' ? tf.softmax(y) : y;
-    });
-    return y.dataSync() as Float32Array;
-  });
-}
-
 export function topK(probs: Float32Array, classes: number, row: number, k: number): number[] {
   const slice = Array.from(probs.subarray(row * classes, (row + 1) * classes));
   return slice.map((p, i) => [p, i] as const).sort((a, b) => b[0] - a[0]).slice(0, k).map(([, i]) => i);

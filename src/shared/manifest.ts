@@ -39,6 +39,11 @@ export interface ModelEntry {
   normalization: Normalization;
   /** Graph node whose output is the feature map (graph models only). */
   featureNode?: string;
+  /**
+   * Graph models only: the node the feature node's 1×1 conv (+ hard-swish) reads, and that conv's
+   * weights. A fine-tuned category head takes this map and starts from a copy of the conv.
+   */
+  headInput?: { node: string; convKernel: string; convBias: string };
   /** Graph output used for detection (detector only). */
   outputNode?: string;
   /** Length of the pooled feature vector. */
@@ -116,6 +121,10 @@ export function parseManifest(json: unknown): ModelManifest {
     }
     if (model.architecture === 'tfjs-graph' && !(model.featureNode || model.outputNode)) {
       throw new ManifestError(`${where}: a graph model needs a featureNode or outputNode`);
+    }
+    const hi = model.headInput;
+    if (hi !== undefined && !(model.featureNode && [hi.node, hi.convKernel, hi.convBias].every((v) => typeof v === 'string' && v))) {
+      throw new ManifestError(`${where}: headInput needs a featureNode and the node, convKernel and convBias names`);
     }
   }
   for (const head of m.heads ?? []) {

@@ -39,6 +39,7 @@ describe('the model registry (model-artifacts/manifest.json)', () => {
     [{ ...shipped, models: [{ ...shipped.models[0], files: [{ path: '../etc/passwd', bytes: 1, sha256: 'a'.repeat(64) }] }] }, /invalid path/],
     [{ ...shipped, models: [{ ...shipped.models[0], files: [{ path: 'x.bin', bytes: 1, sha256: 'nothex' }] }] }, /no valid sha256/],
     [{ ...shipped, models: [shipped.models[0], shipped.models[0]] }, /duplicate id/],
+    [{ ...shipped, models: [{ ...shipped.models[0], headInput: { node: 'x' } }] }, /headInput needs a featureNode and the node, convKernel and convBias names/],
     ['not json object', /not a JSON object/],
   ])('refuses a malformed manifest with a specific message (%#)', (bad, message) => {
     expect(() => parseManifest(bad)).toThrow(ManifestError);

@@ -8,10 +8,27 @@ import type { ArtifactFile, ModelEntry } from '../../src/shared/manifest.ts';
 /** Returns a file's bytes, already checked against its size and sha256. */
 export type ArtifactReader = (file: ArtifactFile) => Promise<ArrayBuffer>;
 
+/**
+ * The backbone's last 1×1 convolution (hard-swish after it): it maps the head-input
+ * map to the feature map that is pooled into `features`. Fine-tuned category heads
+ * start from a copy of it. Owned by the backbone.
+ */
+export interface LastConv {
+  /** [1, 1, inChannels, featureDim] */
+  kernel: tf.Tensor4D;
+  bias: tf.Tensor1D;
+}
+
 export interface Backbone {
   readonly entry: ModelEntry;
   /** [n, inputSize, inputSize, 3] preprocessed → [n, featureDim]. Pure tensor code: call inside tf.tidy. */
   features(batch: tf.Tensor4D): tf.Tensor2D;
+  /**
+   * Members whose category head was fine-tuned from their last conv also give that conv's input
+   * (the head-input map, [n, h, w, inChannels]) from the same pass. Call inside tf.tidy.
+   */
+  featuresAndHeadInput?(batch: tf.Tensor4D): { features: tf.Tensor2D; headInput: tf.Tensor4D };
+  readonly lastConv?: LastConv;
   dispose(): void;
 }
 

@@ -57,7 +57,13 @@ export class Embedder {
         members.push(await loadBackbone(entry, read, graphs));
       }
       for (const head of manifest.heads ?? []) {
-        if (members.some((m) => m.entry.id === head.modelId)) heads.set(head.modelId, await loadDenseStack(head.files, read, `head ${head.modelId}`));
+        const member = members.find((m) => m.entry.id === head.modelId);
+        if (!member) continue;
+        const stack = await loadDenseStack(head.files, read, `head ${head.modelId}`);
+        heads.set(head.modelId, stack);
+        if (stack.input === 'headInput' && !member.featuresAndHeadInput) {
+          throw new Error(`the head of ${head.modelId} reads its head-input map, which this backbone does not give (manifest headInput missing?)`);
+        }
       }
       if (manifest.projection) projection = await loadDenseStack(manifest.projection.files, read, 'projection');
     } catch (error) {
@@ -78,10 +84,16 @@ export class Embedder {
     const memberProbs: tf.Tensor2D[] = [];
     for (const member of this.members) {
       const input = toModelInput(image, member.entry.inputSize, member.entry.normalization);
-      const features = l2NormalizeRows(member.features(input));
-      normalised.push(features);
       const head = this.heads.get(member.entry.id);
-      if (head) memberProbs.push(head.apply(features));
+      if (head?.input === 'headInput') {
+        const out = member.featuresAndHeadInput!(input);
+        normalised.push(l2NormalizeRows(out.features));
+        memberProbs.push(head.apply(out.headInput));
+      } else {
+        const features = l2NormalizeRows(member.features(input));
+        normalised.push(features);
+        if (head) memberProbs.push(head.apply(features));
+      }
     }
     let embedding: tf.Tensor2D = normalised.length === 1 ? normalised[0]! : tf.concat(normalised, 1);
     if (this.projection) embedding = this.projection.apply(embedding);

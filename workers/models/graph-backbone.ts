@@ -29,16 +29,34 @@ export async function loadGraphModel(entry: ModelEntry, read: ArtifactReader): P
   return tf.loadGraphModel(tf.io.fromMemory(artifacts));
 }
 
-/** Global-average-pooled features from `entry.featureNode`. Shares (does not own) the graph model. */
+/**
+ * Global-average-pooled features from `entry.featureNode`; with `entry.headInput`, also the map that
+ * the feature node's 1×1 conv reads, from the same pass. Shares (does not own) the graph model.
+ */
 export function graphBackbone(entry: ModelEntry, model: tf.GraphModel, release: () => void): Backbone {
   const node = entry.featureNode;
   if (!node) throw new Error(`${entry.id} has no featureNode`);
-  return {
+  const backbone: Backbone = {
     entry,
     features(batch) {
       const map = model.execute(batch, node) as tf.Tensor4D;
       return tf.mean(map, [1, 2]) as tf.Tensor2D;
     },
     dispose: release,
+  };
+  const spec = entry.headInput;
+  if (!spec) return backbone;
+  const weight = (name: string): tf.Tensor => {
+    const t = model.weights[name]?.[0];
+    if (!t) throw new Error(`${entry.id}: the graph has no weight "${name}" (manifest headInput)`);
+    return t;
+  };
+  return {
+    ...backbone,
+    featuresAndHeadInput(batch) {
+      const [map, headInput] = model.execute(batch, [node, spec.node]) as [tf.Tensor4D, tf.Tensor4D];
+      return { features: tf.mean(map, [1, 2]) as tf.Tensor2D, headInput };
+    },
+    lastConv: { kernel: weight(spec.convKernel) as tf.Tensor4D, bias: weight(spec.convBias) as tf.Tensor1D },
   };
 }

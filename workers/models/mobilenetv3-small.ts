@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelEntry } from '../../src/shared/manifest.ts';
+import { hardSigmoid, hardSwish } from './activations.ts';
 import type { Backbone } from './backbone.ts';
 import { WeightsFormatError, takeWeight } from './weights-format.ts';
 
@@ -69,13 +70,7 @@ export function parseMobileNetV3Config(raw: Record<string, unknown>): MobileNetV
 }
 
 function activate<T extends tf.Tensor>(x: T, activation: Activation): T {
-  if (activation === 'relu') return tf.relu(x);
-  // hard-swish: x · relu6(x + 3) / 6
-  return tf.mul(x, tf.mul(tf.relu6(tf.add(x, 3)), 1 / 6));
-}
-
-function hardSigmoid<T extends tf.Tensor>(x: T): T {
-  return tf.mul(tf.relu6(tf.add(x, 3)), 1 / 6);
+  return activation === 'relu' ? tf.relu(x) : hardSwish(x);
 }
 
 /** Torch pads k//2 zeros on every side; a numeric pad is exactly that (tfjs 'same' is not, at stride 2). */
@@ -132,17 +127,26 @@ export function createMobileNetV3Small(entry: ModelEntry, weights: Map<string, t
     return b.stride === 1 && b.inChannels === b.outChannels ? tf.add(y, x) : y;
   };
 
-  const features = (batch: tf.Tensor4D): tf.Tensor2D => {
+  /** The map the last 1×1 conv reads ([n, 7, 7, last block's outChannels] at 224). */
+  const headInput = (batch: tf.Tensor4D): tf.Tensor4D => {
     let x = conv(batch, 'features.0.conv', config.stem.kernel, config.stem.stride, config.stem.activation);
     for (const b of config.blocks) x = block(x, b);
-    x = conv(x, `features.${config.lastConv.index}.conv`, 1, 1, config.lastConv.activation);
-    return tf.mean(x, [1, 2]) as tf.Tensor2D;
+    return x;
   };
+  const lastConvName = `features.${config.lastConv.index}.conv`;
+  const pooled = (map: tf.Tensor4D): tf.Tensor2D => tf.mean(conv(map, lastConvName, 1, 1, config.lastConv.activation), [1, 2]) as tf.Tensor2D;
+  const features = (batch: tf.Tensor4D): tf.Tensor2D => pooled(headInput(batch));
+  const lastKernel = w4(`${lastConvName}.kernel`);
 
   return {
     entry,
     config,
     features,
+    featuresAndHeadInput(batch) {
+      const map = headInput(batch);
+      return { features: pooled(map), headInput: map };
+    },
+    ...(config.lastConv.activation === 'hardswish' ? { lastConv: { kernel: lastKernel, bias: w1(`${lastConvName}.bias`) } } : {}),
     classify3(batch: tf.Tensor4D): tf.Tensor2D {
       const hidden = activate(dense(features(batch), 'classifier.0', 'linear'), config.classifier.activation);
       // classifier.2 is Dropout (identity at inference).
