@@ -26,8 +26,9 @@ const C = ALL_LABELS.length;
 const labelIndex = new Map(ALL_LABELS.map((l, i) => [l, i]));
 const PROJECTION_DIM = 256;
 /**
- * Heads tried per member (the best on clothing val is kept): softmax regression on the pooled features, and
- * (default) the backbone's last 1×1 conv fine-tuned with a softmax layer. `HEADS=linear` trains only the first.
+ * Heads tried per member (the one with the better mean of clothing-val and furniture-val top-1 is kept): softmax
+ * regression on the pooled features, and (default) the backbone's last 1×1 conv fine-tuned with a softmax layer.
+ * `HEADS=linear` trains only the first.
  */
 const HEADS = process.env.HEADS === 'linear' ? 'linear' : 'fine-tuned';
 const FINE_TUNE_EPOCHS = 6;
@@ -66,7 +67,8 @@ const furnitureVal = (() => {
   const key = (x: LabelledImage) => createHash('sha256').update(`furniture-val:${x.id}`).digest('hex');
   return [...byLabel.values()].flatMap((group) => [...group].sort((a, b) => key(a).localeCompare(key(b))).slice(0, Math.round(group.length * 0.2)));
 })();
-const headTrainSet = trainSet.filter((x) => !furnitureVal.includes(x));
+const furnitureValSet = new Set(furnitureVal);
+const headTrainSet = trainSet.filter((x) => !furnitureValSet.has(x));
 console.log(
   `train ${trainSet.length} (phone photos, H&M catalog, 80% of ikea; heads: ${headTrainSet.length}) · clothing val ${clothingVal.length} · furniture val ${furnitureVal.length} · ikea held-out ${ikeaTest.length}`,
 );
@@ -122,7 +124,7 @@ function standardiser(x: Float32Array, dim: number): Standardiser {
 function standardise(data: Dataset, s: Standardiser): Dataset {
   return { ...data, x: data.x.map((v, i) => (v - s.mean[i % data.dim]!) * s.inv[i % data.dim]!) };
 }
-/** Folds the standardisation into the first layer, so the shipped head takes raw (unit-length) features. */
+/** Folds the standardisation into dense0, so the shipped head takes raw features (or, fine-tuned, the raw map). */
 function fold(arrays: NamedArray[], s: Standardiser): NamedArray[] {
   const k = arrays.find((a) => a.name === 'dense0.kernel')!;
   const b = arrays.find((a) => a.name === 'dense0.bias')!;
@@ -194,7 +196,7 @@ async function fineTunedHead(m: ModelEntry): Promise<MemberResult | undefined> {
   const start = await trainMlp(standardise({ x: pooled, y: Int32Array.from(Array.from(labels).flatMap((l) => [l, l])), dim }, norm), { hidden: [], classes: C, epochs: 40, learningRate: 1e-3, l2: 1e-4, dropout: 0, seed: 1 });
   // Stage 2: the conv and the softmax layer together.
   const t0 = performance.now();
-  const arrays = await fineTuneHead(
+  const tuned = await fineTuneHead(
     trainMaps,
     labels,
     { convKernel: conv.kernel, convBias: conv.bias, denseKernel: start.arrays[0]!.data, denseBias: start.arrays[1]!.data },
@@ -202,6 +204,7 @@ async function fineTunedHead(m: ModelEntry): Promise<MemberResult | undefined> {
     { classes: C, epochs: FINE_TUNE_EPOCHS, convLearningRate: 1.5e-3, headLearningRate: 3e-4, l2: 1e-4, dropout: 0.2, batch: 128, seed: 1 },
     (epoch) => console.log(`  ${m.id} fine-tuning epoch ${epoch + 1}/${FINE_TUNE_EPOCHS} (${Math.round((performance.now() - t0) / 1000)} s)`),
   );
+  const arrays = fold(tuned, norm);
   const activations = ['softmax'];
   const probs = (list: LabelledImage[], view: 0 | 1) => headProbabilities(arrays, activations, rowsOf(maps, list, view), [1, positions, channels]);
   return { arrays, activations, kind: 'fine-tuned', ...evaluate(probs) };

@@ -3,6 +3,7 @@
  * head-input maps (tfjs, wasm backend). The head is
  *   map [h·w, c] → 1×1 conv (a copy of the backbone's, trained) → hard-swish → mean
  *   → standardise (fixed: the training statistics of the untouched conv) → dropout → softmax layer,
+ * returned unfolded: the caller folds the standardisation into dense0 before shipping it,
  * started from the backbone's conv and a softmax layer already fitted on the untouched conv's
  * features. Each epoch sees every training photo once, as itself or its mirror image (seeded).
  * The backbone itself is not changed, so the retrieval embedding and catalogs are unaffected.
@@ -111,21 +112,11 @@ export async function fineTuneHead(
     }
     onEpoch?.(epoch);
   }
-  // Fold the standardisation into the softmax layer: (z − mean)·inv·W + b.
-  const kernel = (await denseKernel.data()) as Float32Array;
-  const bias = Float32Array.from((await denseBias.data()) as Float32Array);
-  const folded = new Float32Array(kernel.length);
-  for (let i = 0; i < d; i++) {
-    for (let o = 0; o < options.classes; o++) {
-      folded[i * options.classes + o] = kernel[i * options.classes + o]! * standardiser.inv[i]!;
-      bias[o]! -= standardiser.mean[i]! * standardiser.inv[i]! * kernel[i * options.classes + o]!;
-    }
-  }
   const arrays: NamedArray[] = [
     { name: 'conv.kernel', shape: [c, d], data: (await convKernel.data()) as Float32Array },
     { name: 'conv.bias', shape: [d], data: (await convBias.data()) as Float32Array },
-    { name: 'dense0.kernel', shape: [d, options.classes], data: folded },
-    { name: 'dense0.bias', shape: [options.classes], data: bias },
+    { name: 'dense0.kernel', shape: [d, options.classes], data: (await denseKernel.data()) as Float32Array },
+    { name: 'dense0.bias', shape: [options.classes], data: (await denseBias.data()) as Float32Array },
   ];
   tf.dispose([xs, ys, k0, convKernel, convBias, denseKernel, denseBias, mean, inv]);
   convOptimizer.dispose();
