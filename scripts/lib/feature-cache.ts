@@ -1,9 +1,10 @@
 /**
  * Per-member backbone outputs for dataset images, for the photo and its mirror
  * image, computed once and cached in .cache/features/ keyed by the member's
- * weight sha256: the pooled features (L2-normalised), or the head-input map that
- * a fine-tuned head reads. Training and evaluation of heads read from here.
+ * weight sha256: the pooled features (L2-normalised), the head-input map that
+ * a fine-tuned head reads, or the pooled taps a multi-tap head reads. Training and evaluation of heads read from here.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -21,11 +22,15 @@ export interface FeatureTable {
   get(path: string): [Float32Array, Float32Array] | undefined;
 }
 
-/** `pooled`: L2-normalised features; `headInput`: the map the last 1×1 conv reads, flattened (h·w·c). */
-export type FeatureKind = 'pooled' | 'headInput';
+/**
+ * `pooled`: L2-normalised features; `headInput`: the map the last 1×1 conv reads, flattened (h·w·c);
+ * `{ taps }`: each tap average-pooled and L2-normalised, concatenated (what a multi-tap head reads).
+ */
+export type FeatureKind = 'pooled' | 'headInput' | { taps: string[] };
 
 function cacheDir(entry: ModelEntry, kind: FeatureKind): string {
-  return resolve(CACHE, `${entry.id}-${entry.files.map((f) => f.sha256.slice(0, 8)).join('')}${kind === 'pooled' ? '' : '-headinput'}`);
+  const suffix = kind === 'pooled' ? '' : kind === 'headInput' ? '-headinput' : `-taps-${createHash('sha256').update(kind.taps.join('|')).digest('hex').slice(0, 8)}`;
+  return resolve(CACHE, `${entry.id}-${entry.files.map((f) => f.sha256.slice(0, 8)).join('')}${suffix}`);
 }
 
 function load(dir: string): Map<string, Float32Array> {
@@ -68,9 +73,19 @@ function headInputWithMirror(backbone: Backbone, image: tf.Tensor3D): tf.Tensor 
   });
 }
 
+/** Pooled taps [orig ‖ mirrored] of one decoded image, each L2-normalised, concatenated per view. */
+export function tapsWithMirror(backbone: Backbone, image: tf.Tensor3D, taps: string[]): tf.Tensor2D {
+  return tf.tidy(() => {
+    if (!backbone.pooledTaps) throw new Error(`${backbone.entry.id} gives no pooled taps`);
+    const { inputSize, normalization } = backbone.entry;
+    const batch = tf.concat([toModelInput(image, inputSize, normalization), toModelInput(image, inputSize, normalization, true)]);
+    return tf.concat(backbone.pooledTaps(batch, taps).map(l2NormalizeRows), 1);
+  });
+}
+
 export async function featureTable(entry: ModelEntry, paths: string[], kind: FeatureKind = 'pooled'): Promise<FeatureTable> {
   await useWasmBackend();
-  const label = `${entry.id} ${kind === 'pooled' ? 'features' : 'head-input maps'}`;
+  const label = `${entry.id} ${kind === 'pooled' ? 'features' : kind === 'headInput' ? 'head-input maps' : `taps (${kind.taps.length})`}`;
   const dir = cacheDir(entry, kind);
   const map = load(dir);
   const missing = [...new Set(paths)].filter((p) => !map.has(p));
@@ -82,7 +97,7 @@ export async function featureTable(entry: ModelEntry, paths: string[], kind: Fea
       let image: tf.Tensor3D | undefined;
       try {
         image = await decodeImage(path);
-        const feats = kind === 'pooled' ? featuresWithMirror(backbone, image) : headInputWithMirror(backbone, image);
+        const feats = kind === 'pooled' ? featuresWithMirror(backbone, image) : kind === 'headInput' ? headInputWithMirror(backbone, image) : tapsWithMirror(backbone, image, kind.taps);
         map.set(path, (await feats.data()) as Float32Array);
         feats.dispose();
       } catch (error) {

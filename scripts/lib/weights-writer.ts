@@ -44,6 +44,21 @@ export function float32ToFloat16Bits(value: number): number {
   return sign | half;
 }
 
+/** float16 bits → the number they hold. */
+export function float16BitsToFloat32(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >>> 10) & 0x1f;
+  const mant = bits & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+/** The values rounded to the nearest float16 (so a file quantised from them is a function of their float16 copy). */
+export function roundToFloat16(data: Float32Array): Float32Array {
+  return data.map((v) => float16BitsToFloat32(float32ToFloat16Bits(v)));
+}
+
 function encode(array: NamedArray, quantization: WeightQuantization): { spec: WeightSpec; bytes: Uint8Array } {
   const expected = array.shape.reduce((a, b) => a * b, 1);
   if (expected !== array.data.length) throw new Error(`${array.name}: shape ${array.shape} needs ${expected} values, got ${array.data.length}`);
@@ -73,11 +88,11 @@ export async function writeWeightsModel(
   dir: string,
   architecture: string,
   arrays: NamedArray[],
-  quantization: WeightQuantization,
+  quantization: WeightQuantization | ((array: NamedArray) => WeightQuantization),
   config?: Record<string, unknown>,
 ): Promise<{ modelJson: string; weightsBin: string }> {
   await mkdir(dir, { recursive: true });
-  const encoded = arrays.map((a) => encode(a, quantization));
+  const encoded = arrays.map((a) => encode(a, typeof quantization === 'function' ? quantization(a) : quantization));
   const total = encoded.reduce((n, e) => n + e.bytes.byteLength, 0);
   const bin = new Uint8Array(total);
   let offset = 0;

@@ -131,6 +131,8 @@ describe('the shipped ensemble feeds each head what it was trained on', () => {
       const expected = tf.tidy(() => {
         const batch = toModelInput(image, member.entry.inputSize, member.entry.normalization);
         if (head.input === 'headInput') return head.apply(member.featuresAndHeadInput!(batch).headInput).dataSync();
+        const unit = (x: tf.Tensor2D) => x.div(x.norm('euclidean', 1, true));
+        if (head.input === 'taps') return head.apply(tf.concat(member.pooledTaps!(batch, head.taps!).map(unit), 1)).dataSync();
         const f = member.features(batch);
         return head.apply(f.div(f.norm('euclidean', 1, true))).dataSync();
       });

@@ -29,6 +29,12 @@ export interface Backbone {
    */
   featuresAndHeadInput?(batch: tf.Tensor4D): { features: tf.Tensor2D; headInput: tf.Tensor4D };
   readonly lastConv?: LastConv;
+  /**
+   * Global-average-pooled outputs at the named taps, all from one pass, in the order asked: `features` (the
+   * pooled features above), `headInput` (the head-input map), or, for graph models, any node of the graph.
+   * A multi-tap category head reads them. Call inside tf.tidy.
+   */
+  pooledTaps?(batch: tf.Tensor4D, taps: string[]): tf.Tensor2D[];
   dispose(): void;
 }
 

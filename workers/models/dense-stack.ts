@@ -4,6 +4,8 @@
  * (centre, then a linear map). Weights in the Lookalike weights format.
  * A fine-tuned head starts with its own copy of the backbone's last 1×1 conv
  * (hard-swish, then average pooling) and reads the backbone's head-input map.
+ * A multi-tap head (config.taps) reads several of the backbone's layers, each
+ * average-pooled and L2-normalised, concatenated in the order listed.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ArtifactFile } from '../../src/shared/manifest.ts';
@@ -12,8 +14,13 @@ import { fileEndingWith, readJson, type ArtifactReader } from './backbone.ts';
 import { decodeNamedWeights, parseWeightsModelJson, takeWeight } from './weights-format.ts';
 
 export interface DenseStack {
-  /** What the stack reads: pooled features [n, inputDim], or a backbone's head-input map [n, h, w, c]. */
-  readonly input: 'features' | 'headInput';
+  /**
+   * What the stack reads: pooled features [n, inputDim], a backbone's head-input map [n, h, w, c], or the
+   * backbone's pooled, L2-normalised `taps` concatenated [n, inputDim].
+   */
+  readonly input: 'features' | 'headInput' | 'taps';
+  /** The backbone taps a multi-tap head reads (Backbone.pooledTaps names), in order. */
+  readonly taps?: string[];
   /** → [n, outputDim]. Pure tensor code: call inside tf.tidy. */
   apply(x: tf.Tensor): tf.Tensor2D;
   readonly config: Record<string, unknown>;
@@ -47,6 +54,11 @@ export function createDenseStack(weights: Map<string, tf.Tensor>, config: Record
     activation,
   }));
   const center = weights.get('center') as tf.Tensor1D | undefined;
+  const taps = config.taps;
+  if (taps !== undefined && (!Array.isArray(taps) || taps.length === 0 || !taps.every((t) => typeof t === 'string' && t.length > 0))) {
+    throw new Error(`${owner}: config.taps must be a non-empty list of tap names`);
+  }
+  if (taps && weights.has('conv.kernel')) throw new Error(`${owner}: a head reads either taps or a head-input map, not both`);
   const conv = weights.has('conv.kernel') ? { kernel: takeWeight(weights, 'conv.kernel') as tf.Tensor2D, bias: takeWeight(weights, 'conv.bias') as tf.Tensor1D } : undefined;
   const pool = (map: tf.Tensor): tf.Tensor2D => {
     if (!conv) return map as tf.Tensor2D;
@@ -55,10 +67,15 @@ export function createDenseStack(weights: Map<string, tf.Tensor>, config: Record
     const y = hardSwish(tf.add(tf.matMul(tf.reshape(map, [n * h * w, c]), conv.kernel), conv.bias));
     return tf.mean(tf.reshape(y, [n, h * w, conv.kernel.shape[1]]), 1) as tf.Tensor2D;
   };
+  const inputDim = layers[0]?.kernel.shape[0];
   return {
     config,
-    input: conv ? 'headInput' : 'features',
+    input: conv ? 'headInput' : taps ? 'taps' : 'features',
+    ...(taps ? { taps: taps as string[] } : {}),
     apply(x) {
+      if (taps && (x.rank !== 2 || x.shape[1] !== inputDim)) {
+        throw new Error(`${owner} reads ${inputDim} pooled values from taps ${(taps as string[]).join(', ')}, not a tensor of shape [${x.shape}]`);
+      }
       let y = pool(x);
       if (center) y = y.sub(center);
       for (const layer of layers) {

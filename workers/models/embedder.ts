@@ -64,6 +64,7 @@ export class Embedder {
         if (stack.input === 'headInput' && !member.featuresAndHeadInput) {
           throw new Error(`the head of ${head.modelId} reads its head-input map, which this backbone does not give (manifest headInput missing?)`);
         }
+        if (stack.input === 'taps' && !member.pooledTaps) throw new Error(`the head of ${head.modelId} reads taps ${stack.taps!.join(', ')}, which this backbone does not give`);
       }
       if (manifest.projection) projection = await loadDenseStack(manifest.projection.files, read, 'projection');
     } catch (error) {
@@ -85,7 +86,12 @@ export class Embedder {
     for (const member of this.members) {
       const input = toModelInput(image, member.entry.inputSize, member.entry.normalization);
       const head = this.heads.get(member.entry.id);
-      if (head?.input === 'headInput') {
+      if (head?.input === 'taps') {
+        // One pass gives the embedding's features and every layer the head reads.
+        const [features, ...pooled] = member.pooledTaps!(input, ['features', ...head.taps!]);
+        normalised.push(l2NormalizeRows(features!));
+        memberProbs.push(head.apply(tf.concat(pooled.map(l2NormalizeRows), 1)));
+      } else if (head?.input === 'headInput') {
         const out = member.featuresAndHeadInput!(input);
         normalised.push(l2NormalizeRows(out.features));
         memberProbs.push(head.apply(out.headInput));

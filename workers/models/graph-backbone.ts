@@ -36,15 +36,33 @@ export async function loadGraphModel(entry: ModelEntry, read: ArtifactReader): P
 export function graphBackbone(entry: ModelEntry, model: tf.GraphModel, release: () => void): Backbone {
   const node = entry.featureNode;
   if (!node) throw new Error(`${entry.id} has no featureNode`);
+  const spec = entry.headInput;
+  const nodeOf = (tap: string): string => {
+    if (tap === 'features') return node;
+    if (tap !== 'headInput') return tap;
+    if (!spec) throw new Error(`${entry.id} has no head-input map (manifest headInput missing)`);
+    return spec.node;
+  };
   const backbone: Backbone = {
     entry,
     features(batch) {
       const map = model.execute(batch, node) as tf.Tensor4D;
       return tf.mean(map, [1, 2]) as tf.Tensor2D;
     },
+    pooledTaps(batch, taps) {
+      const nodes = [...new Set(taps.map(nodeOf))];
+      let maps: tf.Tensor[];
+      try {
+        const out = model.execute(batch, nodes); // one output comes back as a tensor, several as a list
+        maps = Array.isArray(out) ? out : [out];
+      } catch (error) {
+        throw new Error(`${entry.id}: cannot read taps ${nodes.join(', ')} (${error instanceof Error ? error.message : String(error)})`);
+      }
+      const pooled = new Map(nodes.map((n, i) => [n, maps[i]!.rank === 4 ? (tf.mean(maps[i]!, [1, 2]) as tf.Tensor2D) : (maps[i] as tf.Tensor2D)]));
+      return taps.map((t) => pooled.get(nodeOf(t))!);
+    },
     dispose: release,
   };
-  const spec = entry.headInput;
   if (!spec) return backbone;
   const weight = (name: string): tf.Tensor => {
     const t = model.weights[name]?.[0];

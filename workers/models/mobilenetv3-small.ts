@@ -118,21 +118,27 @@ export function createMobileNetV3Small(entry: ModelEntry, weights: Map<string, t
     return tf.mul(x, tf.reshape(gate, [gate.shape[0], 1, 1, gate.shape[1]]));
   };
 
-  const block = (x: tf.Tensor4D, b: BlockConfig): tf.Tensor4D => {
+  /** Intermediate maps by tap name (`features.<i>.expand`, `features.<i>`), kept when a caller asks for them. */
+  type TapRecorder = Map<string, tf.Tensor4D>;
+  const block = (x: tf.Tensor4D, b: BlockConfig, record?: TapRecorder): tf.Tensor4D => {
     const p = `features.${b.index}`;
     let y = b.expandChannels !== b.inChannels ? conv(x, `${p}.expand`, 1, 1, b.activation) : x;
+    record?.set(`${p}.expand`, y);
     y = depthwise(y, `${p}.dw`, b.kernel, b.stride, b.activation);
     if (b.seChannels > 0) y = squeezeExcite(y, `${p}.se`);
     y = conv(y, `${p}.project`, 1, 1, null);
-    return b.stride === 1 && b.inChannels === b.outChannels ? tf.add(y, x) : y;
+    const out: tf.Tensor4D = b.stride === 1 && b.inChannels === b.outChannels ? tf.add(y, x) : y;
+    record?.set(p, out);
+    return out;
   };
 
   /** The map the last 1×1 conv reads ([n, 7, 7, last block's outChannels] at 224). */
-  const headInput = (batch: tf.Tensor4D): tf.Tensor4D => {
+  const headInput = (batch: tf.Tensor4D, record?: TapRecorder): tf.Tensor4D => {
     let x = conv(batch, 'features.0.conv', config.stem.kernel, config.stem.stride, config.stem.activation);
-    for (const b of config.blocks) x = block(x, b);
+    for (const b of config.blocks) x = block(x, b, record);
     return x;
   };
+  const tapNames = ['features', 'headInput', ...config.blocks.flatMap((b) => [`features.${b.index}.expand`, `features.${b.index}`])];
   const lastConvName = `features.${config.lastConv.index}.conv`;
   const pooled = (map: tf.Tensor4D): tf.Tensor2D => tf.mean(conv(map, lastConvName, 1, 1, config.lastConv.activation), [1, 2]) as tf.Tensor2D;
   const features = (batch: tf.Tensor4D): tf.Tensor2D => pooled(headInput(batch));
@@ -145,6 +151,18 @@ export function createMobileNetV3Small(entry: ModelEntry, weights: Map<string, t
     featuresAndHeadInput(batch) {
       const map = headInput(batch);
       return { features: pooled(map), headInput: map };
+    },
+    pooledTaps(batch, taps) {
+      const unknown = taps.filter((t) => !tapNames.includes(t));
+      if (unknown.length) throw new Error(`${entry.id} has no tap ${unknown.map((t) => `"${t}"`).join(', ')} (it gives "features", "headInput", "features.<block>" and "features.<block>.expand")`);
+      const maps: TapRecorder = new Map();
+      const map = headInput(batch, maps);
+      maps.set('headInput', map);
+      const pooledMaps = new Map<string, tf.Tensor2D>([['features', pooled(map)]]);
+      return taps.map((t) => {
+        if (!pooledMaps.has(t)) pooledMaps.set(t, tf.mean(maps.get(t)!, [1, 2]) as tf.Tensor2D);
+        return pooledMaps.get(t)!;
+      });
     },
     ...(config.lastConv.activation === 'hardswish' ? { lastConv: { kernel: lastKernel, bias: w1(`${lastConvName}.bias`) } } : {}),
     classify3(batch: tf.Tensor4D): tf.Tensor2D {
