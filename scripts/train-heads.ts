@@ -20,7 +20,8 @@ import { GraphCache, loadBackbone } from '../workers/models/load-backbone.ts';
 import { ARTIFACTS_DIR, describeFile, readManifest, writeManifest } from './lib/manifest-writer.ts';
 import { pca } from './lib/pca.ts';
 import { accuracy, stack, trainMlp, type Dataset } from './lib/train-utils.ts';
-import { roundToFloat16, writeWeightsModel, type NamedArray } from './lib/weights-writer.ts';
+import { roundToFloat16 } from './lib/float16.ts';
+import { writeWeightsModel, type NamedArray } from './lib/weights-writer.ts';
 
 const C = ALL_LABELS.length;
 const labelIndex = new Map(ALL_LABELS.map((l, i) => [l, i]));

@@ -7,6 +7,7 @@
  * here is reversed to the row-major order torch and tfjs use.
  */
 import { readFile } from 'node:fs/promises';
+import { float16BitsToFloat32 } from './float16.ts';
 
 export class GgufError extends Error {
   override name = 'GgufError';
@@ -189,16 +190,6 @@ export async function readGgufFile(path: string): Promise<GgufFile> {
     if (e instanceof GgufError) e.message = `${path}: ${e.message}`;
     throw e;
   }
-}
-
-/** IEEE half-precision bits → number. */
-export function float16BitsToFloat32(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >>> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
 /** A tensor's values as float32, in row-major (torch) order, with its torch-order shape. */

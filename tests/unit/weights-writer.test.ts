@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { float16BitsToFloat32, float32ToFloat16Bits, roundToFloat16, writeWeightsModel, type NamedArray } from '../../scripts/lib/weights-writer.ts';
+import { float16BitsToFloat32, float32ToFloat16Bits, roundToFloat16 } from '../../scripts/lib/float16.ts';
+import { writeWeightsModel, type NamedArray } from '../../scripts/lib/weights-writer.ts';
 import { mulberry32 } from '../../src/shared/prng.ts';
 import { decodeNamedWeights, parseWeightsModelJson } from '../../workers/models/weights-format.ts';
 
