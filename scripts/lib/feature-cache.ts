@@ -2,7 +2,8 @@
  * Per-member backbone outputs for dataset images, for the photo and its mirror
  * image, computed once and cached in .cache/features/ keyed by the member's
  * weight sha256: the pooled features (L2-normalised), the head-input map that
- * a fine-tuned head reads, or the pooled taps a multi-tap head reads. Training and evaluation of heads read from here.
+ * a fine-tuned head reads, or the pooled taps a multi-tap head reads. Training
+ * and evaluation of heads read from here.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -31,8 +31,9 @@ export interface Backbone {
   readonly lastConv?: LastConv;
   /**
    * Global-average-pooled outputs at the named taps, all from one pass, in the order asked: `features` (the
-   * pooled features above), `headInput` (the head-input map), or, for graph models, any node of the graph.
-   * A multi-tap category head reads them. Call inside tf.tidy.
+   * pooled features above), `headInput` (the head-input map), or a named layer (graph models: any node;
+   * MobileNetV3-S: `features.<block>` and `features.<block>.expand`). A multi-tap category head reads them.
+   * Call inside tf.tidy.
    */
   pooledTaps?(batch: tf.Tensor4D, taps: string[]): tf.Tensor2D[];
   dispose(): void;
