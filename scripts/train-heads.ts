@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import type { ArtifactFile, ModelEntry } from '../src/shared/manifest.ts';
 import { backbones } from '../src/shared/manifest.ts';
 import { ALL_LABELS, DATASETS_DIR, clothingPhotos, hasDatasets, hmCatalog, ikeaProducts, type LabelledImage } from './lib/datasets.ts';
-import { featureTable, type FeatureTable } from './lib/feature-cache.ts';
+import { featureTable, type FeatureKind, type FeatureTable } from './lib/feature-cache.ts';
 import { fineTuneHead, pooledFeatures, type HeadInputMaps, type Standardiser } from './lib/finetune-head.ts';
 import { fileReader } from './lib/node-models.ts';
 import { createDenseStack } from '../workers/models/dense-stack.ts';
@@ -197,11 +197,22 @@ async function denseHead(t: FeatureTable, trainList: LabelledImage[], kind: Head
   return { arrays, config, kind, ...evaluate(probs) };
 }
 
+/**
+ * A member's taps or head-input table, read from the cache once: each head kind is trained twice (candidate,
+ * then refit), and the MLP candidate reads the same taps as the linear one (hundreds of MB each).
+ */
+const extraTables = new Map<string, Promise<FeatureTable>>();
+function memberTable(m: ModelEntry, kind: FeatureKind): Promise<FeatureTable> {
+  const key = `${m.id} ${JSON.stringify(kind)}`;
+  if (!extraTables.has(key)) extraTables.set(key, featureTable(m, all.map((x) => x.path), kind));
+  return extraTables.get(key)!;
+}
+
 /** Dense layers on the member's HEAD_TAPS (each pooled and L2-normalised, concatenated). */
 async function multiTapHead(m: ModelEntry, trainList: LabelledImage[], kind: HeadKind, hidden: number[]): Promise<MemberResult | undefined> {
   const taps = HEAD_TAPS[m.id];
   if (!taps) return undefined;
-  return denseHead(await featureTable(m, all.map((x) => x.path), { taps }), trainList, kind, hidden, taps);
+  return denseHead(await memberTable(m, { taps }), trainList, kind, hidden, taps);
 }
 
 /** The member's last 1×1 conv fine-tuned with its head, on head-input maps (scripts/lib/finetune-head.ts). */
@@ -211,7 +222,7 @@ async function fineTunedHead(m: ModelEntry, trainList: LabelledImage[]): Promise
   backbone.dispose();
   if (!conv) return undefined;
   const channels = conv.shape[2];
-  const maps = await featureTable(m, all.map((x) => x.path), 'headInput');
+  const maps = await memberTable(m, 'headInput');
   const rowLength = maps.get(trainList[0]!.path)![0].length;
   const positions = rowLength / channels;
   const trainMaps: HeadInputMaps = { x: new Float32Array(trainList.length * 2 * rowLength), n: trainList.length, positions, channels };
