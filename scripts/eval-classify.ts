@@ -1,6 +1,6 @@
 /**
  * `npm run eval -- --root <dir> --labels <csv with path,category> [--split val] [--limit N]`
- * Classifies every listed image with the shipped ensemble (Node, wasm backend),
+ * Classifies every listed image with the shipped ensemble as the app does (Node, wasm backend; the crop view included),
  * prints each member's and the ensemble's top-1/top-3 and a confusion matrix;
  * the last line is `top1=0.xxx top3=0.xxx`. Works on any folder and CSV.
  */
@@ -41,6 +41,7 @@ const tallies = new Map<string, Tally>([...memberIds, 'ensemble'].map((id) => [i
 const confusion = new Map<string, Map<string, number>>();
 let done = 0;
 let failed = 0;
+let cropViews = 0;
 const started = performance.now();
 
 function rank(p: Float32Array): string[] {
@@ -53,6 +54,7 @@ for (const row of rows) {
     const image = await decodeImage(resolve(root, row.path!));
     const out = await embedder.run(image);
     image.dispose();
+    if (out.cropView) cropViews++;
     const score = (id: string, probs: Float32Array) => {
       const ranked = rank(probs);
       const t = tallies.get(id)!;
@@ -73,7 +75,10 @@ for (const row of rows) {
 }
 
 const n = rows.length - failed;
-console.log(`\n${n} images classified${failed ? `, ${failed} unreadable` : ''}\n`);
+console.log(`\n${n} images classified${failed ? `, ${failed} unreadable` : ''}`);
+const view = embedder.manifest.cropView;
+if (view) console.log(`crop view [${view.box.join(', ')}] averaged in for ${cropViews} of them (whole-photo vote mostly ${view.labels.length} of the categories)`);
+console.log('');
 console.log('model'.padEnd(12) + 'top-1'.padStart(8) + 'top-3'.padStart(8));
 for (const [id, t] of tallies) console.log(id.padEnd(12) + (t.top1 / n).toFixed(3).padStart(8) + (t.top3 / n).toFixed(3).padStart(8));
 

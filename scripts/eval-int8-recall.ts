@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     for (const r of rows) {
       const image = await decodeImage(resolve(root, r.path!));
       try {
-        queries.push((await embedder.run(image)).embedding);
+        queries.push(await embedder.embed(image));
       } finally {
         image.dispose();
       }

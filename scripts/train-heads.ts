@@ -9,9 +9,9 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { join, relative } from 'node:path';
-import type { ArtifactFile, ModelEntry } from '../src/shared/manifest.ts';
+import type { ArtifactFile, CropView, ModelEntry } from '../src/shared/manifest.ts';
 import { backbones } from '../src/shared/manifest.ts';
-import { ALL_LABELS, DATASETS_DIR, clothingPhotos, hasDatasets, hmCatalog, ikeaProducts, type LabelledImage } from './lib/datasets.ts';
+import { ALL_LABELS, CLOTHING_LABELS, DATASETS_DIR, clothingPhotos, hasDatasets, hmCatalog, ikeaProducts, type LabelledImage } from './lib/datasets.ts';
 import { featureTable, type FeatureKind, type FeatureTable } from './lib/feature-cache.ts';
 import { fineTuneHead, pooledFeatures, type HeadInputMaps, type Standardiser } from './lib/finetune-head.ts';
 import { fileReader } from './lib/node-models.ts';
@@ -55,6 +55,13 @@ const HEAD_TAPS: Record<string, string[]> = {
   mnv3l075: ['features', ...[13, 12, 11].map((i) => `tower_0/MobilenetV3/expanded_conv_${i}/expand/hard_swish/mul_1`)],
   mnv3s: ['features', ...[11, 10, 9].map((i) => `features.${i}.expand`)],
 };
+
+/**
+ * The crop view the app may classify clothing with (src/shared/manifest.ts CropView): the centre 80% of the photo.
+ * Multi-tap heads also train on this crop of the clothing photos, so they know the view;
+ * it ships only when it raises the validation score (the mean of clothing-val and furniture-val top-1).
+ */
+const CROP_VIEW: CropView = { box: [0.1, 0.1, 0.9, 0.9], labels: CLOTHING_LABELS };
 
 if (!hasDatasets()) {
   console.error('train:heads needs ../shared/datasets beside the repository (clothing-photos, hm-catalog, ikea).');
@@ -131,6 +138,13 @@ interface MemberResult {
   valMirrorProbs: Float32Array;
   furnitureValProbs: Float32Array;
   ikeaProbs: Float32Array;
+  /** The same for the CROP_VIEW crop of each photo (heads that read taps only). */
+  crop?: EvalProbs;
+}
+interface EvalProbs {
+  valProbs: Float32Array;
+  furnitureValProbs: Float32Array;
+  ikeaProbs: Float32Array;
 }
 
 const results = new Map<string, MemberResult>();
@@ -185,16 +199,31 @@ function evaluate(probs: (list: LabelledImage[], view: 0 | 1) => Float32Array) {
   return { valProbs: probs(clothingVal, 0), valMirrorProbs: probs(clothingVal, 1), furnitureValProbs: probs(furnitureVal, 0), ikeaProbs: probs(ikeaTest, 0) };
 }
 
-/** Dense layers (softmax regression, or with `hidden` an MLP) on a table's standardised rows; the standardisation is folded into the shipped weights. */
-async function denseHead(t: FeatureTable, trainList: LabelledImage[], kind: HeadKind, hidden: number[], taps?: string[]): Promise<MemberResult> {
-  const rawTrain = features(t, trainList, 'both');
+/**
+ * Dense layers (softmax regression, or with `hidden` an MLP) on a table's standardised rows; the standardisation
+ * is folded into the shipped weights. With `crop` (the same rows for the CROP_VIEW crop), the photos of the crop
+ * view's categories also train as that crop (not its mirror image: measured better), and the crop's probabilities
+ * are measured.
+ */
+async function denseHead(t: FeatureTable, trainList: LabelledImage[], kind: HeadKind, hidden: number[], taps?: string[], crop?: FeatureTable): Promise<MemberResult> {
+  const whole = features(t, trainList, 'both');
+  const cropped = crop && features(crop, trainList.filter((x) => CROP_VIEW.labels.includes(x.label)), 'orig');
+  const rawTrain = cropped ? { x: concatRows(whole.x, cropped.x), y: Int32Array.from([...whole.y, ...cropped.y]), dim: whole.dim } : whole;
   const norm = standardiser(rawTrain.x, rawTrain.dim);
   const epochs = hidden.length ? 30 : 40;
   const fitted = await trainMlp(standardise(rawTrain, norm), { hidden, classes: C, epochs, learningRate: 1e-3, l2: 1e-4, dropout: 0, seed: 1 });
   const arrays = fold(fitted.arrays, norm);
   const config = { activations: fitted.activations, ...(taps ? { taps } : {}) };
   const probs = (list: LabelledImage[], view: 0 | 1) => headProbabilities(arrays, config, rowsOf(t, list, view), [rawTrain.dim]);
-  return { arrays, config, kind, ...evaluate(probs) };
+  const cropProbs = (list: LabelledImage[]) => headProbabilities(arrays, config, rowsOf(crop!, list, 0), [rawTrain.dim]);
+  return { arrays, config, kind, ...evaluate(probs), ...(crop ? { crop: { valProbs: cropProbs(clothingVal), furnitureValProbs: cropProbs(furnitureVal), ikeaProbs: cropProbs(ikeaTest) } } : {}) };
+}
+
+function concatRows(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 /**
@@ -208,11 +237,11 @@ function memberTable(m: ModelEntry, kind: FeatureKind): Promise<FeatureTable> {
   return extraTables.get(key)!;
 }
 
-/** Dense layers on the member's HEAD_TAPS (each pooled and L2-normalised, concatenated). */
+/** Dense layers on the member's HEAD_TAPS (each pooled and L2-normalised, concatenated), trained with the crop view. */
 async function multiTapHead(m: ModelEntry, trainList: LabelledImage[], kind: HeadKind, hidden: number[]): Promise<MemberResult | undefined> {
   const taps = HEAD_TAPS[m.id];
   if (!taps) return undefined;
-  return denseHead(await memberTable(m, { taps }), trainList, kind, hidden, taps);
+  return denseHead(await memberTable(m, { taps }), trainList, kind, hidden, taps, await memberTable(m, { taps, crop: CROP_VIEW.box }));
 }
 
 /** The member's last 1×1 conv fine-tuned with its head, on head-input maps (scripts/lib/finetune-head.ts). */
@@ -312,10 +341,32 @@ for (const w of simplex(members.length)) {
   if (ll > bestLL) (bestLL = ll, (bestWeights = w));
 }
 const ikeaLabels = labelsOf(ikeaTest);
+// The crop view, as the app applies it (workers/models/embedder.ts): the rows whose whole-photo vote puts more
+// than half its probability on CROP_VIEW.labels average each member's probabilities with the crop's.
+const cropLabelIndices = CROP_VIEW.labels.map((l) => labelIndex.get(l)!);
+function cropGate(wholeVote: Float32Array): boolean[] {
+  return Array.from({ length: wholeVote.length / C }, (_, i) => cropLabelIndices.reduce((s, j) => s + wholeVote[i * C + j]!, 0) > 0.5);
+}
+function withCropView(whole: Float32Array, crop: Float32Array, gate: boolean[]): Float32Array {
+  return whole.map((v, k) => (gate[Math.floor(k / C)] ? (v + crop[k]!) / 2 : v));
+}
+/** The soft vote over one evaluation set, with or without the crop view. */
+function shippedVote(heads: Map<string, MemberResult>, set: keyof EvalProbs, cropView: boolean): Float32Array {
+  const whole = vote(heads, bestWeights, (r) => r[set]);
+  return cropView ? withCropView(whole, vote(heads, bestWeights, (r) => r.crop![set]), cropGate(whole)) : whole;
+}
+const cropViewScore = (cropView: boolean) => (accuracy(shippedVote(chosen, 'valProbs', cropView), valLabels, C) + accuracy(shippedVote(chosen, 'furnitureValProbs', cropView), furnitureValLabels, C)) / 2;
+const useCropView = members.every((m) => chosen.get(m.id)!.crop) && cropViewScore(true) > cropViewScore(false);
+console.log(`crop view: validation score ${members.every((m) => chosen.get(m.id)!.crop) ? `${cropViewScore(false).toFixed(3)} without, ${cropViewScore(true).toFixed(3)} with` : 'n/a (a chosen head reads no taps)'} → ${useCropView ? 'ships' : 'not used'}`);
 /** The soft vote's figures on held-out data: clothing val, and the held-out ikea products. */
-function ensembleFigures(heads: Map<string, MemberResult>) {
-  const val = vote(heads, bestWeights, (r) => r.valProbs);
-  return { clothingTop1: accuracy(val, valLabels, C), clothingTop3: accuracy(val, valLabels, C, 3), furnitureTop1: accuracy(vote(heads, bestWeights, (r) => r.ikeaProbs), ikeaLabels, C) };
+function ensembleFigures(heads: Map<string, MemberResult>, cropView = useCropView) {
+  const val = shippedVote(heads, 'valProbs', cropView);
+  return { clothingTop1: accuracy(val, valLabels, C), clothingTop3: accuracy(val, valLabels, C, 3), furnitureTop1: accuracy(shippedVote(heads, 'ikeaProbs', cropView), ikeaLabels, C) };
+}
+/** A member's own figures, with the crop view where the ensemble's vote opens it (as `npm run eval` reports members). */
+function memberFigures(heads: Map<string, MemberResult>, r: MemberResult) {
+  const own = (set: keyof EvalProbs) => (useCropView ? withCropView(r[set], r.crop![set], cropGate(vote(heads, bestWeights, (h) => h[set]))) : r[set]);
+  return { clothingTop1: accuracy(own('valProbs'), valLabels, C), clothingTop3: accuracy(own('valProbs'), valLabels, C, 3), furnitureTop1: accuracy(own('ikeaProbs'), ikeaLabels, C) };
 }
 table['ensemble, heads before refit'] = ensembleFigures(chosen);
 
@@ -327,12 +378,13 @@ for (const m of members) {
   console.log(`  ${m.id}: refitting the ${kind} head on all ${trainSet.length} training photos`);
   const refit = (await trainHead[kind](m, trainSet))!;
   results.set(m.id, refit);
-  table[m.id] = { clothingTop1: accuracy(refit.valProbs, valLabels, C), clothingTop3: accuracy(refit.valProbs, valLabels, C, 3), furnitureTop1: accuracy(refit.ikeaProbs, ikeaLabels, C) };
 }
+for (const m of members) table[m.id] = memberFigures(results, results.get(m.id)!);
 table.ensemble = ensembleFigures(results);
-// Test-time mirror: average each member's probabilities for the photo and its mirror image.
+if (useCropView) table['ensemble, whole photo only'] = ensembleFigures(results, false);
+// Test-time mirror (not shipped; for comparison): average each member's whole-photo probabilities with its mirror image's.
 const ttaVal = vote(results, bestWeights, (r) => r.valProbs.map((v, i) => (v + r.valMirrorProbs[i]!) / 2));
-table['ensemble + mirror TTA'] = { clothingTop1: accuracy(ttaVal, valLabels, C), clothingTop3: accuracy(ttaVal, valLabels, C, 3), furnitureTop1: NaN };
+table['ensemble, whole photo + mirror TTA'] = { clothingTop1: accuracy(ttaVal, valLabels, C), clothingTop3: accuracy(ttaVal, valLabels, C, 3), furnitureTop1: NaN };
 console.log('vote weights', Object.fromEntries(members.map((m, i) => [m.id, +bestWeights[i]!.toFixed(2)])));
 console.table(table);
 
@@ -436,6 +488,7 @@ const written = writeManifest({
     outputDim: PROJECTION_DIM,
     description: `centre, then ${pcaDims} principal components ‖ ${PROJECTION_DIM - pcaDims} category-discriminative directions (weight ${chosenAlpha})`,
   },
+  ...(useCropView ? { cropView: CROP_VIEW } : {}),
 });
 writeFileSync(
   join(ARTIFACTS_DIR, 'metrics.json'),

@@ -65,6 +65,8 @@ export interface SearchResponse {
   /** Soft-voted category probabilities (labels in InitInfo.labels) and each member's. */
   probabilities?: Float32Array;
   memberProbabilities?: Record<string, Float32Array>;
+  /** True when the probabilities also read the photo's crop view (manifest cropView). */
+  cropView?: boolean;
   embedding: Float32Array;
   /** `score`: cosine similarity to the photo; `prior`: what the predicted category added to its rank. */
   results: (ItemView & { score: number; prior: number })[];
@@ -274,7 +276,7 @@ const api = {
       if (!embedder) throw new Error('The models are not loaded yet');
       const image = bitmapToTensor(bitmap);
       try {
-        return (await embedder.run(image)).embedding;
+        return await embedder.embed(image);
       } finally {
         image.dispose();
       }

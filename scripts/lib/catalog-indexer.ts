@@ -231,7 +231,7 @@ export async function nodeImageEmbedder(): Promise<ImageEmbedder> {
         throw new Error(`${name}: ${(error instanceof Error ? error.message : String(error)).replace(/^image: /, '')}`);
       }
       try {
-        return (await embedder.run(image)).embedding;
+        return await embedder.embed(image);
       } finally {
         image.dispose();
       }

@@ -12,7 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelEntry } from '../../src/shared/manifest.ts';
 import type { Backbone } from '../../workers/models/backbone.ts';
 import { GraphCache, loadBackbone } from '../../workers/models/load-backbone.ts';
-import { toModelInput } from '../../workers/models/preprocess.ts';
+import { cropRelative, toModelInput } from '../../workers/models/preprocess.ts';
+import type { CropBox } from '../../src/shared/manifest.ts';
 import { l2NormalizeRows } from '../../workers/models/embedder.ts';
 import { decodeImage, fileReader, useWasmBackend } from './node-models.ts';
 
@@ -25,12 +26,13 @@ export interface FeatureTable {
 
 /**
  * `pooled`: L2-normalised features; `headInput`: the map the last 1×1 conv reads, flattened (h·w·c);
- * `{ taps }`: each tap average-pooled and L2-normalised, concatenated (what a multi-tap head reads).
+ * `{ taps }`: each tap average-pooled and L2-normalised, concatenated (what a multi-tap head reads);
+ * with `crop`, of that box of the photo (relative [x1, y1, x2, y2]) instead of the whole photo.
  */
-export type FeatureKind = 'pooled' | 'headInput' | { taps: string[] };
+export type FeatureKind = 'pooled' | 'headInput' | { taps: string[]; crop?: CropBox };
 
 function cacheDir(entry: ModelEntry, kind: FeatureKind): string {
-  const suffix = kind === 'pooled' ? '' : kind === 'headInput' ? '-headinput' : `-taps-${createHash('sha256').update(kind.taps.join('|')).digest('hex').slice(0, 8)}`;
+  const suffix = kind === 'pooled' ? '' : kind === 'headInput' ? '-headinput' : `-taps-${createHash('sha256').update(kind.taps.join('|')).digest('hex').slice(0, 8)}${kind.crop ? `-crop-${kind.crop.join('-')}` : ''}`;
   return resolve(CACHE, `${entry.id}-${entry.files.map((f) => f.sha256.slice(0, 8)).join('')}${suffix}`);
 }
 
@@ -86,7 +88,7 @@ export function tapsWithMirror(backbone: Backbone, image: tf.Tensor3D, taps: str
 
 export async function featureTable(entry: ModelEntry, paths: string[], kind: FeatureKind = 'pooled'): Promise<FeatureTable> {
   await useWasmBackend();
-  const label = `${entry.id} ${kind === 'pooled' ? 'features' : kind === 'headInput' ? 'head-input maps' : `taps (${kind.taps.length})`}`;
+  const label = `${entry.id} ${kind === 'pooled' ? 'features' : kind === 'headInput' ? 'head-input maps' : `taps (${kind.taps.length})${kind.crop ? ` of the crop ${kind.crop.join(',')}` : ''}`}`;
   const dir = cacheDir(entry, kind);
   const map = load(dir);
   const missing = [...new Set(paths)].filter((p) => !map.has(p));
@@ -98,6 +100,11 @@ export async function featureTable(entry: ModelEntry, paths: string[], kind: Fea
       let image: tf.Tensor3D | undefined;
       try {
         image = await decodeImage(path);
+        if (typeof kind === 'object' && kind.crop) {
+          const whole = image;
+          image = tf.tidy(() => cropRelative(whole, kind.crop!));
+          whole.dispose();
+        }
         const feats = kind === 'pooled' ? featuresWithMirror(backbone, image) : kind === 'headInput' ? headInputWithMirror(backbone, image) : tapsWithMirror(backbone, image, kind.taps);
         map.set(path, (await feats.data()) as Float32Array);
         feats.dispose();

@@ -359,6 +359,7 @@ export function App(props: AppProps = {}) {
             labels={info.labels}
             probabilities={response.probabilities}
             members={info.models.filter((m) => response.memberProbabilities?.[m.id]).map((m) => ({ ...m, probabilities: response.memberProbabilities![m.id]! }))}
+            cropView={response.cropView ?? false}
           />
         )}
         {catalog && response && (

@@ -9,6 +9,8 @@ export interface CategoryVotesProps {
   labels: string[];
   probabilities: Float32Array;
   members: { id: string; name: string; probabilities: Float32Array }[];
+  /** The votes average the whole photo and its centre (the models' crop view). */
+  cropView?: boolean;
 }
 
 export function topLabels(labels: string[], probabilities: Float32Array, k: number): Vote[] {
@@ -20,7 +22,7 @@ export function topLabels(labels: string[], probabilities: Float32Array, k: numb
 export const prettyLabel = (label: string) => label.replace(/_/g, ' / ').replace(/^./, (c) => c.toUpperCase());
 
 /** The soft vote's top 3; tapping one shows how each ensemble member voted. */
-export function CategoryVotes({ labels, probabilities, members }: CategoryVotesProps) {
+export function CategoryVotes({ labels, probabilities, members, cropView }: CategoryVotesProps) {
   const [open, setOpen] = useState<string>();
   const top = topLabels(labels, probabilities, 3);
   return (
@@ -41,6 +43,7 @@ export function CategoryVotes({ labels, probabilities, members }: CategoryVotesP
                     {m.name}: {Math.round((m.probabilities[labels.indexOf(v.label)] ?? 0) * 100)}%
                   </li>
                 ))}
+                {cropView && <li class="vote-note">Each vote averages the whole photo and its centre.</li>}
               </ul>
             )}
           </li>

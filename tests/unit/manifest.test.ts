@@ -40,6 +40,10 @@ describe('the model registry (model-artifacts/manifest.json)', () => {
     [{ ...shipped, models: [{ ...shipped.models[0], files: [{ path: 'x.bin', bytes: 1, sha256: 'nothex' }] }] }, /no valid sha256/],
     [{ ...shipped, models: [shipped.models[0], shipped.models[0]] }, /duplicate id/],
     [{ ...shipped, models: [{ ...shipped.models[0], headInput: { node: 'x' } }] }, /headInput needs a featureNode and the node, convKernel and convBias names/],
+    [{ ...shipped, cropView: { box: [0.1, 0.1, 0.9], labels: ['dress'] } }, /cropView: "box" must be \[x1, y1, x2, y2\] within \[0, 1\]/],
+    [{ ...shipped, cropView: { box: [0.9, 0.1, 0.1, 0.9], labels: ['dress'] } }, /x1 < x2 and y1 < y2/],
+    [{ ...shipped, cropView: { box: [0.1, 0.1, 0.9, 0.9], labels: [] } }, /cropView: "labels" must be a non-empty list/],
+    [{ ...shipped, cropView: { box: [0.1, 0.1, 0.9, 0.9], labels: ['dress', 'spaceship'] } }, /cropView: labels spaceship are not among the heads' labels/],
     ['not json object', /not a JSON object/],
   ])('refuses a malformed manifest with a specific message (%#)', (bad, message) => {
     expect(() => parseManifest(bad)).toThrow(ManifestError);

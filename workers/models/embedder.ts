@@ -9,7 +9,7 @@ import { backbones, type ModelManifest } from '../../src/shared/manifest.ts';
 import type { ArtifactReader, Backbone } from './backbone.ts';
 import { loadDenseStack, type DenseStack } from './dense-stack.ts';
 import { GraphCache, loadBackbone } from './load-backbone.ts';
-import { toModelInput } from './preprocess.ts';
+import { cropRelative, toModelInput } from './preprocess.ts';
 import { warmUp } from './warmup.ts';
 
 /** Each row scaled to unit length. Call inside tf.tidy. */
@@ -24,6 +24,8 @@ export interface EmbedOutput {
   probabilities?: Float32Array;
   /** Each member's own probabilities, by model id. */
   memberProbabilities?: Record<string, Float32Array>;
+  /** True when the probabilities average the whole photo's with its crop view's (manifest cropView). */
+  cropView?: boolean;
 }
 
 export interface LoadOptions {
@@ -111,7 +113,46 @@ export class Embedder {
     return [embedding, vote, ...memberProbs];
   }
 
+  /** The retrieval embedding of a photo (one view: what catalogs are indexed with). */
+  async embed(image: tf.Tensor3D): Promise<Float32Array> {
+    const [embedding, ...rest] = tf.tidy(() => this.compute(image));
+    tf.dispose(rest);
+    try {
+      return (await embedding!.data()) as Float32Array;
+    } finally {
+      embedding!.dispose();
+    }
+  }
+
+  /**
+   * Embedding and category probabilities of a photo. With a manifest cropView, a photo whose whole-image vote
+   * puts more than half its probability on the view's labels is classified again from that crop, and each
+   * member's probabilities (and so the vote) become the mean of the two views'. The embedding is the whole photo's.
+   */
   async run(image: tf.Tensor3D): Promise<EmbedOutput> {
+    const whole = await this.outputsOf(image);
+    const view = this.manifest.cropView;
+    if (!view || !whole.probabilities || !whole.memberProbabilities) return whole;
+    const indices = view.labels.map((l) => this.labels.indexOf(l));
+    if (indices.reduce((sum, i) => sum + (whole.probabilities![i] ?? 0), 0) <= 0.5) return { ...whole, cropView: false };
+    const crop = tf.tidy(() => cropRelative(image, view.box));
+    let cropped: EmbedOutput;
+    try {
+      cropped = await this.outputsOf(crop);
+    } finally {
+      crop.dispose();
+    }
+    const mean = (a: Float32Array, b: Float32Array) => a.map((v, i) => (v + b[i]!) / 2);
+    return {
+      embedding: whole.embedding,
+      probabilities: mean(whole.probabilities, cropped.probabilities!),
+      memberProbabilities: Object.fromEntries(Object.entries(whole.memberProbabilities).map(([id, p]) => [id, mean(p, cropped.memberProbabilities![id]!)])),
+      cropView: true,
+    };
+  }
+
+  /** compute() of one view, read back. */
+  private async outputsOf(image: tf.Tensor3D): Promise<EmbedOutput> {
     const outputs = tf.tidy(() => this.compute(image));
     try {
       const [embedding, vote, ...members] = await Promise.all(outputs.map((t) => t.data() as Promise<Float32Array>));
