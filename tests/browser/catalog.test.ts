@@ -63,7 +63,7 @@ describe.skipIf(!hasDatasets)(`catalog search in the browser ${hasDatasets ? '' 
     expect(votes.map((v) => v.model).sort()).toEqual(Object.keys(voteWeights).sort());
     expect(Math.abs(votes.reduce((sum, v) => sum + voteWeights[v.model]! * v.prob, 0) - ensembleProb)).toBeLessThan(2e-4);
     // A photo the vote calls clothing is classified from its centre as well (manifest cropView); the page says so.
-    await expect(page.locator('.member-votes .vote-note')).toHaveText('Each vote averages the whole photo and its centre.');
+    await expect.poll(() => page.locator('.member-votes .vote-note').textContent(), { timeout: 10_000 }).toBe('Each vote averages the whole photo and its centre.');
     await page.getByTestId('category-filter').selectOption('lamp');
     await expect.poll(async () => (await results(page)).length, { timeout: 120_000 }).toBeGreaterThan(0);
     await expect.poll(async () => page.getByTestId('status').textContent(), { timeout: 120_000 }).toMatch(/among Lamp/);

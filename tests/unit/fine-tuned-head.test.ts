@@ -16,7 +16,7 @@ import type { Backbone } from '../../workers/models/backbone.ts';
 import { createDenseStack, loadDenseStack } from '../../workers/models/dense-stack.ts';
 import type { Embedder } from '../../workers/models/embedder.ts';
 import { GraphCache, loadBackbone } from '../../workers/models/load-backbone.ts';
-import { toModelInput } from '../../workers/models/preprocess.ts';
+import { cropRelative, toModelInput } from '../../workers/models/preprocess.ts';
 import { mulberry32 } from '../../src/shared/prng.ts';
 
 const hardSwish = (x: number) => (x * Math.min(6, Math.max(0, x + 3))) / 6;
@@ -128,14 +128,21 @@ describe('the shipped ensemble feeds each head what it was trained on', () => {
     for (const member of embedder.members) {
       const entry = manifest.heads!.find((h) => h.modelId === member.entry.id)!;
       const head = await loadDenseStack(entry.files, fileReader(), member.entry.id);
-      const expected = tf.tidy(() => {
-        const batch = toModelInput(image, member.entry.inputSize, member.entry.normalization);
-        if (head.input === 'headInput') return head.apply(member.featuresAndHeadInput!(batch).headInput).dataSync();
-        const unit = (x: tf.Tensor2D) => x.div(x.norm('euclidean', 1, true));
-        if (head.input === 'taps') return head.apply(tf.concat(member.pooledTaps!(batch, head.taps!).map(unit), 1)).dataSync();
-        const f = member.features(batch);
-        return head.apply(f.div(f.norm('euclidean', 1, true))).dataSync();
-      });
+      const probsOf = (view: tf.Tensor3D) =>
+        tf.tidy(() => {
+          const batch = toModelInput(view, member.entry.inputSize, member.entry.normalization);
+          if (head.input === 'headInput') return head.apply(member.featuresAndHeadInput!(batch).headInput).dataSync();
+          const unit = (x: tf.Tensor2D) => x.div(x.norm('euclidean', 1, true));
+          if (head.input === 'taps') return head.apply(tf.concat(member.pooledTaps!(batch, head.taps!).map(unit), 1)).dataSync();
+          const f = member.features(batch);
+          return head.apply(f.div(f.norm('euclidean', 1, true))).dataSync();
+        });
+      const whole = probsOf(image);
+      // With the manifest's crop view open for this photo, each member's probabilities are the mean of both views'.
+      const crop = first.cropView ? tf.tidy(() => cropRelative(image, manifest.cropView!.box)) : undefined;
+      const cropProbs = crop && probsOf(crop);
+      const expected = cropProbs ? whole.map((v, i) => (v + cropProbs[i]!) / 2) : whole;
+      crop?.dispose();
       head.dispose();
       const got = first.memberProbabilities![member.entry.id]!;
       expected.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 5));
