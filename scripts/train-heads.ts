@@ -1,7 +1,8 @@
 /**
  * `npm run train:heads`: trains each ensemble member's category head and the
  * retrieval projection on frozen backbone features of ../shared/datasets,
- * fits the soft-voting weights on validation data, writes the artifacts into
+ * fits the soft-voting weights on validation data, decides whether the crop view
+ * ships (CROP_VIEW), writes the artifacts into
  * model-artifacts/ and the manifest, and records the measured figures in
  * model-artifacts/metrics.json (the model card's table).
  */

@@ -9,11 +9,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { ModelEntry } from '../../src/shared/manifest.ts';
+import type { CropBox, ModelEntry } from '../../src/shared/manifest.ts';
 import type { Backbone } from '../../workers/models/backbone.ts';
 import { GraphCache, loadBackbone } from '../../workers/models/load-backbone.ts';
 import { cropRelative, toModelInput } from '../../workers/models/preprocess.ts';
-import type { CropBox } from '../../src/shared/manifest.ts';
 import { l2NormalizeRows } from '../../workers/models/embedder.ts';
 import { decodeImage, fileReader, useWasmBackend } from './node-models.ts';
 
