@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { join, relative } from 'node:path';
 import type { ArtifactFile, CropView, ModelEntry } from '../src/shared/manifest.ts';
-import { backbones } from '../src/shared/manifest.ts';
+import { backbones, opensCropView } from '../src/shared/manifest.ts';
 import { ALL_LABELS, CLOTHING_LABELS, DATASETS_DIR, clothingPhotos, hasDatasets, hmCatalog, ikeaProducts, type LabelledImage } from './lib/datasets.ts';
 import { featureTable, type FeatureKind, type FeatureTable } from './lib/feature-cache.ts';
 import { fineTuneHead, pooledFeatures, type HeadInputMaps, type Standardiser } from './lib/finetune-head.ts';
@@ -344,9 +344,8 @@ for (const w of simplex(members.length)) {
 const ikeaLabels = labelsOf(ikeaTest);
 // The crop view, as the app applies it (workers/models/embedder.ts): the rows whose whole-photo vote puts more
 // than half its probability on CROP_VIEW.labels average each member's probabilities with the crop's.
-const cropLabelIndices = CROP_VIEW.labels.map((l) => labelIndex.get(l)!);
 function cropGate(wholeVote: Float32Array): boolean[] {
-  return Array.from({ length: wholeVote.length / C }, (_, i) => cropLabelIndices.reduce((s, j) => s + wholeVote[i * C + j]!, 0) > 0.5);
+  return Array.from({ length: wholeVote.length / C }, (_, i) => opensCropView(CROP_VIEW, ALL_LABELS, wholeVote, i));
 }
 function withCropView(whole: Float32Array, crop: Float32Array, gate: boolean[]): Float32Array {
   return whole.map((v, k) => (gate[Math.floor(k / C)] ? (v + crop[k]!) / 2 : v));

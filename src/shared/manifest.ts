@@ -75,6 +75,13 @@ export interface CropView {
   labels: string[];
 }
 
+/** Whether a whole-photo vote (row `row` of [n, labels.length] probabilities) opens the crop view: more than half its probability on the view's labels. */
+export function opensCropView(view: CropView, labels: string[], vote: ArrayLike<number>, row = 0): boolean {
+  let sum = 0;
+  for (const l of view.labels) sum += vote[row * labels.length + labels.indexOf(l)] ?? 0;
+  return sum > 0.5;
+}
+
 export interface ModelManifest {
   formatVersion: 1;
   /** Identifies the exact ensemble; catalogs record it and are refused when it differs. */

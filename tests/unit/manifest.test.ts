@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ManifestError, allFiles, backbones, findModel, parseManifest } from '../../src/shared/manifest.ts';
+import { ManifestError, allFiles, backbones, findModel, opensCropView, parseManifest } from '../../src/shared/manifest.ts';
 import { describeFile } from '../../scripts/lib/manifest-writer.ts';
 
 const shipped = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../model-artifacts/manifest.json'), 'utf8'));
@@ -48,5 +48,13 @@ describe('the model registry (model-artifacts/manifest.json)', () => {
   ])('refuses a malformed manifest with a specific message (%#)', (bad, message) => {
     expect(() => parseManifest(bad)).toThrow(ManifestError);
     expect(() => parseManifest(bad)).toThrow(message);
+  });
+
+  it('the crop view opens only when more than half of a row\'s vote is on its labels (app and trainer share this rule)', () => {
+    const view = { box: [0.1, 0.1, 0.9, 0.9] as [number, number, number, number], labels: ['dress', 'hat'] };
+    const labels = ['dress', 'sofa', 'hat'];
+    const votes = [0.3, 0.5, 0.2, 0.4, 0.1, 0.5]; // row 0: exactly half on dress+hat; row 1: 0.9
+    expect(opensCropView(view, labels, votes, 0)).toBe(false);
+    expect(opensCropView(view, labels, votes, 1)).toBe(true);
   });
 });

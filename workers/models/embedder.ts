@@ -5,7 +5,7 @@
  * Used unchanged by the browser worker and the Node indexer/eval tools.
  */
 import * as tf from '@tensorflow/tfjs';
-import { backbones, type ModelManifest } from '../../src/shared/manifest.ts';
+import { backbones, opensCropView, type ModelManifest } from '../../src/shared/manifest.ts';
 import type { ArtifactReader, Backbone } from './backbone.ts';
 import { loadDenseStack, type DenseStack } from './dense-stack.ts';
 import { GraphCache, loadBackbone } from './load-backbone.ts';
@@ -133,8 +133,7 @@ export class Embedder {
     const whole = await this.outputsOf(image);
     const view = this.manifest.cropView;
     if (!view || !whole.probabilities || !whole.memberProbabilities) return whole;
-    const indices = view.labels.map((l) => this.labels.indexOf(l));
-    if (indices.reduce((sum, i) => sum + (whole.probabilities![i] ?? 0), 0) <= 0.5) return { ...whole, cropView: false };
+    if (!opensCropView(view, this.labels, whole.probabilities)) return { ...whole, cropView: false };
     const crop = tf.tidy(() => cropRelative(image, view.box));
     let cropped: EmbedOutput;
     try {
