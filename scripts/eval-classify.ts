@@ -1,6 +1,6 @@
 /**
  * `npm run eval -- --root <dir> --labels <csv with path,category> [--split val] [--limit N]`
- * Classifies every listed image with the shipped ensemble as the app does (Node, wasm backend; the crop view included),
+ * Classifies every listed image with the shipped ensemble as the app does (Node, wasm backend; the crop and mirror views included),
  * prints each member's and the ensemble's top-1/top-3 and a confusion matrix;
  * the last line is `top1=0.xxx top3=0.xxx`. Works on any folder and CSV.
  */
@@ -78,6 +78,7 @@ const n = rows.length - failed;
 console.log(`\n${n} images classified${failed ? `, ${failed} unreadable` : ''}`);
 const view = embedder.manifest.cropView;
 if (view) console.log(`crop view [${view.box.join(', ')}] averaged in for ${cropViews} of them (whole-photo vote mostly ${view.labels.length} of the categories)`);
+if (embedder.manifest.mirrorView) console.log('mirror view: every view classified together with its mirror image');
 console.log('');
 console.log('model'.padEnd(12) + 'top-1'.padStart(8) + 'top-3'.padStart(8));
 for (const [id, t] of tallies) console.log(id.padEnd(12) + (t.top1 / n).toFixed(3).padStart(8) + (t.top3 / n).toFixed(3).padStart(8));

@@ -2,7 +2,7 @@
  * `npm run train:heads`: trains each ensemble member's category head and the
  * retrieval projection on frozen backbone features of ../shared/datasets,
  * fits the soft-voting weights on validation data, decides whether the crop view
- * ships (CROP_VIEW), writes the artifacts into
+ * (CROP_VIEW) and the mirror view ship, writes the artifacts into
  * model-artifacts/ and the manifest, and records the measured figures in
  * model-artifacts/metrics.json (the model card's table).
  */
@@ -134,14 +134,13 @@ interface MemberResult {
   config: { activations: string[]; taps?: string[] };
   /** What was trained (see HEAD_KINDS). */
   kind: HeadKind;
-  /** Probabilities for the clothing val photos, their mirror images, furniture val and the held-out ikea products. */
-  valProbs: Float32Array;
-  valMirrorProbs: Float32Array;
-  furnitureValProbs: Float32Array;
-  ikeaProbs: Float32Array;
-  /** The same for the CROP_VIEW crop of each photo (heads that read taps only). */
-  crop?: EvalProbs;
+  /**
+   * Probabilities of the whole photo and of its mirror image, and (heads that read taps) of the CROP_VIEW crop
+   * of the photo and of the crop's mirror image.
+   */
+  views: { whole: EvalProbs; wholeMirror: EvalProbs; crop?: EvalProbs; cropMirror?: EvalProbs };
 }
+/** One view's probabilities for the clothing val photos, furniture val and the held-out ikea products. */
 interface EvalProbs {
   valProbs: Float32Array;
   furnitureValProbs: Float32Array;
@@ -196,9 +195,11 @@ function rowsOf(t: FeatureTable, list: LabelledImage[], view: 0 | 1): Float32Arr
   return out;
 }
 
-function evaluate(probs: (list: LabelledImage[], view: 0 | 1) => Float32Array) {
-  return { valProbs: probs(clothingVal, 0), valMirrorProbs: probs(clothingVal, 1), furnitureValProbs: probs(furnitureVal, 0), ikeaProbs: probs(ikeaTest, 0) };
+/** One view's probabilities (0: the photo, 1: its mirror image) on every evaluation set. */
+function evaluate(probs: (list: LabelledImage[], view: 0 | 1) => Float32Array, view: 0 | 1): EvalProbs {
+  return { valProbs: probs(clothingVal, view), furnitureValProbs: probs(furnitureVal, view), ikeaProbs: probs(ikeaTest, view) };
 }
+const wholeViews = (probs: (list: LabelledImage[], view: 0 | 1) => Float32Array) => ({ whole: evaluate(probs, 0), wholeMirror: evaluate(probs, 1) });
 
 /**
  * Dense layers (softmax regression, or with `hidden` an MLP) on a table's standardised rows; the standardisation
@@ -216,8 +217,8 @@ async function denseHead(t: FeatureTable, trainList: LabelledImage[], kind: Head
   const arrays = fold(fitted.arrays, norm);
   const config = { activations: fitted.activations, ...(taps ? { taps } : {}) };
   const probs = (list: LabelledImage[], view: 0 | 1) => headProbabilities(arrays, config, rowsOf(t, list, view), [rawTrain.dim]);
-  const cropProbs = (list: LabelledImage[]) => headProbabilities(arrays, config, rowsOf(crop!, list, 0), [rawTrain.dim]);
-  return { arrays, config, kind, ...evaluate(probs), ...(crop ? { crop: { valProbs: cropProbs(clothingVal), furnitureValProbs: cropProbs(furnitureVal), ikeaProbs: cropProbs(ikeaTest) } } : {}) };
+  const cropProbs = (list: LabelledImage[], view: 0 | 1) => headProbabilities(arrays, config, rowsOf(crop!, list, view), [rawTrain.dim]);
+  return { arrays, config, kind, views: { ...wholeViews(probs), ...(crop ? { crop: evaluate(cropProbs, 0), cropMirror: evaluate(cropProbs, 1) } : {}) } };
 }
 
 function concatRows(a: Float32Array, b: Float32Array): Float32Array {
@@ -280,13 +281,13 @@ async function fineTunedHead(m: ModelEntry, trainList: LabelledImage[]): Promise
   const arrays = fold(tuned, norm);
   const config = { activations: ['softmax'] };
   const probs = (list: LabelledImage[], view: 0 | 1) => headProbabilities(arrays, config, rowsOf(maps, list, view), [1, positions, channels]);
-  return { arrays, config, kind: 'fine-tuned', ...evaluate(probs) };
+  return { arrays, config, kind: 'fine-tuned', views: wholeViews(probs) };
 }
 
 const valLabels = labelsOf(clothingVal);
 const furnitureValLabels = labelsOf(furnitureVal);
 /** How a head is chosen: the mean of its clothing-val and furniture-val top-1. */
-const validationScore = (r: MemberResult) => (accuracy(r.valProbs, valLabels, C) + accuracy(r.furnitureValProbs, furnitureValLabels, C)) / 2;
+const validationScore = (r: MemberResult) => (accuracy(r.views.whole.valProbs, valLabels, C) + accuracy(r.views.whole.furnitureValProbs, furnitureValLabels, C)) / 2;
 /** Trains one kind of head for a member on the given photos (undefined: this member cannot have that kind). */
 const trainHead: Record<HeadKind, (m: ModelEntry, list: LabelledImage[]) => Promise<MemberResult | undefined>> = {
   linear: (m, list) => denseHead(tables.get(m.id)!, list, 'linear', []),
@@ -303,12 +304,12 @@ for (const m of members) {
     const head = await trainHead[kind](m, headTrainSet);
     if (head) candidates.push(head);
   }
-  for (const c of candidates) {
-    headTable[`${m.id} ${c.kind}`] = {
-      clothingTop1: accuracy(c.valProbs, valLabels, C),
-      clothingTop3: accuracy(c.valProbs, valLabels, C, 3),
-      furnitureValTop1: accuracy(c.furnitureValProbs, furnitureValLabels, C),
-      furnitureTop1: accuracy(c.ikeaProbs, labelsOf(ikeaTest), C),
+  for (const { kind, views } of candidates) {
+    headTable[`${m.id} ${kind}`] = {
+      clothingTop1: accuracy(views.whole.valProbs, valLabels, C),
+      clothingTop3: accuracy(views.whole.valProbs, valLabels, C, 3),
+      furnitureValTop1: accuracy(views.whole.furnitureValProbs, furnitureValLabels, C),
+      furnitureTop1: accuracy(views.whole.ikeaProbs, labelsOf(ikeaTest), C),
     };
   }
   const best = candidates.reduce((a, b) => (validationScore(b) > validationScore(a) ? b : a));
@@ -338,7 +339,7 @@ function simplex(k: number, step = 0.05): number[][] {
 let bestWeights = members.map(() => 1 / members.length);
 let bestLL = -Infinity;
 for (const w of simplex(members.length)) {
-  const ll = (logLik(vote(chosen, w, (r) => r.valProbs), valLabels) + logLik(vote(chosen, w, (r) => r.furnitureValProbs), furnitureValLabels)) / 2;
+  const ll = (logLik(vote(chosen, w, (r) => r.views.whole.valProbs), valLabels) + logLik(vote(chosen, w, (r) => r.views.whole.furnitureValProbs), furnitureValLabels)) / 2;
   if (ll > bestLL) (bestLL = ll, (bestWeights = w));
 }
 const ikeaLabels = labelsOf(ikeaTest);
@@ -350,22 +351,49 @@ function cropGate(wholeVote: Float32Array): boolean[] {
 function withCropView(whole: Float32Array, crop: Float32Array, gate: boolean[]): Float32Array {
   return whole.map((v, k) => (gate[Math.floor(k / C)] ? (v + crop[k]!) / 2 : v));
 }
-/** The soft vote over one evaluation set, with or without the crop view. */
-function shippedVote(heads: Map<string, MemberResult>, set: keyof EvalProbs, cropView: boolean): Float32Array {
-  const whole = vote(heads, bestWeights, (r) => r[set]);
-  return cropView ? withCropView(whole, vote(heads, bestWeights, (r) => r.crop![set]), cropGate(whole)) : whole;
+/** The views the app may classify a photo with (manifest cropView, mirrorView). */
+interface Views {
+  crop: boolean;
+  mirror: boolean;
 }
-const cropViewScore = (cropView: boolean) => (accuracy(shippedVote(chosen, 'valProbs', cropView), valLabels, C) + accuracy(shippedVote(chosen, 'furnitureValProbs', cropView), furnitureValLabels, C)) / 2;
-const useCropView = members.every((m) => chosen.get(m.id)!.crop) && cropViewScore(true) > cropViewScore(false);
-console.log(`crop view: validation score ${members.every((m) => chosen.get(m.id)!.crop) ? `${cropViewScore(false).toFixed(3)} without, ${cropViewScore(true).toFixed(3)} with` : 'n/a (a chosen head reads no taps)'} → ${useCropView ? 'ships' : 'not used'}`);
+/** A member's probabilities for the photo or its crop, averaged with the mirror image's with `mirror` (as Embedder.compute). */
+function viewProbs(r: MemberResult, set: keyof EvalProbs, of: 'whole' | 'crop', mirror: boolean): Float32Array {
+  const own = r.views[of]![set];
+  if (!mirror) return own;
+  const flipped = r.views[of === 'whole' ? 'wholeMirror' : 'cropMirror']![set];
+  return own.map((v, i) => (v + flipped[i]!) / 2);
+}
+/** The soft vote over one evaluation set with the given views, as workers/models/embedder.ts computes it. */
+function shippedVote(heads: Map<string, MemberResult>, set: keyof EvalProbs, views: Views): Float32Array {
+  const whole = vote(heads, bestWeights, (r) => viewProbs(r, set, 'whole', views.mirror));
+  return views.crop ? withCropView(whole, vote(heads, bestWeights, (r) => viewProbs(r, set, 'crop', views.mirror)), cropGate(whole)) : whole;
+}
+/** The validation score of the chosen heads with the given views (the mean of clothing-val and furniture-val top-1). */
+const viewScore = (views: Views) => (accuracy(shippedVote(chosen, 'valProbs', views), valLabels, C) + accuracy(shippedVote(chosen, 'furnitureValProbs', views), furnitureValLabels, C)) / 2;
+const canCrop = members.every((m) => chosen.get(m.id)!.views.crop);
+const useCropView = canCrop && viewScore({ crop: true, mirror: false }) > viewScore({ crop: false, mirror: false });
+console.log(`crop view: validation score ${canCrop ? `${viewScore({ crop: false, mirror: false }).toFixed(3)} without, ${viewScore({ crop: true, mirror: false }).toFixed(3)} with` : 'n/a (a chosen head reads no taps)'} → ${useCropView ? 'ships' : 'not used'}`);
+// The mirror view, decided the same way once the crop view is: each view read with its mirror image as well.
+const useMirrorView = viewScore({ crop: useCropView, mirror: true }) > viewScore({ crop: useCropView, mirror: false });
+console.log(`mirror view: validation score ${viewScore({ crop: useCropView, mirror: false }).toFixed(3)} without, ${viewScore({ crop: useCropView, mirror: true }).toFixed(3)} with → ${useMirrorView ? 'ships' : 'not used'}`);
+const shippedViews: Views = { crop: useCropView, mirror: useMirrorView };
+/** The validation scores each view was decided on (metrics.json). */
+const viewDecisions = {
+  cropView: canCrop ? { without: viewScore({ crop: false, mirror: false }), with: viewScore({ crop: true, mirror: false }), ships: useCropView } : undefined,
+  mirrorView: { without: viewScore({ crop: useCropView, mirror: false }), with: viewScore({ crop: useCropView, mirror: true }), ships: useMirrorView },
+};
 /** The soft vote's figures on held-out data: clothing val, and the held-out ikea products. */
-function ensembleFigures(heads: Map<string, MemberResult>, cropView = useCropView) {
-  const val = shippedVote(heads, 'valProbs', cropView);
-  return { clothingTop1: accuracy(val, valLabels, C), clothingTop3: accuracy(val, valLabels, C, 3), furnitureTop1: accuracy(shippedVote(heads, 'ikeaProbs', cropView), ikeaLabels, C) };
+function ensembleFigures(heads: Map<string, MemberResult>, views = shippedViews) {
+  const val = shippedVote(heads, 'valProbs', views);
+  return { clothingTop1: accuracy(val, valLabels, C), clothingTop3: accuracy(val, valLabels, C, 3), furnitureTop1: accuracy(shippedVote(heads, 'ikeaProbs', views), ikeaLabels, C) };
 }
-/** A member's own figures, with the crop view where the ensemble's vote opens it (as `npm run eval` reports members). */
+/** A member's own figures with the shipped views, the crop view where the ensemble's vote opens it (as `npm run eval` reports members). */
 function memberFigures(heads: Map<string, MemberResult>, r: MemberResult) {
-  const own = (set: keyof EvalProbs) => (useCropView ? withCropView(r[set], r.crop![set], cropGate(vote(heads, bestWeights, (h) => h[set]))) : r[set]);
+  const own = (set: keyof EvalProbs) => {
+    const whole = viewProbs(r, set, 'whole', useMirrorView);
+    if (!useCropView) return whole;
+    return withCropView(whole, viewProbs(r, set, 'crop', useMirrorView), cropGate(vote(heads, bestWeights, (h) => viewProbs(h, set, 'whole', useMirrorView))));
+  };
   return { clothingTop1: accuracy(own('valProbs'), valLabels, C), clothingTop3: accuracy(own('valProbs'), valLabels, C, 3), furnitureTop1: accuracy(own('ikeaProbs'), ikeaLabels, C) };
 }
 table['ensemble, heads before refit'] = ensembleFigures(chosen);
@@ -381,10 +409,16 @@ for (const m of members) {
 }
 for (const m of members) table[m.id] = memberFigures(results, results.get(m.id)!);
 table.ensemble = ensembleFigures(results);
-if (useCropView) table['ensemble, whole photo only'] = ensembleFigures(results, false);
-// Test-time mirror (not shipped; for comparison): average each member's whole-photo probabilities with its mirror image's.
-const ttaVal = vote(results, bestWeights, (r) => r.valProbs.map((v, i) => (v + r.valMirrorProbs[i]!) / 2));
-table['ensemble, whole photo + mirror TTA'] = { clothingTop1: accuracy(ttaVal, valLabels, C), clothingTop3: accuracy(ttaVal, valLabels, C, 3), furnitureTop1: NaN };
+// The same heads with other views, for comparison.
+for (const views of [
+  { crop: false, mirror: false },
+  { crop: false, mirror: true },
+  { crop: true, mirror: false },
+  { crop: true, mirror: true },
+]) {
+  if ((views.crop && !canCrop) || (views.crop === useCropView && views.mirror === useMirrorView)) continue;
+  table[`ensemble, ${views.crop ? 'crop view' : 'no crop view'}, ${views.mirror ? 'mirror view' : 'no mirror view'}`] = ensembleFigures(results, views);
+}
 console.log('vote weights', Object.fromEntries(members.map((m, i) => [m.id, +bestWeights[i]!.toFixed(2)])));
 console.table(table);
 
@@ -489,10 +523,11 @@ const written = writeManifest({
     description: `centre, then ${pcaDims} principal components ‖ ${PROJECTION_DIM - pcaDims} category-discriminative directions (weight ${chosenAlpha})`,
   },
   ...(useCropView ? { cropView: CROP_VIEW } : {}),
+  ...(useMirrorView ? { mirrorView: true } : {}),
 });
 writeFileSync(
   join(ARTIFACTS_DIR, 'metrics.json'),
-  JSON.stringify({ ensembleId: written.ensembleId, classification: table, headCandidates: headTable, voteWeights: written.voteWeights, retrievalPrecisionAt10: retrieval, counts: { train: trainSet.length, headTrain: headTrainSet.length, clothingVal: clothingVal.length, furnitureVal: furnitureVal.length, ikeaTest: ikeaTest.length } }, null, 2) + '\n',
+  JSON.stringify({ ensembleId: written.ensembleId, classification: table, headCandidates: headTable, voteWeights: written.voteWeights, viewDecisions, retrievalPrecisionAt10: retrieval, counts: { train: trainSet.length, headTrain: headTrainSet.length, clothingVal: clothingVal.length, furnitureVal: furnitureVal.length, ikeaTest: ikeaTest.length } }, null, 2) + '\n',
 );
 // The held-out ikea products as a labels CSV, so `npm run eval` measures the furniture figure on exactly them.
 writeFileSync(

@@ -67,6 +67,8 @@ export interface SearchResponse {
   memberProbabilities?: Record<string, Float32Array>;
   /** True when the probabilities also read the photo's crop view (manifest cropView). */
   cropView?: boolean;
+  /** True when each view was also read as its mirror image (manifest mirrorView). */
+  mirrorView?: boolean;
   embedding: Float32Array;
   /** `score`: cosine similarity to the photo; `prior`: what the predicted category added to its rank. */
   results: (ItemView & { score: number; prior: number })[];

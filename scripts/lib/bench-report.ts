@@ -288,7 +288,7 @@ export function markdownReport(r: Results): string {
       `Each backend in its own page of the built app (\`?backend=…&catalog=${m.catalog === 'none' ? 'none' : m.catalog}\`), after a first visit and a reload have filled the Service Worker cache, so the load below downloads nothing (only the network-first manifest.json). Medians.`,
       '',
       '- **ready**: navigation → "Ready on …" (page, worker start, backend start, models from cache, warm-up). **startup**: until the worker starts fetching models. **model load**: cached files → graphs built (InitInfo.loadMs without download). **warm-up**: the compile/first pass at the production shape (InitInfo.warmupMs).',
-      '- **raw models**: the worker\'s `benchPredict` (workers/bench-api.ts): `embedder.run` — every ensemble member, heads, projection, read back — on one fixed 224×224 RGB tensor, no decode, no transfer, no search.',
+      '- **raw models**: the worker\'s `benchPredict` (workers/bench-api.ts): `embedder.run` — every ensemble member, heads, projection and the classification views the manifest asks for, read back — on one fixed 224×224 RGB tensor, no decode, no transfer, no search.',
       '- **app query**: the whole query as the shopper gets it, timed inside the page: the photo input\'s `change` → decode on the page (EXIF, ≤ 1024 px) → transfer to the worker → setPhoto → search → results rendered and the next frame painted. Photos: ' +
         m.photoSets.map((s) => `${s.size} = ${s.label}`).join('; ') +
         '.',

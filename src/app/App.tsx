@@ -360,6 +360,7 @@ export function App(props: AppProps = {}) {
             probabilities={response.probabilities}
             members={info.models.filter((m) => response.memberProbabilities?.[m.id]).map((m) => ({ ...m, probabilities: response.memberProbabilities![m.id]! }))}
             cropView={response.cropView ?? false}
+            mirrorView={response.mirrorView ?? false}
           />
         )}
         {catalog && response && (

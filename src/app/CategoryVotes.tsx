@@ -11,6 +11,16 @@ export interface CategoryVotesProps {
   members: { id: string; name: string; probabilities: Float32Array }[];
   /** The votes average the whole photo and its centre (the models' crop view). */
   cropView?: boolean;
+  /** The votes average each view and its mirror image (the models' mirror view). */
+  mirrorView?: boolean;
+}
+
+/** What the votes average, in words (undefined: the whole photo alone). */
+export function viewsNote(cropView: boolean, mirrorView: boolean): string | undefined {
+  if (cropView && mirrorView) return 'Each vote averages the whole photo, its centre and their mirror images.';
+  if (cropView) return 'Each vote averages the whole photo and its centre.';
+  if (mirrorView) return 'Each vote averages the photo and its mirror image.';
+  return undefined;
 }
 
 export function topLabels(labels: string[], probabilities: Float32Array, k: number): Vote[] {
@@ -22,8 +32,9 @@ export function topLabels(labels: string[], probabilities: Float32Array, k: numb
 export const prettyLabel = (label: string) => label.replace(/_/g, ' / ').replace(/^./, (c) => c.toUpperCase());
 
 /** The soft vote's top 3; tapping one shows how each ensemble member voted. */
-export function CategoryVotes({ labels, probabilities, members, cropView }: CategoryVotesProps) {
+export function CategoryVotes({ labels, probabilities, members, cropView = false, mirrorView = false }: CategoryVotesProps) {
   const [open, setOpen] = useState<string>();
+  const note = viewsNote(cropView, mirrorView);
   const top = topLabels(labels, probabilities, 3);
   return (
     <section class="votes" aria-label="Predicted category">
@@ -43,7 +54,7 @@ export function CategoryVotes({ labels, probabilities, members, cropView }: Cate
                     {m.name}: {Math.round((m.probabilities[labels.indexOf(v.label)] ?? 0) * 100)}%
                   </li>
                 ))}
-                {cropView && <li class="vote-note">Each vote averages the whole photo and its centre.</li>}
+                {note && <li class="vote-note">{note}</li>}
               </ul>
             )}
           </li>

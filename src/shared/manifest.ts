@@ -96,6 +96,11 @@ export interface ModelManifest {
   projection?: { files: ArtifactFile[]; inputDim: number; outputDim: number; description: string };
   /** Optional second classification view (see CropView). */
   cropView?: CropView;
+  /**
+   * When true, every view the heads classify is read together with its mirror image (one batch of two) and each
+   * member's probabilities are the mean of the two. The embedding never changes.
+   */
+  mirrorView?: boolean;
 }
 
 export class ManifestError extends Error {
@@ -165,6 +170,7 @@ export function parseManifest(json: unknown): ModelManifest {
   }
   if (m.projection) checkFiles(m.projection.files, 'projection');
   if (m.cropView !== undefined) checkCropView(m.cropView, m.labels ?? []);
+  if (m.mirrorView !== undefined && typeof m.mirrorView !== 'boolean') throw new ManifestError('mirrorView must be true or false');
   return m as ModelManifest;
 }
 

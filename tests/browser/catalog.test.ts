@@ -59,11 +59,14 @@ describe.skipIf(!hasDatasets)(`catalog search in the browser ${hasDatasets ? '' 
     const ensembleProb = Number(await top.getAttribute('data-prob'));
     await top.click();
     const votes = await page.getByTestId('member-vote').evaluateAll((els) => els.map((e) => ({ model: e.getAttribute('data-model')!, prob: Number(e.getAttribute('data-prob')) })));
-    const { voteWeights } = JSON.parse(readFileSync(resolve(ROOT, 'model-artifacts/manifest.json'), 'utf8')) as { voteWeights: Record<string, number> };
+    const { voteWeights, mirrorView } = JSON.parse(readFileSync(resolve(ROOT, 'model-artifacts/manifest.json'), 'utf8')) as { voteWeights: Record<string, number>; mirrorView?: boolean };
     expect(votes.map((v) => v.model).sort()).toEqual(Object.keys(voteWeights).sort());
     expect(Math.abs(votes.reduce((sum, v) => sum + voteWeights[v.model]! * v.prob, 0) - ensembleProb)).toBeLessThan(2e-4);
-    // A photo the vote calls clothing is classified from its centre as well (manifest cropView); the page says so.
-    await expect.poll(() => page.locator('.member-votes .vote-note').textContent(), { timeout: 10_000 }).toBe('Each vote averages the whole photo and its centre.');
+    // A photo the vote calls clothing is classified from its centre as well (manifest cropView), and with the
+    // manifest's mirrorView each view with its mirror image; the page says so.
+    await expect
+      .poll(() => page.locator('.member-votes .vote-note').textContent(), { timeout: 10_000 })
+      .toBe(mirrorView ? 'Each vote averages the whole photo, its centre and their mirror images.' : 'Each vote averages the whole photo and its centre.');
     await page.getByTestId('category-filter').selectOption('lamp');
     await expect.poll(async () => (await results(page)).length, { timeout: 120_000 }).toBeGreaterThan(0);
     await expect.poll(async () => page.getByTestId('status').textContent(), { timeout: 120_000 }).toMatch(/among Lamp/);

@@ -128,20 +128,21 @@ describe('the shipped ensemble feeds each head what it was trained on', () => {
     for (const member of embedder.members) {
       const entry = manifest.heads!.find((h) => h.modelId === member.entry.id)!;
       const head = await loadDenseStack(entry.files, fileReader(), member.entry.id);
-      const probsOf = (view: tf.Tensor3D) =>
+      const probsOf = (view: tf.Tensor3D, flip: boolean) =>
         tf.tidy(() => {
-          const batch = toModelInput(view, member.entry.inputSize, member.entry.normalization);
+          const batch = toModelInput(view, member.entry.inputSize, member.entry.normalization, flip);
           if (head.input === 'headInput') return head.apply(member.featuresAndHeadInput!(batch).headInput).dataSync();
           const unit = (x: tf.Tensor2D) => x.div(x.norm('euclidean', 1, true));
           if (head.input === 'taps') return head.apply(tf.concat(member.pooledTaps!(batch, head.taps!).map(unit), 1)).dataSync();
           const f = member.features(batch);
           return head.apply(f.div(f.norm('euclidean', 1, true))).dataSync();
         });
-      const whole = probsOf(image);
-      // With the manifest's crop view open for this photo, each member's probabilities are the mean of both views'.
+      // With the manifest's crop view open for this photo, each member's probabilities are the mean of both views';
+      // with its mirror view, each view's are the mean of the view and its mirror image.
+      expect(first.mirrorView ?? false).toBe(manifest.mirrorView === true);
       const crop = first.cropView ? tf.tidy(() => cropRelative(image, manifest.cropView!.box)) : undefined;
-      const cropProbs = crop && probsOf(crop);
-      const expected = cropProbs ? whole.map((v, i) => (v + cropProbs[i]!) / 2) : whole;
+      const viewProbs = [image, ...(crop ? [crop] : [])].flatMap((view) => (manifest.mirrorView ? [false, true] : [false]).map((flip) => probsOf(view, flip)));
+      const expected = viewProbs[0]!.map((_, i) => viewProbs.reduce((sum, p) => sum + p[i]!, 0) / viewProbs.length);
       crop?.dispose();
       head.dispose();
       const got = first.memberProbabilities![member.entry.id]!;

@@ -44,6 +44,7 @@ describe('the model registry (model-artifacts/manifest.json)', () => {
     [{ ...shipped, cropView: { box: [0.9, 0.1, 0.1, 0.9], labels: ['dress'] } }, /x1 < x2 and y1 < y2/],
     [{ ...shipped, cropView: { box: [0.1, 0.1, 0.9, 0.9], labels: [] } }, /cropView: "labels" must be a non-empty list/],
     [{ ...shipped, cropView: { box: [0.1, 0.1, 0.9, 0.9], labels: ['dress', 'spaceship'] } }, /cropView: labels spaceship are not among the heads' labels/],
+    [{ ...shipped, mirrorView: 'yes' }, /mirrorView must be true or false/],
     ['not json object', /not a JSON object/],
   ])('refuses a malformed manifest with a specific message (%#)', (bad, message) => {
     expect(() => parseManifest(bad)).toThrow(ManifestError);

@@ -26,7 +26,22 @@ export interface EmbedOutput {
   memberProbabilities?: Record<string, Float32Array>;
   /** True when the probabilities average the whole photo's with its crop view's (manifest cropView). */
   cropView?: boolean;
+  /** True when each view's probabilities average it with its mirror image (manifest mirrorView). */
+  mirrorView?: boolean;
 }
+
+/** What one pass of Embedder.compute computes. */
+export interface PassOptions {
+  /** The retrieval embedding. */
+  embed: boolean;
+  /** Each member's probabilities and the soft vote (when the manifest has heads). */
+  classify: boolean;
+  /** Classify the image together with its mirror image (see Embedder.compute). */
+  mirror: boolean;
+}
+
+/** Embedder.compute's tensors: [1, dim] embedding, [1, labels] vote and each member's probabilities. */
+export type PassTensors = { embedding?: tf.Tensor2D; vote?: tf.Tensor2D; members: tf.Tensor2D[] };
 
 export interface LoadOptions {
   /** Called as each step starts, for the progress UI. */
@@ -77,85 +92,100 @@ export class Embedder {
     const embedder = new Embedder(manifest, members, heads, projection);
     options.onStep?.('warming up');
     const size = members[0]?.entry.inputSize ?? 224;
-    await warmUp(() => embedder.compute(tf.zeros([size, size, 3]) as tf.Tensor3D));
+    // The search path's shapes (with mirrorView, a batch of two).
+    await warmUp(() => {
+      const out = embedder.compute(tf.zeros([size, size, 3]) as tf.Tensor3D, { embed: true, classify: true, mirror: manifest.mirrorView === true });
+      return [out.embedding, out.vote, ...out.members].filter((t) => t !== undefined);
+    });
     return embedder;
   }
 
-  /** All outputs for one RGB 0–255 image [h, w, 3]. Pure tensor code (call inside tf.tidy). */
-  compute(image: tf.Tensor3D): tf.Tensor[] {
+  /**
+   * One pass over one RGB 0–255 image [h, w, 3]. Pure tensor code (call inside tf.tidy). With `mirror`, the
+   * backbones read the image and its mirror image as one batch, and each member's probabilities are the mean of
+   * the two; the embedding is always the image's own (catalogs are indexed that way).
+   */
+  compute(image: tf.Tensor3D, pass: PassOptions): PassTensors {
+    const classify = pass.classify && this.heads.size > 0;
+    const mirror = classify && pass.mirror;
     const normalised: tf.Tensor2D[] = [];
     const memberProbs: tf.Tensor2D[] = [];
+    const own = (rows: tf.Tensor2D) => (mirror ? rows.slice([0, 0], [1, -1]) : rows);
+    const meanOfViews = (probs: tf.Tensor2D): tf.Tensor2D => (mirror ? probs.mean(0, true) : probs);
     for (const member of this.members) {
-      const input = toModelInput(image, member.entry.inputSize, member.entry.normalization);
-      const head = this.heads.get(member.entry.id);
+      const { inputSize, normalization } = member.entry;
+      const input = mirror ? tf.concat([toModelInput(image, inputSize, normalization), toModelInput(image, inputSize, normalization, true)]) : toModelInput(image, inputSize, normalization);
+      const head = classify ? this.heads.get(member.entry.id) : undefined;
       if (head?.input === 'taps') {
         // One pass gives the embedding's features and every layer the head reads.
         const [features, ...pooled] = member.pooledTaps!(input, ['features', ...head.taps!]);
-        normalised.push(l2NormalizeRows(features!));
-        memberProbs.push(head.apply(tf.concat(pooled.map(l2NormalizeRows), 1)));
+        if (pass.embed) normalised.push(l2NormalizeRows(own(features!)));
+        memberProbs.push(meanOfViews(head.apply(tf.concat(pooled.map(l2NormalizeRows), 1))));
       } else if (head?.input === 'headInput') {
         const out = member.featuresAndHeadInput!(input);
-        normalised.push(l2NormalizeRows(out.features));
-        memberProbs.push(head.apply(out.headInput));
-      } else {
+        if (pass.embed) normalised.push(l2NormalizeRows(own(out.features)));
+        memberProbs.push(meanOfViews(head.apply(out.headInput)));
+      } else if (head || pass.embed) {
         const features = l2NormalizeRows(member.features(input));
-        normalised.push(features);
-        if (head) memberProbs.push(head.apply(features));
+        if (pass.embed) normalised.push(own(features));
+        if (head) memberProbs.push(meanOfViews(head.apply(features)));
       }
     }
-    let embedding: tf.Tensor2D = normalised.length === 1 ? normalised[0]! : tf.concat(normalised, 1);
-    if (this.projection) embedding = this.projection.apply(embedding);
-    embedding = l2NormalizeRows(embedding);
-    if (memberProbs.length === 0) return [embedding];
-    const weights = this.members.filter((m) => this.heads.has(m.entry.id)).map((m) => this.manifest.voteWeights?.[m.entry.id] ?? 1);
-    const total = weights.reduce((a, b) => a + b, 0);
-    const vote = tf.addN(memberProbs.map((p, i) => p.mul(weights[i]! / total))) as tf.Tensor2D;
-    return [embedding, vote, ...memberProbs];
+    const out: PassTensors = { members: memberProbs };
+    if (pass.embed) {
+      let embedding: tf.Tensor2D = normalised.length === 1 ? normalised[0]! : tf.concat(normalised, 1);
+      if (this.projection) embedding = this.projection.apply(embedding);
+      out.embedding = l2NormalizeRows(embedding);
+    }
+    if (memberProbs.length) {
+      const weights = this.members.filter((m) => this.heads.has(m.entry.id)).map((m) => this.manifest.voteWeights?.[m.entry.id] ?? 1);
+      const total = weights.reduce((a, b) => a + b, 0);
+      out.vote = tf.addN(memberProbs.map((p, i) => p.mul(weights[i]! / total))) as tf.Tensor2D;
+    }
+    return out;
   }
 
-  /** The retrieval embedding of a photo (one view: what catalogs are indexed with). */
+  /** The retrieval embedding of a photo (the photo as given, no heads: what catalogs are indexed with). */
   async embed(image: tf.Tensor3D): Promise<Float32Array> {
-    const [embedding, ...rest] = tf.tidy(() => this.compute(image));
-    tf.dispose(rest);
-    try {
-      return (await embedding!.data()) as Float32Array;
-    } finally {
-      embedding!.dispose();
-    }
+    return (await this.read(image, { embed: true, classify: false, mirror: false })).embedding!;
   }
 
   /**
-   * Embedding and category probabilities of a photo. With a manifest cropView, a photo whose whole-image vote
+   * Embedding and category probabilities of a photo. With a manifest mirrorView, every view is classified
+   * together with its mirror image (see compute). With a manifest cropView, a photo whose whole-image vote
    * puts more than half its probability on the view's labels is classified again from that crop, and each
    * member's probabilities (and so the vote) become the mean of the two views'. The embedding is the whole photo's.
    */
   async run(image: tf.Tensor3D): Promise<EmbedOutput> {
-    const whole = await this.outputsOf(image);
+    const mirror = this.manifest.mirrorView === true;
+    const whole = await this.read(image, { embed: true, classify: true, mirror });
     const view = this.manifest.cropView;
-    if (!view || !whole.probabilities || !whole.memberProbabilities) return whole;
+    if (!whole.probabilities || !whole.memberProbabilities) return whole;
+    if (mirror) whole.mirrorView = true;
+    if (!view) return whole;
     if (!opensCropView(view, this.labels, whole.probabilities)) return { ...whole, cropView: false };
     const crop = tf.tidy(() => cropRelative(image, view.box));
     let cropped: EmbedOutput;
     try {
-      cropped = await this.outputsOf(crop);
+      cropped = await this.read(crop, { embed: false, classify: true, mirror });
     } finally {
       crop.dispose();
     }
     const mean = (a: Float32Array, b: Float32Array) => a.map((v, i) => (v + b[i]!) / 2);
     return {
-      embedding: whole.embedding,
+      ...whole,
       probabilities: mean(whole.probabilities, cropped.probabilities!),
       memberProbabilities: Object.fromEntries(Object.entries(whole.memberProbabilities).map(([id, p]) => [id, mean(p, cropped.memberProbabilities![id]!)])),
       cropView: true,
     };
   }
 
-  /** compute() of one view, read back. */
-  private async outputsOf(image: tf.Tensor3D): Promise<EmbedOutput> {
-    const outputs = tf.tidy(() => this.compute(image));
+  /** compute() of one view, read back (an embedding of length 0 when the pass does not embed). */
+  private async read(image: tf.Tensor3D, pass: PassOptions): Promise<EmbedOutput> {
+    const outputs = tf.tidy(() => this.compute(image, pass));
     try {
-      const [embedding, vote, ...members] = await Promise.all(outputs.map((t) => t.data() as Promise<Float32Array>));
-      const result: EmbedOutput = { embedding: embedding! };
+      const [embedding, vote, ...members] = await Promise.all([outputs.embedding, outputs.vote, ...outputs.members].map((t) => t?.data() as Promise<Float32Array> | undefined));
+      const result: EmbedOutput = { embedding: embedding ?? new Float32Array(0) };
       if (vote) {
         result.probabilities = vote;
         const withHeads = this.members.filter((m) => this.heads.has(m.entry.id));
@@ -163,7 +193,7 @@ export class Embedder {
       }
       return result;
     } finally {
-      tf.dispose(outputs);
+      tf.dispose([outputs.embedding, outputs.vote, ...outputs.members].filter((t) => t !== undefined));
     }
   }
 

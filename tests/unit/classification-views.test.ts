@@ -1,7 +1,8 @@
 /**
- * The crop view (manifest cropView): a photo whose whole-image vote is mostly the view's categories is
- * classified again from the crop, and each member's probabilities become the mean of the two views'; the
- * embedding stays the whole photo's, other photos are untouched, and no tensors are left behind.
+ * The extra classification views of the ensemble. Crop view (manifest cropView): a photo whose whole-image vote
+ * is mostly the view's categories is classified again from the crop, and each member's probabilities become the
+ * mean of the two views'. Mirror view (manifest mirrorView): every view is classified with its mirror image too.
+ * The embedding stays the whole photo's, other photos are untouched, and no tensors are left behind.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,18 +15,19 @@ import { GraphCache } from '../../workers/models/load-backbone.ts';
 import { cropRelative } from '../../workers/models/preprocess.ts';
 
 const BOX: CropBox = [0.1, 0.1, 0.9, 0.9];
+const mean = (...rows: Float32Array[]) => rows[0]!.map((_, i) => rows.reduce((sum, r) => sum + r[i]!, 0) / rows.length);
 const photo = () => {
   const r = mulberry32(5);
   return tf.tensor3d(Int32Array.from({ length: 200 * 150 * 3 }, () => Math.floor(r() * 256)), [200, 150, 3], 'int32');
 };
 
-describe('the crop view of the ensemble (workers/models/embedder.ts)', () => {
+describe('the crop and mirror views of the ensemble (workers/models/embedder.ts)', () => {
   const graphs = new GraphCache();
   let manifest: ModelManifest;
   let wholeOnly: Embedder;
   beforeAll(async () => {
     await useWasmBackend();
-    const { cropView: _, ...rest } = readManifest();
+    const { cropView: _, mirrorView: __, ...rest } = readManifest();
     manifest = rest;
     wholeOnly = await Embedder.load(manifest, fileReader(), {}, graphs);
   });
@@ -66,5 +68,35 @@ describe('the crop view of the ensemble (workers/models/embedder.ts)', () => {
     expect(Array.from(out.probabilities!)).toEqual(Array.from(whole.probabilities!));
     withView.dispose();
     image.dispose();
+  });
+
+  it('with the mirror view, averages every member with the mirror image of each view (the crop’s too); the embedding is the photo’s own', async () => {
+    const image = photo();
+    const flipped = tf.reverse(image, 1);
+    const crop = tf.tidy(() => cropRelative(image, BOX));
+    const cropFlipped = tf.reverse(crop, 1);
+    const [whole, mirrored, cropped, croppedMirrored] = [await wholeOnly.run(image), await wholeOnly.run(flipped), await wholeOnly.run(crop), await wholeOnly.run(cropFlipped)];
+    const mirrorOnly = await Embedder.load({ ...manifest, mirrorView: true }, fileReader(), {}, graphs);
+    const out = await mirrorOnly.run(image);
+    expect(out.mirrorView).toBe(true);
+    out.embedding.forEach((v, i) => expect(v).toBeCloseTo(whole.embedding[i]!, 5));
+    for (const [id, p] of Object.entries(out.memberProbabilities!)) {
+      const expected = mean(whole.memberProbabilities![id]!, mirrored.memberProbabilities![id]!);
+      p.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
+    }
+    const expectedVote = mean(whole.probabilities!, mirrored.probabilities!);
+    out.probabilities!.forEach((v, i) => expect(v).toBeCloseTo(expectedVote[i]!, 5));
+    expect(Math.max(...out.probabilities!.map((v, i) => Math.abs(v - whole.probabilities![i]!)))).toBeGreaterThan(1e-4); // a random photo is not symmetric
+
+    const both = await Embedder.load({ ...manifest, mirrorView: true, cropView: { box: BOX, labels: manifest.labels! } }, fileReader(), {}, graphs);
+    const four = await both.run(image);
+    expect([four.cropView, four.mirrorView]).toEqual([true, true]);
+    const expectedFour = mean(whole.probabilities!, mirrored.probabilities!, cropped.probabilities!, croppedMirrored.probabilities!);
+    four.probabilities!.forEach((v, i) => expect(v).toBeCloseTo(expectedFour[i]!, 5));
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) (await both.run(image), await both.embed(image));
+    expect(tf.memory().numTensors).toBe(before);
+    [mirrorOnly, both].forEach((e) => e.dispose());
+    tf.dispose([image, flipped, crop, cropFlipped]);
   });
 });
