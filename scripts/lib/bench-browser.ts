@@ -271,8 +271,8 @@ export interface BackendOptions {
 function phases(marks: Probe['marks']): Omit<LoadTiming, 'modelNetworkBytes'> {
   const first = (re: RegExp) => marks.find((m) => re.test(m.text))?.t;
   const ready = first(/^status:Ready on/i);
-  const download = first(/^progress:Downloading models/);
-  const warmup = first(/^progress:Preparing the models/);
+  const download = first(/^progress:Downloading the image models/);
+  const warmup = first(/^progress:Warming up the models/);
   return {
     toReadyMs: round(ready ?? NaN, 0),
     ...(download !== undefined ? { startupMs: round(download, 0) } : {}),
