@@ -42,6 +42,7 @@ export interface PassOptions {
 
 /** Embedder.compute's tensors: [1, dim] embedding, [1, labels] vote and each member's probabilities. */
 export type PassTensors = { embedding?: tf.Tensor2D; vote?: tf.Tensor2D; members: tf.Tensor2D[] };
+const tensorsOf = (out: PassTensors): tf.Tensor[] => [out.embedding, out.vote, ...out.members].filter((t) => t !== undefined);
 
 export interface LoadOptions {
   /** Called as each step starts, for the progress UI. */
@@ -93,29 +94,26 @@ export class Embedder {
     options.onStep?.('warming up');
     const size = members[0]?.entry.inputSize ?? 224;
     // The search path's shapes (with mirrorView, a batch of two).
-    await warmUp(() => {
-      const out = embedder.compute(tf.zeros([size, size, 3]) as tf.Tensor3D, { embed: true, classify: true, mirror: manifest.mirrorView === true });
-      return [out.embedding, out.vote, ...out.members].filter((t) => t !== undefined);
-    });
+    await warmUp(() => tensorsOf(embedder.compute(tf.zeros([size, size, 3]) as tf.Tensor3D, { embed: true, classify: true, mirror: manifest.mirrorView === true })));
     return embedder;
   }
 
   /**
-   * One pass over one RGB 0–255 image [h, w, 3]. Pure tensor code (call inside tf.tidy). With `mirror`, the
-   * backbones read the image and its mirror image as one batch, and each member's probabilities are the mean of
+   * One pass over one RGB 0–255 image [h, w, 3]. Pure tensor code (call inside tf.tidy). With `mirror`, a
+   * member with a head reads the image and its mirror image as one batch, and its probabilities are the mean of
    * the two; the embedding is always the image's own (catalogs are indexed that way).
    */
   compute(image: tf.Tensor3D, pass: PassOptions): PassTensors {
-    const classify = pass.classify && this.heads.size > 0;
-    const mirror = classify && pass.mirror;
     const normalised: tf.Tensor2D[] = [];
     const memberProbs: tf.Tensor2D[] = [];
-    const own = (rows: tf.Tensor2D) => (mirror ? rows.slice([0, 0], [1, -1]) : rows);
-    const meanOfViews = (probs: tf.Tensor2D): tf.Tensor2D => (mirror ? probs.mean(0, true) : probs);
     for (const member of this.members) {
-      const { inputSize, normalization } = member.entry;
-      const input = mirror ? tf.concat([toModelInput(image, inputSize, normalization), toModelInput(image, inputSize, normalization, true)]) : toModelInput(image, inputSize, normalization);
-      const head = classify ? this.heads.get(member.entry.id) : undefined;
+      const head = pass.classify ? this.heads.get(member.entry.id) : undefined;
+      const mirror = head !== undefined && pass.mirror;
+      const own = (rows: tf.Tensor2D) => (mirror ? rows.slice([0, 0], [1, -1]) : rows);
+      const meanOfViews = (probs: tf.Tensor2D): tf.Tensor2D => (mirror ? probs.mean(0, true) : probs);
+      const photo = toModelInput(image, member.entry.inputSize, member.entry.normalization);
+      // The mirror image of the resized, normalised input (the same as toModelInput's flip, without resizing twice).
+      const input = mirror ? tf.concat([photo, tf.reverse(photo, 2)]) : photo;
       if (head?.input === 'taps') {
         // One pass gives the embedding's features and every layer the head reads.
         const [features, ...pooled] = member.pooledTaps!(input, ['features', ...head.taps!]);
@@ -193,7 +191,7 @@ export class Embedder {
       }
       return result;
     } finally {
-      tf.dispose([outputs.embedding, outputs.vote, ...outputs.members].filter((t) => t !== undefined));
+      tf.dispose(tensorsOf(outputs));
     }
   }
 
