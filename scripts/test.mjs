@@ -30,4 +30,8 @@ execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' 
 // After the app: it empties dist/, the widget goes to dist/widget/ (docs/embedding.md).
 execFileSync('npx', ['vite', 'build', '-c', 'vite.widget.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
 const vitest = spawnSync('npx', ['vitest', 'run', ...process.argv.slice(2)], { stdio: 'inherit' });
+// Vitest lists skipped files without their titles, so say here why the dataset tests were skipped.
+if (!existsSync(new URL('../../shared/datasets/clothing-photos/labels.csv', import.meta.url))) {
+  console.log('Skipped: the tests that need ../shared/datasets (the shared photo datasets) beside the repository; put it there to run them.');
+}
 process.exit(vitest.status ?? 1);
