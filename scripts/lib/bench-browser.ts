@@ -39,8 +39,8 @@ interface Probe {
 }
 
 /**
- * Installed with addInitScript in every page: records when each status / progress
- * text first appears (load phases) and times each photo query. Plain JavaScript in
+ * Installed with addInitScript in every page: records when each status text and each
+ * model-load phase (the progress bar's data-phase) first appears, and times each photo query. Plain JavaScript in
  * a string: functions compiled by tsx carry `__name` helpers the page does not have.
  */
 const PROBE_SCRIPT = `(() => {
@@ -54,10 +54,10 @@ const PROBE_SCRIPT = `(() => {
   new MutationObserver(() => {
     const now = performance.now();
     const statusEl = document.querySelector('[data-testid="status"]');
-    const labelEl = document.querySelector('.progress-label span');
+    const progressEl = document.querySelector('.progress[data-phase]');
     const status = statusEl ? statusEl.textContent : '';
-    const label = labelEl ? labelEl.textContent : '';
-    for (const text of ['status:' + status, 'progress:' + label]) {
+    const phase = progressEl ? progressEl.getAttribute('data-phase') : '';
+    for (const text of ['status:' + status, 'phase:' + phase]) {
       if (!probe.seen.has(text)) { probe.seen.add(text); probe.marks.push({ text, t: now }); }
     }
     if (status === probe.last) return;
@@ -70,7 +70,7 @@ const PROBE_SCRIPT = `(() => {
       // A hidden page gets no frames: fall back to the commit time.
       setTimeout(() => { if (Number.isNaN(q.frame)) q.frame = q.commit; }, 1000);
     }
-  }).observe(document, { subtree: true, childList: true, characterData: true });
+  }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['data-phase'] });
 })();`;
 
 export async function instrumentContext(context: BrowserContext): Promise<void> {
@@ -271,8 +271,8 @@ export interface BackendOptions {
 function phases(marks: Probe['marks']): Omit<LoadTiming, 'modelNetworkBytes'> {
   const first = (re: RegExp) => marks.find((m) => re.test(m.text))?.t;
   const ready = first(/^status:Ready on/i);
-  const download = first(/^progress:Downloading the image models/);
-  const warmup = first(/^progress:Warming up the models/);
+  const download = first(/^phase:download$/);
+  const warmup = first(/^phase:warmup$/);
   return {
     toReadyMs: round(ready ?? NaN, 0),
     ...(download !== undefined ? { startupMs: round(download, 0) } : {}),

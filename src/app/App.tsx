@@ -126,9 +126,9 @@ export function App(props: AppProps = {}) {
     try {
       const backend = props.backend ?? (embedded ? undefined : requestedBackend());
       const ready = await b.init({ modelsBase: props.modelsBase ?? new URL('models/', document.baseURI).href, ...(backend ? { backend } : {}) }, (p) => {
-        if (p.phase === 'download') setProgress({ label: 'Downloading the image models (first run only)', loaded: p.loaded, total: p.total, unit: 'bytes', ...(p.file && p.fileTotal ? { file: { name: p.file, loaded: p.fileLoaded ?? 0, total: p.fileTotal } } : {}) });
-        else if (p.phase === 'warmup') setProgress({ label: 'Warming up the models', loaded: 0, total: 0, unit: 'none' });
-        else if (p.phase === 'backend') setProgress({ label: 'Starting the compute engine', loaded: 0, total: 0, unit: 'none' });
+        if (p.phase === 'download') setProgress({ phase: p.phase, label: 'Downloading the image models (first run only)', loaded: p.loaded, total: p.total, unit: 'bytes', ...(p.file && p.fileTotal ? { file: { name: p.file, loaded: p.fileLoaded ?? 0, total: p.fileTotal } } : {}) });
+        else if (p.phase === 'warmup') setProgress({ phase: p.phase, label: 'Warming up the models', loaded: 0, total: 0, unit: 'none' });
+        else if (p.phase === 'backend') setProgress({ phase: p.phase, label: 'Starting the compute engine', loaded: 0, total: 0, unit: 'none' });
       });
       setInfo(ready);
       const fell = ready.backend.fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ');

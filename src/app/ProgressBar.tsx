@@ -8,6 +8,8 @@ export interface ProgressState {
   unit: 'bytes' | 'items' | 'none';
   /** The file on its way and its own bytes, shown under the bar ("mobilenetv3/group1-shard1of2.bin · 1.2 of 3.9 MB"). */
   file?: { name: string; loaded: number; total: number };
+  /** Which step of loading the models this is (the worker's InitProgress phase), as `data-phase` for tools such as the bench. */
+  phase?: string;
 }
 
 /** The last two path segments ("mnv3s/weights.bin"), so a long artifact path fits a phone screen. */
@@ -16,11 +18,11 @@ function shortName(path: string): string {
 }
 
 export function ProgressBar({ progress }: { progress: ProgressState }) {
-  const { loaded, total, unit, label, file } = progress;
+  const { loaded, total, unit, label, file, phase } = progress;
   const amount = unit === 'bytes' ? `${formatMB(loaded)} of ${formatMB(total)}` : unit === 'items' ? `${loaded} of ${total}` : '';
   const fileLine = file ? `${shortName(file.name)} · ${formatMB(file.loaded).replace(' MB', '')} of ${formatMB(file.total)}` : '';
   return (
-    <div class="progress">
+    <div class="progress" data-phase={phase}>
       <div class="progress-label">
         <span data-testid="progress-label">{label}</span>
         {amount && <span class="progress-amount" data-testid="progress-amount">{amount}</span>}

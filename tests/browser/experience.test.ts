@@ -110,16 +110,17 @@ describe.skipIf(!hasDatasets)(`the shopper's experience ${hasDatasets ? '' : `(s
     const context = await env.browser.newContext();
     const page = await context.newPage();
     await page.addInitScript(() => {
-      const seen: { label: string; amount: string; file: string }[] = [];
+      const seen: { label: string; amount: string; file: string; phase: string }[] = [];
       (window as unknown as { progressSeen: typeof seen }).progressSeen = seen;
       new MutationObserver(() => {
         const text = (id: string) => document.querySelector(`[data-testid="${id}"]`)?.textContent ?? '';
-        if (document.querySelector('[data-testid="progress"]')) seen.push({ label: text('progress-label'), amount: text('progress-amount'), file: text('progress-file') });
+        const phase = document.querySelector('.progress')?.getAttribute('data-phase') ?? '';
+        if (document.querySelector('[data-testid="progress"]')) seen.push({ label: text('progress-label'), amount: text('progress-amount'), file: text('progress-file'), phase });
       }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
     });
     await page.goto(env.url + '?catalog=none&backend=wasm');
     await waitReady(page);
-    const seen = await page.evaluate(() => (window as unknown as { progressSeen: { label: string; amount: string; file: string }[] }).progressSeen);
+    const seen = await page.evaluate(() => (window as unknown as { progressSeen: { label: string; amount: string; file: string; phase: string }[] }).progressSeen);
     const manifest = JSON.parse(readFileSync(resolve(ROOT, 'model-artifacts/manifest.json'), 'utf8')) as { models: { files: { path: string; bytes: number }[] }[]; heads: { files: { path: string; bytes: number }[] }[]; projection: { files: { path: string; bytes: number }[] } };
     const files = [...new Map([...manifest.models, ...manifest.heads, manifest.projection].flatMap((m) => m.files).map((f) => [f.path, f])).values()];
     const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
@@ -134,6 +135,10 @@ describe.skipIf(!hasDatasets)(`the shopper's experience ${hasDatasets ? '' : `(s
     const named = files.filter((f) => [...fileLines].some((line) => line.startsWith(`${f.path.split('/').slice(-2).join('/')} · `) && line.endsWith(`of ${mb(f.bytes)}`)));
     expect(named.length).toBeGreaterThan(1);
     expect(seen.some((s) => /Warming up the models/.test(s.label))).toBe(true);
+    // The bar names each load step (data-phase, what `npm run bench` times the load phases by), in order.
+    const phases = [...new Set(seen.map((s) => s.phase).filter(Boolean))];
+    expect(phases).toEqual(['backend', 'download', 'warmup']);
+    expect(downloads.every((d) => d.phase === 'download')).toBe(true);
     await context.close();
   });
 
