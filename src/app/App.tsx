@@ -9,7 +9,7 @@ import type { CatalogInfo } from '../../workers/catalog-session.ts';
 import type { InitInfo, SearchResponse } from '../../workers/inference.worker.ts';
 import type { DetectedObject } from '../../workers/models/detector.ts';
 import { CatalogBar } from './CatalogBar.tsx';
-import { CategoryVotes, prettyLabel } from './CategoryVotes.tsx';
+import { CategoryVotes } from './CategoryVotes.tsx';
 import { errorMessage, formatMs } from './format.ts';
 import { ObjectPicker, type Box } from './ObjectPicker.tsx';
 import { PhotoPicker } from './PhotoPicker.tsx';
@@ -21,7 +21,7 @@ import { SeenIn } from './SeenIn.tsx';
 import { ForYou, GoesWith, Onboarding, YourData } from './PersonalPanels.tsx';
 import { usePersonal } from './usePersonal.ts';
 import { explain, rerank } from '../personal/index.ts';
-import { topLabels } from './CategoryVotes.tsx';
+import { prettyLabel, topLabels } from './vote-words.ts';
 import { localCallVia } from '../local-catalog/bridge-call.ts';
 import { runIndexing } from '../local-catalog/run-indexing.ts';
 

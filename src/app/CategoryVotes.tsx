@@ -1,9 +1,5 @@
 import { useState } from 'preact/hooks';
-
-export interface Vote {
-  label: string;
-  prob: number;
-}
+import { prettyLabel, topLabels, viewsNote } from './vote-words.ts';
 
 export interface CategoryVotesProps {
   labels: string[];
@@ -14,22 +10,6 @@ export interface CategoryVotesProps {
   /** The votes average each view and its mirror image (the models' mirror view). */
   mirrorView?: boolean;
 }
-
-/** What the votes average, in words (undefined: the whole photo alone). */
-export function viewsNote(cropView: boolean, mirrorView: boolean): string | undefined {
-  if (cropView && mirrorView) return 'Each vote averages the whole photo, its centre and their mirror images.';
-  if (cropView) return 'Each vote averages the whole photo and its centre.';
-  if (mirrorView) return 'Each vote averages the photo and its mirror image.';
-  return undefined;
-}
-
-export function topLabels(labels: string[], probabilities: Float32Array, k: number): Vote[] {
-  return Array.from(probabilities, (prob, i) => ({ label: labels[i]!, prob }))
-    .sort((a, b) => b.prob - a.prob)
-    .slice(0, k);
-}
-
-export const prettyLabel = (label: string) => label.replace(/_/g, ' / ').replace(/^./, (c) => c.toUpperCase());
 
 /** The soft vote's top 3; tapping one shows how each ensemble member voted. */
 export function CategoryVotes({ labels, probabilities, members, cropView = false, mirrorView = false }: CategoryVotesProps) {

@@ -15,7 +15,7 @@ import {
   skipOnboarding,
 } from '../personal/index.ts';
 import type { ItemView } from '../../workers/catalog-session.ts';
-import { prettyLabel } from './CategoryVotes.tsx';
+import { prettyLabel } from './vote-words.ts';
 import { errorMessage } from './format.ts';
 import { ResultGrid, type ResultActions, type ResultCard } from './ResultGrid.tsx';
 import type { Personal } from './usePersonal.ts';
