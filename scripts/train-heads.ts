@@ -363,25 +363,26 @@ function viewProbs(r: MemberResult, set: keyof EvalProbs, of: 'whole' | 'crop', 
   const flipped = r.views[of === 'whole' ? 'wholeMirror' : 'cropMirror']![set];
   return own.map((v, i) => (v + flipped[i]!) / 2);
 }
+/** The soft vote over one evaluation set from each member's whole photo (with its mirror image with `mirror`). */
+const wholeVote = (heads: Map<string, MemberResult>, set: keyof EvalProbs, mirror: boolean) => vote(heads, bestWeights, (r) => viewProbs(r, set, 'whole', mirror));
 /** The soft vote over one evaluation set with the given views, as workers/models/embedder.ts computes it. */
 function shippedVote(heads: Map<string, MemberResult>, set: keyof EvalProbs, views: Views): Float32Array {
-  const whole = vote(heads, bestWeights, (r) => viewProbs(r, set, 'whole', views.mirror));
+  const whole = wholeVote(heads, set, views.mirror);
   return views.crop ? withCropView(whole, vote(heads, bestWeights, (r) => viewProbs(r, set, 'crop', views.mirror)), cropGate(whole)) : whole;
 }
 /** The validation score of the chosen heads with the given views (the mean of clothing-val and furniture-val top-1). */
 const viewScore = (views: Views) => (accuracy(shippedVote(chosen, 'valProbs', views), valLabels, C) + accuracy(shippedVote(chosen, 'furnitureValProbs', views), furnitureValLabels, C)) / 2;
+// The crop view first, then the mirror view on top of what was decided: each ships only if it raises the score.
 const canCrop = members.every((m) => chosen.get(m.id)!.views.crop);
-const useCropView = canCrop && viewScore({ crop: true, mirror: false }) > viewScore({ crop: false, mirror: false });
-console.log(`crop view: validation score ${canCrop ? `${viewScore({ crop: false, mirror: false }).toFixed(3)} without, ${viewScore({ crop: true, mirror: false }).toFixed(3)} with` : 'n/a (a chosen head reads no taps)'} → ${useCropView ? 'ships' : 'not used'}`);
-// The mirror view, decided the same way once the crop view is: each view read with its mirror image as well.
-const useMirrorView = viewScore({ crop: useCropView, mirror: true }) > viewScore({ crop: useCropView, mirror: false });
-console.log(`mirror view: validation score ${viewScore({ crop: useCropView, mirror: false }).toFixed(3)} without, ${viewScore({ crop: useCropView, mirror: true }).toFixed(3)} with → ${useMirrorView ? 'ships' : 'not used'}`);
+const cropView = canCrop ? { without: viewScore({ crop: false, mirror: false }), with: viewScore({ crop: true, mirror: false }) } : undefined;
+const useCropView = cropView !== undefined && cropView.with > cropView.without;
+const mirrorView = { without: useCropView ? cropView.with : viewScore({ crop: false, mirror: false }), with: viewScore({ crop: useCropView, mirror: true }) };
+const useMirrorView = mirrorView.with > mirrorView.without;
+console.log(`crop view: validation score ${cropView ? `${cropView.without.toFixed(3)} without, ${cropView.with.toFixed(3)} with` : 'n/a (a chosen head reads no taps)'} → ${useCropView ? 'ships' : 'not used'}`);
+console.log(`mirror view: validation score ${mirrorView.without.toFixed(3)} without, ${mirrorView.with.toFixed(3)} with → ${useMirrorView ? 'ships' : 'not used'}`);
 const shippedViews: Views = { crop: useCropView, mirror: useMirrorView };
 /** The validation scores each view was decided on (metrics.json). */
-const viewDecisions = {
-  cropView: canCrop ? { without: viewScore({ crop: false, mirror: false }), with: viewScore({ crop: true, mirror: false }), ships: useCropView } : undefined,
-  mirrorView: { without: viewScore({ crop: useCropView, mirror: false }), with: viewScore({ crop: useCropView, mirror: true }), ships: useMirrorView },
-};
+const viewDecisions = { cropView: cropView && { ...cropView, ships: useCropView }, mirrorView: { ...mirrorView, ships: useMirrorView } };
 /** The soft vote's figures on held-out data: clothing val, and the held-out ikea products. */
 function ensembleFigures(heads: Map<string, MemberResult>, views = shippedViews) {
   const val = shippedVote(heads, 'valProbs', views);
@@ -392,7 +393,7 @@ function memberFigures(heads: Map<string, MemberResult>, r: MemberResult) {
   const own = (set: keyof EvalProbs) => {
     const whole = viewProbs(r, set, 'whole', useMirrorView);
     if (!useCropView) return whole;
-    return withCropView(whole, viewProbs(r, set, 'crop', useMirrorView), cropGate(vote(heads, bestWeights, (h) => viewProbs(h, set, 'whole', useMirrorView))));
+    return withCropView(whole, viewProbs(r, set, 'crop', useMirrorView), cropGate(wholeVote(heads, set, useMirrorView)));
   };
   return { clothingTop1: accuracy(own('valProbs'), valLabels, C), clothingTop3: accuracy(own('valProbs'), valLabels, C, 3), furnitureTop1: accuracy(own('ikeaProbs'), ikeaLabels, C) };
 }
