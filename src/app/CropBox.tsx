@@ -4,7 +4,7 @@
  * Keyboard: the area is focusable; arrows move it, Shift+arrows resize it,
  * Enter searches it. Coordinates are normalised [x1, y1, x2, y2].
  */
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { boxFromPoints, describeBox, KEY_STEP, moveBox, resizeBox, type Box } from './crop-geometry.ts';
 
 type Corner = 'nw' | 'ne' | 'sw' | 'se';
@@ -16,8 +16,8 @@ export function CropBox({ box, onChange, onSubmit }: { box: Box; onChange: (box:
   const layer = useRef<HTMLDivElement>(null);
   const drag = useRef<Drag>();
   const [x1, y1, x2, y2] = box;
-  // Keyboard users land on the area as soon as it appears.
-  useEffect(() => layer.current?.querySelector<HTMLElement>('.crop-box')?.focus(), []);
+  // Keyboard users land on the area as soon as it appears (in the same commit, not after a paint).
+  useLayoutEffect(() => layer.current?.querySelector<HTMLElement>('.crop-box')?.focus(), []);
 
   const point = (e: PointerEvent) => {
     const r = layer.current!.getBoundingClientRect();
