@@ -4,8 +4,9 @@
  * Keyboard: the area is focusable; arrows move it, Shift+arrows resize it,
  * Enter searches it. Coordinates are normalised [x1, y1, x2, y2].
  */
-import { useLayoutEffect, useRef } from 'preact/hooks';
+import { useRef } from 'preact/hooks';
 import { boxFromPoints, describeBox, KEY_STEP, moveBox, resizeBox, type Box } from './crop-geometry.ts';
+import { useFocusWhenShown } from './use-focus-when-shown.ts';
 
 type Corner = 'nw' | 'ne' | 'sw' | 'se';
 type Drag = { kind: 'draw'; ax: number; ay: number } | { kind: 'move'; ox: number; oy: number; start: Box } | { kind: 'resize'; ax: number; ay: number };
@@ -16,8 +17,8 @@ export function CropBox({ box, onChange, onSubmit }: { box: Box; onChange: (box:
   const layer = useRef<HTMLDivElement>(null);
   const drag = useRef<Drag>();
   const [x1, y1, x2, y2] = box;
-  // Keyboard users land on the area as soon as it appears (in the same commit, not after a paint).
-  useLayoutEffect(() => layer.current?.querySelector<HTMLElement>('.crop-box')?.focus(), []);
+  // Keyboard users land on the area as soon as it appears.
+  useFocusWhenShown(() => layer.current?.querySelector<HTMLElement>('.crop-box'));
 
   const point = (e: PointerEvent) => {
     const r = layer.current!.getBoundingClientRect();

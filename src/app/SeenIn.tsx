@@ -9,6 +9,7 @@ import type { SceneSummary, SceneView } from '../../workers/catalog-session.ts';
 import { errorMessage } from './format.ts';
 import { cardOf } from './PersonalPanels.tsx';
 import { ResultGrid, type ResultActions, type ResultCard } from './ResultGrid.tsx';
+import { useFocusWhenShown } from './use-focus-when-shown.ts';
 import './seen-in.css';
 
 const SCENE_LIMIT = 6;
@@ -135,7 +136,7 @@ function SceneDetail({
   onBack: () => void;
 }) {
   const back = useRef<HTMLButtonElement>(null);
-  useEffect(() => back.current?.focus(), [summary.id]);
+  useFocusWhenShown(() => back.current, [summary.id]);
   const lookAlikeId = summary.lookAlike?.id;
   const cards =
     scene.state === 'done'

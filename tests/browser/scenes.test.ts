@@ -59,6 +59,8 @@ describe.skipIf(!hasDatasets)(`"Seen in" scenes ${hasDatasets ? '' : `(skipped: 
     await room.focus();
     await page.keyboard.press('Enter');
     await page.getByTestId('scene-item').first().waitFor({ timeout: 30_000 });
+    // The keyboard user lands on the way back to the list.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('← All scenes');
     const itemIds = await page.getByTestId('scene-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-item-id')));
     expect(itemIds).toContain(productId);
     expect(itemIds.sort()).toEqual(fixture.scenes.find((s) => s.room === containing[0]!.id)!.itemIds.sort());
