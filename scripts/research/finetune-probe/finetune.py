@@ -6,15 +6,12 @@ probabilities on clothing-photos val (whole photo and centre 80%) and on the hel
   /usr/bin/python3 finetune.py --member l --first 9      # MobileNetV3-L 0.75, expanded_conv_9–14 trained
 
 A measurement, not a trainer of shipped weights: it starts from the same weights the app ships (the qvac GGUF,
-the converted CenterNet graph) and reports what fine-tuning would give. BatchNorm statistics stay frozen."""
-import argparse, os, time, numpy as np, torch, torch.nn as nn, torch.nn.functional as F, torchvision
-from gguf_reader import read_gguf
-from graph_net import GraphNet
+the converted CenterNet graph) and reports what fine-tuning would give. BatchNorm statistics stay frozen. Each
+member's input normalisation and feature node, and the crop view's box, are the manifest's."""
+import argparse, os, time, numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+from members import MANIFEST, REPO, Member
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '../../..'))
 OUT = os.path.join(REPO, '.cache/finetune-probe')
-GGUF = os.path.join(REPO, '.cache/npm/qvac-classification-ggml-0.26.3/package/weights/mobilenetv3_3class_v3_fp16.gguf')
-L_FEATURE = 'tower_0/MobilenetV3/expanded_conv_14/expand/hard_swish/mul_1'
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--member', choices=['s', 'l'], required=True)
@@ -27,34 +24,14 @@ args = ap.parse_args()
 torch.set_num_threads(2); torch.manual_seed(args.seed); rng = np.random.default_rng(args.seed)
 
 data = np.load(os.path.join(OUT, 'photos.npz'))
-X = torch.from_numpy(data['X']).permute(0, 3, 1, 2).contiguous(); y = torch.from_numpy(data['y']); sets = data['s']
+X = torch.from_numpy(data['X']); y = torch.from_numpy(data['y']); sets = data['s']
 
-if args.member == 's':
-    if not os.path.exists(GGUF): raise SystemExit(f'{GGUF} is missing: run `npm run models:build` first')
-    meta, tensors = read_gguf(GGUF)
-    net = torchvision.models.mobilenet_v3_small(num_classes=3)
-    net.load_state_dict({k: torch.from_numpy(v.copy()) if v.ndim else torch.tensor(int(v)) for k, v in tensors.items()})
-    mean = torch.tensor([meta[f'mobilenet.mean_{c}'] for c in 'rgb']).view(1, 3, 1, 1) * 255
-    std = torch.tensor([meta[f'mobilenet.std_{c}'] for c in 'rgb']).view(1, 3, 1, 1) * 255
-    frozen, tuned = net.features[:args.first].eval(), net.features[args.first:].eval()
-    for p in frozen.parameters(): p.requires_grad = False
-    trainable, dim = list(tuned.parameters()), 576
-    def feature_map(x):
-        with torch.no_grad(): z = frozen(x)
-        return tuned(z)
-else:
-    graph = GraphNet(os.path.join(REPO, 'model-artifacts/mnv3l075'), [L_FEATURE])
-    mean, std, dim = torch.zeros(1, 3, 1, 1), torch.ones(1, 3, 1, 1), 720  # the graph takes 0–255 pixels
-    blocks = [f'expanded_conv_{i}/' for i in range(args.first, 15)]
-    trainable = []
-    for name, key in graph.key.items():
-        on = any(b in name for b in blocks); graph.params[key].requires_grad = on
-        if on: trainable.append(graph.params[key])
-    def feature_map(x): return graph(x)[0]
+member = Member(args.member, args.first)
+trainable, feature_map, normalise = member.trainable, member.feature_map, member.normalise
 if args.frozen:
     for p in trainable: p.requires_grad = False
 
-head = nn.Linear(dim, 23); dropout = nn.Dropout(0.2)
+head = nn.Linear(member.entry['featureDim'], len(MANIFEST['labels'])); dropout = nn.Dropout(0.2)
 def pooled(x): return F.adaptive_avg_pool2d(feature_map(x), 1).flatten(1)
 
 def augment(batch, catalog):
@@ -64,15 +41,18 @@ def augment(batch, catalog):
         area = rng.uniform(0.6 if catalog[i] else 0.35, 1); aspect = np.exp(rng.uniform(np.log(3 / 4), np.log(4 / 3)))
         w = int(min(256, round(256 * np.sqrt(area * aspect)))); h = int(min(256, round(256 * np.sqrt(area / aspect))))
         x0, y0 = rng.integers(0, 257 - w), rng.integers(0, 257 - h)
-        img = F.interpolate(batch[i:i + 1, :, y0:y0 + h, x0:x0 + w].float(), size=(224, 224), mode='bilinear', align_corners=False, antialias=True)
+        img = F.interpolate(batch[i:i + 1, y0:y0 + h, x0:x0 + w].permute(0, 3, 1, 2).float(), size=(224, 224), mode='bilinear', align_corners=False, antialias=True)
         if rng.random() < 0.5: img = img.flip(3)
         out[i] = (img[0] * rng.uniform(0.8, 1.2) + rng.uniform(-20, 20)).clamp(0, 255)
-    return (out - mean) / std
+    return normalise(out)
 
 def view(batch, box=None):
-    batch = batch.float()
-    if box: batch = batch[:, :, box[0]:box[1], box[0]:box[1]]
-    return (F.interpolate(batch, size=(224, 224), mode='bilinear', align_corners=False, antialias=True) - mean) / std
+    """[n, 256, 256, 3] → the whole photo, or the relative box [x1, y1, x2, y2], at 224×224, normalised."""
+    batch = batch.permute(0, 3, 1, 2).float()
+    if box:
+        x1, y1, x2, y2 = (round(v * 256) for v in box)
+        batch = batch[:, :, y1:y2, x1:x2]
+    return normalise(F.interpolate(batch, size=(224, 224), mode='bilinear', align_corners=False, antialias=True))
 
 def probabilities(index, box=None):
     head.eval()
@@ -95,7 +75,7 @@ for epoch in range(args.epochs):
         optimiser.zero_grad(); loss.backward(); optimiser.step(); schedule.step()
     print(f'epoch {epoch + 1}/{args.epochs} loss {loss.item():.3f} ({time.time() - started:.0f} s)', flush=True)
 
-whole, crop, ikea = probabilities(cval), probabilities(cval, (26, 230)), probabilities(itest)
+whole, crop, ikea = probabilities(cval), probabilities(cval, MANIFEST['cropView']['box']), probabilities(itest)
 top1 = lambda p, t: (p.argmax(1) == t).float().mean().item()
 top3 = lambda p, t: (p.topk(3, 1).indices == t[:, None]).any(1).float().mean().item()
 both = (whole + crop) / 2

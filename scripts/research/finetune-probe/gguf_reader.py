@@ -13,7 +13,7 @@ def read_gguf(path):
         if t == 9:
             it = rd('I'); n = rd('Q'); return [rval(it) for _ in range(n)]
         return rd(FM[t])
-    assert rd('I') == 0x46554747; ver = rd('I'); nt = rd('Q'); nkv = rd('Q')
+    assert rd('I') == 0x46554747, f'{path} is not a GGUF file'; rd('I'); nt = rd('Q'); nkv = rd('Q')  # magic, version, counts
     meta = {}
     for _ in range(nkv):
         k = rstr(); t = rd('I'); meta[k] = rval(t)

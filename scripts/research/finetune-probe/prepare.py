@@ -1,17 +1,16 @@
 """Decodes every labelled photo of ../shared/datasets once, squashed to 256×256 RGB (the app squashes the whole
 photo to the input size too), into .cache/finetune-probe/photos.npz with its label index and set:
-ctrain / cval (clothing-photos by split), hm (H&M catalog), itrain / itest (ikea products; itest = the products
-listed in model-artifacts/ikea-heldout.csv, the held-out 20%)."""
-import csv, os, numpy as np
+ctrain / cval (clothing-photos by split), hm (H&M catalog), itrain / itest (ikea products of the manifest's labels;
+itest = the products listed in model-artifacts/ikea-heldout.csv, the held-out 20%). Label indices follow the
+manifest's `labels`."""
+import csv, json, os, numpy as np
 from concurrent.futures import ProcessPoolExecutor
 from PIL import Image
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '../../..'))
 DATA = os.path.join(REPO, '../shared/datasets')
 OUT = os.path.join(REPO, '.cache/finetune-probe')
-CLOTHING = ['tshirt', 'longsleeve', 'pants', 'shoes', 'shirt', 'dress', 'outerwear', 'shorts', 'hat', 'skirt']
-FURNITURE = ['sofa', 'armchair', 'chair', 'table_desk', 'bed', 'storage', 'lamp', 'rug', 'mirror_frame', 'stool_bench', 'plant_pot', 'textile', 'tableware']
-LABELS = CLOTHING + FURNITURE  # the manifest's label order
+LABELS = json.load(open(os.path.join(REPO, 'model-artifacts/manifest.json')))['labels']
 
 
 def rows(name):
@@ -26,7 +25,7 @@ def listing():
         items.append((f'{DATA}/hm-catalog/{r["path"]}', LABELS.index(r['category']), 'hm'))
     held = {r['path'] for r in csv.DictReader(open(os.path.join(REPO, 'model-artifacts/ikea-heldout.csv')))}
     for r in rows('ikea/products.csv'):
-        if r['category'] in FURNITURE:
+        if r['category'] in LABELS:
             items.append((f'{DATA}/ikea/{r["path"]}', LABELS.index(r['category']), 'itest' if r['path'] in held else 'itrain'))
     return items
 
