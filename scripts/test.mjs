@@ -14,10 +14,13 @@ function ensureChromium() {
   if (isRoot && hasApt) {
     console.log('Chromium is missing: installing Debian\'s chromium with apt-get…');
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    let r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env });
+    // Waits for another apt-get (an unattended upgrade, a parallel install) to let go of the lock.
+    const waitForLock = ['-o', 'DPkg::Lock::Timeout=600'];
+    const install = () => spawnSync('apt-get', [...waitForLock, 'install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env });
+    let r = install();
     if (r.status !== 0) {
-      spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
-      r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env });
+      spawnSync('apt-get', [...waitForLock, 'update'], { stdio: 'inherit', env });
+      r = install();
     }
     if (r.status === 0 && existsSync(CHROMIUM)) return;
   }
@@ -25,6 +28,10 @@ function ensureChromium() {
   process.exit(1);
 }
 
+if (!existsSync(new URL('../node_modules/.bin/vitest', import.meta.url))) {
+  console.error('The dependencies are not installed: run "npm install" first (README, Quick start).');
+  process.exit(1);
+}
 ensureChromium();
 execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
 // After the app: it empties dist/, the widget goes to dist/widget/ (docs/embedding.md).
