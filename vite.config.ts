@@ -2,6 +2,7 @@ import { createReadStream, existsSync, readdirSync, readFileSync, statSync } fro
 import { join, relative, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { isShippedModelFile } from './scripts/lib/shipped-model-files.ts';
 
 const root = import.meta.dirname;
 
@@ -20,17 +21,15 @@ function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
-/** Serves the mounts in dev/preview and copies them into the build. Markdown (model card) is not shipped. */
+/** Serves the mounts in dev/preview and copies them into the build: of the models, only what the app loads (isShippedModelFile). */
 function staticMounts(): Plugin {
-  // The model card and measurement files stay in the repository; only what the app loads is served.
-  const shipped = (file: string) => !file.endsWith('.md') && !/(metrics|quantisation)\.json$/.test(file);
   const middleware = (req: { url?: string }, res: import('node:http').ServerResponse, next: () => void) => {
     const path = decodeURIComponent((req.url ?? '').split('?')[0] ?? '').replace(/^.*?\/(models|catalog)\//, '/$1/');
     for (const mount of STATIC_MOUNTS) {
       const prefix = '/' + mount.urlPrefix;
       if (!path.startsWith(prefix)) continue;
       const file = resolve(mount.dir, path.slice(prefix.length));
-      if (!file.startsWith(mount.dir) || !existsSync(file) || !statSync(file).isFile() || !shipped(file)) break;
+      if (!file.startsWith(mount.dir) || !existsSync(file) || !statSync(file).isFile() || !isShippedModelFile(file)) break;
       res.setHeader('Content-Type', file.endsWith('.json') ? 'application/json' : file.endsWith('.jpg') ? 'image/jpeg' : 'application/octet-stream');
       res.setHeader('Content-Length', statSync(file).size);
       createReadStream(file).pipe(res);
@@ -44,7 +43,7 @@ function staticMounts(): Plugin {
     configurePreviewServer: (server) => void server.middlewares.use(middleware),
     generateBundle() {
       for (const mount of STATIC_MOUNTS.filter((m) => m.build)) {
-        for (const file of walk(mount.dir).filter(shipped)) {
+        for (const file of walk(mount.dir).filter(isShippedModelFile)) {
           this.emitFile({ type: 'asset', fileName: mount.urlPrefix + relative(mount.dir, file), source: readFileSync(file) });
         }
       }

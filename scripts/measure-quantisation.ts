@@ -1,7 +1,8 @@
 /**
  * Measures what weight quantisation costs MobileNetV3-Small: the same photos
  * through float32, float16 (shipped) and per-tensor uint8 weights — feature
- * cosine to float32, and the category head's top-1 on clothing-photos val.
+ * cosine to float32, and the shipped category head's top-1 on clothing-photos val
+ * (this member alone, whole photo).
  * `npx tsx scripts/measure-quantisation.ts [--limit 300]`; writes model-artifacts/quantisation.json.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,8 @@ import { loadDenseStack } from '../workers/models/dense-stack.ts';
 import { GraphCache, loadBackbone } from '../workers/models/load-backbone.ts';
 import { toModelInput } from '../workers/models/preprocess.ts';
 import { l2NormalizeRows } from '../workers/models/embedder.ts';
-import { convertMobileNetV3Small } from './convert-mobilenetv3-small.ts';
+import { MNV3S_TUNED_DIR, convertMobileNetV3Small } from './convert-mobilenetv3-small.ts';
+import { hasTunedTensors } from './lib/tuned-tensors.ts';
 import { ALL_LABELS, clothingPhotos } from './lib/datasets.ts';
 import { describeFile, readManifest, ARTIFACTS_DIR } from './lib/manifest-writer.ts';
 import { decodeImage, fileReader, useWasmBackend } from './lib/node-models.ts';
@@ -29,7 +31,7 @@ const head = await loadDenseStack(manifest.heads!.find((h) => h.modelId === 'mnv
 const variants: Record<string, { entry: typeof shipped; root: string }> = { float16: { entry: shipped, root: ARTIFACTS_DIR } };
 for (const q of ['float32', 'uint8'] as const) {
   const root = mkdtempSync(join(tmpdir(), `mnv3s-${q}-`));
-  await convertMobileNetV3Small(join(root, 'mnv3s'), q);
+  await convertMobileNetV3Small(join(root, 'mnv3s'), q, hasTunedTensors(MNV3S_TUNED_DIR) ? MNV3S_TUNED_DIR : undefined);
   variants[q] = { entry: { ...shipped, files: ['mnv3s/model.json', 'mnv3s/weights.bin'].map((p) => describeFile(p, root)), weightDtype: q }, root };
 }
 
@@ -42,8 +44,10 @@ for (const [name, v] of Object.entries(variants)) {
   for (const p of photos) {
     const image = await decodeImage(p.path);
     const [f, probs] = tf.tidy(() => {
-      const feat = l2NormalizeRows(backbone.features(toModelInput(image, 224, v.entry.normalization)));
-      return [feat.dataSync() as Float32Array, head.apply(feat).dataSync() as Float32Array];
+      const input = toModelInput(image, 224, v.entry.normalization);
+      // The shipped head reads the features, or several pooled layers of the same pass (as Embedder.compute).
+      const [feat, ...taps] = head.input === 'taps' ? backbone.pooledTaps!(input, ['features', ...head.taps!]).map(l2NormalizeRows) : [l2NormalizeRows(backbone.features(input))];
+      return [feat!.dataSync() as Float32Array, head.apply(taps.length ? tf.concat(taps, 1) : feat!).dataSync() as Float32Array];
     });
     image.dispose();
     features[name].push(f);

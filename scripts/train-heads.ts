@@ -6,13 +6,12 @@
  * model-artifacts/ and the manifest, and records the measured figures in
  * model-artifacts/metrics.json (the model card's table).
  */
-import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { join, relative } from 'node:path';
 import type { ArtifactFile, CropView, ModelEntry } from '../src/shared/manifest.ts';
 import { backbones, opensCropView } from '../src/shared/manifest.ts';
-import { ALL_LABELS, CLOTHING_LABELS, DATASETS_DIR, clothingPhotos, hasDatasets, hmCatalog, ikeaProducts, type LabelledImage } from './lib/datasets.ts';
+import { ALL_LABELS, CLOTHING_LABELS, DATASETS_DIR, clothingPhotos, furnitureVal as furnitureValOf, hasDatasets, hmCatalog, ikeaProducts, type LabelledImage } from './lib/datasets.ts';
 import { featureTable, type FeatureKind, type FeatureTable } from './lib/feature-cache.ts';
 import { fineTuneHead, pooledFeatures, type HeadInputMaps, type Standardiser } from './lib/finetune-head.ts';
 import { fileReader } from './lib/node-models.ts';
@@ -87,17 +86,10 @@ const trainSet = usable([...clothing.filter((x) => x.split === 'train'), ...hm, 
 const clothingVal = usable(clothing.filter((x) => x.split === 'val'));
 const ikeaTest = usable(ikea.filter((x) => x.split === 'test'));
 /**
- * Furniture validation: a stratified 20% of the ikea training products (deterministic by item id). The heads
- * do not train on it; with clothing val it chooses each member's head and fits the vote weights, so neither
- * choice is made on clothing alone, and the held-out ikea products stay untouched. (The retrieval projection
- * still trains on the whole training set.)
+ * Furniture validation (scripts/lib/datasets.ts): the heads do not train on it; with clothing val it chooses each
+ * member's head and fits the vote weights. (The retrieval projection still trains on the whole training set.)
  */
-const furnitureVal = (() => {
-  const byLabel = new Map<string, LabelledImage[]>();
-  for (const x of trainSet.filter((x) => x.source === 'ikea')) byLabel.set(x.label, [...(byLabel.get(x.label) ?? []), x]);
-  const key = (x: LabelledImage) => createHash('sha256').update(`furniture-val:${x.id}`).digest('hex');
-  return [...byLabel.values()].flatMap((group) => [...group].sort((a, b) => key(a).localeCompare(key(b))).slice(0, Math.round(group.length * 0.2)));
-})();
+const furnitureVal = furnitureValOf(trainSet.filter((x) => x.source === 'ikea'));
 const furnitureValSet = new Set(furnitureVal);
 const headTrainSet = trainSet.filter((x) => !furnitureValSet.has(x));
 console.log(

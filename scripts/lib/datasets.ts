@@ -52,6 +52,18 @@ export function ikeaProducts(): LabelledImage[] {
   return out;
 }
 
+/**
+ * Furniture validation: a stratified 20% of the given ikea training products (deterministic by item id). No head
+ * and no fine-tuned backbone trains on it; with clothing-photos val it makes every choice of `train:backbone` and
+ * `train:heads`, so the held-out ikea products stay untouched.
+ */
+export function furnitureVal(ikeaTrain: LabelledImage[]): LabelledImage[] {
+  const byLabel = new Map<string, LabelledImage[]>();
+  for (const x of ikeaTrain) byLabel.set(x.label, [...(byLabel.get(x.label) ?? []), x]);
+  const key = (x: LabelledImage) => hashOf(`furniture-val:${x.id}`);
+  return [...byLabel.values()].flatMap((group) => [...group].sort((a, b) => key(a).localeCompare(key(b))).slice(0, Math.round(group.length * 0.2)));
+}
+
 function hashOf(s: string): string {
   return createHash('sha256').update(s).digest('hex');
 }

@@ -82,17 +82,19 @@ describe('the crop and mirror views of the ensemble (workers/models/embedder.ts)
     out.embedding.forEach((v, i) => expect(v).toBeCloseTo(whole.embedding[i]!, 5));
     for (const [id, p] of Object.entries(out.memberProbabilities!)) {
       const expected = mean(whole.memberProbabilities![id]!, mirrored.memberProbabilities![id]!);
-      p.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
+      // A batch of two and two batches of one round differently in float32: within 5e-5, against a mirror-image
+      // effect at least 20 times larger (below).
+      p.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 4));
     }
     const expectedVote = mean(whole.probabilities!, mirrored.probabilities!);
-    out.probabilities!.forEach((v, i) => expect(v).toBeCloseTo(expectedVote[i]!, 5));
-    expect(Math.max(...out.probabilities!.map((v, i) => Math.abs(v - whole.probabilities![i]!)))).toBeGreaterThan(1e-4); // a random photo is not symmetric
+    out.probabilities!.forEach((v, i) => expect(v).toBeCloseTo(expectedVote[i]!, 4));
+    expect(Math.max(...out.probabilities!.map((v, i) => Math.abs(v - whole.probabilities![i]!)))).toBeGreaterThan(1e-3); // a random photo is not symmetric
 
     const both = await Embedder.load({ ...manifest, mirrorView: true, cropView: { box: BOX, labels: manifest.labels! } }, fileReader(), {}, graphs);
     const four = await both.run(image);
     expect([four.cropView, four.mirrorView]).toEqual([true, true]);
     const expectedFour = mean(whole.probabilities!, mirrored.probabilities!, cropped.probabilities!, croppedMirrored.probabilities!);
-    four.probabilities!.forEach((v, i) => expect(v).toBeCloseTo(expectedFour[i]!, 5));
+    four.probabilities!.forEach((v, i) => expect(v).toBeCloseTo(expectedFour[i]!, 4));
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) (await both.run(image), await both.embed(image));
     expect(tf.memory().numTensors).toBe(before);

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertMobileNetV3Small } from '../../scripts/convert-mobilenetv3-small.ts';
-import { GGML_TYPE, GGUF_VALUE_TYPE, GgufError, parseGguf, readGgufTensor } from '../../scripts/lib/gguf.ts';
+import { convertGguf, convertMobileNetV3Small, qvacGgufPath } from '../../scripts/convert-mobilenetv3-small.ts';
+import { GGML_TYPE, GGUF_VALUE_TYPE, GgufError, type GgufFile, parseGguf, readGgufFile, readGgufTensor } from '../../scripts/lib/gguf.ts';
+import { TUNED_TENSORS_FORMAT, readTunedTensors } from '../../scripts/lib/tuned-tensors.ts';
 import { QVAC_CLASSIFICATION, fetchPinnedPackage } from '../../scripts/lib/npm-tarball.ts';
 import { float32ToFloat16Bits } from '../../scripts/lib/float16.ts';
 import type { ModelEntry, Normalization } from '../../src/shared/manifest.ts';
@@ -287,5 +288,57 @@ describe.skipIf(!pkgDir)('MobileNetV3-Small converted from @qvac/classification-
     expect(tf.memory().numTensors).toBeGreaterThan(before);
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+// ---------------------------------------------------------------- fine-tuned tensors (npm run train:backbone)
+
+/** Writes tensors as scripts/train-backbone/finetune.py does: tensors.json + tensors.bin (float16, little-endian). */
+async function writeTunedTensors(dir: string, tensors: { name: string; shape: number[]; data: Float32Array }[]): Promise<void> {
+  const parts = tensors.map((t) => Buffer.from(Uint16Array.from(t.data, float32ToFloat16Bits).buffer));
+  const bin = Buffer.concat(parts);
+  let offset = 0;
+  const index = tensors.map((t, i) => ({ name: t.name, shape: t.shape, offset: (offset += i ? parts[i - 1]!.length : 0) }));
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'tensors.bin'), bin);
+  await writeFile(join(dir, 'tensors.json'), JSON.stringify({ format: TUNED_TENSORS_FORMAT, recipe: 'features.12 halved by a test', sha256: createHash('sha256').update(bin).digest('hex'), tensors: index }));
+}
+
+describe.skipIf(!pkgDir)('MobileNetV3-Small with fine-tuned tensors in place of the GGUF\'s', () => {
+  let gguf: GgufFile;
+  let dir = '';
+  beforeAll(async () => {
+    gguf = await readGgufFile(qvacGgufPath());
+    dir = await mkdtemp(join(tmpdir(), 'mnv3s-tuned-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+  const halved = (name: string) => {
+    const t = readGgufTensor(gguf, name);
+    return { name, shape: t.shape, data: t.data.map((v) => v / 2) };
+  };
+
+  it('replaces exactly the named tensors, before BatchNorm is folded, and says so in the source', async () => {
+    await writeTunedTensors(join(dir, 'ok'), [halved('features.12.0.weight'), halved('features.11.block.2.fc2.bias')]);
+    const base = convertGguf(gguf);
+    const tuned = convertGguf(gguf, readTunedTensors(join(dir, 'ok')));
+    expect(tuned.arrays.map((a) => a.name)).toEqual(base.arrays.map((a) => a.name));
+    const changed = tuned.arrays.filter((a, i) => a.data.some((v, j) => v !== base.arrays[i]!.data[j])).map((a) => a.name);
+    expect(changed).toEqual(['features.11.se.fc2.bias', 'features.12.conv.kernel']);
+    const kernel = (c: typeof base) => c.arrays.find((a) => a.name === 'features.12.conv.kernel')!.data;
+    // The conv is linear in its weight and BatchNorm scales it: half the weight gives half the folded kernel.
+    kernel(tuned).forEach((v, i) => expect(v).toBeCloseTo(kernel(base)[i]! / 2, 6));
+    expect(tuned.config.source).toContain('features.12 halved by a test');
+  });
+
+  it('refuses a tensor of another shape, one the network does not read, and a corrupt file, naming the problem', async () => {
+    const wrong = halved('features.12.0.weight');
+    await writeTunedTensors(join(dir, 'shape'), [{ ...wrong, shape: [wrong.shape[0]!, wrong.shape[1]!] }]);
+    expect(() => convertGguf(gguf, readTunedTensors(join(dir, 'shape')))).toThrow(/features\.12\.0\.weight has shape \[576,96\], the GGUF's is \[576,96,1,1\]/);
+    await writeTunedTensors(join(dir, 'unread'), [{ ...halved('features.12.0.weight'), name: 'features.13.0.weight' }]);
+    expect(() => convertGguf(gguf, readTunedTensors(join(dir, 'unread')))).toThrow(/network does not read: features\.13\.0\.weight/);
+    await writeTunedTensors(join(dir, 'cut'), [halved('features.12.0.weight')]);
+    const bin = await readFile(join(dir, 'cut/tensors.bin'));
+    await writeFile(join(dir, 'cut/tensors.bin'), bin.subarray(0, bin.length - 100));
+    expect(() => readTunedTensors(join(dir, 'cut'))).toThrow(/tensors\.bin is corrupt or truncated .*npm run train:backbone/);
   });
 });

@@ -1,32 +1,37 @@
-"""Fine-tunes one ensemble member's last blocks together with a softmax layer, with image augmentation, on the
-training photos of photos.npz (clothing-photos train, H&M catalog, ikea training products), and writes its
-probabilities on clothing-photos val (whole photo and centre 80%) and on the held-out ikea products.
+"""Fine-tunes one ensemble member's last blocks together with a softmax layer over the manifest's labels, with image
+augmentation, on the training photos of photos.npz (clothing-photos train, the H&M catalog, the ikea training
+products less the furniture val), prints its top-1 on the two validation sets (clothing-photos val with the crop
+view averaged in, the furniture val) and, with --write, writes the trained tensors for the converter.
 
-  /usr/bin/python3 finetune.py --member s --first 6      # MobileNetV3-S, features.6–12 trained
-  /usr/bin/python3 finetune.py --member l --first 9      # MobileNetV3-L 0.75, expanded_conv_9–14 trained
+  /usr/bin/python3 finetune.py --photos P.npz --gguf G.gguf --member s --first 6 --write DIR   # features.6–12
+  /usr/bin/python3 finetune.py --photos P.npz --member l --first 9                           # expanded_conv_9–14
 
-A measurement, not a trainer of shipped weights: it starts from the same weights the app ships (the qvac GGUF,
-the converted CenterNet graph) and reports what fine-tuning would give. BatchNorm statistics stay frozen. Each
-member's input normalisation and feature node, and the crop view's box, are the manifest's."""
-import argparse, os, time, numpy as np, torch, torch.nn as nn, torch.nn.functional as F
-from members import MANIFEST, REPO, Member
-
-OUT = os.path.join(REPO, '.cache/finetune-probe')
+`npm run train:backbone` (scripts/train-backbone.ts) runs it for MobileNetV3-S. It starts from the weights the app
+ships (the qvac GGUF, the converted CenterNet graph); BatchNorm statistics stay frozen, so the converter folds them
+as before. Each member's input normalisation and feature node, and the crop view's box, are the manifest's. Seeded:
+the same machine writes the same tensors."""
+import argparse, hashlib, json, os, time, numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+from members import MANIFEST, Member
 
 ap = argparse.ArgumentParser()
+ap.add_argument('--photos', required=True, help='photos.npz from prepare.py')
+ap.add_argument('--gguf', help='the qvac GGUF (MobileNetV3-S)')
 ap.add_argument('--member', choices=['s', 'l'], required=True)
 ap.add_argument('--first', type=int, required=True, help='first trained block (S: features.N, L: expanded_conv_N)')
 ap.add_argument('--epochs', type=int, default=6)
 ap.add_argument('--ikea-weight', type=int, default=2, help='times each ikea training product is seen per epoch')
 ap.add_argument('--frozen', action='store_true', help='train only the softmax layer (the same recipe on frozen features)')
 ap.add_argument('--seed', type=int, default=0)
+ap.add_argument('--write', help='directory for the trained tensors (tensors.json + tensors.bin, float16; S only)')
 args = ap.parse_args()
+if args.write and (args.member != 's' or args.frozen): ap.error('--write takes the fine-tuned MobileNetV3-S (--member s, not --frozen)')
 torch.set_num_threads(2); torch.manual_seed(args.seed); rng = np.random.default_rng(args.seed)
+torch.use_deterministic_algorithms(True, warn_only=True)
 
-data = np.load(os.path.join(OUT, 'photos.npz'))
+data = np.load(args.photos)
 X = torch.from_numpy(data['X']); y = torch.from_numpy(data['y']); sets = data['s']
 
-member = Member(args.member, args.first)
+member = Member(args.member, args.first, gguf=args.gguf)
 trainable, feature_map, normalise = member.trainable, member.feature_map, member.normalise
 if args.frozen:
     for p in trainable: p.requires_grad = False
@@ -60,13 +65,14 @@ def probabilities(index, box=None):
         return torch.cat([F.softmax(head(pooled(view(X[index[i:i + 128]], box))), 1) for i in range(0, len(index), 128)])
 
 train = np.concatenate([np.where(np.isin(sets, ['ctrain', 'hm', 'itrain']))[0]] + [np.where(sets == 'itrain')[0]] * (args.ikea_weight - 1))
-cval, itest = np.where(sets == 'cval')[0], np.where(sets == 'itest')[0]
+cval, ival = np.where(sets == 'cval')[0], np.where(sets == 'ival')[0]
 catalog = torch.from_numpy(np.isin(sets, ['hm', 'itrain']))
 groups = [{'params': head.parameters(), 'lr': 1e-3}] + ([] if args.frozen else [{'params': trainable, 'lr': 2e-4}])
 optimiser = torch.optim.AdamW(groups, weight_decay=1e-4)
 steps = args.epochs * (len(train) // 64)
 schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=[g['lr'] for g in groups], total_steps=steps, pct_start=0.1)
 started = time.time()
+print(f'training {member.entry["id"]} from block {args.first} on {len(train)} photos a epoch ({args.epochs} epochs)', flush=True)
 for epoch in range(args.epochs):
     order = rng.permutation(train); head.train()
     for i in range(0, len(order) - 63, 64):
@@ -75,12 +81,21 @@ for epoch in range(args.epochs):
         optimiser.zero_grad(); loss.backward(); optimiser.step(); schedule.step()
     print(f'epoch {epoch + 1}/{args.epochs} loss {loss.item():.3f} ({time.time() - started:.0f} s)', flush=True)
 
-whole, crop, ikea = probabilities(cval), probabilities(cval, MANIFEST['cropView']['box']), probabilities(itest)
 top1 = lambda p, t: (p.argmax(1) == t).float().mean().item()
-top3 = lambda p, t: (p.topk(3, 1).indices == t[:, None]).any(1).float().mean().item()
-both = (whole + crop) / 2
-print(f'clothing val whole {top1(whole, y[cval]):.3f}/{top3(whole, y[cval]):.3f}, whole+crop {top1(both, y[cval]):.3f}/{top3(both, y[cval]):.3f}; ikea held-out {top1(ikea, y[itest]):.3f}')
-name = f'{args.member}-first{args.first}-ikea{args.ikea_weight}-seed{args.seed}{"-frozen" if args.frozen else ""}'
-np.savez(os.path.join(OUT, f'probs-{name}.npz'), clothing_whole=whole.numpy(), clothing_crop=crop.numpy(), ikea=ikea.numpy(),
-         clothing_truth=y[cval].numpy(), ikea_truth=y[itest].numpy())
-print('wrote', os.path.join(OUT, f'probs-{name}.npz'))
+clothing = (probabilities(cval) + probabilities(cval, MANIFEST['cropView']['box'])) / 2
+print(f'validation top-1 (its own softmax layer): clothing-photos val {top1(clothing, y[cval]):.3f} (with the crop view), furniture val {top1(probabilities(ival), y[ival]):.3f}')
+
+if args.write:
+    # torchvision names (features.N.…) of the trained parameters; BatchNorm statistics are the GGUF's.
+    named = [(f'features.{k}', p) for k, p in member.tuned.named_parameters()]  # a slice of features keeps its indices
+    blob, tensors = bytearray(), []
+    for name, p in named:
+        tensors.append({'name': name, 'shape': list(p.shape), 'offset': len(blob)})
+        blob += p.detach().numpy().astype('<f2').tobytes()
+    recipe = (f'features.{args.first}–12 fine-tuned by Lookalike (scripts/train-backbone, PyTorch, {args.epochs} epochs, seed {args.seed}) '
+              f'on clothing-photos train, the H&M catalog and the ikea training products less the furniture val')
+    os.makedirs(args.write, exist_ok=True)
+    open(os.path.join(args.write, 'tensors.bin'), 'wb').write(blob)
+    json.dump({'format': 'lookalike-tuned-tensors/1', 'recipe': recipe, 'sha256': hashlib.sha256(blob).hexdigest(), 'tensors': tensors},
+              open(os.path.join(args.write, 'tensors.json'), 'w'), indent=1)
+    print(f'wrote {len(tensors)} tensors ({len(blob)} bytes) to {args.write}')

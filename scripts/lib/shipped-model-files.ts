@@ -1,0 +1,6 @@
+/**
+ * Which files under model-artifacts/ the app is served and the builds copy: not the model card and measurement
+ * files, and not the training outputs the app never loads (model-artifacts/training/, e.g. the fine-tuned tensors
+ * that `npm run models:build` converts into the shipped network).
+ */
+export const isShippedModelFile = (file: string): boolean => !file.endsWith('.md') && !/(metrics|quantisation)\.json$/.test(file) && !/[\\/]model-artifacts[\\/]training[\\/]/.test(file);
