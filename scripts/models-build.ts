@@ -10,10 +10,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelEntry, ModelManifest } from '../src/shared/manifest.ts';
 import { CENTERNET_DETECTIONS, CENTERNET_FEATURE_NODE, CENTERNET_HEAD_INPUT, convertCenterNet } from './convert-centernet.ts';
-import { ARTIFACTS_DIR, MANIFEST_PATH, describeFile, readManifest, writeManifest } from './lib/manifest-writer.ts';
+import { ARTIFACTS_DIR, MANIFEST_PATH, describeFile, readManifest, withModels, writeManifest } from './lib/manifest-writer.ts';
 import { HUMAN_MODELS, QVAC_CLASSIFICATION } from './lib/npm-tarball.ts';
-import { MNV3S_TUNED_DIR, convertMobileNetV3Small } from './convert-mobilenetv3-small.ts';
-import { hasTunedTensors, readTunedTensors } from './lib/tuned-tensors.ts';
+import { convertMobileNetV3Small, shippedTuning } from './convert-mobilenetv3-small.ts';
 import { VGG19_LICENCE } from './convert-vgg19.ts';
 import { VGG19_NORMALIZATION } from '../workers/models/vgg19.ts';
 
@@ -56,8 +55,8 @@ async function main(): Promise<void> {
     },
   ];
 
-  const tuned = hasTunedTensors(MNV3S_TUNED_DIR) ? readTunedTensors(MNV3S_TUNED_DIR) : undefined;
-  const small = await convertMobileNetV3Small(join(ARTIFACTS_DIR, 'mnv3s'), 'float16', tuned && MNV3S_TUNED_DIR);
+  const tuned = shippedTuning();
+  const small = await convertMobileNetV3Small(join(ARTIFACTS_DIR, 'mnv3s'), 'float16', tuned);
   models.push({
     id: 'mnv3s',
     name: `MobileNetV3-Small (torchvision, fine-tuned by QVAC on 3 classes${tuned ? ', then by Lookalike on our categories' : ''})`,
@@ -91,8 +90,7 @@ async function main(): Promise<void> {
   }
 
   // Everything but the models (labels, heads, vote weights, projection, views) is train:heads' and stays.
-  const { models: _previousModels, ensembleId: _previousId, ...trained } = previous;
-  const manifest = writeManifest({ formatVersion: 1, models, ...trained });
+  const manifest = writeManifest(withModels(previous, models));
   for (const m of manifest.models) console.log(`${m.id}: ${m.files.map((f) => `${f.path} ${f.bytes} B ${f.sha256.slice(0, 12)}`).join(', ')}`);
   console.log(`ensemble ${manifest.ensembleId} → ${MANIFEST_PATH}`);
 }

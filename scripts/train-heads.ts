@@ -89,7 +89,7 @@ const ikeaTest = usable(ikea.filter((x) => x.split === 'test'));
  * Furniture validation (scripts/lib/datasets.ts): the heads do not train on it; with clothing val it chooses each
  * member's head and fits the vote weights. (The retrieval projection still trains on the whole training set.)
  */
-const furnitureVal = furnitureValOf(trainSet.filter((x) => x.source === 'ikea'));
+const furnitureVal = usable(furnitureValOf(ikea.filter((x) => x.split === 'train'))); // the same split as train:backbone's
 const furnitureValSet = new Set(furnitureVal);
 const headTrainSet = trainSet.filter((x) => !furnitureValSet.has(x));
 console.log(

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseManifest, type ArtifactFile, type ModelManifest } from '../../src/shared/manifest.ts';
+import { parseManifest, type ArtifactFile, type ModelEntry, type ModelManifest } from '../../src/shared/manifest.ts';
 
 export const ARTIFACTS_DIR = resolve(import.meta.dirname, '../../model-artifacts');
 export const MANIFEST_PATH = join(ARTIFACTS_DIR, 'manifest.json');
@@ -25,6 +25,12 @@ export function ensembleIdOf(manifest: Omit<ModelManifest, 'ensembleId'>): strin
 
 export function readManifest(): ModelManifest {
   return parseManifest(JSON.parse(readFileSync(MANIFEST_PATH, 'utf8')));
+}
+
+/** A manifest with new models and everything else (labels, heads, vote weights, projection, views) kept as it was. */
+export function withModels(previous: Partial<ModelManifest>, models: ModelEntry[]): Omit<ModelManifest, 'ensembleId'> {
+  const { models: _oldModels, ensembleId: _oldId, ...trained } = previous;
+  return { formatVersion: 1, models, ...trained };
 }
 
 export function writeManifest(manifest: Omit<ModelManifest, 'ensembleId'>): ModelManifest {

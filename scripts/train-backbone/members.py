@@ -14,6 +14,8 @@ def read_tuned(dirname):
     """Fine-tuned tensors as finetune.py writes them (scripts/lib/tuned-tensors.ts reads the same files)."""
     index = json.load(open(os.path.join(dirname, 'tensors.json'))); data = open(os.path.join(dirname, 'tensors.bin'), 'rb').read()
     return {t['name']: np.frombuffer(data, '<f2', int(np.prod(t['shape'])), t['offset']).astype(np.float32).reshape(t['shape']) for t in index['tensors']}
+
+
 L_BLOCKS = 15  # expanded_conv_0–14
 
 

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManifestError, allFiles, backbones, findModel, opensCropView, parseManifest } from '../../src/shared/manifest.ts';
-import { describeFile } from '../../scripts/lib/manifest-writer.ts';
+import { describeFile, ensembleIdOf, withModels } from '../../scripts/lib/manifest-writer.ts';
+import { isShippedModelFile } from '../../scripts/lib/shipped-model-files.ts';
 
 const shipped = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../model-artifacts/manifest.json'), 'utf8'));
 
@@ -57,5 +58,27 @@ describe('the model registry (model-artifacts/manifest.json)', () => {
     const votes = [0.3, 0.5, 0.2, 0.4, 0.1, 0.5]; // row 0: exactly half on dress+hat; row 1: 0.9
     expect(opensCropView(view, labels, votes, 0)).toBe(false);
     expect(opensCropView(view, labels, votes, 1)).toBe(true);
+  });
+});
+
+describe('rebuilding the models (npm run models:build)', () => {
+  it('keeps what train:heads wrote (heads, vote, projection, crop and mirror views) and replaces the models', () => {
+    const m = parseManifest(shipped);
+    const other = m.models.map((x) => (x.id === 'mnv3s' ? { ...x, files: x.files.map((f) => ({ ...f, sha256: 'f'.repeat(64) })) } : x));
+    const rebuilt = withModels({ ...m, cropView: m.cropView ?? { box: [0.1, 0.1, 0.9, 0.9], labels: ['tshirt'] }, mirrorView: true }, other);
+    expect(rebuilt.cropView).toBeDefined();
+    expect(rebuilt.mirrorView).toBe(true);
+    expect([rebuilt.heads, rebuilt.voteWeights, rebuilt.projection, rebuilt.labels]).toEqual([m.heads, m.voteWeights, m.projection, m.labels]);
+    expect(rebuilt.models).toBe(other);
+    expect(ensembleIdOf(rebuilt)).not.toBe(m.ensembleId);
+    // The same models give back the shipped manifest, key order included (models:build reproduces its bytes).
+    const { ensembleId, ...rest } = m;
+    expect(JSON.stringify({ ...withModels(m, m.models), ensembleId })).toBe(JSON.stringify({ ...rest, ensembleId }));
+  });
+
+  it('the builds copy the model files the app loads, not the model card, measurements or training outputs', () => {
+    const dir = resolve(import.meta.dirname, '../../model-artifacts');
+    for (const f of ['manifest.json', 'mnv3s/weights.bin', 'heads/mnv3l075/model.json', 'projection/weights.bin']) expect(isShippedModelFile(resolve(dir, f)), f).toBe(true);
+    for (const f of ['MODEL_CARD.md', 'metrics.json', 'quantisation.json', 'training/mnv3s-finetuned/tensors.bin']) expect(isShippedModelFile(resolve(dir, f)), f).toBe(false);
   });
 });

