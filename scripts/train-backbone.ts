@@ -19,8 +19,9 @@ import { toModelInput } from '../workers/models/preprocess.ts';
 const PYTHON = '/usr/bin/python3';
 const CODE = resolve(import.meta.dirname, 'train-backbone');
 const WORK = resolve(import.meta.dirname, '../.cache/train-backbone');
-/** The recipe: the blocks trained, and the seed (the rest is finetune.py's defaults). */
+/** The recipe: the blocks trained, how often each ikea training product is seen an epoch, and the seed (the rest is finetune.py's defaults). */
 const FIRST_TUNED_BLOCK = 6;
+const IKEA_WEIGHT = 2;
 const SEED = 0;
 
 /** Runs a step; a failed one ends the run with its name (its own output says why). */
@@ -53,7 +54,7 @@ function train(gguf: string): void {
   }
 
   // 2. Fine-tuning (about 9 min on 2 cores).
-  python('finetune.py', ['--photos', photos, '--gguf', gguf, '--member', 's', '--first', String(FIRST_TUNED_BLOCK), '--seed', String(SEED), '--write', MNV3S_TUNED_DIR]);
+  python('finetune.py', ['--photos', photos, '--gguf', gguf, '--member', 's', '--first', String(FIRST_TUNED_BLOCK), '--ikea-weight', String(IKEA_WEIGHT), '--seed', String(SEED), '--write', MNV3S_TUNED_DIR]);
 }
 
 const checkOnly = process.argv.includes('--check-only');
