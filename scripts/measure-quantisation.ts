@@ -10,13 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { findModel } from '../src/shared/manifest.ts';
-import { loadDenseStack } from '../workers/models/dense-stack.ts';
-import { GraphCache, loadBackbone } from '../workers/models/load-backbone.ts';
-import { toModelInput } from '../workers/models/preprocess.ts';
-import { l2NormalizeRows } from '../workers/models/embedder.ts';
+import { findModel, type ModelManifest } from '../src/shared/manifest.ts';
+import { Embedder } from '../workers/models/embedder.ts';
 import { convertMobileNetV3Small, shippedTuning } from './convert-mobilenetv3-small.ts';
-import { ALL_LABELS, clothingPhotos } from './lib/datasets.ts';
+import { clothingPhotos } from './lib/datasets.ts';
 import { describeFile, readManifest, ARTIFACTS_DIR } from './lib/manifest-writer.ts';
 import { decodeImage, fileReader, useWasmBackend } from './lib/node-models.ts';
 
@@ -25,7 +22,6 @@ await useWasmBackend();
 const manifest = readManifest();
 const shipped = findModel(manifest, 'mnv3s');
 const photos = clothingPhotos().filter((p) => p.split === 'val').slice(0, Number(values.limit));
-const head = await loadDenseStack(manifest.heads!.find((h) => h.modelId === 'mnv3s')!.files, fileReader(), 'head');
 
 const tuning = shippedTuning();
 const variants: Record<string, { entry: typeof shipped; root: string }> = { float16: { entry: shipped, root: ARTIFACTS_DIR } };
@@ -35,26 +31,29 @@ for (const q of ['float32', 'uint8'] as const) {
   variants[q] = { entry: { ...shipped, files: ['mnv3s/model.json', 'mnv3s/weights.bin'].map((p) => describeFile(p, root)), weightDtype: q }, root };
 }
 
+const { projection: _projection, voteWeights: _vote, cropView: _crop, mirrorView: _mirror, ...withoutEnsemble } = manifest;
 const features: Record<string, Float32Array[]> = {};
 const top1: Record<string, number> = {};
 for (const [name, v] of Object.entries(variants)) {
-  const backbone = await loadBackbone(v.entry, fileReader(v.root), new GraphCache());
+  // The app's own pass (Embedder.compute) with this member alone: its shipped head, no projection, no vote, no views.
+  const alone: ModelManifest = { ...withoutEnsemble, models: [v.entry], heads: manifest.heads!.filter((h) => h.modelId === 'mnv3s') };
+  const variantFiles = fileReader(v.root);
+  const shippedFiles = fileReader();
+  const embedder = await Embedder.load(alone, (file) => (v.entry.files.includes(file) ? variantFiles : shippedFiles)(file));
   features[name] = [];
   let hits = 0;
   for (const p of photos) {
     const image = await decodeImage(p.path);
     const [f, probs] = tf.tidy(() => {
-      const input = toModelInput(image, 224, v.entry.normalization);
-      // The shipped head reads the features, or several pooled layers of the same pass (as Embedder.compute).
-      const [feat, ...taps] = head.input === 'taps' ? backbone.pooledTaps!(input, ['features', ...head.taps!]).map(l2NormalizeRows) : [l2NormalizeRows(backbone.features(input))];
-      return [feat!.dataSync() as Float32Array, head.apply(taps.length ? tf.concat(taps, 1) : feat!).dataSync() as Float32Array];
+      const out = embedder.compute(image, { embed: true, classify: true, mirror: false });
+      return [out.embedding!.dataSync() as Float32Array, out.members[0]!.dataSync() as Float32Array];
     });
     image.dispose();
     features[name].push(f);
-    if (ALL_LABELS[probs.indexOf(Math.max(...probs))] === p.label) hits++;
+    if (embedder.labels[probs.indexOf(Math.max(...probs))] === p.label) hits++;
   }
   top1[name] = hits / photos.length;
-  backbone.dispose();
+  embedder.dispose();
 }
 const cos = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 const report = {

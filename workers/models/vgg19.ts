@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelEntry, Normalization } from '../../src/shared/manifest.ts';
 import type { Backbone } from './backbone.ts';
-import { takeWeight, WeightsFormatError } from './weights-format.ts';
+import { sameShape, takeWeight, WeightsFormatError } from './weights-format.ts';
 
 export interface Vgg19ConvLayer {
   /** Keras layer name, e.g. "block3_conv2". */
@@ -66,10 +66,6 @@ interface ConvWeights {
   kernel: tf.Tensor4D;
   bias: tf.Tensor1D;
   last: boolean;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 /**
