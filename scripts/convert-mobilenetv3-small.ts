@@ -26,7 +26,7 @@ export const GGUF_PATH_IN_PACKAGE = 'weights/mobilenetv3_3class_v3_fp16.gguf';
  */
 export const MNV3S_TUNED_DIR = join(import.meta.dirname, '../model-artifacts/training/mnv3s-finetuned');
 
-/** Our fine-tuned tensors for the shipped MobileNetV3-S, if `npm run train:backbone` wrote them (read once). */
+/** Our fine-tuned tensors for the shipped MobileNetV3-S, read from disk, or undefined if `npm run train:backbone` has not written them. */
 export const shippedTuning = (): TunedTensors | undefined => (hasTunedTensors(MNV3S_TUNED_DIR) ? readTunedTensors(MNV3S_TUNED_DIR) : undefined);
 
 /**

@@ -49,12 +49,12 @@ export function decodeNamedWeights(modelJson: WeightsModelJson, weightData: Arra
   return new Map(Object.entries(named));
 }
 
-/** Fetches a tensor by name, failing with a clear message when a converter left it out. */
 /** Whether two tensor shapes are the same (the converters and the weight loaders check every tensor's). */
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
+/** Fetches a tensor by name, failing with a clear message when a converter left it out. */
 export function takeWeight(weights: Map<string, tf.Tensor>, name: string): tf.Tensor {
   const t = weights.get(name);
   if (!t) throw new WeightsFormatError(`weight "${name}" is missing`);
