@@ -50,6 +50,12 @@ export async function fetchVerified(base: string, file: ArtifactFile, onProgress
     throw new DownloadError(`${file.path} could not be downloaded${offline ? ': you are offline and it is not stored on this device yet' : ` (${error instanceof Error ? error.message : String(error)})`}`);
   }
   if (!response.ok) throw new DownloadError(`${file.path} could not be downloaded (HTTP ${response.status})`);
+  // Hosts that serve a single-page app (Vite's preview, many static hosts) answer a missing file with their index
+  // page and 200. Model files and shards are never web pages: say the file is missing, not that it is damaged.
+  if (response.headers.get('content-type')?.startsWith('text/html')) {
+    await evict(url);
+    throw new DownloadError(`${file.path} is missing on the server (it answered with a web page instead)`);
+  }
   const data = new Uint8Array(file.bytes);
   let loaded = 0;
   const reader = response.body?.getReader();

@@ -42,6 +42,16 @@ describe('fetchVerified', () => {
     expect(bytes).toEqual(good);
   });
 
+  it('says a file is missing when the server answers with its web page (a single-page host\'s fallback), and finds it once deployed', async () => {
+    let deployed = false;
+    stubServiceWorker(() => good);
+    const serve = globalThis.fetch;
+    vi.stubGlobal('fetch', async (url: string) => (deployed ? serve(url) : new Response('<!doctype html><title>Shop</title>', { headers: { 'content-type': 'text/html; charset=utf-8' } })));
+    await expect(fetchVerified(BASE, file)).rejects.toThrow('shop/embeddings-000.bin is missing on the server (it answered with a web page instead)');
+    deployed = true;
+    expect(new Uint8Array(await fetchVerified(BASE, file))).toEqual(good);
+  });
+
   it('refuses a file whose sha256 does not match, naming it', async () => {
     stubServiceWorker(() => good.map((b) => b ^ 1));
     await expect(fetchVerified(BASE, file)).rejects.toThrow(/embeddings-000\.bin is damaged: sha256 [0-9a-f]+… does not match/);
