@@ -12,18 +12,23 @@ const good = new Uint8Array(4096).map((_, i) => (i * 31) & 255);
 const file: ArtifactFile = { path: 'shop/embeddings-000.bin', bytes: good.length, sha256: createHash('sha256').update(good).digest('hex') };
 const BASE = 'https://shop.example/catalog/';
 
-/** A service worker's cache-first store, stubbed: `caches` as the worker sees it, and what the SW would serve. */
-function stubServiceWorker(serverBytes: () => Uint8Array) {
-  const stored = new Map<string, Uint8Array>();
+/**
+ * A service worker's cache-first store, stubbed: `caches` as the worker sees it, and what the SW would serve. The
+ * server answers with bytes, or with a whole response (e.g. a single-page host's web page); either is stored.
+ */
+function stubServiceWorker(serve: () => Uint8Array | Response) {
+  const stored = new Map<string, Response>();
   const cache = { delete: async (url: string) => stored.delete(url) };
   vi.stubGlobal('caches', { open: async (name: string) => (RUNTIME_CACHES.includes(name) ? cache : { delete: async () => false }) });
   vi.stubGlobal('fetch', async (url: string) => {
     const hit = stored.get(url);
-    if (hit) return new Response(hit.slice());
-    const body = serverBytes();
+    if (hit) return hit.clone();
+    const answer = serve();
+    const response = answer instanceof Response ? answer : new Response(answer.slice());
     // Cache-first: the SW hands the response over and stores its copy a moment later.
-    setTimeout(() => stored.set(url, body), 5);
-    return new Response(body.slice());
+    const copy = response.clone();
+    setTimeout(() => stored.set(url, copy), 5);
+    return response;
   });
   return stored;
 }
@@ -42,12 +47,12 @@ describe('fetchVerified', () => {
     expect(bytes).toEqual(good);
   });
 
-  it('says a file is missing when the server answers with its web page (a single-page host\'s fallback), and finds it once deployed', async () => {
+  it('says a file is missing when the server answers with its web page (a single-page host\'s fallback), and finds it once deployed although the SW stored that page', async () => {
     let deployed = false;
-    stubServiceWorker(() => good);
-    const serve = globalThis.fetch;
-    vi.stubGlobal('fetch', async (url: string) => (deployed ? serve(url) : new Response('<!doctype html><title>Shop</title>', { headers: { 'content-type': 'text/html; charset=utf-8' } })));
+    const stored = stubServiceWorker(() => (deployed ? good : new Response('<!doctype html><title>Shop</title>', { headers: { 'content-type': 'text/html; charset=utf-8' } })));
     await expect(fetchVerified(BASE, file)).rejects.toThrow('shop/embeddings-000.bin is missing on the server (it answered with a web page instead)');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(stored.size).toBe(1); // the web page landed in the cache after the eviction
     deployed = true;
     expect(new Uint8Array(await fetchVerified(BASE, file))).toEqual(good);
   });
