@@ -1,7 +1,8 @@
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { filesUnder } from './scripts/lib/files-under.ts';
 import { isShippedModelFile } from './scripts/lib/shipped-model-files.ts';
 
 const root = import.meta.dirname;
@@ -11,15 +12,10 @@ const root = import.meta.dirname;
  * (copied into the build), and the demo catalog that `npm start` builds from ../shared at
  * /catalog/demo/ (served locally only, never part of the build: its images are not ours to ship).
  */
-const STATIC_MOUNTS: { urlPrefix: string; dir: string; build: boolean }[] = [
-  { urlPrefix: 'models/', dir: resolve(root, 'model-artifacts'), build: true },
-  { urlPrefix: 'catalog/demo/', dir: resolve(root, '.cache/demo-catalog'), build: false },
+const STATIC_MOUNTS: { urlPrefix: string; dir: string; build: boolean; serves: (file: string) => boolean }[] = [
+  { urlPrefix: 'models/', dir: resolve(root, 'model-artifacts'), build: true, serves: isShippedModelFile },
+  { urlPrefix: 'catalog/demo/', dir: resolve(root, '.cache/demo-catalog'), build: false, serves: () => true },
 ];
-
-function walk(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
-}
 
 /** Serves the mounts in dev/preview and copies them into the build: of the models, only what the app loads (isShippedModelFile). */
 function staticMounts(): Plugin {
@@ -29,7 +25,7 @@ function staticMounts(): Plugin {
       const prefix = '/' + mount.urlPrefix;
       if (!path.startsWith(prefix)) continue;
       const file = resolve(mount.dir, path.slice(prefix.length));
-      if (!file.startsWith(mount.dir) || !existsSync(file) || !statSync(file).isFile() || !isShippedModelFile(file)) break;
+      if (!file.startsWith(mount.dir) || !existsSync(file) || !statSync(file).isFile() || !mount.serves(file)) break;
       res.setHeader('Content-Type', file.endsWith('.json') ? 'application/json' : file.endsWith('.jpg') ? 'image/jpeg' : 'application/octet-stream');
       res.setHeader('Content-Length', statSync(file).size);
       createReadStream(file).pipe(res);
@@ -43,7 +39,7 @@ function staticMounts(): Plugin {
     configurePreviewServer: (server) => void server.middlewares.use(middleware),
     generateBundle() {
       for (const mount of STATIC_MOUNTS.filter((m) => m.build)) {
-        for (const file of walk(mount.dir).filter(isShippedModelFile)) {
+        for (const file of filesUnder(mount.dir).filter(mount.serves)) {
           this.emitFile({ type: 'asset', fileName: mount.urlPrefix + relative(mount.dir, file), source: readFileSync(file) });
         }
       }

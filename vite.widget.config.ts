@@ -6,19 +6,15 @@
  * models/. The example host page goes to dist/examples/ so `npm start` serves it.
  * See docs/embedding.md.
  */
-import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { cpSync, readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
+import { filesUnder } from './scripts/lib/files-under.ts';
 import { isShippedModelFile } from './scripts/lib/shipped-model-files.ts';
 import { WIDGET_MODELS_DIR, WIDGET_MODULE_FILE, WIDGET_WORKER_FILE } from './src/widget/files.ts';
 
 const root = import.meta.dirname;
 const outDir = resolve(root, 'dist/widget');
-
-function walk(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
-}
 
 /** The model files the app loads (isShippedModelFile, as in vite.config.ts), into models/. */
 function models(): Plugin {
@@ -26,7 +22,7 @@ function models(): Plugin {
   return {
     name: 'lookalike-widget-models',
     generateBundle() {
-      for (const file of walk(dir).filter(isShippedModelFile)) {
+      for (const file of filesUnder(dir).filter(isShippedModelFile)) {
         this.emitFile({ type: 'asset', fileName: WIDGET_MODELS_DIR + relative(dir, file), source: readFileSync(file) });
       }
     },

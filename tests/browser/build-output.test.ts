@@ -3,23 +3,22 @@
  * exactly the files the manifest names, and the manifest — not the model card, the measurements, the eval CLI's
  * held-out list or the training outputs, which nobody's browser should download.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { filesUnder } from '../../scripts/lib/files-under.ts';
 import { allFiles, parseManifest } from '../../src/shared/manifest.ts';
 import { ROOT } from './harness.ts';
 
 const manifest = parseManifest(JSON.parse(readFileSync(resolve(ROOT, 'model-artifacts/manifest.json'), 'utf8')));
 const expected = ['manifest.json', ...allFiles(manifest).map((f) => f.path)].sort();
 
-const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
-
 describe('the builds ship only the model files the app loads', () => {
   for (const dir of ['dist/models', 'dist/widget/models']) {
     it(dir, () => {
       const built = resolve(ROOT, dir);
       expect(existsSync(built), `${dir} is missing: run \`npm test\` (it builds the app and the widget first)`).toBe(true);
-      expect(walk(built).map((f) => relative(built, f).replaceAll('\\', '/')).sort()).toEqual(expected);
+      expect(filesUnder(built).map((f) => relative(built, f).replaceAll('\\', '/')).sort()).toEqual(expected);
     });
   }
 });
