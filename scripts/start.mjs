@@ -28,7 +28,7 @@ if (existsSync(resolve(datasets, 'ikea/products.csv')) && existsSync(resolve(dat
     console.log('Building the demo catalog from ../shared/datasets (once; a few minutes)…');
     execFileSync(
       'npx',
-      ['tsx', 'scripts/index-catalog.ts', resolve(datasets, 'ikea/products.csv'), resolve(datasets, 'hm-catalog/items.csv'), '--scenes', resolve(datasets, 'ikea/room_items.csv'), '--out', demo, '--name', 'Demo: IKEA furniture and H&M clothing'],
+      ['tsx', 'scripts/catalog/index-catalog.ts', resolve(datasets, 'ikea/products.csv'), resolve(datasets, 'hm-catalog/items.csv'), '--scenes', resolve(datasets, 'ikea/room_items.csv'), '--out', demo, '--name', 'Demo: IKEA furniture and H&M clothing'],
       { stdio: 'inherit', cwd: root },
     );
   }

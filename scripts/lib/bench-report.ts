@@ -42,7 +42,7 @@ export interface SearchSection {
   k: number;
   queries: number;
   rows: SearchRow[];
-  /** How it was produced: `npx tsx scripts/bench-search.ts …`. */
+  /** How it was produced: `npx tsx scripts/bench/bench-search.ts …`. */
   command: string;
 }
 
@@ -237,7 +237,7 @@ export function markdownReport(r: Results): string {
   out.push(
     '# Performance',
     '',
-    `<!-- Written by \`npm run bench\` (scripts/bench.ts) from bench/results.json; edit the script, not this file. -->`,
+    `<!-- Written by \`npm run bench\` (scripts/bench/bench.ts) from bench/results.json; edit the script, not this file. -->`,
     '',
     `Figures from \`${r.command}\` on ${r.date.slice(0, 10)}. The raw numbers are in [bench/results.json](../bench/results.json).`,
     '',

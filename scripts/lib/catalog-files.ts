@@ -111,7 +111,7 @@ export function writeCatalog(outDir: string, content: CatalogContent, options: W
 /** Reads and validates `dir/catalog.json` and its files (sizes and sha256 checked). `app` defaults to the catalog's own models. */
 export async function readCatalogDir(dir: string, app?: AppModels): Promise<LoadedCatalog> {
   const file = join(dir, CATALOG_FILE);
-  if (!existsSync(file)) throw new CatalogError(`${file} does not exist (index a catalog there first: npx tsx scripts/index-catalog.ts)`);
+  if (!existsSync(file)) throw new CatalogError(`${file} does not exist (index a catalog there first: npx tsx scripts/catalog/index-catalog.ts)`);
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));

@@ -2,7 +2,7 @@
  * Simulation for the personal-ranking tools: a seeded synthetic catalog
  * (items whose embeddings sit near their category's and colour's centres),
  * simulated shoppers with one taste (a category and a colour), and the
- * evaluation `scripts/eval-ranking.ts` prints. Also loads a real catalog folder.
+ * evaluation `scripts/eval/eval-ranking.ts` prints. Also loads a real catalog folder.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * Search-quality measures for scripts/eval-search.ts: the per-photo result
+ * Search-quality measures for scripts/eval/eval-search.ts: the per-photo result
  * list (one function, so detection-based search can replace it), rank
  * interleaving, precision@K by category and recall@K over (photo, item) pairs.
  */

@@ -1,5 +1,5 @@
 /**
- * Fine-tuned tensors of a torch network, as `npm run train:backbone` writes them (scripts/train-backbone/finetune.py):
+ * Fine-tuned tensors of a torch network, as `npm run train:backbone` writes them (scripts/train/train-backbone/finetune.py):
  * `tensors.json` (the recipe, and each tensor's name, shape and offset) and `tensors.bin` (float16, little-endian,
  * torch layout and names), with the sha256 of `tensors.bin` in the JSON so a corrupt or truncated file is refused.
  * The converters read them in place of the package's own tensors of the same names.

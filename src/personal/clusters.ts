@@ -1,6 +1,6 @@
 /**
  * "Shoppers like you, without sharing": a cluster file, made offline from
- * anonymous events by `scripts/clusters.ts`, ships with the catalog. On the
+ * anonymous events by `scripts/catalog/clusters.ts`, ships with the catalog. On the
  * device the shopper's own profile is matched to the nearest centroid, and
  * that cluster's favourites get a bonus in For-you. Nothing is sent anywhere.
  */

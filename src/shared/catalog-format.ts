@@ -207,7 +207,7 @@ export function checkCompatible(catalog: CatalogJson, app: AppModels, file = CAT
   if (catalog.ensembleId !== app.ensembleId) {
     throw new CatalogError(
       `${file} ("${catalog.name}") was built with the models "${catalog.ensembleId}", but this app runs "${app.ensembleId}": ` +
-        're-index the catalog with the current models (npx tsx scripts/index-catalog.ts)',
+        're-index the catalog with the current models (npx tsx scripts/catalog/index-catalog.ts)',
     );
   }
   if (catalog.dimension !== app.dimension) {

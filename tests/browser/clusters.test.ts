@@ -98,7 +98,7 @@ describe.skipIf(!hasDatasets)(`shoppers like you (taste clusters) ${hasDatasets 
         { name: 'sofa-lover', items: sofas, favourite: sofaFavourite },
       ]),
     );
-    execFileSync(resolve(ROOT, 'node_modules/.bin/tsx'), ['scripts/clusters.ts', events, '--catalog', dir, '--out', resolve(dir, 'clusters.json'), '--k-max', '4'], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync(resolve(ROOT, 'node_modules/.bin/tsx'), ['scripts/catalog/clusters.ts', events, '--catalog', dir, '--out', resolve(dir, 'clusters.json'), '--k-max', '4'], { cwd: ROOT, stdio: 'pipe' });
     expect(JSON.parse(readFileSync(resolve(dir, 'catalog.json'), 'utf8')).clusters?.path).toBe('clusters.json');
     env = await startBrowserApp();
   }, 300_000);

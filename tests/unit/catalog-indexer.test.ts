@@ -197,7 +197,7 @@ describe('with the real models', () => {
   });
 
   it('CLI: reports bad images by name and exits non-zero only when nothing was indexed', () => {
-    const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/index-catalog.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/catalog/index-catalog.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     const bad = run([join(dir, 'bad'), '--out', join(dir, 'out-cli-bad')]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/x\.jpg: not a readable image/);

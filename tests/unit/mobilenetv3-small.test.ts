@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertGguf, convertMobileNetV3Small, qvacGgufPath, shippedTuning } from '../../scripts/convert-mobilenetv3-small.ts';
+import { convertGguf, convertMobileNetV3Small, qvacGgufPath, shippedTuning } from '../../scripts/lib/mobilenetv3-small-converter.ts';
 import { readManifest } from '../../scripts/lib/manifest-writer.ts';
 import { GGML_TYPE, GGUF_VALUE_TYPE, GgufError, type GgufFile, parseGguf, readGgufFile, readGgufTensor } from '../../scripts/lib/gguf.ts';
 import { TUNED_TENSORS_FORMAT, readTunedTensors } from '../../scripts/lib/tuned-tensors.ts';
@@ -294,7 +294,7 @@ describe.skipIf(!pkgDir)('MobileNetV3-Small converted from @qvac/classification-
 
 // ---------------------------------------------------------------- fine-tuned tensors (npm run train:backbone)
 
-/** Writes tensors as scripts/train-backbone/finetune.py does: tensors.json + tensors.bin (float16, little-endian). */
+/** Writes tensors as scripts/train/train-backbone/finetune.py does: tensors.json + tensors.bin (float16, little-endian). */
 async function writeTunedTensors(dir: string, tensors: { name: string; shape: number[]; data: Float32Array }[]): Promise<void> {
   const parts = tensors.map((t) => Buffer.from(Uint16Array.from(t.data, float32ToFloat16Bits).buffer));
   const bin = Buffer.concat(parts);

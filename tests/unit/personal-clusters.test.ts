@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildClusterFile, chooseK, elbowK, kmeans, parseEventsCsv } from '../../scripts/clusters.ts';
+import { buildClusterFile, chooseK, elbowK, kmeans, parseEventsCsv } from '../../scripts/catalog/clusters.ts';
 import { makeSyntheticCatalog, mulberry32, pick, sample, type SyntheticCatalog } from '../../scripts/lib/ranking-sim.ts';
 import { assignCluster, parseClusterFile } from '../../src/personal/clusters.ts';
 import { forYou } from '../../src/personal/for-you.ts';
@@ -124,7 +124,7 @@ describe('shoppers like you: clustering', () => {
     const outFile = join(tmp, 'clusters.json');
     writeFileSync(eventsFile, csv);
     writeFileSync(embFile, JSON.stringify(Object.fromEntries(catalog.items.map((it) => [it.id, Array.from(catalog.embedding(it.id)!, (x) => +x.toFixed(5))]))));
-    const { stdout } = await promisify(execFile)('npx', ['tsx', 'scripts/clusters.ts', eventsFile, '--embeddings', embFile, '--out', outFile, '--catalog-id', 'synthetic'], { cwd: process.cwd() });
+    const { stdout } = await promisify(execFile)('npx', ['tsx', 'scripts/catalog/clusters.ts', eventsFile, '--embeddings', embFile, '--out', outFile, '--catalog-id', 'synthetic'], { cwd: process.cwd() });
     expect(stdout).toMatch(/k\s+inertia \(elbow\)\s+silhouette/);
     expect(stdout).toMatch(/chosen k=3/);
     const file = parseClusterFile(JSON.parse(readFileSync(outFile, 'utf8')));

@@ -1,5 +1,5 @@
 /**
- * scripts/convert-vgg19.ts + workers/models/vgg19.ts against a synthetic Keras
+ * scripts/lib/vgg19-converter.ts + workers/models/vgg19.ts against a synthetic Keras
  * VGG19 notop HDF5: Keras's layer names, groups, `layer_names`/`weight_names`
  * attributes and full weight shapes, with seeded random (He-scaled) weights.
  * The network's output is checked against a plain float64 JavaScript
@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import h5wasm, { type Group } from 'h5wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertVgg19, Vgg19ConversionError } from '../../scripts/convert-vgg19.ts';
+import { convertVgg19, Vgg19ConversionError } from '../../scripts/lib/vgg19-converter.ts';
 import type { ModelEntry } from '../../src/shared/manifest.ts';
 import type { Backbone } from '../../workers/models/backbone.ts';
 import { toModelInput } from '../../workers/models/preprocess.ts';

@@ -1,6 +1,6 @@
 /**
  * torchvision's MobileNetV3-Small as tfjs ops (NHWC), for weights converted by
- * scripts/convert-mobilenetv3-small.ts: BatchNorm already folded into each
+ * scripts/lib/mobilenetv3-small-converter.ts: BatchNorm already folded into each
  * conv's kernel and bias, kernels in tfjs layout. Torch pads every conv by
  * k//2 zeros on each side; at stride 2 that differs from tfjs 'same' (which
  * pads only after), so convs get that numeric padding instead of 'same'.

@@ -1,7 +1,7 @@
 /**
  * VGG19 (Simonyan & Zisserman 2014) convolutional trunk, Keras layout, run
  * with the ImageNet weights the user supplies (converted by
- * scripts/convert-vgg19.ts from Keras's
+ * scripts/models/convert-vgg19.ts from Keras's
  * `vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5`; see docs/vgg19.md).
  * We never ship or train these weights ourselves.
  *

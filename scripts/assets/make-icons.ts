@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import sharp from 'sharp';
 
-const dir = resolve(import.meta.dirname, '../public/icons');
+const dir = resolve(import.meta.dirname, '../../public/icons');
 const svg = resolve(dir, 'icon.svg');
 await sharp(svg).resize(192, 192).png().toFile(resolve(dir, 'icon-192.png'));
 await sharp(svg).resize(512, 512).png().toFile(resolve(dir, 'icon-512.png'));

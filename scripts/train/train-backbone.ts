@@ -1,6 +1,6 @@
 /**
  * `npm run train:backbone`: fine-tunes MobileNetV3-S's last blocks (features.6–12) with a softmax layer over the
- * manifest's labels, with image augmentation, in PyTorch on the CPU (scripts/train-backbone/finetune.py: tfjs
+ * manifest's labels, with image augmentation, in PyTorch on the CPU (scripts/train/train-backbone/finetune.py: tfjs
  * cannot train a convolution's filters here), writes the tensors to model-artifacts/training/mnv3s-finetuned,
  * rebuilds the artifacts with them (`npm run models:build`) and checks that the app's converted network gives the
  * trained network's features. Then `npm run train:heads` trains the heads, vote and projection on the new features.
@@ -11,14 +11,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { MNV3S_TUNED_DIR, qvacGgufPath } from './convert-mobilenetv3-small.ts';
-import { ALL_LABELS, clothingPhotos, furnitureVal, hasDatasets, hmCatalog, ikeaProducts } from './lib/datasets.ts';
-import { loadNodeEmbedder } from './lib/node-models.ts';
-import { toModelInput } from '../workers/models/preprocess.ts';
+import { MNV3S_TUNED_DIR, qvacGgufPath } from '../lib/mobilenetv3-small-converter.ts';
+import { ALL_LABELS, clothingPhotos, furnitureVal, hasDatasets, hmCatalog, ikeaProducts } from '../lib/datasets.ts';
+import { loadNodeEmbedder } from '../lib/node-models.ts';
+import { toModelInput } from '../../workers/models/preprocess.ts';
 
 const PYTHON = '/usr/bin/python3';
 const CODE = resolve(import.meta.dirname, 'train-backbone');
-const WORK = resolve(import.meta.dirname, '../.cache/train-backbone');
+const WORK = resolve(import.meta.dirname, '../../.cache/train-backbone');
 /** The recipe: the blocks trained, how often each ikea training product is seen an epoch, and the seed (the rest is finetune.py's defaults). */
 const FIRST_TUNED_BLOCK = 6;
 const IKEA_WEIGHT = 2;

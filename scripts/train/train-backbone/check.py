@@ -1,5 +1,5 @@
 """Checks that members.py runs the app's networks: each member's pooled features on the photos of the reference
-file (written by scripts/train-backbone.ts with the app's own code and shipped files) must point the same way:
+file (written by scripts/train/train-backbone.ts with the app's own code and shipped files) must point the same way:
 cosine ≥ 0.9999 (MobileNetV3-S reads float16 tensors with BatchNorm unfolded, the app a folded copy rounded to
 float16 again, so it does not match bit for bit; MobileNetV3-L runs the very same weights). Exits 1 if not.
 

@@ -5,7 +5,7 @@
  * GB/s next to a plain memory scan (summing the same int8 bytes) measured in
  * the same run. Writes bench/search.json.
  *
- *   npx tsx scripts/bench-search.ts [--n 10000,100000] [--dims 256,<embedder>] [--queries 20] [--backend wasm|cpu] [--out bench/search.json]
+ *   npx tsx scripts/bench/bench-search.ts [--n 10000,100000] [--dims 256,<embedder>] [--queries 20] [--backend wasm|cpu] [--out bench/search.json]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -13,13 +13,13 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { vectorsPerShard } from '../src/shared/catalog-format.ts';
-import { decodeShard, encodeShard, quantize, type Shard } from '../src/shared/catalog-shards.ts';
-import { backbones } from '../src/shared/manifest.ts';
-import { exactSearch } from '../workers/search/exact-search.ts';
-import { GpuSearch } from '../workers/search/gpu-search.ts';
-import { readManifest } from './lib/manifest-writer.ts';
-import type { SearchRow } from './lib/bench-report.ts';
+import { vectorsPerShard } from '../../src/shared/catalog-format.ts';
+import { decodeShard, encodeShard, quantize, type Shard } from '../../src/shared/catalog-shards.ts';
+import { backbones } from '../../src/shared/manifest.ts';
+import { exactSearch } from '../../workers/search/exact-search.ts';
+import { GpuSearch } from '../../workers/search/gpu-search.ts';
+import { readManifest } from '../lib/manifest-writer.ts';
+import type { SearchRow } from '../lib/bench-report.ts';
 
 type Row = SearchRow;
 

@@ -1,4 +1,4 @@
-"""Decodes every photo of the listing that scripts/train-backbone.ts writes (path, label index, set) once, squashed
+"""Decodes every photo of the listing that scripts/train/train-backbone.ts writes (path, label index, set) once, squashed
 to 256×256 RGB (the app squashes the whole photo to the input size too), into an .npz of X (photos), y (label
 indices) and s (sets: ctrain / cval clothing-photos by split, hm the H&M catalog, itrain / ival / itest the ikea
 training products, the furniture val and the held-out products).

@@ -8,13 +8,13 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelEntry, ModelManifest } from '../src/shared/manifest.ts';
-import { CENTERNET_DETECTIONS, CENTERNET_FEATURE_NODE, CENTERNET_HEAD_INPUT, convertCenterNet } from './convert-centernet.ts';
-import { ARTIFACTS_DIR, MANIFEST_PATH, describeFile, readManifest, withModels, writeManifest } from './lib/manifest-writer.ts';
-import { HUMAN_MODELS, QVAC_CLASSIFICATION } from './lib/npm-tarball.ts';
-import { convertMobileNetV3Small, shippedTuning } from './convert-mobilenetv3-small.ts';
-import { VGG19_LICENCE } from './convert-vgg19.ts';
-import { VGG19_NORMALIZATION } from '../workers/models/vgg19.ts';
+import type { ModelEntry, ModelManifest } from '../../src/shared/manifest.ts';
+import { CENTERNET_DETECTIONS, CENTERNET_FEATURE_NODE, CENTERNET_HEAD_INPUT, convertCenterNet } from '../lib/centernet-converter.ts';
+import { ARTIFACTS_DIR, MANIFEST_PATH, describeFile, readManifest, withModels, writeManifest } from '../lib/manifest-writer.ts';
+import { HUMAN_MODELS, QVAC_CLASSIFICATION } from '../lib/npm-tarball.ts';
+import { convertMobileNetV3Small, shippedTuning } from '../lib/mobilenetv3-small-converter.ts';
+import { VGG19_LICENCE } from '../lib/vgg19-converter.ts';
+import { VGG19_NORMALIZATION } from '../../workers/models/vgg19.ts';
 
 const centernetFiles = () => ['mnv3l075/model.json', 'mnv3l075/weights.bin'].map((p) => describeFile(p));
 
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
       featureDim: 512,
       weightDtype: 'float16',
       licence: VGG19_LICENCE,
-      source: 'vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 (Keras Applications), converted by scripts/convert-vgg19.ts',
+      source: 'vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 (Keras Applications), converted by scripts/models/convert-vgg19.ts',
       optional: true,
     });
   }

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: download sizes, model load / warm-up / raw latency / whole-query
  * time in Chromium on webgpu, webgl and wasm, the search benchmark
- * (scripts/bench-search.ts, run as a child process), and with --soak the
+ * (scripts/bench/bench-search.ts, run as a child process), and with --soak the
  * 500-search soak. Writes bench/results.json, prints the tables and writes
  * docs/performance.md. Measures the built app: run `npx vite build` first (or --build).
  *
@@ -14,13 +14,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, type, release, arch } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CHROMIUM_ARGS, DATASETS, ROOT, hasDatasets, startBrowserApp } from '../tests/browser/harness.ts';
-import { buildTestCatalog } from '../tests/browser/catalog-fixture.ts';
-import { gpuInfo, instrumentContext, measureBackend, primeCaches, type BenchBackend } from './lib/bench-browser.ts';
-import { measureDownload } from './lib/bench-download.ts';
-import { benchPhotos, uniformPhotos } from './lib/bench-photos.ts';
-import { consoleReport, markdownReport, type MachineInfo, type ModelSection, type Results, type SearchSection } from './lib/bench-report.ts';
-import { describeSoak, runSoak } from './lib/bench-soak.ts';
+import { CHROMIUM_ARGS, DATASETS, ROOT, hasDatasets, startBrowserApp } from '../../tests/browser/harness.ts';
+import { buildTestCatalog } from '../../tests/browser/catalog-fixture.ts';
+import { gpuInfo, instrumentContext, measureBackend, primeCaches, type BenchBackend } from '../lib/bench-browser.ts';
+import { measureDownload } from '../lib/bench-download.ts';
+import { benchPhotos, uniformPhotos } from '../lib/bench-photos.ts';
+import { consoleReport, markdownReport, type MachineInfo, type ModelSection, type Results, type SearchSection } from '../lib/bench-report.ts';
+import { describeSoak, runSoak } from '../lib/bench-soak.ts';
 
 const SECTIONS = ['download', 'model', 'search', 'soak'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -81,11 +81,11 @@ async function timed<T>(durations: Record<string, number>, name: string, fn: () 
 
 function runSearchBench(): SearchSection {
   const out = 'bench/search.json';
-  const args = ['tsx', 'scripts/bench-search.ts', '--out', out];
+  const args = ['tsx', 'scripts/bench/bench-search.ts', '--out', out];
   if (!values['reuse-search'] || !existsSync(resolve(ROOT, out))) {
     log(`search: npx ${args.join(' ')}`);
     const r = spawnSync('npx', args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-    if (r.status !== 0) throw new Error(`scripts/bench-search.ts failed (exit ${r.status})`);
+    if (r.status !== 0) throw new Error(`scripts/bench/bench-search.ts failed (exit ${r.status})`);
   } else log(`search: reusing ${out}`);
   const json = JSON.parse(readFileSync(resolve(ROOT, out), 'utf8')) as Omit<SearchSection, 'command'>;
   return { date: json.date, tfjsBackend: json.tfjsBackend, embedderDimension: json.embedderDimension, k: json.k, queries: json.queries, rows: json.rows, command: `npx ${args.join(' ')}` };

@@ -6,7 +6,7 @@ view averaged in, the furniture val) and, with --write, writes the trained tenso
   /usr/bin/python3 finetune.py --photos P.npz --gguf G.gguf --member s --first 6 --write DIR   # features.6–12
   /usr/bin/python3 finetune.py --photos P.npz --member l --first 9                           # expanded_conv_9–14
 
-`npm run train:backbone` (scripts/train-backbone.ts) runs it for MobileNetV3-S. It starts from the weights the app
+`npm run train:backbone` (scripts/train/train-backbone.ts) runs it for MobileNetV3-S. It starts from the weights the app
 ships (the qvac GGUF, the converted CenterNet graph); BatchNorm statistics stay frozen, so the converter folds them
 as before. Each member's input normalisation and feature node, and the crop view's box, are the manifest's. Seeded:
 the same machine writes the same tensors."""
@@ -92,7 +92,7 @@ if args.write:
     for name, p in named:
         tensors.append({'name': name, 'shape': list(p.shape), 'offset': len(blob)})
         blob += p.detach().numpy().astype('<f2').tobytes()
-    recipe = (f'features.{args.first}–12 fine-tuned by Lookalike (scripts/train-backbone, PyTorch, {args.epochs} epochs, seed {args.seed}) '
+    recipe = (f'features.{args.first}–12 fine-tuned by Lookalike (scripts/train/train-backbone, PyTorch, {args.epochs} epochs, seed {args.seed}) '
               f'on clothing-photos train, the H&M catalog and the ikea training products less the furniture val')
     os.makedirs(args.write, exist_ok=True)
     open(os.path.join(args.write, 'tensors.bin'), 'wb').write(blob)

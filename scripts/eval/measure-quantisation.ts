@@ -3,19 +3,19 @@
  * through float32, float16 (shipped) and per-tensor uint8 weights — feature
  * cosine to float32, and the shipped category head's top-1 on clothing-photos val
  * (this member alone, whole photo).
- * `npx tsx scripts/measure-quantisation.ts [--limit 300]`; writes model-artifacts/quantisation.json.
+ * `npx tsx scripts/eval/measure-quantisation.ts [--limit 300]`; writes model-artifacts/quantisation.json.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { findModel, type ModelManifest } from '../src/shared/manifest.ts';
-import { Embedder } from '../workers/models/embedder.ts';
-import { convertMobileNetV3Small, shippedTuning } from './convert-mobilenetv3-small.ts';
-import { clothingPhotos } from './lib/datasets.ts';
-import { describeFile, readManifest, ARTIFACTS_DIR } from './lib/manifest-writer.ts';
-import { decodeImage, fileReader, useWasmBackend } from './lib/node-models.ts';
+import { findModel, type ModelManifest } from '../../src/shared/manifest.ts';
+import { Embedder } from '../../workers/models/embedder.ts';
+import { convertMobileNetV3Small, shippedTuning } from '../lib/mobilenetv3-small-converter.ts';
+import { clothingPhotos } from '../lib/datasets.ts';
+import { describeFile, readManifest, ARTIFACTS_DIR } from '../lib/manifest-writer.ts';
+import { decodeImage, fileReader, useWasmBackend } from '../lib/node-models.ts';
 
 const { values } = parseArgs({ options: { limit: { type: 'string', default: '300' } } });
 await useWasmBackend();

@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseCsv } from '../src/shared/csv.ts';
-import { decodeImage, loadNodeEmbedder } from './lib/node-models.ts';
+import { parseCsv } from '../../src/shared/csv.ts';
+import { decodeImage, loadNodeEmbedder } from '../lib/node-models.ts';
 
 const { values } = parseArgs({
   options: { root: { type: 'string' }, labels: { type: 'string' }, split: { type: 'string' }, limit: { type: 'string' } },

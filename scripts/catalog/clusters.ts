@@ -2,8 +2,8 @@
  * "Shoppers like you, without sharing": clusters anonymous shoppers by taste,
  * offline, into a small file the app ships with the catalog.
  *
- *   npx tsx scripts/clusters.ts <events.csv> --catalog <dir> --out <clusters.json>
- *   npx tsx scripts/clusters.ts <events.csv> --embeddings <id→number[].json> --out <clusters.json>
+ *   npx tsx scripts/catalog/clusters.ts <events.csv> --catalog <dir> --out <clusters.json>
+ *   npx tsx scripts/catalog/clusters.ts <events.csv> --embeddings <id→number[].json> --out <clusters.json>
  *       [--seed 1] [--k-min 2] [--k-max 10] [--top 20] [--restarts 4] [--silhouette-sample 2000] [--catalog-id ID]
  *
  * events.csv: `user,item_id,event` (event: view, click, wishlist, dismiss;
@@ -19,14 +19,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parseCsvTable } from '../src/shared/csv.ts';
-import { l2Normalize } from '../src/shared/vector.ts';
-import { CLUSTER_FILE_FORMAT, CLUSTER_FILE_VERSION, type ClusterEntry, type ClusterFile } from '../src/personal/clusters.ts';
-import { profileFromSignals, type SignalKind, type WeightedSignal } from '../src/personal/profile.ts';
-import { DEFAULT_RANKING_SETTINGS, type SignalWeights } from '../src/personal/settings.ts';
-import { RAW_SPACE, tasteSpaceFromVectors, tasteSpaceOf, type TasteSpace } from '../src/personal/taste-space.ts';
-import type { EmbeddingLookup } from '../src/personal/types.ts';
-import { loadCatalogDir, mulberry32, readEmbeddingsJson, sample, type Rng } from './lib/ranking-sim.ts';
+import { parseCsvTable } from '../../src/shared/csv.ts';
+import { l2Normalize } from '../../src/shared/vector.ts';
+import { CLUSTER_FILE_FORMAT, CLUSTER_FILE_VERSION, type ClusterEntry, type ClusterFile } from '../../src/personal/clusters.ts';
+import { profileFromSignals, type SignalKind, type WeightedSignal } from '../../src/personal/profile.ts';
+import { DEFAULT_RANKING_SETTINGS, type SignalWeights } from '../../src/personal/settings.ts';
+import { RAW_SPACE, tasteSpaceFromVectors, tasteSpaceOf, type TasteSpace } from '../../src/personal/taste-space.ts';
+import type { EmbeddingLookup } from '../../src/personal/types.ts';
+import { loadCatalogDir, mulberry32, readEmbeddingsJson, sample, type Rng } from '../lib/ranking-sim.ts';
 
 // ---- events ------------------------------------------------------------------
 
@@ -382,7 +382,7 @@ async function main(argv: string[]): Promise<void> {
       'catalog-id': { type: 'string' },
     },
   });
-  const usage = 'usage: npx tsx scripts/clusters.ts <events.csv> (--catalog <dir> | --embeddings <file.json>) --out <file.json> [--seed N] [--k-min 2] [--k-max 10] [--top 20]';
+  const usage = 'usage: npx tsx scripts/catalog/clusters.ts <events.csv> (--catalog <dir> | --embeddings <file.json>) --out <file.json> [--seed N] [--k-min 2] [--k-max 10] [--top 20]';
   if (positionals.length !== 1 || !values.out || (!values.catalog && !values.embeddings)) throw new Error(usage);
   const int = (name: string, v: string) => {
     const n = Number(v);

@@ -1,7 +1,7 @@
 /**
  * Personal ranking evaluation (`npm run eval:ranking`):
  *
- *   npx tsx scripts/eval-ranking.ts [--catalog <dir>] [--shoppers 200] [--seed 1] [--beta 0.25] [--no-history-weights]
+ *   npx tsx scripts/eval/eval-ranking.ts [--catalog <dir>] [--shoppers 200] [--seed 1] [--beta 0.25] [--no-history-weights]
  *                                   [--colour-weight 0.4] [--noise 1.0]   (synthetic catalog only)
  *
  * Simulated shoppers like one category and colour (wishlist, clicks, plus
@@ -14,8 +14,8 @@
  * unless --catalog is given. Last line: `for-you@10 before=0.xx after=0.xx`.
  */
 import { parseArgs } from 'node:util';
-import { loadCatalogDir, makeSyntheticCatalog, runRankingEval } from './lib/ranking-sim.ts';
-import type { RankingSettingsPatch } from '../src/personal/settings.ts';
+import { loadCatalogDir, makeSyntheticCatalog, runRankingEval } from '../lib/ranking-sim.ts';
+import type { RankingSettingsPatch } from '../../src/personal/settings.ts';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     },
   });
   if (values.help) {
-    console.log('usage: npx tsx scripts/eval-ranking.ts [--catalog <dir>] [--shoppers N] [--seed N] [--beta B] [--no-history-weights] [--colour-weight W] [--noise N]');
+    console.log('usage: npx tsx scripts/eval/eval-ranking.ts [--catalog <dir>] [--shoppers N] [--seed N] [--beta B] [--no-history-weights] [--colour-weight W] [--noise N]');
     return;
   }
   const catalog = values.catalog
