@@ -14,13 +14,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, type, release, arch } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CHROMIUM_ARGS, DATASETS, ROOT, hasDatasets, startBrowserApp } from '../../tests/browser/harness.ts';
-import { buildTestCatalog } from '../../tests/browser/catalog-fixture.ts';
 import { gpuInfo, instrumentContext, measureBackend, primeCaches, type BenchBackend } from '../lib/bench-browser.ts';
 import { measureDownload } from '../lib/bench-download.ts';
 import { benchPhotos, uniformPhotos } from '../lib/bench-photos.ts';
 import { consoleReport, markdownReport, type MachineInfo, type ModelSection, type Results, type SearchSection } from '../lib/bench-report.ts';
 import { describeSoak, runSoak } from '../lib/bench-soak.ts';
+import { CHROMIUM_ARGS, DATASETS, ROOT, hasDatasets, startBrowserApp } from '../lib/browser-app.ts';
+import { buildTestCatalog } from '../lib/test-catalog.ts';
 
 const SECTIONS = ['download', 'model', 'search', 'soak'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
   if (sections.has('search')) results.search = await timed(durations, 'search', async () => runSearchBench());
 
   if (needsBrowser) {
-    // The browser tests' own setup (tests/browser/harness.ts): the built app on vite preview, Chromium with WebGPU on.
+    // The browser tests' own setup (scripts/lib/browser-app.ts): the built app on vite preview, Chromium with WebGPU on.
     const app = await startBrowserApp();
     const context = app.context;
     try {
