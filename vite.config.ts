@@ -3,21 +3,21 @@ import { relative, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { filesUnder } from './scripts/lib/files-under.ts';
-import { isShippedModelFile } from './scripts/lib/shipped-model-files.ts';
+import { SHIPPED_DIR } from './scripts/lib/model-artifacts.ts';
 
 const root = import.meta.dirname;
 
 /**
- * Static folders outside public/ that the app serves as-is: the model artifacts at /models/
- * (copied into the build), and the demo catalog that `npm start` builds from ../shared at
+ * Static folders outside public/ that the app serves as-is: the shipped model files at /models/
+ * (model-artifacts/shipped/, copied whole into the build), and the demo catalog that `npm start` builds from ../shared at
  * /catalog/demo/ (served locally only, never part of the build: its images are not ours to ship).
  */
-const STATIC_MOUNTS: { urlPrefix: string; dir: string; build: boolean; serves: (file: string) => boolean }[] = [
-  { urlPrefix: 'models/', dir: resolve(root, 'model-artifacts'), build: true, serves: isShippedModelFile },
-  { urlPrefix: 'catalog/demo/', dir: resolve(root, '.cache/demo-catalog'), build: false, serves: () => true },
+const STATIC_MOUNTS: { urlPrefix: string; dir: string; build: boolean }[] = [
+  { urlPrefix: 'models/', dir: SHIPPED_DIR, build: true },
+  { urlPrefix: 'catalog/demo/', dir: resolve(root, '.cache/demo-catalog'), build: false },
 ];
 
-/** Serves the mounts in dev/preview and copies them into the build: of the models, only what the app loads (isShippedModelFile). */
+/** Serves the mounts in dev/preview, and copies the ones marked `build` into the build, every file. */
 function staticMounts(): Plugin {
   const middleware = (req: { url?: string }, res: import('node:http').ServerResponse, next: () => void) => {
     const path = decodeURIComponent((req.url ?? '').split('?')[0] ?? '').replace(/^.*?\/(models|catalog)\//, '/$1/');
@@ -25,7 +25,7 @@ function staticMounts(): Plugin {
       const prefix = '/' + mount.urlPrefix;
       if (!path.startsWith(prefix)) continue;
       const file = resolve(mount.dir, path.slice(prefix.length));
-      if (!file.startsWith(mount.dir) || !existsSync(file) || !statSync(file).isFile() || !mount.serves(file)) break;
+      if (!file.startsWith(mount.dir) || !existsSync(file) || !statSync(file).isFile()) break;
       res.setHeader('Content-Type', file.endsWith('.json') ? 'application/json' : file.endsWith('.jpg') ? 'image/jpeg' : 'application/octet-stream');
       res.setHeader('Content-Length', statSync(file).size);
       createReadStream(file).pipe(res);
@@ -39,7 +39,7 @@ function staticMounts(): Plugin {
     configurePreviewServer: (server) => void server.middlewares.use(middleware),
     generateBundle() {
       for (const mount of STATIC_MOUNTS.filter((m) => m.build)) {
-        for (const file of filesUnder(mount.dir).filter(mount.serves)) {
+        for (const file of filesUnder(mount.dir)) {
           this.emitFile({ type: 'asset', fileName: mount.urlPrefix + relative(mount.dir, file), source: readFileSync(file) });
         }
       }

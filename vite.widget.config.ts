@@ -10,19 +10,19 @@ import { cpSync, readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 import { filesUnder } from './scripts/lib/files-under.ts';
-import { isShippedModelFile } from './scripts/lib/shipped-model-files.ts';
+import { SHIPPED_DIR } from './scripts/lib/model-artifacts.ts';
 import { WIDGET_MODELS_DIR, WIDGET_MODULE_FILE, WIDGET_WORKER_FILE } from './src/widget/files.ts';
 
 const root = import.meta.dirname;
 const outDir = resolve(root, 'dist/widget');
 
-/** The model files the app loads (isShippedModelFile, as in vite.config.ts), into models/. */
+/** The shipped model files (model-artifacts/shipped/, whole, as vite.config.ts copies them), into models/. */
 function models(): Plugin {
-  const dir = resolve(root, 'model-artifacts');
+  const dir = SHIPPED_DIR;
   return {
     name: 'lookalike-widget-models',
     generateBundle() {
-      for (const file of filesUnder(dir).filter(isShippedModelFile)) {
+      for (const file of filesUnder(dir)) {
         this.emitFile({ type: 'asset', fileName: WIDGET_MODELS_DIR + relative(dir, file), source: readFileSync(file) });
       }
     },

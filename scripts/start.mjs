@@ -23,7 +23,7 @@ execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit',
 execFileSync('npx', ['vite', 'build', '-c', 'vite.widget.config.ts', '--logLevel', 'warn'], { stdio: 'inherit', cwd: root });
 
 if (existsSync(resolve(datasets, 'ikea/products.csv')) && existsSync(resolve(datasets, 'hm-catalog/items.csv'))) {
-  const ensembleId = readJson(resolve(root, 'model-artifacts/manifest.json'))?.ensembleId;
+  const ensembleId = readJson(resolve(root, 'model-artifacts/shipped/manifest.json'))?.ensembleId;
   if (readJson(resolve(demo, 'catalog.json'))?.ensembleId !== ensembleId) {
     console.log('Building the demo catalog from ../shared/datasets (once; a few minutes)…');
     execFileSync(

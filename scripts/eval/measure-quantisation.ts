@@ -3,7 +3,7 @@
  * through float32, float16 (shipped) and per-tensor uint8 weights — feature
  * cosine to float32, and the shipped category head's top-1 on clothing-photos val
  * (this member alone, whole photo).
- * `npx tsx scripts/eval/measure-quantisation.ts [--limit 300]`; writes model-artifacts/quantisation.json.
+ * `npx tsx scripts/eval/measure-quantisation.ts [--limit 300]`; writes model-artifacts/reports/quantisation.json.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,8 @@ import { findModel, type ModelManifest } from '../../src/shared/manifest.ts';
 import { Embedder } from '../../workers/models/embedder.ts';
 import { convertMobileNetV3Small, shippedTuning } from '../lib/mobilenetv3-small-converter.ts';
 import { clothingPhotos } from '../lib/datasets.ts';
-import { describeFile, readManifest, ARTIFACTS_DIR } from '../lib/manifest-writer.ts';
+import { describeFile, readManifest } from '../lib/manifest-writer.ts';
+import { REPORTS_DIR, SHIPPED_DIR } from '../lib/model-artifacts.ts';
 import { decodeImage, fileReader, useWasmBackend } from '../lib/node-models.ts';
 
 const { values } = parseArgs({ options: { limit: { type: 'string', default: '300' } } });
@@ -24,7 +25,7 @@ const shipped = findModel(manifest, 'mnv3s');
 const photos = clothingPhotos().filter((p) => p.split === 'val').slice(0, Number(values.limit));
 
 const tuning = shippedTuning();
-const variants: Record<string, { entry: typeof shipped; root: string }> = { float16: { entry: shipped, root: ARTIFACTS_DIR } };
+const variants: Record<string, { entry: typeof shipped; root: string }> = { float16: { entry: shipped, root: SHIPPED_DIR } };
 for (const q of ['float32', 'uint8'] as const) {
   const root = mkdtempSync(join(tmpdir(), `mnv3s-${q}-`));
   await convertMobileNetV3Small(join(root, 'mnv3s'), q, tuning);
@@ -64,4 +65,4 @@ const report = {
   top1,
 };
 console.log(JSON.stringify(report, null, 2));
-writeFileSync(join(ARTIFACTS_DIR, 'quantisation.json'), JSON.stringify(report, null, 2) + '\n');
+writeFileSync(join(REPORTS_DIR, 'quantisation.json'), JSON.stringify(report, null, 2) + '\n');

@@ -80,7 +80,7 @@ function describeChunk(code: string, name: string): string {
   return 'lazy chunk';
 }
 
-export function measureDownload(root: string, modelsDir = resolve(root, 'model-artifacts')): DownloadReport {
+export function measureDownload(root: string, modelsDir = resolve(root, 'model-artifacts/shipped')): DownloadReport {
   const dist = resolve(root, 'dist');
   const assets = join(dist, 'assets');
   if (!existsSync(join(dist, 'index.html'))) throw new Error('dist/ is missing: build the app first (npx vite build)');

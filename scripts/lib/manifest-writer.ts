@@ -1,13 +1,11 @@
-/** Describes artifact files (size + sha256) and writes model-artifacts/manifest.json deterministically. */
+/** Describes artifact files (size + sha256) and writes model-artifacts/shipped/manifest.json deterministically. */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseManifest, type ArtifactFile, type ModelEntry, type ModelManifest } from '../../src/shared/manifest.ts';
+import { MANIFEST_PATH, SHIPPED_DIR } from './model-artifacts.ts';
 
-export const ARTIFACTS_DIR = resolve(import.meta.dirname, '../../model-artifacts');
-export const MANIFEST_PATH = join(ARTIFACTS_DIR, 'manifest.json');
-
-export function describeFile(relPath: string, root = ARTIFACTS_DIR): ArtifactFile {
+export function describeFile(relPath: string, root = SHIPPED_DIR): ArtifactFile {
   const data = readFileSync(join(root, relPath));
   return { path: relPath, bytes: data.byteLength, sha256: createHash('sha256').update(data).digest('hex') };
 }

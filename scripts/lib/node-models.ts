@@ -1,6 +1,6 @@
 /**
  * The Node side of the model runtime: tfjs on the wasm backend, artifacts read
- * from model-artifacts/ (sha256-checked, like the browser), images decoded with sharp.
+ * from model-artifacts/shipped/ (sha256-checked, like the browser), images decoded with sharp.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +11,8 @@ import type { ArtifactFile } from '../../src/shared/manifest.ts';
 import { verifyBytes } from '../../src/shared/sha256.ts';
 import type { ArtifactReader } from '../../workers/models/backbone.ts';
 import { Embedder, type LoadOptions } from '../../workers/models/embedder.ts';
-import { ARTIFACTS_DIR, readManifest } from './manifest-writer.ts';
+import { readManifest } from './manifest-writer.ts';
+import { SHIPPED_DIR } from './model-artifacts.ts';
 
 export async function useWasmBackend(): Promise<void> {
   if (tf.getBackend() === 'wasm') return;
@@ -19,7 +20,7 @@ export async function useWasmBackend(): Promise<void> {
   await tf.ready();
 }
 
-export function fileReader(root = ARTIFACTS_DIR): ArtifactReader {
+export function fileReader(root = SHIPPED_DIR): ArtifactReader {
   return async (file: ArtifactFile) => {
     const buf = await readFile(join(root, file.path));
     const bytes = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;

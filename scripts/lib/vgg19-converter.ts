@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import h5wasm, { Dataset, Group, type File as H5File } from 'h5wasm/node';
 import type { Normalization } from '../../src/shared/manifest.ts';
 import {
@@ -29,13 +29,14 @@ import {
   vgg19KernelName,
 } from '../../workers/models/vgg19.ts';
 import { sameShape } from '../../workers/models/weights-format.ts';
+import { SHIPPED_DIR } from './model-artifacts.ts';
 import { type NamedArray, writeWeightsModel } from './weights-writer.ts';
 
 export const VGG19_KERAS_FILE = 'vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5';
 /** Keras's `file_hash` for the notop release file (keras/applications/vgg19.py), 80,134,624 bytes. */
 export const VGG19_KERAS_NOTOP_MD5 = '253f8cb515780f3b799900260a226db6';
 export const VGG19_KERAS_NOTOP_BYTES = 80_134_624;
-export const VGG19_DEFAULT_OUT_DIR = resolve(import.meta.dirname, '../../model-artifacts/vgg19');
+export const VGG19_DEFAULT_OUT_DIR = join(SHIPPED_DIR, 'vgg19');
 export const VGG19_LICENCE = 'CC BY 4.0 (VGG19 ImageNet weights by the Visual Geometry Group, University of Oxford; Keras Applications code Apache-2.0)';
 
 export class Vgg19ConversionError extends Error {

@@ -12,7 +12,7 @@ async function main(argv: string[]): Promise<number> {
   const args = argv.filter((a) => a !== '--float32');
   if (args.length < 1 || args.length > 2 || args.some((a) => a.startsWith('-'))) {
     console.error(`usage: npx tsx scripts/models/convert-vgg19.ts <path/to/${VGG19_KERAS_FILE}> [outDir] [--float32]`);
-    console.error(`       (outDir defaults to model-artifacts/vgg19; see docs/vgg19.md)`);
+    console.error(`       (outDir defaults to model-artifacts/shipped/vgg19; see docs/vgg19.md)`);
     return 2;
   }
   const [h5Path, outDir = VGG19_DEFAULT_OUT_DIR] = args as [string, string?];

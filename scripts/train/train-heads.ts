@@ -3,8 +3,8 @@
  * retrieval projection on frozen backbone features of ../shared/datasets,
  * fits the soft-voting weights on validation data, decides whether the crop view
  * (CROP_VIEW) and the mirror view ship, writes the artifacts into
- * model-artifacts/ and the manifest, and records the measured figures in
- * model-artifacts/metrics.json (the model card's table).
+ * model-artifacts/shipped/ and the manifest, and records the measured figures in
+ * model-artifacts/reports/metrics.json (the model card's table).
  */
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
@@ -17,7 +17,8 @@ import { fineTuneHead, pooledFeatures, type HeadInputMaps, type Standardiser } f
 import { fileReader } from '../lib/node-models.ts';
 import { createDenseStack } from '../../workers/models/dense-stack.ts';
 import { GraphCache, loadBackbone } from '../../workers/models/load-backbone.ts';
-import { ARTIFACTS_DIR, describeFile, readManifest, writeManifest } from '../lib/manifest-writer.ts';
+import { describeFile, readManifest, writeManifest } from '../lib/manifest-writer.ts';
+import { REPORTS_DIR, SHIPPED_DIR } from '../lib/model-artifacts.ts';
 import { pca } from '../lib/pca.ts';
 import { accuracy, stack, trainMlp, type Dataset } from '../lib/train-utils.ts';
 import { roundToFloat16 } from '../lib/float16.ts';
@@ -489,11 +490,11 @@ for (const m of members) {
   const dir = `heads/${m.id}`;
   const quantization = headQuantization(m.id);
   const arrays = r.arrays.map((a) => (quantization(a) === 'uint8' ? { ...a, data: roundToFloat16(a.data) } : a));
-  await writeWeightsModel(join(ARTIFACTS_DIR, dir), 'dense-stack', arrays, quantization, { ...r.config, labels: ALL_LABELS });
+  await writeWeightsModel(join(SHIPPED_DIR, dir), 'dense-stack', arrays, quantization, { ...r.config, labels: ALL_LABELS });
   heads.push({ modelId: m.id, files: [describeFile(`${dir}/model.json`), describeFile(`${dir}/weights.bin`)] });
 }
 await writeWeightsModel(
-  join(ARTIFACTS_DIR, 'projection'),
+  join(SHIPPED_DIR, 'projection'),
   'dense-stack',
   [
     { name: 'center', shape: [dim], data: p.mean },
@@ -519,12 +520,12 @@ const written = writeManifest({
   ...(useMirrorView ? { mirrorView: true } : {}),
 });
 writeFileSync(
-  join(ARTIFACTS_DIR, 'metrics.json'),
+  join(REPORTS_DIR, 'metrics.json'),
   JSON.stringify({ ensembleId: written.ensembleId, classification: table, headCandidates: headTable, voteWeights: written.voteWeights, viewDecisions, retrievalPrecisionAt10: retrieval, counts: { train: trainSet.length, headTrain: headTrainSet.length, clothingVal: clothingVal.length, furnitureVal: furnitureVal.length, ikeaTest: ikeaTest.length } }, null, 2) + '\n',
 );
 // The held-out ikea products as a labels CSV, so `npm run eval` measures the furniture figure on exactly them.
 writeFileSync(
-  join(ARTIFACTS_DIR, 'ikea-heldout.csv'),
+  join(REPORTS_DIR, 'ikea-heldout.csv'),
   ['path,category', ...ikeaTest.map((x) => `${relative(join(DATASETS_DIR, 'ikea'), x.path)},${x.label}`).sort()].join('\n') + '\n',
 );
 console.log(`wrote heads, projection, manifest (${written.ensembleId}) and the ikea held-out list`);

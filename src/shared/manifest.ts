@@ -1,5 +1,5 @@
 /**
- * The model registry: `model-artifacts/manifest.json`, read by the worker
+ * The model registry: `model-artifacts/shipped/manifest.json` (served as models/manifest.json), read by the worker
  * (browser) and by the Node tools (indexer, eval). One definition of every
  * model's files, input and preprocessing, so both sides run the same thing.
  */

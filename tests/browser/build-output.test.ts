@@ -1,7 +1,8 @@
 /**
- * What the builds ship of model-artifacts/: the app (dist/models/) and the widget (dist/widget/models/) must hold
- * exactly the files the manifest names, and the manifest — not the model card, the measurements, the eval CLI's
- * held-out list or the training outputs, which nobody's browser should download.
+ * What the builds ship: they copy model-artifacts/shipped/ whole, so the app (dist/models/) and the widget
+ * (dist/widget/models/) must hold exactly the files the manifest names, and the manifest — nothing else that
+ * lands in that folder, and none of the model card, the measurements and the eval CLI's held-out list
+ * (model-artifacts/reports/) or the training outputs (model-artifacts/training/), which nobody's browser should download.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
@@ -10,7 +11,7 @@ import { filesUnder } from '../../scripts/lib/files-under.ts';
 import { allFiles, parseManifest } from '../../src/shared/manifest.ts';
 import { ROOT } from './harness.ts';
 
-const manifest = parseManifest(JSON.parse(readFileSync(resolve(ROOT, 'model-artifacts/manifest.json'), 'utf8')));
+const manifest = parseManifest(JSON.parse(readFileSync(resolve(ROOT, 'model-artifacts/shipped/manifest.json'), 'utf8')));
 const expected = ['manifest.json', ...allFiles(manifest).map((f) => f.path)].sort();
 
 describe('the builds ship only the model files the app loads', () => {

@@ -59,7 +59,7 @@ describe.skipIf(!hasDatasets)(`catalog search in the browser ${hasDatasets ? '' 
     const ensembleProb = Number(await top.getAttribute('data-prob'));
     await top.click();
     const votes = await page.getByTestId('member-vote').evaluateAll((els) => els.map((e) => ({ model: e.getAttribute('data-model')!, prob: Number(e.getAttribute('data-prob')) })));
-    const { voteWeights, mirrorView } = JSON.parse(readFileSync(resolve(ROOT, 'model-artifacts/manifest.json'), 'utf8')) as { voteWeights: Record<string, number>; mirrorView?: boolean };
+    const { voteWeights, mirrorView } = JSON.parse(readFileSync(resolve(ROOT, 'model-artifacts/shipped/manifest.json'), 'utf8')) as { voteWeights: Record<string, number>; mirrorView?: boolean };
     expect(votes.map((v) => v.model).sort()).toEqual(Object.keys(voteWeights).sort());
     expect(Math.abs(votes.reduce((sum, v) => sum + voteWeights[v.model]! * v.prob, 0) - ensembleProb)).toBeLessThan(2e-4);
     // A photo the vote calls clothing is classified from its centre as well (manifest cropView), and with the

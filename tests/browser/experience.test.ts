@@ -121,7 +121,7 @@ describe.skipIf(!hasDatasets)(`the shopper's experience ${hasDatasets ? '' : `(s
     await page.goto(env.url + '?catalog=none&backend=wasm');
     await waitReady(page);
     const seen = await page.evaluate(() => (window as unknown as { progressSeen: { label: string; amount: string; file: string; phase: string }[] }).progressSeen);
-    const manifest = JSON.parse(readFileSync(resolve(ROOT, 'model-artifacts/manifest.json'), 'utf8')) as { models: { files: { path: string; bytes: number }[] }[]; heads: { files: { path: string; bytes: number }[] }[]; projection: { files: { path: string; bytes: number }[] } };
+    const manifest = JSON.parse(readFileSync(resolve(ROOT, 'model-artifacts/shipped/manifest.json'), 'utf8')) as { models: { files: { path: string; bytes: number }[] }[]; heads: { files: { path: string; bytes: number }[] }[]; projection: { files: { path: string; bytes: number }[] } };
     const files = [...new Map([...manifest.models, ...manifest.heads, manifest.projection].flatMap((m) => m.files).map((f) => [f.path, f])).values()];
     const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
     const total = files.reduce((a, f) => a + f.bytes, 0);

@@ -21,7 +21,7 @@ describe('faults and bad input', () => {
   ])('a %s model file is refused by name, and "Try again" downloads it afresh', async (_kind, damage, message) => {
     const context = await env.browser.newContext();
     try {
-      const good = readFileSync(resolve(ROOT, 'model-artifacts/mnv3s/weights.bin'));
+      const good = readFileSync(resolve(ROOT, 'model-artifacts/shipped/mnv3s/weights.bin'));
       await context.route('**/models/mnv3s/weights.bin*', (route) => route.fulfill({ status: 200, body: damage(good), contentType: 'application/octet-stream' }));
       const { page } = await openApp(context, env.url + '?catalog=none&backend=wasm');
       await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 60_000 }).toMatch(message);

@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { ManifestError, allFiles, backbones, findModel, opensCropView, parseManifest } from '../../src/shared/manifest.ts';
 import { describeFile, ensembleIdOf, withModels } from '../../scripts/lib/manifest-writer.ts';
 
-const shipped = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../model-artifacts/manifest.json'), 'utf8'));
+const shipped = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../model-artifacts/shipped/manifest.json'), 'utf8'));
 
-describe('the model registry (model-artifacts/manifest.json)', () => {
+describe('the model registry (model-artifacts/shipped/manifest.json)', () => {
   it('the shipped manifest is valid and lists the MobileNetV3 members and the detector', () => {
     const m = parseManifest(shipped);
     expect(backbones(m).map((b) => b.id)).toEqual(expect.arrayContaining(['mnv3l075', 'mnv3s']));

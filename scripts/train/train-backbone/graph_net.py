@@ -1,4 +1,4 @@
-"""The converted CenterNet graph (model-artifacts/mnv3l075, a tfjs graph model) up to the asked nodes, as a torch
+"""The converted CenterNet graph (model-artifacts/shipped/mnv3l075, a tfjs graph model) up to the asked nodes, as a torch
 module whose weight tensors are parameters. Knows the ops the MobileNetV3 backbone uses; anything else raises."""
 import json, base64, numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 DT = {'float32': np.float32, 'int32': np.int32}

@@ -6,7 +6,7 @@ from gguf_reader import read_gguf
 from graph_net import GraphNet
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '../../..'))
-MANIFEST = json.load(open(os.path.join(REPO, 'model-artifacts/manifest.json')))
+MANIFEST = json.load(open(os.path.join(REPO, 'model-artifacts/shipped/manifest.json')))
 IDS = {'s': 'mnv3s', 'l': 'mnv3l075'}
 
 
@@ -37,7 +37,7 @@ class Member:
             for p in self.frozen.parameters(): p.requires_grad = False
             self.trainable = list(self.tuned.parameters())
         else:
-            self.graph = GraphNet(os.path.join(REPO, 'model-artifacts', self.entry['id']), [self.entry['featureNode']])
+            self.graph = GraphNet(os.path.join(REPO, 'model-artifacts/shipped', self.entry['id']), [self.entry['featureNode']])
             blocks = [f'expanded_conv_{i}/' for i in range(first, L_BLOCKS)]
             self.trainable = []
             for name, key in self.graph.key.items():
