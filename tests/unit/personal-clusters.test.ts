@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildClusterFile, chooseK, elbowK, kmeans, parseEventsCsv } from '../../scripts/catalog/clusters.ts';
+import { buildClusterFile, chooseK, elbowK, kmeans, parseEventsCsv } from '../../scripts/lib/taste-clusters.ts';
 import { makeSyntheticCatalog, mulberry32, pick, sample, type SyntheticCatalog } from '../../scripts/lib/ranking-sim.ts';
 import { assignCluster, parseClusterFile } from '../../src/personal/clusters.ts';
 import { forYou } from '../../src/personal/for-you.ts';

@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildClusterFile, type AnonEvent } from '../../scripts/catalog/clusters.ts';
+import { buildClusterFile, type AnonEvent } from '../../scripts/lib/taste-clusters.ts';
 import { makeSyntheticCatalog, tasteKey } from '../../scripts/lib/ranking-sim.ts';
 import {
   PersonalDb,
