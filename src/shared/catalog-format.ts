@@ -4,6 +4,7 @@
  * (page, worker and Node tools), no tfjs.
  */
 import type { ArtifactFile, ModelManifest } from './manifest.ts';
+import { isSha256 } from './sha256.ts';
 
 export const CATALOG_FORMAT_VERSION = 1;
 export const CATALOG_FILE = 'catalog.json';
@@ -88,7 +89,6 @@ export function embeddingModelSha256(manifest: ModelManifest, loadedMemberIds: r
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isSha256 = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
 const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 
 /** A relative path inside the catalog folder: no `..`, no leading `/`, no scheme. */

@@ -3,6 +3,7 @@
  * (browser) and by the Node tools (indexer, eval). One definition of every
  * model's files, input and preprocessing, so both sides run the same thing.
  */
+import { isSha256 } from './sha256.ts';
 
 export interface ArtifactFile {
   /** Path relative to the manifest's folder, e.g. `mnv3l075/model.json`. */
@@ -105,10 +106,6 @@ export interface ModelManifest {
 
 export class ManifestError extends Error {
   override name = 'ManifestError';
-}
-
-function isSha256(value: unknown): value is string {
-  return typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);
 }
 
 function checkFiles(files: unknown, where: string): ArtifactFile[] {

@@ -5,6 +5,7 @@
  * what was done. The embedder and the thumbnail maker are parameters, so
  * this runs in Node tests with stubs.
  */
+import { isSha256 } from '../../src/shared/sha256.ts';
 import { describeError, LocalCatalogQuotaError } from './errors.ts';
 import { type LocalCatalogStore } from './store.ts';
 import { makeThumbnail } from './thumbnail.ts';
@@ -52,7 +53,7 @@ function closeQuietly(bitmap: ImageBitmap): void {
 export async function indexPhoto(deps: IndexPhotoDeps, catalogId: string, image: LocalImage): Promise<AddLocalPhotoResult> {
   const { bitmap } = image;
   try {
-    if (!/^[0-9a-f]{64}$/.test(image.hash)) return { ok: false, code: 'failed', reason: 'its content hash is not a SHA-256 digest' };
+    if (!isSha256(image.hash)) return { ok: false, code: 'failed', reason: 'its content hash is not a SHA-256 digest' };
     if (await deps.store.hasHash(catalogId, image.hash)) return { ok: false, code: 'duplicate', reason: 'already indexed (same file content)' };
     let thumbnail: Blob;
     let embedding: Float32Array;

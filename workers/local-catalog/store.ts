@@ -15,6 +15,7 @@
  */
 import { deleteDB, openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { quantizeInto } from '../../src/shared/catalog-shards.ts';
+import { isSha256 } from '../../src/shared/sha256.ts';
 import {
   LocalCatalogClosedError,
   LocalCatalogError,
@@ -109,8 +110,6 @@ export interface OpenLocalStoreOptions {
   /** Another tab opened a newer version (this connection closed itself) or the browser closed it. */
   onClosed?: (message: string) => void;
 }
-
-const isSha256 = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
 
 /** The item id of a photo: derived from its bytes, so it stays the same when re-indexed. */
 export const localItemId = (hash: string): string => hash.slice(0, 32);
