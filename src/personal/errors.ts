@@ -1,10 +1,8 @@
 /** Typed errors of the personal-data store, so the UI can say what happened. */
+import { errorMessage, errorName, isQuotaError, LookalikeError } from '../shared/errors.ts';
 
-export class PersonalDbError extends Error {
+export class PersonalDbError extends LookalikeError {
   override name = 'PersonalDbError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /**
@@ -55,19 +53,6 @@ export class PersonalImportError extends PersonalDbError {
   }
 }
 
-function errorName(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'name' in e && typeof (e as { name: unknown }).name === 'string' ? (e as { name: string }).name : undefined;
-}
-
-/** True for a QuotaExceededError anywhere in the cause chain. */
-export function isQuotaError(e: unknown): boolean {
-  for (let cur = e, depth = 0; cur && depth < 5; depth++) {
-    if (errorName(cur) === 'QuotaExceededError') return true;
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return false;
-}
-
 /** Maps a raw IndexedDB failure to one of the typed errors above. */
 export function toPersonalDbError(e: unknown, closedReason: ClosedReason | null = null): PersonalDbError {
   if (e instanceof PersonalDbError) return e;
@@ -75,6 +60,5 @@ export function toPersonalDbError(e: unknown, closedReason: ClosedReason | null 
   const name = errorName(e);
   if (name === 'VersionError') return new PersonalDbVersionError({ cause: e });
   if (closedReason && name === 'InvalidStateError') return new PersonalDbClosedError(closedReason, { cause: e });
-  const msg = e instanceof Error ? e.message : String(e);
-  return new PersonalDbError(`Personal data store failed: ${name ? `${name}: ` : ''}${msg}`, { cause: e });
+  return new PersonalDbError(`Personal data store failed: ${name ? `${name}: ` : ''}${errorMessage(e)}`, { cause: e });
 }

@@ -4,6 +4,7 @@
  * (page, worker and Node tools), no tfjs.
  */
 import type { ArtifactFile, ModelManifest } from './manifest.ts';
+import { LookalikeError } from './errors.ts';
 import { isSha256 } from './sha256.ts';
 
 export const CATALOG_FORMAT_VERSION = 1;
@@ -68,7 +69,7 @@ export interface CatalogJson {
   clusters?: ArtifactFile;
 }
 
-export class CatalogError extends Error {
+export class CatalogError extends LookalikeError {
   override name = 'CatalogError';
 }
 

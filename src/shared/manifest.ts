@@ -3,6 +3,7 @@
  * (browser) and by the Node tools (indexer, eval). One definition of every
  * model's files, input and preprocessing, so both sides run the same thing.
  */
+import { LookalikeError } from './errors.ts';
 import { isSha256 } from './sha256.ts';
 
 export interface ArtifactFile {
@@ -104,7 +105,7 @@ export interface ModelManifest {
   mirrorView?: boolean;
 }
 
-export class ManifestError extends Error {
+export class ManifestError extends LookalikeError {
   override name = 'ManifestError';
 }
 

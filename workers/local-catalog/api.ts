@@ -10,7 +10,8 @@
  */
 import type { CatalogInfo } from '../catalog-session.ts';
 import { CatalogError } from '../../src/shared/catalog-format.ts';
-import { describeError, LocalCatalogNotFoundError } from './errors.ts';
+import { errorMessage } from '../../src/shared/errors.ts';
+import { LocalCatalogNotFoundError } from './errors.ts';
 import { indexPhoto } from './indexer.ts';
 import { browserObjectUrls, checkLocalCompatible, openLocalCatalog, type LocalOpenCatalog, type ObjectUrls } from './open-local.ts';
 import { LocalCatalogStore, type LocalCatalogRecord } from './store.ts';
@@ -48,7 +49,7 @@ function summary(record: LocalCatalogRecord, app: LocalAppModels | undefined): L
       out.compatible = true;
     } catch (e) {
       out.compatible = false;
-      out.problem = describeError(e);
+      out.problem = errorMessage(e);
     }
   }
   return out;

@@ -21,9 +21,9 @@ import {
   LocalCatalogError,
   LocalCatalogNotFoundError,
   LocalCatalogQuotaError,
-  isQuotaError,
   toLocalCatalogError,
 } from './errors.ts';
+import { isQuotaError } from '../../src/shared/errors.ts';
 import type { LocalAppModels } from './types.ts';
 import { abortFailedTransaction } from '../../src/shared/idb-abort.ts';
 

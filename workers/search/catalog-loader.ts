@@ -16,6 +16,7 @@ import {
   type CatalogJson,
 } from '../../src/shared/catalog-format.ts';
 import { decodeShard, type Shard } from '../../src/shared/catalog-shards.ts';
+import { errorMessage } from '../../src/shared/errors.ts';
 import type { ArtifactFile } from '../../src/shared/manifest.ts';
 
 export interface LoadedCatalog {
@@ -48,7 +49,7 @@ export async function loadCatalog(json: unknown, read: CatalogFileReader, app: A
       try {
         parsed = JSON.parse(decoder.decode(bytes));
       } catch (error) {
-        throw new CatalogError(`${f.path} is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+        throw new CatalogError(`${f.path} is not valid JSON (${errorMessage(error)})`);
       }
       return parseItemsJson(parsed, f.path, f.count);
     }),
