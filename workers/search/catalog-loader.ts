@@ -7,6 +7,7 @@
 import {
   CATALOG_FILE,
   CatalogError,
+  catalogJsonWording,
   checkCompatible,
   checkItems,
   parseCatalogJson,
@@ -40,7 +41,7 @@ export function catalogFiles(meta: CatalogJson): ArtifactFile[] {
  */
 export async function loadCatalog(json: unknown, read: CatalogFileReader, app: AppModels, file = CATALOG_FILE): Promise<LoadedCatalog> {
   const meta = parseCatalogJson(json, file);
-  checkCompatible(meta, app, file);
+  checkCompatible(meta, app, catalogJsonWording(meta, file));
   const decoder = new TextDecoder();
   const itemLists = await Promise.all(
     meta.items.map(async (f) => {
