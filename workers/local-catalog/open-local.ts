@@ -6,8 +6,8 @@
  * URLs are revoked when the index is disposed (which the worker does whenever
  * it drops a catalog) or on close().
  */
-import { CATALOG_FORMAT_VERSION, SHARD_HEADER_BYTES, SHARD_MAGIC, checkCompatible, shardByteLength, vectorsPerShard, type AppModels, type CatalogItem, type CatalogJson, type CompatibilityWording } from '../../src/shared/catalog-format.ts';
-import { decodeShard, type Shard } from '../../src/shared/catalog-shards.ts';
+import { CATALOG_FORMAT_VERSION, checkCompatible, shardByteLength, vectorsPerShard, type AppModels, type CatalogItem, type CatalogJson, type CompatibilityWording } from '../../src/shared/catalog-format.ts';
+import { allocateShard, decodeShard, type Shard } from '../../src/shared/catalog-shards.ts';
 import type { OpenCatalog } from '../catalog-session.ts';
 import { SearchIndex, type SearchableCatalog, type SearchIndexOptions } from '../search/search-index.ts';
 import { LocalCatalogError, LocalCatalogModelsError, LocalCatalogNotFoundError } from './errors.ts';
@@ -59,17 +59,11 @@ export function buildShards(vectors: readonly LocalVectorRecord[], dimension: nu
   for (let start = 0; start < vectors.length; start += perShard) {
     const part = vectors.slice(start, start + perShard);
     const count = part.length;
-    const bytes = new Uint8Array(shardByteLength(count, dimension));
-    const header = new DataView(bytes.buffer, 0, SHARD_HEADER_BYTES);
-    header.setUint32(0, SHARD_MAGIC, true);
-    header.setUint32(4, count, true);
-    header.setUint32(8, dimension, true);
-    const scales = new Float32Array(bytes.buffer, SHARD_HEADER_BYTES, count);
-    const codes = new Int8Array(bytes.buffer, SHARD_HEADER_BYTES + 4 * count, count * dimension);
+    const { bytes, shard } = allocateShard(count, dimension);
     part.forEach((v, i) => {
       if (v.codes.length !== dimension) throw new LocalCatalogError(`photo ${start + i} has a ${v.codes.length}-dimensional vector where ${dimension} were expected`);
-      scales[i] = v.scale;
-      codes.set(v.codes, i * dimension);
+      shard.scales[i] = v.scale;
+      shard.codes.set(v.codes, i * dimension);
     });
     shards.push(decodeShard(bytes, { count, dimension }, `local shard ${shards.length}`));
   }
