@@ -5,6 +5,7 @@
  */
 import * as Comlink from 'comlink';
 import type { Api } from '../workers/inference.worker.ts';
+import { LookalikeError } from './shared/errors.ts';
 
 export type { Api };
 
@@ -13,14 +14,14 @@ export interface WorkerLike extends Comlink.Endpoint {
   terminate(): void;
 }
 
-export class AbortedError extends Error {
+export class AbortedError extends LookalikeError {
   override name = 'AbortError';
   constructor() {
     super('The request was cancelled');
   }
 }
 
-export class WorkerCrashedError extends Error {
+export class WorkerCrashedError extends LookalikeError {
   override name = 'WorkerCrashedError';
 }
 

@@ -5,13 +5,15 @@
  * at reduced size, its dimensions read from the file header first, so the
  * full-size pixels never sit in memory at once.
  */
+import { LookalikeError } from './shared/errors.ts';
+
 export const MAX_SIDE = 1024;
 /** Larger files are refused before decoding: they would exhaust a phone's memory. */
 export const MAX_FILE_BYTES = 50 * 1024 * 1024;
 /** Decoded pixel limit (100 MP): 10000×10000 is allowed, decoded at reduced size. */
 export const MAX_PIXELS = 100_000_000;
 
-export class PhotoError extends Error {
+export class PhotoError extends LookalikeError {
   override name = 'PhotoError';
 }
 

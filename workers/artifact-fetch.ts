@@ -6,6 +6,7 @@
  */
 import { verifyBytes, IntegrityError } from '../src/shared/sha256.ts';
 import type { ArtifactFile } from '../src/shared/manifest.ts';
+import { errorMessage, LookalikeError } from '../src/shared/errors.ts';
 
 export const RUNTIME_CACHES = ['lookalike-models', 'lookalike-catalogs'];
 
@@ -15,7 +16,7 @@ export interface ByteProgress {
   total: number;
 }
 
-export class DownloadError extends Error {
+export class DownloadError extends LookalikeError {
   override name = 'DownloadError';
 }
 
@@ -47,7 +48,7 @@ export async function fetchVerified(base: string, file: ArtifactFile, onProgress
   } catch (error) {
     if (signal?.aborted) throw error;
     const offline = typeof navigator !== 'undefined' && navigator.onLine === false;
-    throw new DownloadError(`${file.path} could not be downloaded${offline ? ': you are offline and it is not stored on this device yet' : ` (${error instanceof Error ? error.message : String(error)})`}`);
+    throw new DownloadError(`${file.path} could not be downloaded${offline ? ': you are offline and it is not stored on this device yet' : ` (${errorMessage(error)})`}`);
   }
   if (!response.ok) throw new DownloadError(`${file.path} could not be downloaded (HTTP ${response.status})`);
   // Hosts that serve a single-page app (Vite's preview, many static hosts) answer a missing file with their index

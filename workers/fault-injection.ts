@@ -7,13 +7,14 @@
  * `device.destroy()`) cannot be recovered in place, so it ends the same way.
  */
 
+import { LookalikeError } from '../src/shared/errors.ts';
 import { failIndexedDbWrites } from '../src/shared/fill-storage.ts';
 
-export class GpuDeviceLostError extends Error {
+export class GpuDeviceLostError extends LookalikeError {
   override name = 'GpuDeviceLostError';
 }
 
-export class SimulatedCrashError extends Error {
+export class SimulatedCrashError extends LookalikeError {
   override name = 'SimulatedCrashError';
 }
 

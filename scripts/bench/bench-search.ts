@@ -13,7 +13,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { vectorsPerShard } from '../../src/shared/catalog-format.ts';
+import { shardByteLength, vectorsPerShard } from '../../src/shared/catalog-format.ts';
 import { decodeShard, encodeShard, quantize, type Shard } from '../../src/shared/catalog-shards.ts';
 import { backbones } from '../../src/shared/manifest.ts';
 import { exactSearch } from '../../workers/search/exact-search.ts';
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
         n,
         dimension: dim,
         shards: shards.length,
-        shardMB: +(shards.reduce((a, s) => a + 16 + 4 * s.count + s.count * dim, 0) / 1e6).toFixed(2),
+        shardMB: +(shards.reduce((a, s) => a + shardByteLength(s.count, dim), 0) / 1e6).toFixed(2),
         typedArrayMsPerQuery: +typedMs.toFixed(2),
         typedArrayGBps: +(scanBytes / typedMs / 1e6).toFixed(3),
         memoryScanGBps: +(codeBytes / scanMs / 1e6).toFixed(3),

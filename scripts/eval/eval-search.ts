@@ -19,6 +19,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { embeddingModelSha256 } from '../../src/shared/catalog-format.ts';
 import { parseCsvTable } from '../../src/shared/csv.ts';
+import { LookalikeError } from '../../src/shared/errors.ts';
 import { SearchIndex } from '../../workers/search/search-index.ts';
 import { readCatalogDir } from '../lib/catalog-files.ts';
 import { decodeImage, fileReader, loadNodeEmbedder } from '../lib/node-models.ts';
@@ -32,7 +33,9 @@ import { GraphCache } from '../../workers/models/load-backbone.ts';
 const USAGE = 'usage: npx tsx scripts/eval/eval-search.ts --catalog <dir> (--queries <csv> [--split val] | --pairs <csv> [--queries <csv>]) [--root <dir>] [--k 10] [--limit N] [--qe n] [--category-prior w]';
 const RECALL_KS = [10, 50, 100];
 
-class UsageError extends Error {}
+class UsageError extends LookalikeError {
+  override name = 'UsageError';
+}
 
 function readTable(path: string) {
   return parseCsvTable(readFileSync(path, 'utf8'), path);

@@ -11,6 +11,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } 
 import sharp from 'sharp';
 import { embeddingModelSha256, type CatalogItem, type CatalogJson, type CatalogScene } from '../../src/shared/catalog-format.ts';
 import { parseCsvTable } from '../../src/shared/csv.ts';
+import { LookalikeError } from '../../src/shared/errors.ts';
 import { writeCatalog, type WriteOptions } from './catalog-files.ts';
 import { IndexState, STATE_FILE, type StateInfo } from './index-state.ts';
 import { decodeImage, loadNodeEmbedder } from './node-models.ts';
@@ -90,7 +91,7 @@ export interface IndexReport {
   seconds: number;
 }
 
-export class IndexError extends Error {
+export class IndexError extends LookalikeError {
   override name = 'IndexError';
   constructor(
     message: string,

@@ -7,9 +7,10 @@
  * here is reversed to the row-major order torch and tfjs use.
  */
 import { readFile } from 'node:fs/promises';
+import { LookalikeError } from '../../src/shared/errors.ts';
 import { float16BitsToFloat32 } from './float16.ts';
 
-export class GgufError extends Error {
+export class GgufError extends LookalikeError {
   override name = 'GgufError';
 }
 

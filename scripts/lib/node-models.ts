@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import sharp from 'sharp';
+import { LookalikeError } from '../../src/shared/errors.ts';
 import type { ArtifactFile } from '../../src/shared/manifest.ts';
 import { verifyBytes } from '../../src/shared/sha256.ts';
 import type { ArtifactReader } from '../../workers/models/backbone.ts';
@@ -34,7 +35,7 @@ export async function loadNodeEmbedder(options: LoadOptions = {}): Promise<Embed
   return Embedder.load(readManifest(), fileReader(), options);
 }
 
-export class ImageDecodeError extends Error {
+export class ImageDecodeError extends LookalikeError {
   override name = 'ImageDecodeError';
 }
 

@@ -19,6 +19,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import h5wasm, { Dataset, Group, type File as H5File } from 'h5wasm/node';
+import { LookalikeError } from '../../src/shared/errors.ts';
 import type { Normalization } from '../../src/shared/manifest.ts';
 import {
   VGG19_CONV_LAYERS,
@@ -39,7 +40,7 @@ export const VGG19_KERAS_NOTOP_BYTES = 80_134_624;
 export const VGG19_DEFAULT_OUT_DIR = join(SHIPPED_DIR, 'vgg19');
 export const VGG19_LICENCE = 'CC BY 4.0 (VGG19 ImageNet weights by the Visual Geometry Group, University of Oxford; Keras Applications code Apache-2.0)';
 
-export class Vgg19ConversionError extends Error {
+export class Vgg19ConversionError extends LookalikeError {
   override name = 'Vgg19ConversionError';
 }
 

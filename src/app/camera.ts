@@ -1,6 +1,7 @@
 /** Camera helpers: opening the rear camera with plain-language errors, and grabbing a frame as a photo file. */
+import { errorMessage, LookalikeError } from '../shared/errors.ts';
 
-export class CameraError extends Error {
+export class CameraError extends LookalikeError {
   override name = 'CameraError';
 }
 
@@ -23,7 +24,7 @@ export function cameraErrorMessage(error: unknown): string {
     case 'CameraError':
       return (error as Error).message;
     default:
-      return `The camera could not start (${error instanceof Error ? error.message : String(error)}). Choose a photo instead.`;
+      return `The camera could not start (${errorMessage(error)}). Choose a photo instead.`;
   }
 }
 

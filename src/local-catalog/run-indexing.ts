@@ -9,6 +9,7 @@
 import type { LocalCatalogApi } from '../../workers/local-catalog/api.ts';
 import type { LocalCatalogSummary } from '../../workers/local-catalog/types.ts';
 import { MAX_FILE_BYTES, decodePhoto } from '../photo-decode.ts';
+import { errorMessage } from '../shared/errors.ts';
 import { categoryFromPath, displayPath, hashFile, relativePath, selectPhotos, type SkippedFile } from './files.ts';
 
 /**
@@ -72,8 +73,6 @@ export interface RunIndexingOptions {
   hash?: (file: File) => Promise<string>;
   now?: () => number;
 }
-
-const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 function closeQuietly(bitmap: ImageBitmap | undefined): void {
   try {
@@ -163,7 +162,7 @@ export async function runIndexing(options: RunIndexingOptions): Promise<LocalInd
         if (!signal?.aborted) bitmap ??= await decode(file);
       } catch (e) {
         closeQuietly(bitmap);
-        failed.push({ name: path, reason: message(e) });
+        failed.push({ name: path, reason: errorMessage(e) });
         done++;
         emit();
         continue;
@@ -196,13 +195,13 @@ export async function runIndexing(options: RunIndexingOptions): Promise<LocalInd
       emit();
     }
   } catch (e) {
-    error = message(e);
+    error = errorMessage(e);
   } finally {
     try {
       finished = await call('finishLocalIndex', [catalogId]);
     } catch (e) {
       finishFailed = true;
-      error ??= message(e);
+      error ??= errorMessage(e);
     }
   }
   emit();

@@ -9,13 +9,8 @@
  * report `blocking` (the UI says "Lookalike was updated in another tab — reload").
  */
 import { deleteDB, openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
-import {
-  PersonalDbClosedError,
-  closedMessage,
-  toPersonalDbError,
-  type ClosedReason,
-  type PersonalDbError,
-} from './errors.ts';
+import { runTransaction, toStoreError, type Queue } from '../shared/idb-transaction.ts';
+import { PersonalDbClosedError, closedMessage, personalDbFailures, type ClosedReason } from './errors.ts';
 import {
   DB_NAME,
   DB_VERSION,
@@ -42,7 +37,6 @@ import {
   type RankingSettingsPatch,
 } from './settings.ts';
 import type { PersonalSignals } from './types.ts';
-import { abortFailedTransaction } from '../shared/idb-abort.ts';
 
 export type PersonalDbStatus =
   /** Our open waits: another tab still holds an older version open. */
@@ -71,16 +65,10 @@ export interface NewEvent {
 
 type Tx<S extends StoreName, M extends IDBTransactionMode> = IDBPTransaction<PersonalDbSchema, S[], M>;
 
-/**
- * Registers a request of the running transaction: `run` awaits every queued
- * request before `tx.done`, and a request left behind by an early failure is
- * not reported as an unhandled rejection. Returns the request's promise.
- */
-export type Queue = <T>(request: Promise<T>) => Promise<T>;
-
 export class PersonalDb {
   private db: IDBPDatabase<PersonalDbSchema> | null = null;
   private closedReason: ClosedReason | null = null;
+  private readonly failures = personalDbFailures(() => this.closedReason ?? (this.db ? null : 'closed'));
   private readonly listeners = new Set<(s: PersonalDbStatus) => void>();
 
   private constructor(readonly name: string) {}
@@ -126,7 +114,7 @@ export class PersonalDb {
         },
       });
     } catch (e) {
-      throw toPersonalDbError(upgradeError ?? e);
+      throw toStoreError(upgradeError ?? e, personalDbFailures(() => null));
     }
     return self;
   }
@@ -340,29 +328,7 @@ export class PersonalDb {
     mode: M,
     body: (tx: Tx<S, M>, queue: Queue) => Promise<T>,
   ): Promise<T> {
-    const db = this.connection();
-    let tx: Tx<S, M>;
-    try {
-      tx = db.transaction(stores, mode);
-    } catch (e) {
-      throw this.mapError(e);
-    }
-    tx.done.catch(() => {}); // observed below; keeps an abort from being reported as unhandled
-    const queued: Promise<unknown>[] = [];
-    const queue: Queue = (request) => {
-      request.catch(() => {});
-      queued.push(request);
-      return request;
-    };
-    try {
-      const result = await body(tx, queue);
-      await Promise.all(queued);
-      await tx.done;
-      return result;
-    } catch (e) {
-      const txError = abortFailedTransaction(tx);
-      throw this.mapError(txError ?? e);
-    }
+    return runTransaction(this.connection(), stores, mode, body, this.failures);
   }
 
   /** The schema version of the open connection. */
@@ -378,10 +344,6 @@ export class PersonalDb {
   private connection(): IDBPDatabase<PersonalDbSchema> {
     if (!this.db) throw new PersonalDbClosedError(this.closedReason ?? 'closed');
     return this.db;
-  }
-
-  private mapError(e: unknown): PersonalDbError {
-    return toPersonalDbError(e, this.closedReason ?? (this.db ? null : 'closed'));
   }
 
   private shutDown(reason: ClosedReason): void {

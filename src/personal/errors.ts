@@ -1,10 +1,9 @@
 /** Typed errors of the personal-data store, so the UI can say what happened. */
+import { LookalikeError } from '../shared/errors.ts';
+import type { StoreFailures } from '../shared/idb-transaction.ts';
 
-export class PersonalDbError extends Error {
+export class PersonalDbError extends LookalikeError {
   override name = 'PersonalDbError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /**
@@ -55,26 +54,19 @@ export class PersonalImportError extends PersonalDbError {
   }
 }
 
-function errorName(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'name' in e && typeof (e as { name: unknown }).name === 'string' ? (e as { name: string }).name : undefined;
-}
-
-/** True for a QuotaExceededError anywhere in the cause chain. */
-export function isQuotaError(e: unknown): boolean {
-  for (let cur = e, depth = 0; cur && depth < 5; depth++) {
-    if (errorName(cur) === 'QuotaExceededError') return true;
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return false;
-}
-
-/** Maps a raw IndexedDB failure to one of the typed errors above. */
-export function toPersonalDbError(e: unknown, closedReason: ClosedReason | null = null): PersonalDbError {
-  if (e instanceof PersonalDbError) return e;
-  if (isQuotaError(e)) return new PersonalQuotaError({ cause: e });
-  const name = errorName(e);
-  if (name === 'VersionError') return new PersonalDbVersionError({ cause: e });
-  if (closedReason && name === 'InvalidStateError') return new PersonalDbClosedError(closedReason, { cause: e });
-  const msg = e instanceof Error ? e.message : String(e);
-  return new PersonalDbError(`Personal data store failed: ${name ? `${name}: ` : ''}${msg}`, { cause: e });
+/**
+ * The personal store's words for IndexedDB's failures (see toStoreError): the
+ * typed errors above. `closedReason` says, when asked, why the connection is
+ * gone (null while it is open or opening).
+ */
+export function personalDbFailures(closedReason: () => ClosedReason | null): StoreFailures {
+  return {
+    quota: (cause) => new PersonalQuotaError({ cause }),
+    newerVersion: (cause) => new PersonalDbVersionError({ cause }),
+    closed: (cause) => {
+      const reason = closedReason();
+      return reason ? new PersonalDbClosedError(reason, { cause }) : undefined;
+    },
+    failed: (detail, cause) => new PersonalDbError(`Personal data store failed: ${detail}`, { cause }),
+  };
 }

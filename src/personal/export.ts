@@ -5,6 +5,7 @@
  */
 import type { PersonalDb } from './db.ts';
 import { PersonalImportError } from './errors.ts';
+import { errorMessage } from '../shared/errors.ts';
 import {
   DB_VERSION,
   DEFAULT_LEGACY_CATALOG_ID,
@@ -84,7 +85,7 @@ export function parsePersonalDataExport(input: unknown, legacyCatalogId: string 
     try {
       json = JSON.parse(input);
     } catch (e) {
-      throw new PersonalImportError([`not JSON (${e instanceof Error ? e.message : String(e)})`]);
+      throw new PersonalImportError([`not JSON (${errorMessage(e)})`]);
     }
   }
   const problems: string[] = [];

@@ -4,6 +4,8 @@
  * (page, worker and Node tools), no tfjs.
  */
 import type { ArtifactFile, ModelManifest } from './manifest.ts';
+import { LookalikeError } from './errors.ts';
+import { isSha256 } from './sha256.ts';
 
 export const CATALOG_FORMAT_VERSION = 1;
 export const CATALOG_FILE = 'catalog.json';
@@ -67,7 +69,7 @@ export interface CatalogJson {
   clusters?: ArtifactFile;
 }
 
-export class CatalogError extends Error {
+export class CatalogError extends LookalikeError {
   override name = 'CatalogError';
 }
 
@@ -88,7 +90,6 @@ export function embeddingModelSha256(manifest: ModelManifest, loadedMemberIds: r
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isSha256 = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
 const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 
 /** A relative path inside the catalog folder: no `..`, no leading `/`, no scheme. */
@@ -202,24 +203,60 @@ export function parseCatalogJson(json: unknown, file = CATALOG_FILE): CatalogJso
   return out;
 }
 
-/** Throws CatalogError when the catalog was built with other models than the app's (naming both). */
-export function checkCompatible(catalog: CatalogJson, app: AppModels, file = CATALOG_FILE): void {
+/** What a catalog's vectors were computed with: catalog.json's fields, or a local catalog's stored record. */
+export interface EmbeddedWith {
+  name: string;
+  ensembleId: string;
+  dimension: number;
+  modelSha256: readonly string[];
+}
+
+/** How checkCompatible speaks of a catalog and of re-indexing it. */
+export interface CompatibilityWording {
+  /** Starts each message: `catalog.json ("Sofas")`, `The local catalog "Wardrobe"`. */
+  subject: string;
+  /** How its vectors came about: a shop's catalog was "built", photos on this device were "indexed". */
+  made: 'built' | 'indexed';
+  /** What to do, ending the message, for each kind of mismatch. */
+  fix: { ensemble: string; dimension: string; modelFiles: string };
+  /** The error thrown; a CatalogError when left out. */
+  error?: (message: string) => CatalogError;
+}
+
+/** The wording for a shop's catalog.json (re-indexed with scripts/catalog/index-catalog.ts). */
+export function catalogJsonWording(catalog: EmbeddedWith, file = CATALOG_FILE): CompatibilityWording {
+  return {
+    subject: `${file} ("${catalog.name}")`,
+    made: 'built',
+    fix: {
+      ensemble: 're-index the catalog with the current models (npx tsx scripts/catalog/index-catalog.ts)',
+      dimension: 're-index the catalog',
+      modelFiles: 're-index the catalog',
+    },
+  };
+}
+
+/**
+ * Throws (a CatalogError unless the wording says otherwise) when the catalog's
+ * vectors were computed with other models than the app's, naming both and
+ * saying how to re-index. One check for shop catalogs and local catalogs alike.
+ */
+export function checkCompatible(catalog: EmbeddedWith, app: AppModels, wording: CompatibilityWording = catalogJsonWording(catalog)): void {
+  const { subject, made, fix } = wording;
+  const fail = (message: string) => (wording.error ? wording.error(message) : new CatalogError(message));
   if (catalog.ensembleId !== app.ensembleId) {
-    throw new CatalogError(
-      `${file} ("${catalog.name}") was built with the models "${catalog.ensembleId}", but this app runs "${app.ensembleId}": ` +
-        're-index the catalog with the current models (npx tsx scripts/catalog/index-catalog.ts)',
-    );
+    throw fail(`${subject} was ${made} with the models "${catalog.ensembleId}", but this app runs "${app.ensembleId}": ${fix.ensemble}`);
   }
   if (catalog.dimension !== app.dimension) {
-    throw new CatalogError(`${file} ("${catalog.name}") has ${catalog.dimension}-dimensional embeddings, but the models give ${app.dimension}: re-index the catalog`);
+    throw fail(`${subject} has ${catalog.dimension}-dimensional embeddings, but the models give ${app.dimension}: ${fix.dimension}`);
   }
   if (app.modelSha256) {
     const ours = [...app.modelSha256].sort();
     const theirs = [...catalog.modelSha256].sort();
     if (ours.length !== theirs.length || ours.some((s, i) => s !== theirs[i])) {
-      throw new CatalogError(
-        `${file} ("${catalog.name}") was built with model files ${theirs.map((s) => s.slice(0, 8)).join(', ')}, but this app loaded ${ours.map((s) => s.slice(0, 8)).join(', ')} ` +
-          `(same ensemble "${app.ensembleId}", so an optional model is present on one side only): re-index the catalog`,
+      throw fail(
+        `${subject} was ${made} with model files ${theirs.map((s) => s.slice(0, 8)).join(', ')}, but this app loaded ${ours.map((s) => s.slice(0, 8)).join(', ')} ` +
+          `(same ensemble "${app.ensembleId}", so an optional model is present on one side only): ${fix.modelFiles}`,
       );
     }
   }

@@ -43,9 +43,7 @@ export function quantizeInto(v: ArrayLike<number>, out: Int8Array, offset: numbe
 /** Quantises `count` vectors (row-major in `vectors`) into an in-memory shard. */
 export function quantize(vectors: Float32Array, count: number, dimension: number): Shard {
   if (vectors.length !== count * dimension) throw new RangeError(`quantize: ${vectors.length} values are not ${count} × ${dimension}`);
-  const buffer = new ArrayBuffer(shardByteLength(count, dimension));
-  const shard = views(buffer, count, dimension);
-  writeHeader(buffer, count, dimension);
+  const { shard } = allocateShard(count, dimension);
   for (let i = 0; i < count; i++) shard.scales[i] = quantizeInto(vectors.subarray(i * dimension, (i + 1) * dimension), shard.codes, i * dimension);
   return shard;
 }
@@ -59,21 +57,27 @@ function views(buffer: ArrayBuffer, count: number, dimension: number, byteOffset
   };
 }
 
-function writeHeader(buffer: ArrayBuffer, count: number, dimension: number): void {
+/**
+ * A new shard file of `count` vectors of `dimension`: its header written (the
+ * one place shard headers are written), scales and codes zero. `bytes` is the
+ * whole file; `shard`'s scales and codes are views on it, to fill.
+ */
+export function allocateShard(count: number, dimension: number): { bytes: Uint8Array<ArrayBuffer>; shard: Shard } {
+  const buffer = new ArrayBuffer(shardByteLength(count, dimension));
   const header = new DataView(buffer, 0, SHARD_HEADER_BYTES);
   header.setUint32(0, SHARD_MAGIC, true);
   header.setUint32(4, count, true);
   header.setUint32(8, dimension, true);
   header.setUint32(12, 0, true);
+  return { bytes: new Uint8Array(buffer), shard: views(buffer, count, dimension) };
 }
 
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/** The shard's file bytes. When the shard came from `quantize`, this is its own buffer. */
+/** The shard's file bytes, in a new buffer. */
 export function encodeShard(shard: Shard): Uint8Array {
   if (!littleEndian) throw new Error('catalog shards are written on little-endian machines only');
-  const bytes = new Uint8Array(shardByteLength(shard.count, shard.dimension));
-  writeHeader(bytes.buffer, shard.count, shard.dimension);
+  const { bytes } = allocateShard(shard.count, shard.dimension);
   bytes.set(new Uint8Array(shard.scales.buffer, shard.scales.byteOffset, shard.scales.byteLength), SHARD_HEADER_BYTES);
   bytes.set(new Uint8Array(shard.codes.buffer, shard.codes.byteOffset, shard.codes.byteLength), SHARD_HEADER_BYTES + 4 * shard.count);
   return bytes;

@@ -4,8 +4,9 @@
  * (ikea's colours are `"Softwood,white"`). CRLF or LF line ends, a UTF-8 BOM
  * is dropped, blank lines are skipped. Errors name the file and line.
  */
+import { LookalikeError } from './errors.ts';
 
-export class CsvError extends Error {
+export class CsvError extends LookalikeError {
   override name = 'CsvError';
 }
 

@@ -3,6 +3,8 @@
  * (browser) and by the Node tools (indexer, eval). One definition of every
  * model's files, input and preprocessing, so both sides run the same thing.
  */
+import { LookalikeError } from './errors.ts';
+import { isSha256 } from './sha256.ts';
 
 export interface ArtifactFile {
   /** Path relative to the manifest's folder, e.g. `mnv3l075/model.json`. */
@@ -103,12 +105,8 @@ export interface ModelManifest {
   mirrorView?: boolean;
 }
 
-export class ManifestError extends Error {
+export class ManifestError extends LookalikeError {
   override name = 'ManifestError';
-}
-
-function isSha256(value: unknown): value is string {
-  return typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);
 }
 
 function checkFiles(files: unknown, where: string): ArtifactFile[] {

@@ -1,3 +1,10 @@
+import { LookalikeError } from './errors.ts';
+
+/** A SHA-256 digest as the manifests, catalogs and stores write it: 64 lowercase hex digits. */
+export function isSha256(value: unknown): value is string {
+  return typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);
+}
+
 /** SHA-256 as lowercase hex, with WebCrypto (page, worker and Node 20 alike). */
 export async function sha256Hex(data: ArrayBuffer | ArrayBufferView): Promise<string> {
   const view = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -5,7 +12,7 @@ export async function sha256Hex(data: ArrayBuffer | ArrayBufferView): Promise<st
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export class IntegrityError extends Error {
+export class IntegrityError extends LookalikeError {
   override name = 'IntegrityError';
   constructor(
     readonly file: string,

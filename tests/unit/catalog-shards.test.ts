@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CatalogError, DEFAULT_SHARD_BYTES, shardByteLength, vectorsPerShard } from '../../src/shared/catalog-format.ts';
-import { decodeShard, dequantize, encodeShard, quantize, quantizeInto } from '../../src/shared/catalog-shards.ts';
+import { allocateShard, decodeShard, dequantize, encodeShard, quantize, quantizeInto } from '../../src/shared/catalog-shards.ts';
 import { randomUnitVectors } from './search-fixtures.ts';
 
 describe('int8 shards', () => {
@@ -33,6 +33,18 @@ describe('int8 shards', () => {
     const back = decodeShard(bytes.buffer as ArrayBuffer, { count: 10, dimension: dim }, 'embeddings-000.bin');
     expect(back.scales).toEqual(shard.scales);
     expect(back.codes).toEqual(shard.codes);
+    expect(back.codes.buffer).toBe(bytes.buffer);
+  });
+
+  it('allocates a shard file with its header written, whose scales and codes fill it in place', () => {
+    const dim = 8;
+    const reference = quantize(randomUnitVectors(3, dim, 4), 3, dim);
+    const { bytes, shard } = allocateShard(3, dim);
+    expect(bytes.byteLength).toBe(shardByteLength(3, dim));
+    shard.scales.set(reference.scales);
+    shard.codes.set(reference.codes);
+    expect(bytes).toEqual(encodeShard(reference));
+    const back = decodeShard(bytes, { count: 3, dimension: dim }, 'filled.bin');
     expect(back.codes.buffer).toBe(bytes.buffer);
   });
 

@@ -10,6 +10,7 @@ import { indexLocalFiles, titleFromFileName, type IndexRunProgress, type LocalIm
 import { openLocalCatalog } from '../../workers/local-catalog/open-local.ts';
 import { LocalCatalogStore } from '../../workers/local-catalog/store.ts';
 import type { LocalAppModels } from '../../workers/local-catalog/types.ts';
+import { quotaOn, restoreQuota } from './idb-quota.ts';
 import { randomUnitVectors } from './search-fixtures.ts';
 
 const DIM = 16;
@@ -42,22 +43,6 @@ const thumbnail = async () => new Blob(['jpeg'], { type: 'image/jpeg' });
 /** The vector a file's content stands for (the stub decoder's "pixels"). */
 const vectorOf = (text: string): Float32Array => randomUnitVectors(1, DIM, parseInt(sha(text).slice(0, 8), 16));
 
-/** Makes IndexedDB refuse writes to `storeName` (a full disk) while `when()` holds, until restoreQuota(). */
-const restorers: (() => void)[] = [];
-function quotaOn(storeName: string, when: () => boolean): void {
-  const proto = (globalThis as unknown as { IDBObjectStore: { prototype: IDBObjectStore } }).IDBObjectStore.prototype;
-  for (const method of ['put', 'add'] as const) {
-    const real = proto[method];
-    proto[method] = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
-      if (this.name === storeName && when()) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-      return real.apply(this, args);
-    };
-    restorers.push(() => {
-      proto[method] = real;
-    });
-  }
-}
-
 const stores: LocalCatalogStore[] = [];
 async function openStore(): Promise<LocalCatalogStore> {
   const store = await LocalCatalogStore.open({ name: freshDbName() });
@@ -65,7 +50,7 @@ async function openStore(): Promise<LocalCatalogStore> {
   return store;
 }
 afterEach(() => {
-  for (const r of restorers.splice(0).reverse()) r();
+  restoreQuota();
   for (const s of stores.splice(0)) s.close();
   vi.restoreAllMocks();
 });

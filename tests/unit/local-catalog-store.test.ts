@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LocalCatalogNotFoundError, LocalCatalogQuotaError } from '../../workers/local-catalog/errors.ts';
 import { LocalCatalogStore, localItemId, type NewLocalItem } from '../../workers/local-catalog/store.ts';
 import type { LocalAppModels } from '../../workers/local-catalog/types.ts';
+import { quotaOn, restoreQuota } from './idb-quota.ts';
 import { randomUnitVectors } from './search-fixtures.ts';
 import { createHash } from 'node:crypto';
 
@@ -18,25 +19,6 @@ const thumb = (text: string): Blob => new Blob([text], { type: 'image/jpeg' });
 function vectors(count: number, seed = 7): Float32Array[] {
   const all = randomUnitVectors(count, DIM, seed);
   return Array.from({ length: count }, (_, i) => all.slice(i * DIM, (i + 1) * DIM));
-}
-
-/** Makes IndexedDB refuse writes (put and add) to `storeName`, as a full disk does, until restoreQuota(). */
-const restorers: (() => void)[] = [];
-function quotaOn(storeName: string): void {
-  const proto = (globalThis as unknown as { IDBObjectStore: { prototype: IDBObjectStore } }).IDBObjectStore.prototype;
-  for (const method of ['put', 'add'] as const) {
-    const real = proto[method];
-    proto[method] = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
-      if (this.name === storeName) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-      return real.apply(this, args);
-    };
-    restorers.push(() => {
-      proto[method] = real;
-    });
-  }
-}
-function restoreQuota(): void {
-  for (const r of restorers.splice(0).reverse()) r();
 }
 
 const opened: LocalCatalogStore[] = [];

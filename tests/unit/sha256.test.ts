@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IntegrityError, sha256Hex, verifyBytes } from '../../src/shared/sha256.ts';
+import { IntegrityError, isSha256, sha256Hex, verifyBytes } from '../../src/shared/sha256.ts';
 
 const bytes = new TextEncoder().encode('abc').buffer as ArrayBuffer;
 const ABC = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
@@ -21,5 +21,13 @@ describe('sha256 verification', () => {
     const err = await verifyBytes({ path: 'x.bin', bytes: 3, sha256: ABC }, other).catch((e) => e);
     expect(err.reason).toBe('sha256');
     expect(err.message).toContain('x.bin');
+  });
+  it('knows a digest as written in manifests and catalogs: 64 lowercase hex digits', () => {
+    expect(isSha256(ABC)).toBe(true);
+    expect(isSha256(ABC.toUpperCase())).toBe(false);
+    expect(isSha256(ABC.slice(1))).toBe(false);
+    expect(isSha256(`${ABC}0`)).toBe(false);
+    expect(isSha256(` ${ABC.slice(1)}`)).toBe(false);
+    expect(isSha256(undefined)).toBe(false);
   });
 });

@@ -9,10 +9,11 @@
  * opened catalog to the worker through `deps.useCatalog` and answers its info.
  */
 import type { CatalogInfo } from '../catalog-session.ts';
-import { CatalogError } from '../../src/shared/catalog-format.ts';
-import { describeError, LocalCatalogNotFoundError } from './errors.ts';
+import { CatalogError, checkCompatible } from '../../src/shared/catalog-format.ts';
+import { errorMessage } from '../../src/shared/errors.ts';
+import { LocalCatalogNotFoundError } from './errors.ts';
 import { indexPhoto } from './indexer.ts';
-import { browserObjectUrls, checkLocalCompatible, openLocalCatalog, type LocalOpenCatalog, type ObjectUrls } from './open-local.ts';
+import { browserObjectUrls, localCatalogWording, openLocalCatalog, type LocalOpenCatalog, type ObjectUrls } from './open-local.ts';
 import { LocalCatalogStore, type LocalCatalogRecord } from './store.ts';
 import type { AddLocalPhotoResult, LocalAppModels, LocalCatalogSummary, LocalIndexStart, LocalPhotoInfo } from './types.ts';
 
@@ -44,11 +45,11 @@ function summary(record: LocalCatalogRecord, app: LocalAppModels | undefined): L
   };
   if (app) {
     try {
-      checkLocalCompatible(record, app);
+      checkCompatible(record, app, localCatalogWording(record));
       out.compatible = true;
     } catch (e) {
       out.compatible = false;
-      out.problem = describeError(e);
+      out.problem = errorMessage(e);
     }
   }
   return out;
@@ -56,7 +57,7 @@ function summary(record: LocalCatalogRecord, app: LocalAppModels | undefined): L
 
 function isCompatible(record: LocalCatalogRecord, app: LocalAppModels): boolean {
   try {
-    checkLocalCompatible(record, app);
+    checkCompatible(record, app, localCatalogWording(record));
     return true;
   } catch (e) {
     if (e instanceof CatalogError) return false;
@@ -128,7 +129,7 @@ export function createLocalCatalogApi(deps: LocalCatalogApiDeps) {
           const record = await db.getCatalog(catalogId);
           if (!record) throw new LocalCatalogNotFoundError(catalogId);
           // The models were reloaded (an update) during the run: stop rather than mix vectors.
-          checkLocalCompatible(record, models());
+          checkCompatible(record, models(), localCatalogWording(record));
         } catch (e) {
           bitmap.close();
           throw e;

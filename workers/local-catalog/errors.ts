@@ -1,11 +1,10 @@
 /** Typed errors of the local catalogs, so the page can say what happened. */
 import { CatalogError } from '../../src/shared/catalog-format.ts';
+import { LookalikeError } from '../../src/shared/errors.ts';
+import type { StoreFailures } from '../../src/shared/idb-transaction.ts';
 
-export class LocalCatalogError extends Error {
+export class LocalCatalogError extends LookalikeError {
   override name = 'LocalCatalogError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /**
@@ -49,27 +48,20 @@ export class LocalCatalogModelsError extends CatalogError {
   }
 }
 
-function errorName(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'name' in e && typeof (e as { name: unknown }).name === 'string' ? (e as { name: string }).name : undefined;
-}
-
-/** True for a QuotaExceededError anywhere in the cause chain. */
-export function isQuotaError(e: unknown): boolean {
-  for (let cur = e, depth = 0; cur && depth < 5; depth++) {
-    if (errorName(cur) === 'QuotaExceededError') return true;
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return false;
-}
-
-export function describeError(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-/** Maps a raw IndexedDB failure to a LocalCatalogError (quota handled by the caller, which knows the count). */
-export function toLocalCatalogError(e: unknown): Error {
-  if (e instanceof LocalCatalogError || e instanceof CatalogError) return e;
-  const name = errorName(e);
-  if (name === 'VersionError') return new LocalCatalogError('A newer version of Lookalike stored local catalogs on this device — reload the page to update.', { cause: e });
-  return new LocalCatalogError(`The local catalog store failed: ${name ? `${name}: ` : ''}${describeError(e)}`, { cause: e });
+/**
+ * The local-catalog store's words for IndexedDB's failures (see toStoreError).
+ * `closedMessage` says, when asked, why the connection is gone (null while it
+ * is open or opening).
+ */
+export function localCatalogFailures(closedMessage: () => string | null): StoreFailures {
+  return {
+    // addItem turns this into LocalCatalogQuotaError with the count kept (it finds the quota error in `cause`).
+    quota: (cause) => new LocalCatalogError("Your device's storage is full: free some space, then try again.", { cause }),
+    newerVersion: (cause) => new LocalCatalogError('A newer version of Lookalike stored local catalogs on this device — reload the page to update.', { cause }),
+    closed: (cause) => {
+      const message = closedMessage();
+      return message === null ? undefined : new LocalCatalogClosedError(message, { cause });
+    },
+    failed: (detail, cause) => new LocalCatalogError(`The local catalog store failed: ${detail}`, { cause }),
+  };
 }

@@ -5,7 +5,9 @@
  * what was done. The embedder and the thumbnail maker are parameters, so
  * this runs in Node tests with stubs.
  */
-import { describeError, LocalCatalogQuotaError } from './errors.ts';
+import { errorMessage } from '../../src/shared/errors.ts';
+import { isSha256 } from '../../src/shared/sha256.ts';
+import { LocalCatalogQuotaError } from './errors.ts';
 import { type LocalCatalogStore } from './store.ts';
 import { makeThumbnail } from './thumbnail.ts';
 import type { AddLocalPhotoResult, LocalPhotoInfo } from './types.ts';
@@ -52,7 +54,7 @@ function closeQuietly(bitmap: ImageBitmap): void {
 export async function indexPhoto(deps: IndexPhotoDeps, catalogId: string, image: LocalImage): Promise<AddLocalPhotoResult> {
   const { bitmap } = image;
   try {
-    if (!/^[0-9a-f]{64}$/.test(image.hash)) return { ok: false, code: 'failed', reason: 'its content hash is not a SHA-256 digest' };
+    if (!isSha256(image.hash)) return { ok: false, code: 'failed', reason: 'its content hash is not a SHA-256 digest' };
     if (await deps.store.hasHash(catalogId, image.hash)) return { ok: false, code: 'duplicate', reason: 'already indexed (same file content)' };
     let thumbnail: Blob;
     let embedding: Float32Array;
@@ -60,7 +62,7 @@ export async function indexPhoto(deps: IndexPhotoDeps, catalogId: string, image:
       thumbnail = await (deps.thumbnail ?? makeThumbnail)(bitmap);
       embedding = await deps.embed(bitmap);
     } catch (e) {
-      return { ok: false, code: 'failed', reason: `could not be indexed: ${describeError(e)}` };
+      return { ok: false, code: 'failed', reason: `could not be indexed: ${errorMessage(e)}` };
     }
     if (!embedding.every(Number.isFinite)) return { ok: false, code: 'failed', reason: 'could not be indexed: the models gave an invalid embedding for it' };
     try {

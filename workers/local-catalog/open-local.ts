@@ -6,8 +6,8 @@
  * URLs are revoked when the index is disposed (which the worker does whenever
  * it drops a catalog) or on close().
  */
-import { CATALOG_FORMAT_VERSION, SHARD_HEADER_BYTES, SHARD_MAGIC, shardByteLength, vectorsPerShard, type AppModels, type CatalogItem, type CatalogJson } from '../../src/shared/catalog-format.ts';
-import { decodeShard, type Shard } from '../../src/shared/catalog-shards.ts';
+import { CATALOG_FORMAT_VERSION, checkCompatible, shardByteLength, vectorsPerShard, type AppModels, type CatalogItem, type CatalogJson, type CompatibilityWording } from '../../src/shared/catalog-format.ts';
+import { allocateShard, decodeShard, type Shard } from '../../src/shared/catalog-shards.ts';
 import type { OpenCatalog } from '../catalog-session.ts';
 import { SearchIndex, type SearchableCatalog, type SearchIndexOptions } from '../search/search-index.ts';
 import { LocalCatalogError, LocalCatalogModelsError, LocalCatalogNotFoundError } from './errors.ts';
@@ -40,29 +40,17 @@ export interface OpenLocalOptions {
 }
 
 /**
- * Throws LocalCatalogModelsError (a CatalogError, as checkCompatible throws)
- * when the photos were embedded with other models than the app's.
+ * How checkCompatible speaks of a stored local catalog: re-indexing is choosing
+ * its photos again under its name. It throws LocalCatalogModelsError (a CatalogError).
  */
-export function checkLocalCompatible(record: LocalCatalogRecord, app: AppModels): void {
-  const what = `The local catalog "${record.name}"`;
+export function localCatalogWording(record: LocalCatalogRecord): CompatibilityWording {
   const fix = `index its photos again with the current models (choose them again under the name "${record.name}": the old vectors are replaced)`;
-  if (record.ensembleId !== app.ensembleId) {
-    throw new LocalCatalogModelsError(record.id, `${what} was indexed with the models "${record.ensembleId}", but this app runs "${app.ensembleId}": ${fix}`);
-  }
-  if (record.dimension !== app.dimension) {
-    throw new LocalCatalogModelsError(record.id, `${what} has ${record.dimension}-dimensional embeddings, but the models give ${app.dimension}: ${fix}`);
-  }
-  if (app.modelSha256) {
-    const ours = [...app.modelSha256].sort();
-    const theirs = [...record.modelSha256].sort();
-    if (ours.length !== theirs.length || ours.some((s, i) => s !== theirs[i])) {
-      throw new LocalCatalogModelsError(
-        record.id,
-        `${what} was indexed with model files ${theirs.map((s) => s.slice(0, 8)).join(', ')}, but this app loaded ${ours.map((s) => s.slice(0, 8)).join(', ')} ` +
-          `(same ensemble "${app.ensembleId}", so an optional model is present on one side only): ${fix}`,
-      );
-    }
-  }
+  return {
+    subject: `The local catalog "${record.name}"`,
+    made: 'indexed',
+    fix: { ensemble: fix, dimension: fix, modelFiles: fix },
+    error: (message) => new LocalCatalogModelsError(record.id, message),
+  };
 }
 
 /** The stored per-photo vectors as catalog shards (the shard file layout, checked by decodeShard). */
@@ -71,17 +59,11 @@ export function buildShards(vectors: readonly LocalVectorRecord[], dimension: nu
   for (let start = 0; start < vectors.length; start += perShard) {
     const part = vectors.slice(start, start + perShard);
     const count = part.length;
-    const bytes = new Uint8Array(shardByteLength(count, dimension));
-    const header = new DataView(bytes.buffer, 0, SHARD_HEADER_BYTES);
-    header.setUint32(0, SHARD_MAGIC, true);
-    header.setUint32(4, count, true);
-    header.setUint32(8, dimension, true);
-    const scales = new Float32Array(bytes.buffer, SHARD_HEADER_BYTES, count);
-    const codes = new Int8Array(bytes.buffer, SHARD_HEADER_BYTES + 4 * count, count * dimension);
+    const { bytes, shard } = allocateShard(count, dimension);
     part.forEach((v, i) => {
       if (v.codes.length !== dimension) throw new LocalCatalogError(`photo ${start + i} has a ${v.codes.length}-dimensional vector where ${dimension} were expected`);
-      scales[i] = v.scale;
-      codes.set(v.codes, i * dimension);
+      shard.scales[i] = v.scale;
+      shard.codes.set(v.codes, i * dimension);
     });
     shards.push(decodeShard(bytes, { count, dimension }, `local shard ${shards.length}`));
   }
@@ -142,10 +124,10 @@ function toMeta(record: LocalCatalogRecord): CatalogJson {
 export async function openLocalCatalog(store: LocalCatalogStore, id: string, options: OpenLocalOptions): Promise<LocalOpenCatalog> {
   const record = await store.getCatalog(id);
   if (!record) throw new LocalCatalogNotFoundError(id);
-  checkLocalCompatible(record, options.app);
+  checkCompatible(record, options.app, localCatalogWording(record));
   const stored = await store.readCatalog(id);
   if (!stored) throw new LocalCatalogNotFoundError(id);
-  checkLocalCompatible(stored.record, options.app); // re-indexed in between?
+  checkCompatible(stored.record, options.app, localCatalogWording(stored.record)); // re-indexed in between?
   if (stored.record.count === 0) throw new LocalCatalogError(`The local catalog "${stored.record.name}" has no photos yet: index some photos first.`);
   const { dimension } = stored.record;
   const shards = buildShards(stored.vectors, dimension);

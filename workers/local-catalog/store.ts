@@ -15,16 +15,17 @@
  */
 import { deleteDB, openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { quantizeInto } from '../../src/shared/catalog-shards.ts';
+import { isQuotaError } from '../../src/shared/errors.ts';
+import { runTransaction, toStoreError, type Queue } from '../../src/shared/idb-transaction.ts';
+import { isSha256 } from '../../src/shared/sha256.ts';
 import {
   LocalCatalogClosedError,
   LocalCatalogError,
   LocalCatalogNotFoundError,
   LocalCatalogQuotaError,
-  isQuotaError,
-  toLocalCatalogError,
+  localCatalogFailures,
 } from './errors.ts';
 import type { LocalAppModels } from './types.ts';
-import { abortFailedTransaction } from '../../src/shared/idb-abort.ts';
 
 export const LOCAL_DB_NAME = 'lookalike-local-catalogs';
 export const LOCAL_DB_VERSION = 1;
@@ -110,28 +111,11 @@ export interface OpenLocalStoreOptions {
   onClosed?: (message: string) => void;
 }
 
-const isSha256 = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
-
 /** The item id of a photo: derived from its bytes, so it stays the same when re-indexed. */
 export const localItemId = (hash: string): string => hash.slice(0, 32);
 
 const byIndex = (catalogId: string) => IDBKeyRange.bound([catalogId, 0], [catalogId, Infinity]);
 const byHash = (catalogId: string) => IDBKeyRange.bound([catalogId, ''], [catalogId, '\uffff']);
-
-/**
- * Issues a transaction's write requests, then awaits them all. When one throws
- * synchronously (a full disk can), the requests already issued are observed,
- * so the abort that follows is not reported as an unhandled rejection.
- */
-async function requests(...make: (() => Promise<unknown>)[]): Promise<void> {
-  const pending: Promise<unknown>[] = [];
-  for (const issue of make) {
-    const request = issue();
-    request.catch(() => {});
-    pending.push(request);
-  }
-  await Promise.all(pending);
-}
 
 function checkModels(models: LocalAppModels): void {
   if (typeof models.ensembleId !== 'string' || !models.ensembleId) throw new TypeError('the models have no ensembleId');
@@ -142,6 +126,7 @@ function checkModels(models: LocalAppModels): void {
 export class LocalCatalogStore {
   private db: IDBPDatabase<LocalCatalogDbSchema> | null = null;
   private closedMessage: string | null = null;
+  private readonly failures = localCatalogFailures(() => (this.db ? null : (this.closedMessage ?? 'The local catalog store is closed.')));
 
   private constructor(readonly name: string) {}
 
@@ -176,7 +161,7 @@ export class LocalCatalogStore {
         },
       });
     } catch (e) {
-      throw toLocalCatalogError(e);
+      throw toStoreError(e, localCatalogFailures(() => null));
     }
     return self;
   }
@@ -237,7 +222,7 @@ export class LocalCatalogStore {
   /** Empties a catalog and records new models (re-indexing with the app's current models). */
   async resetCatalog(id: string, models: LocalAppModels, now = Date.now()): Promise<LocalCatalogRecord> {
     checkModels(models);
-    return this.run(['catalogs', 'items', 'vectors'], 'readwrite', async (tx) => {
+    return this.run(['catalogs', 'items', 'vectors'], 'readwrite', async (tx, queue) => {
       const record = await tx.objectStore('catalogs').get(id);
       if (!record) throw new LocalCatalogNotFoundError(id);
       const next: LocalCatalogRecord = {
@@ -248,25 +233,21 @@ export class LocalCatalogStore {
         count: 0,
         updatedAt: now,
       };
-      await requests(
-        () => tx.objectStore('items').delete(byIndex(id)),
-        () => tx.objectStore('vectors').delete(byIndex(id)),
-        () => tx.objectStore('catalogs').put(next),
-      );
+      queue(tx.objectStore('items').delete(byIndex(id)));
+      queue(tx.objectStore('vectors').delete(byIndex(id)));
+      queue(tx.objectStore('catalogs').put(next));
       return next;
     });
   }
 
   /** Deletes a catalog with all its photos; false when there was none. */
   deleteCatalog(id: string): Promise<boolean> {
-    return this.run(['catalogs', 'items', 'vectors'], 'readwrite', async (tx) => {
+    return this.run(['catalogs', 'items', 'vectors'], 'readwrite', async (tx, queue) => {
       const key = await tx.objectStore('catalogs').getKey(id);
       if (key === undefined) return false;
-      await requests(
-        () => tx.objectStore('items').delete(byIndex(id)),
-        () => tx.objectStore('vectors').delete(byIndex(id)),
-        () => tx.objectStore('catalogs').delete(id),
-      );
+      queue(tx.objectStore('items').delete(byIndex(id)));
+      queue(tx.objectStore('vectors').delete(byIndex(id)));
+      queue(tx.objectStore('catalogs').delete(id));
       return true;
     });
   }
@@ -308,7 +289,7 @@ export class LocalCatalogStore {
     const scale = quantizeInto(embedding, codes, 0);
     const id = localItemId(item.hash);
     try {
-      return await this.run(['catalogs', 'items', 'vectors'], 'readwrite', async (tx) => {
+      return await this.run(['catalogs', 'items', 'vectors'], 'readwrite', async (tx, queue) => {
         const record = await tx.objectStore('catalogs').get(catalogId);
         if (!record) throw new LocalCatalogNotFoundError(catalogId);
         if (embedding.length !== record.dimension) {
@@ -331,11 +312,9 @@ export class LocalCatalogStore {
           ...(item.source ? { source: item.source } : {}),
           ...(item.attributes ? { attributes: item.attributes } : {}),
         };
-        await requests(
-          () => tx.objectStore('items').add(stored),
-          () => tx.objectStore('vectors').add({ catalogId, index, scale, codes }),
-          () => tx.objectStore('catalogs').put({ ...record, count: index + 1, updatedAt: now }),
-        );
+        queue(tx.objectStore('items').add(stored));
+        queue(tx.objectStore('vectors').add({ catalogId, index, scale, codes }));
+        queue(tx.objectStore('catalogs').put({ ...record, count: index + 1, updatedAt: now }));
         return { added: true as const, index, id, count: index + 1 };
       });
     } catch (e) {
@@ -374,31 +353,9 @@ export class LocalCatalogStore {
 
   // ---- plumbing -------------------------------------------------------
 
-  /** Runs `body` in one transaction; waits for the commit. A failure aborts the whole transaction. */
-  private async run<S extends StoreName, M extends IDBTransactionMode, T>(stores: S[], mode: M, body: (tx: Tx<S, M>) => Promise<T>): Promise<T> {
-    const db = this.connection();
-    let tx: Tx<S, M>;
-    try {
-      tx = db.transaction(stores, mode);
-    } catch (e) {
-      throw this.mapError(e);
-    }
-    tx.done.catch(() => {}); // observed below; keeps an abort from being reported as unhandled
-    try {
-      const result = await body(tx);
-      await tx.done;
-      return result;
-    } catch (e) {
-      const txError = abortFailedTransaction(tx);
-      throw this.mapError(e instanceof LocalCatalogError || e instanceof TypeError ? e : (txError ?? e));
-    }
-  }
-
-  private mapError(e: unknown): Error {
-    // addItem turns this into LocalCatalogQuotaError with the count kept (it finds the quota error in `cause`).
-    if (isQuotaError(e)) return new LocalCatalogError("Your device's storage is full: free some space, then try again.", { cause: e });
-    if (!this.db && (e as { name?: unknown } | null)?.name === 'InvalidStateError') return new LocalCatalogClosedError(this.closedMessage ?? 'The local catalog store is closed.', { cause: e });
-    return toLocalCatalogError(e);
+  /** Runs `body` in one transaction (see runTransaction); waits for the commit. A failure aborts the whole transaction. */
+  private async run<S extends StoreName, M extends IDBTransactionMode, T>(stores: S[], mode: M, body: (tx: Tx<S, M>, queue: Queue) => Promise<T>): Promise<T> {
+    return runTransaction(this.connection(), stores, mode, body, this.failures);
   }
 
   private connection(): IDBPDatabase<LocalCatalogDbSchema> {

@@ -1,5 +1,6 @@
 /** A tfjs graph model used as a backbone (features pooled at a named node) or run to a named output. */
 import * as tf from '@tensorflow/tfjs';
+import { errorMessage } from '../../src/shared/errors.ts';
 import type { ModelEntry } from '../../src/shared/manifest.ts';
 import { fileEndingWith, readJson, type ArtifactReader, type Backbone } from './backbone.ts';
 
@@ -56,7 +57,7 @@ export function graphBackbone(entry: ModelEntry, model: tf.GraphModel, release: 
         const out = model.execute(batch, nodes); // one output comes back as a tensor, several as a list
         maps = Array.isArray(out) ? out : [out];
       } catch (error) {
-        throw new Error(`${entry.id}: cannot read taps ${nodes.join(', ')} (${error instanceof Error ? error.message : String(error)})`);
+        throw new Error(`${entry.id}: cannot read taps ${nodes.join(', ')} (${errorMessage(error)})`);
       }
       const pooled = new Map(nodes.map((n, i) => [n, maps[i]!.rank === 4 ? (tf.mean(maps[i]!, [1, 2]) as tf.Tensor2D) : (maps[i] as tf.Tensor2D)]));
       return taps.map((t) => pooled.get(nodeOf(t))!);

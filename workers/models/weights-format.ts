@@ -5,6 +5,7 @@
  * also de-quantises float16 and uint8 weights back to float32.
  */
 import * as tf from '@tensorflow/tfjs';
+import { LookalikeError } from '../../src/shared/errors.ts';
 
 export interface WeightSpec {
   name: string;
@@ -22,7 +23,7 @@ export interface WeightsModelJson {
   weightsManifest: [{ paths: [string]; weights: WeightSpec[] }];
 }
 
-export class WeightsFormatError extends Error {
+export class WeightsFormatError extends LookalikeError {
   override name = 'WeightsFormatError';
 }
 

@@ -7,6 +7,7 @@
 import {
   CATALOG_FILE,
   CatalogError,
+  catalogJsonWording,
   checkCompatible,
   checkItems,
   parseCatalogJson,
@@ -16,6 +17,7 @@ import {
   type CatalogJson,
 } from '../../src/shared/catalog-format.ts';
 import { decodeShard, type Shard } from '../../src/shared/catalog-shards.ts';
+import { errorMessage } from '../../src/shared/errors.ts';
 import type { ArtifactFile } from '../../src/shared/manifest.ts';
 
 export interface LoadedCatalog {
@@ -39,7 +41,7 @@ export function catalogFiles(meta: CatalogJson): ArtifactFile[] {
  */
 export async function loadCatalog(json: unknown, read: CatalogFileReader, app: AppModels, file = CATALOG_FILE): Promise<LoadedCatalog> {
   const meta = parseCatalogJson(json, file);
-  checkCompatible(meta, app, file);
+  checkCompatible(meta, app, catalogJsonWording(meta, file));
   const decoder = new TextDecoder();
   const itemLists = await Promise.all(
     meta.items.map(async (f) => {
@@ -48,7 +50,7 @@ export async function loadCatalog(json: unknown, read: CatalogFileReader, app: A
       try {
         parsed = JSON.parse(decoder.decode(bytes));
       } catch (error) {
-        throw new CatalogError(`${f.path} is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+        throw new CatalogError(`${f.path} is not valid JSON (${errorMessage(error)})`);
       }
       return parseItemsJson(parsed, f.path, f.count);
     }),
