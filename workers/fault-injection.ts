@@ -1,13 +1,14 @@
 /**
  * Faults the worker treats as a crash, and hooks to cause them in tests
  * (docs/testing.md, `window.lookalike.debug`). A crash here is an uncaught
- * error in the worker: the page's bridge (src/bridge.ts) sees the worker's
+ * error in the worker: the page's client (src/inference-client.ts) sees the worker's
  * `error` event, fails the pending request with a message and starts a fresh
  * worker. A lost WebGPU device (driver reset, GPU process crash, or
  * `device.destroy()`) cannot be recovered in place, so it ends the same way.
  */
 
 import { failIndexedDbWrites } from '../src/shared/fill-storage.ts';
+import type { FaultInjectionApi } from '../src/shared/worker-api/fault-injection.ts';
 
 export class GpuDeviceLostError extends Error {
   override name = 'GpuDeviceLostError';
@@ -65,18 +66,18 @@ export function watchGpuDevice(gpu: GPUDevice): void {
   });
 }
 
-/** Test hooks, called by the page outside the request queue (InferenceBridge.direct). */
-export const faultApi = {
+/** Test hooks, called by the page outside the request queue (the client's `faults`). */
+export const faultApi: FaultInjectionApi = {
   /** Every IndexedDB write of the worker fails from now on with QuotaExceededError (see src/shared/fill-storage.ts). */
-  debugFillStorage(): void {
+  async fillStorage() {
     failIndexedDbWrites();
   },
   /** The next request the worker takes crashes it. */
-  debugArmCrash(): void {
+  async armCrash() {
     crashArmed = true;
   },
   /** Destroys the WebGPU device now (`device.lost` fires); false when the backend is not WebGPU. */
-  debugLoseDevice(): boolean {
+  async loseDevice() {
     if (!device) return false;
     device.destroy();
     return true;
