@@ -79,12 +79,19 @@ export class InferenceClient {
     openLocalCatalog: (id) => this.call((r) => r.localCatalog.openLocalCatalog(id)),
   };
 
-  /** Fault injection for tests: called at once, not after the queued calls, so they reach the worker while a request runs. */
-  readonly faults: FaultInjectionApi = {
-    fillStorage: () => this.direct((r) => r.faults.fillStorage()),
-    armCrash: () => this.direct((r) => r.faults.armCrash()),
-    loseDevice: () => this.direct((r) => r.faults.loseDevice()),
-  };
+  /**
+   * Fault injection, in test builds only (`vite build --mode test`; a production
+   * worker has none): called at once, not after the queued calls, so they reach
+   * the worker while a request runs.
+   */
+  readonly faults: FaultInjectionApi | undefined =
+    import.meta.env.MODE === 'test'
+      ? {
+          fillStorage: () => this.direct((r) => r.faults.fillStorage()),
+          armCrash: () => this.direct((r) => r.faults.armCrash()),
+          loseDevice: () => this.direct((r) => r.faults.loseDevice()),
+        }
+      : undefined;
 
   private newCrashSignal(): { promise: Promise<never>; reject: (e: Error) => void } {
     let reject!: (e: Error) => void;

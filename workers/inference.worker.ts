@@ -2,7 +2,8 @@
  * The inference worker: every tfjs call of the app runs here, behind comlink.
  * It implements the contract in src/shared/worker-api/ (`WorkerApi`, grouped:
  * models, search, catalog, localCatalog); the page calls it through its client
- * (src/inference-client.ts).
+ * (src/inference-client.ts). Test builds (`vite build --mode test`) add the
+ * fault-injection group and the benchmark hooks; production builds leave them out.
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
@@ -21,7 +22,11 @@ import { categoryPrior, DEFAULT_CATEGORY_PRIOR } from './search/category-prior.t
 import { createLocalCatalogApi } from './local-catalog/api.ts';
 import { createBenchApi } from './bench-api.ts';
 import { embeddingModelSha256 } from '../src/shared/catalog-format.ts';
-import { faultApi, guardTask } from './fault-injection.ts';
+import { guardDeviceLoss } from './device-loss.ts';
+import { crashIfArmed, faultApi } from './fault-injection.ts';
+
+/** Test and benchmark hooks are built in only in test builds (a constant: production bundles drop them). */
+const TEST_BUILD = import.meta.env.MODE === 'test';
 
 let backend: BackendChoice | undefined;
 let embedder: Embedder | undefined;
@@ -38,7 +43,7 @@ let queue: Promise<unknown> = Promise.resolve();
 
 /** Runs worker calls one after another, whatever order the page sends them in. */
 function serial<T>(task: () => Promise<T>): Promise<T> {
-  const guarded = guardTask(task);
+  const guarded = guardDeviceLoss(TEST_BUILD ? crashIfArmed(task) : task);
   const run = queue.then(guarded, guarded);
   queue = run.catch(() => undefined);
   return run;
@@ -246,7 +251,7 @@ const localCatalog = createLocalCatalogApi({
 });
 
 // Timing and memory hooks for `npm run bench` (workers/bench-api.ts, docs/performance.md).
-createBenchApi({ getEmbedder: () => embedder, serial });
+if (TEST_BUILD) createBenchApi({ getEmbedder: () => embedder, serial });
 
 const api: WorkerApi = {
   models,
@@ -254,7 +259,7 @@ const api: WorkerApi = {
   catalog: catalogApi,
   localCatalog,
   /** Fault injection for tests (docs/testing.md): a crash during the next request, a lost GPU device, a full disk. */
-  faults: faultApi,
+  ...(TEST_BUILD ? { faults: faultApi } : {}),
 };
 
 Comlink.expose(api);
