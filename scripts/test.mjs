@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: makes sure Debian's Chromium is there (installing it with apt-get when
-// this machine allows), builds the production app and the embeddable widget, then runs every Vitest project
-// (unit tests, and browser tests against the built app in real Chromium).
+// this machine allows), builds the production app, the embeddable widget and the test build (the app with its
+// fault-injection and benchmark hooks, in dist-test/), then runs every Vitest project (unit tests, and browser
+// tests against the built app in real Chromium; build-output.test.ts checks the hooks are in the test build only).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -36,6 +37,8 @@ ensureChromium();
 execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
 // After the app: it empties dist/, the widget goes to dist/widget/ (docs/embedding.md).
 execFileSync('npx', ['vite', 'build', '-c', 'vite.widget.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+// `npm run build:test`: the tests that cause faults through window.lookalike.debug serve this one (tests/browser/harness.ts).
+execFileSync('npx', ['vite', 'build', '--mode', 'test', '--outDir', 'dist-test', '--logLevel', 'warn'], { stdio: 'inherit' });
 const vitest = spawnSync('npx', ['vitest', 'run', ...process.argv.slice(2)], { stdio: 'inherit' });
 // Vitest lists skipped files without their titles, so say here why the dataset tests were skipped.
 if (!existsSync(new URL('../../shared/datasets/clothing-photos/labels.csv', import.meta.url))) {

@@ -8,18 +8,10 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url&no-inline';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url&no-inline';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url&no-inline';
-import { watchGpuDevice } from './fault-injection.ts';
+import type { BackendChoice, BackendName } from '../src/shared/worker-api/models.ts';
+import { watchGpuDevice } from './device-loss.ts';
 
-export const BACKEND_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_ORDER)[number];
-
-export interface BackendChoice {
-  backend: BackendName;
-  /** Backends tried before it, with the reason each was not used. */
-  fallbacks: { backend: BackendName; reason: string }[];
-  /** e.g. the WebGPU adapter's vendor/architecture. */
-  detail: string;
-}
+export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 export function isBackendName(value: string | null | undefined): value is BackendName {
   return (BACKEND_ORDER as readonly string[]).includes(value ?? '');

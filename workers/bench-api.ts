@@ -1,13 +1,12 @@
 /**
  * Benchmark hooks of the inference worker (docs/performance.md, `npm run bench`).
- * The worker spreads them into its comlink `api`:
+ * Built into test builds only (`vite build --mode test`); the worker calls
  *
- *   import { createBenchApi } from './bench-api.ts';
- *   const api = { …, ...createBenchApi({ getEmbedder: () => embedder, serial }), … };
+ *   createBenchApi({ getEmbedder: () => embedder, serial });
  *
- * The same object is also set as `self.lookalikeBench` in the worker, so the
- * benchmark reaches it from Playwright (`page.workers()[i].evaluate`) without any
- * page-side wiring; `window.lookalike.bridge`, when the page exposes it, works too.
+ * which sets them as `self.lookalikeBench` in the worker, so the benchmark
+ * reaches them from Playwright (`page.workers()[i].evaluate`) without any
+ * page-side wiring.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Embedder } from './models/embedder.ts';

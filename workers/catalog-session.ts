@@ -5,22 +5,11 @@
  */
 import { CATALOG_FILE, CatalogError, embeddingModelSha256, parseCatalogJson, type CatalogItem } from '../src/shared/catalog-format.ts';
 import type { ModelManifest } from '../src/shared/manifest.ts';
+import type { CatalogInfo, ItemView, SceneSummary, SceneView } from '../src/shared/worker-api/catalog.ts';
 import { fetchVerified, type ByteProgress } from './artifact-fetch.ts';
 import { catalogFiles, loadCatalog, type LoadedCatalog } from './search/catalog-loader.ts';
 import { SearchIndex } from './search/search-index.ts';
-import { findScene, reasonText, seenIn, type SceneReason } from './scenes.ts';
-
-export interface CatalogInfo {
-  url: string;
-  name: string;
-  count: number;
-  dimension: number;
-  bytes: number;
-  /** Category → number of items. */
-  categories: Record<string, number>;
-  scenes: number;
-  searchPath: SearchIndex['path'];
-}
+import { findScene, reasonText, seenIn } from './scenes.ts';
 
 export interface OpenCatalog {
   info: CatalogInfo;
@@ -93,17 +82,6 @@ export async function openCatalog(url: string, manifest: ModelManifest, memberId
   };
 }
 
-/** What the page renders for an item: metadata with absolute URLs, and links only when they are http(s). */
-export interface ItemView {
-  id: string;
-  title: string;
-  category?: string;
-  price?: number;
-  url?: string;
-  thumbnail?: string;
-  attributes?: Record<string, string>;
-}
-
 export function itemView(open: OpenCatalog, item: CatalogItem): ItemView {
   const link = item.url && /^https?:\/\//i.test(item.url) ? item.url : undefined;
   return {
@@ -115,30 +93,6 @@ export function itemView(open: OpenCatalog, item: CatalogItem): ItemView {
     ...(item.thumbnail ? { thumbnail: open.resolve(item.thumbnail)! } : {}),
     ...(item.attributes ? { attributes: item.attributes } : {}),
   };
-}
-
-/** A scene offered under "Seen in": absolute image URLs and why it is offered. */
-export interface SceneSummary {
-  id: string;
-  title: string;
-  /** The full scene photo. */
-  image: string;
-  thumbnail?: string;
-  itemCount: number;
-  reason: SceneReason;
-  /** "contains this product" or "contains a look-alike (0.87)". */
-  why: string;
-  /** The look-alike the scene shows, when it does not show the item itself. */
-  lookAlike?: { id: string; title: string; similarity: number };
-}
-
-/** An opened scene: its photo and the catalog items in it. */
-export interface SceneView {
-  id: string;
-  title: string;
-  image: string;
-  thumbnail?: string;
-  items: ItemView[];
 }
 
 /** Look-alikes less similar than this are not offered under "Seen in" (raw-feature cosines of unrelated products run 0.1–0.5). */

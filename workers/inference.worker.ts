@@ -1,80 +1,32 @@
 /**
  * The inference worker: every tfjs call of the app runs here, behind comlink.
- * The page holds a typed remote of `api` (see src/bridge.ts).
+ * It implements the contract in src/shared/worker-api/ (`WorkerApi`, grouped:
+ * models, search, catalog, localCatalog); the page calls it through its client
+ * (src/inference-client.ts). Test builds (`vite build --mode test`) add the
+ * fault-injection group and the benchmark hooks; production builds leave them out.
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { allFiles, parseManifest, type ModelManifest } from '../src/shared/manifest.ts';
+import type { BackendChoice, CatalogApi, InitInfo, InitOptions, LoadProgress, ModelsApi, SearchApi, SearchResponse, WorkerApi } from '../src/shared/worker-api/index.ts';
 import { fetchVerified } from './artifact-fetch.ts';
-import { selectBackend, type BackendChoice, type BackendName } from './backend.ts';
+import { selectBackend } from './backend.ts';
 import { bitmapToTensor } from './image-input.ts';
 import { Embedder } from './models/embedder.ts';
 import type { ArtifactReader } from './models/backbone.ts';
-import { Detector, type DetectedObject } from './models/detector.ts';
+import { Detector } from './models/detector.ts';
 import { GraphCache } from './models/load-backbone.ts';
 import { cropRelative } from './models/preprocess.ts';
-import { itemView, openCatalog, sceneWithItems, seenInScenes, type CatalogInfo, type ItemView, type OpenCatalog, type SceneSummary, type SceneView } from './catalog-session.ts';
-import type { QueryExpansion } from './search/search-index.ts';
+import { itemView, openCatalog, sceneWithItems, seenInScenes, type OpenCatalog } from './catalog-session.ts';
 import { categoryPrior, DEFAULT_CATEGORY_PRIOR } from './search/category-prior.ts';
 import { createLocalCatalogApi } from './local-catalog/api.ts';
 import { createBenchApi } from './bench-api.ts';
 import { embeddingModelSha256 } from '../src/shared/catalog-format.ts';
-import { faultApi, guardTask } from './fault-injection.ts';
+import { guardDeviceLoss } from './device-loss.ts';
+import { crashIfArmed, faultApi } from './fault-injection.ts';
 
-export interface LoadProgress {
-  phase: 'backend' | 'download' | 'warmup' | 'ready';
-  message: string;
-  /** Bytes downloaded so far over all model files, and their total. */
-  loaded: number;
-  total: number;
-  /** The file being downloaded, and its own bytes so far and size. */
-  file?: string;
-  fileLoaded?: number;
-  fileTotal?: number;
-}
-
-export interface InitOptions {
-  /** URL of the folder holding manifest.json (the app's own origin). */
-  modelsBase: string;
-  backend?: BackendName;
-}
-
-export interface InitInfo {
-  backend: BackendChoice;
-  ensembleId: string;
-  models: { id: string; name: string }[];
-  labels: string[];
-  dimension: number;
-  bytes: number;
-  loadMs: number;
-  warmupMs: number;
-}
-
-export interface SearchRequest {
-  /** Search only this part of the photo (relative [x1, y1, x2, y2]). */
-  box?: [number, number, number, number];
-  k?: number;
-  /** Only items of these categories. */
-  categories?: string[];
-  expansion?: QueryExpansion;
-  /** Weight of the soft vote's category prior (default DEFAULT_CATEGORY_PRIOR; 0 ranks by cosine alone). */
-  categoryPrior?: number;
-}
-
-export interface SearchResponse {
-  /** Soft-voted category probabilities (labels in InitInfo.labels) and each member's. */
-  probabilities?: Float32Array;
-  memberProbabilities?: Record<string, Float32Array>;
-  /** True when the probabilities also read the photo's crop view (manifest cropView). */
-  cropView?: boolean;
-  /** True when each view was also read as its mirror image (manifest mirrorView). */
-  mirrorView?: boolean;
-  embedding: Float32Array;
-  /** `score`: cosine similarity to the photo; `prior`: what the predicted category added to its rank. */
-  results: (ItemView & { score: number; prior: number })[];
-  embedMs: number;
-  searchMs: number;
-}
+/** Test and benchmark hooks are built in only in test builds (a constant: production bundles drop them). */
+const TEST_BUILD = import.meta.env.MODE === 'test';
 
 let backend: BackendChoice | undefined;
 let embedder: Embedder | undefined;
@@ -91,7 +43,7 @@ let queue: Promise<unknown> = Promise.resolve();
 
 /** Runs worker calls one after another, whatever order the page sends them in. */
 function serial<T>(task: () => Promise<T>): Promise<T> {
-  const guarded = guardTask(task);
+  const guarded = guardDeviceLoss(TEST_BUILD ? crashIfArmed(task) : task);
   const run = queue.then(guarded, guarded);
   queue = run.catch(() => undefined);
   return run;
@@ -162,23 +114,20 @@ async function loadModels(options: InitOptions, onProgress: (p: LoadProgress) =>
   };
 }
 
-const api = {
+const models: ModelsApi = {
   init(options: InitOptions, onProgress: (p: LoadProgress) => void): Promise<InitInfo> {
     return serial(() => loadModels(options, onProgress));
   },
 
-  /** Opens a catalog (catalog.json URL); the previous one stays in use if this one fails. */
-  openCatalog(url: string, onProgress: (p: { loaded: number; total: number; file: string }) => void): Promise<CatalogInfo> {
-    return serial(async () => {
-      if (!embedder || !manifest) throw new Error('The models are not loaded yet');
-      const next = await openCatalog(url, manifest, embedder.members.map((m) => m.entry.id), embedder.dimension, (p) => onProgress({ ...p.overall, file: p.file }));
-      catalog?.index.dispose();
-      catalog = next;
-      return next.info;
-    });
+  async memory() {
+    // WebGPU reports numBytesAllocatedInGPU, WebGL numBytesInGPUAllocated: one name for both.
+    const m = tf.memory() as tf.MemoryInfo & { numBytesInGPUAllocated?: number; numBytesAllocatedInGPU?: number };
+    const gpu = m.numBytesInGPUAllocated ?? m.numBytesAllocatedInGPU;
+    return { numTensors: m.numTensors, numBytes: m.numBytes, ...(gpu !== undefined ? { numBytesInGPUAllocated: gpu } : {}) };
   },
+};
 
-  /** Keeps the shopper's photo in the worker (transferred, then closed) for detection and searches. */
+const search: SearchApi = {
   setPhoto(bitmap: ImageBitmap): Promise<{ width: number; height: number }> {
     return serial(async () => {
       try {
@@ -193,8 +142,7 @@ const api = {
     });
   },
 
-  /** Objects worth searching in the current photo. */
-  detect(minScore?: number): Promise<DetectedObject[]> {
+  detect(minScore?: number) {
     return serial(async () => {
       if (!photo) throw new Error('No photo yet');
       if (!manifest || !read) throw new Error('The models are not loaded yet');
@@ -203,8 +151,7 @@ const api = {
     });
   },
 
-  /** Classifies the current photo (or a box of it) and finds the most similar catalog items. */
-  search(request: SearchRequest = {}): Promise<SearchResponse> {
+  run(request = {}): Promise<SearchResponse> {
     return serial(async () => {
       if (!embedder) throw new Error('The models are not loaded yet');
       if (!photo) throw new Error('No photo yet');
@@ -235,9 +182,20 @@ const api = {
       return { ...out, embedding: out.embedding.slice(), results, embedMs, searchMs: performance.now() - searchStarted };
     });
   },
+};
 
-  /** Catalog items by id, with their stored embeddings (for the taste profile and For-you). */
-  items(ids: string[]): (ItemView & { embedding: Float32Array })[] {
+const catalogApi: CatalogApi = {
+  open(url, onProgress) {
+    return serial(async () => {
+      if (!embedder || !manifest) throw new Error('The models are not loaded yet');
+      const next = await openCatalog(url, manifest, embedder.members.map((m) => m.entry.id), embedder.dimension, (p) => onProgress({ ...p.overall, file: p.file }));
+      catalog?.index.dispose();
+      catalog = next;
+      return next.info;
+    });
+  },
+
+  async items(ids) {
     if (!catalog) return [];
     const open = catalog;
     return ids.flatMap((id) => {
@@ -246,20 +204,17 @@ const api = {
     });
   },
 
-  /** "Seen in": up to `limit` scenes showing the item, then scenes showing its closest look-alikes. */
-  seenIn(itemId: string, limit = 6): SceneSummary[] {
+  async seenIn(itemId, limit = 6) {
     if (!catalog) throw new Error('No catalog is open');
     return seenInScenes(catalog, itemId, limit);
   },
 
-  /** One scene of the open catalog with its items. */
-  scene(sceneId: string): SceneView {
+  async scene(sceneId) {
     if (!catalog) throw new Error('No catalog is open');
     return sceneWithItems(catalog, sceneId);
   },
 
-  /** Every item's id, category, colour and unit embedding (row-major), for the taste profile on the page. */
-  async catalogVectors(): Promise<{ catalogId: string; items: { id: string; category: string; color?: string }[]; dimension: number; vectors: Float32Array; complements?: Record<string, string[]>; clusters?: unknown } | undefined> {
+  async vectors() {
     if (!catalog) return undefined;
     const open = catalog;
     const d = open.index.dimension;
@@ -271,46 +226,40 @@ const api = {
     const clusters = await open.readClusters();
     return Comlink.transfer({ catalogId: open.info.url, items, dimension: d, vectors, ...(complements ? { complements } : {}), ...(clusters ? { clusters } : {}) }, [vectors.buffer]);
   },
-
-  /** On-device catalogs: the shopper's own photos indexed into IndexedDB (see workers/local-catalog/). */
-  ...createLocalCatalogApi({
-    embed: async (bitmap) => {
-      if (!embedder) throw new Error('The models are not loaded yet');
-      const image = bitmapToTensor(bitmap);
-      try {
-        return await embedder.embed(image);
-      } finally {
-        image.dispose();
-      }
-    },
-    app: () => {
-      if (!embedder || !manifest) throw new Error('The models are not loaded yet');
-      return { ensembleId: manifest.ensembleId, dimension: embedder.dimension, modelSha256: embeddingModelSha256(manifest, embedder.members.map((m) => m.entry.id)) };
-    },
-    useCatalog: (open) => {
-      catalog?.index.dispose();
-      catalog = open;
-    },
-    serial,
-  }),
-
-  /** Timing and memory hooks for `npm run bench` (docs/performance.md). */
-  ...createBenchApi({ getEmbedder: () => embedder, serial }),
-
-  /** Fault injection for tests (docs/testing.md): a crash during the next request, a lost GPU device. */
-  ...faultApi,
-
-  /** tfjs's memory counters, for leak tests and the soak benchmark. */
-  memory(): { numTensors: number; numBytes: number; numBytesInGPUAllocated?: number } {
-    // WebGPU reports numBytesAllocatedInGPU, WebGL numBytesInGPUAllocated: one name for both.
-    const m = tf.memory() as tf.MemoryInfo & { numBytesInGPUAllocated?: number; numBytesAllocatedInGPU?: number };
-    const gpu = m.numBytesInGPUAllocated ?? m.numBytesAllocatedInGPU;
-    return { numTensors: m.numTensors, numBytes: m.numBytes, ...(gpu !== undefined ? { numBytesInGPUAllocated: gpu } : {}) };
-  },
-
-
 };
 
-export type Api = typeof api;
+/** On-device catalogs: the shopper's own photos indexed into IndexedDB (see workers/local-catalog/). */
+const localCatalog = createLocalCatalogApi({
+  embed: async (bitmap) => {
+    if (!embedder) throw new Error('The models are not loaded yet');
+    const image = bitmapToTensor(bitmap);
+    try {
+      return await embedder.embed(image);
+    } finally {
+      image.dispose();
+    }
+  },
+  app: () => {
+    if (!embedder || !manifest) throw new Error('The models are not loaded yet');
+    return { ensembleId: manifest.ensembleId, dimension: embedder.dimension, modelSha256: embeddingModelSha256(manifest, embedder.members.map((m) => m.entry.id)) };
+  },
+  useCatalog: (open) => {
+    catalog?.index.dispose();
+    catalog = open;
+  },
+  serial,
+});
+
+// Timing and memory hooks for `npm run bench` (workers/bench-api.ts, docs/performance.md).
+if (TEST_BUILD) createBenchApi({ getEmbedder: () => embedder, serial });
+
+const api: WorkerApi = {
+  models,
+  search,
+  catalog: catalogApi,
+  localCatalog,
+  /** Fault injection for tests (docs/testing.md): a crash during the next request, a lost GPU device, a full disk. */
+  ...(TEST_BUILD ? { faults: faultApi } : {}),
+};
 
 Comlink.expose(api);

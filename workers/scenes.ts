@@ -6,12 +6,7 @@
  */
 import type { CatalogScene } from '../src/shared/catalog-format.ts';
 import { cosine } from '../src/shared/vector.ts';
-
-/** Why a scene is offered for an item. */
-export type SceneReason =
-  | { kind: 'contains' }
-  /** The scene shows `itemId`, which looks like the asked-for item with this cosine similarity. */
-  | { kind: 'look-alike'; itemId: string; similarity: number };
+import type { SceneReason } from '../src/shared/worker-api/catalog.ts';
 
 export interface SceneMatch {
   scene: CatalogScene;

@@ -3,7 +3,9 @@
  * time in Chromium on webgpu, webgl and wasm, the search benchmark
  * (scripts/bench/bench-search.ts, run as a child process), and with --soak the
  * 500-search soak. Writes bench/results.json, prints the tables and writes
- * docs/performance.md. Measures the built app: run `npx vite build` first (or --build).
+ * docs/performance.md. Measures the built app: download sizes of the production build
+ * (dist/, `npx vite build`), timings of the test build with the worker's benchmark hooks
+ * (dist-test/, `npm run build:test`); each is built when missing, both with --build.
  *
  *   npm run bench [-- --soak] [--only download,model,search,soak] [--backends webgpu,webgl,wasm]
  *                 [--rounds N] [--soak-queries 500] [--soak-backend wasm] [--build] [--reuse-search] [--no-docs]
@@ -19,7 +21,7 @@ import { measureDownload } from '../lib/bench-download.ts';
 import { benchPhotos, uniformPhotos } from '../lib/bench-photos.ts';
 import { consoleReport, markdownReport, type MachineInfo, type ModelSection, type Results, type SearchSection } from '../lib/bench-report.ts';
 import { describeSoak, runSoak } from '../lib/bench-soak.ts';
-import { CHROMIUM_ARGS, DATASETS, ROOT, hasDatasets, startBrowserApp } from '../lib/browser-app.ts';
+import { CHROMIUM_ARGS, DATASETS, ROOT, TEST_BUILD_DIR, hasDatasets, startBrowserApp } from '../lib/browser-app.ts';
 import { buildTestCatalog } from '../lib/test-catalog.ts';
 
 const SECTIONS = ['download', 'model', 'search', 'soak'] as const;
@@ -115,9 +117,14 @@ async function main(): Promise<void> {
   };
 
   const needsBrowser = sections.has('model') || sections.has('soak');
-  if (values.build || ((needsBrowser || sections.has('download')) && !existsSync(resolve(ROOT, 'dist/index.html')))) {
+  if (values.build || (sections.has('download') && !existsSync(resolve(ROOT, 'dist/index.html')))) {
     log('building the app (npx vite build)…');
     await timed(durations, 'build', async () => execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' }));
+  }
+  // The timings need the worker's benchmark hooks (workers/bench-api.ts), which only the test build has.
+  if (values.build || (needsBrowser && !existsSync(resolve(ROOT, TEST_BUILD_DIR, 'index.html')))) {
+    log(`building the test build (npx vite build --mode test --outDir ${TEST_BUILD_DIR})…`);
+    await timed(durations, 'buildTest', async () => execFileSync('npx', ['vite', 'build', '--mode', 'test', '--outDir', TEST_BUILD_DIR, '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' }));
   }
 
   if (sections.has('download')) {
@@ -128,8 +135,8 @@ async function main(): Promise<void> {
   if (sections.has('search')) results.search = await timed(durations, 'search', async () => runSearchBench());
 
   if (needsBrowser) {
-    // The browser tests' own setup (scripts/lib/browser-app.ts): the built app on vite preview, Chromium with WebGPU on.
-    const app = await startBrowserApp();
+    // The browser tests' own setup (scripts/lib/browser-app.ts): the test build on vite preview, Chromium with WebGPU on.
+    const app = await startBrowserApp([], { testHooks: true });
     const context = app.context;
     try {
       results.machine.chromium = app.browser.version();

@@ -114,9 +114,8 @@ async function waitCatalog(page: Page, timeout: number): Promise<void> {
 type BenchMethod = 'benchPredict' | 'benchMemory';
 
 /**
- * Calls a benchmark method of the worker (workers/bench-api.ts): through its
- * `self.lookalikeBench`, else through `window.lookalike.bridge` when the page
- * exposes it. Returns undefined when neither is wired.
+ * Calls a benchmark method of the worker (workers/bench-api.ts) through its
+ * `self.lookalikeBench`. Returns undefined when the worker has none (a production build).
  */
 async function callBench<T>(page: Page, method: BenchMethod, args: (number | null)[]): Promise<T | undefined> {
   const worker = page.workers().find((w) => w.url().includes('inference.worker'));
@@ -130,18 +129,10 @@ async function callBench<T>(page: Page, method: BenchMethod, args: (number | nul
     );
     if (viaWorker) return viaWorker as T;
   }
-  const viaBridge = await page.evaluate(
-    async ([name, list]) => {
-      type Remote = Record<string, (...a: unknown[]) => Promise<unknown>>;
-      const bridge = (window as unknown as { lookalike?: { bridge?: { call(fn: (r: Remote) => Promise<unknown>): Promise<unknown> } } }).lookalike?.bridge;
-      return bridge ? bridge.call((r) => r[name]!(...list.map((x) => x ?? undefined))) : null;
-    },
-    [method, args] as const,
-  );
-  return (viaBridge ?? undefined) as T | undefined;
+  return undefined;
 }
 
-export const NOT_WIRED = 'the worker has no benchPredict: spread createBenchApi(...) into the worker api (see the top of workers/bench-api.ts) and rebuild';
+export const NOT_WIRED = 'the worker has no benchPredict: serve the test build (`npm run build:test`, dist-test/), which has the benchmark hooks of workers/bench-api.ts';
 
 /** The worker's benchPredict: `n` timed `embedder.run` calls on a fixed tensor after `warmRuns` untimed ones. */
 export async function benchPredict(page: Page, n: number, warmRuns = 1, size?: number): Promise<BenchPredictResult> {

@@ -3,7 +3,7 @@
  * playwright-core with WebGPU enabled (SwiftShader when there is no GPU): shared by the browser tests
  * (tests/browser/harness.ts) and the benchmark (scripts/bench/bench.ts), so both measure the same setup.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, symlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
@@ -23,9 +23,39 @@ export const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 
-export async function startApp(): Promise<{ url: string; close: () => Promise<void> }> {
-  if (!existsSync(resolve(ROOT, 'dist/index.html'))) throw new Error('dist/ is missing: run `npm test` (it builds the app first) or `npx vite build`');
-  const server: PreviewServer = await preview({ root: ROOT, logLevel: 'silent', preview: { port: 0, host: '127.0.0.1', strictPort: false } });
+/**
+ * The test build (`npm run build:test`: `vite build --mode test` into dist-test/): the app with
+ * its fault-injection and benchmark hooks, which the production build in dist/ leaves out (docs/testing.md).
+ */
+export const TEST_BUILD_DIR = 'dist-test';
+
+export interface AppBuildOptions {
+  /** Serve the test build (TEST_BUILD_DIR), for tests that use `window.lookalike.debug` or the benchmark hooks. */
+  testHooks?: boolean;
+}
+
+/**
+ * The test catalogs (scripts/lib/test-catalog.ts) are written under dist/catalog/; a link
+ * makes the test build serve the same folder at catalog/ (a build of the app empties its folder, link included).
+ */
+function serveTestCatalogs(outDir: string): void {
+  const catalogs = resolve(ROOT, 'dist/catalog');
+  mkdirSync(catalogs, { recursive: true });
+  const link = resolve(outDir, 'catalog');
+  try {
+    lstatSync(link);
+  } catch {
+    symlinkSync(catalogs, link, 'junction');
+  }
+}
+
+export async function startApp({ testHooks = false }: AppBuildOptions = {}): Promise<{ url: string; close: () => Promise<void> }> {
+  const outDir = testHooks ? TEST_BUILD_DIR : 'dist';
+  if (!existsSync(resolve(ROOT, outDir, 'index.html'))) {
+    throw new Error(testHooks ? `${outDir}/ is missing: run \`npm test\` (it builds it) or \`npm run build:test\`` : 'dist/ is missing: run `npm test` (it builds the app first) or `npx vite build`');
+  }
+  if (testHooks) serveTestCatalogs(resolve(ROOT, outDir));
+  const server: PreviewServer = await preview({ root: ROOT, logLevel: 'silent', build: { outDir }, preview: { port: 0, host: '127.0.0.1', strictPort: false } });
   const address = server.httpServer.address();
   if (!address || typeof address === 'string') throw new Error('preview server has no port');
   return { url: `http://127.0.0.1:${address.port}/`, close: () => server.close() };
@@ -44,8 +74,8 @@ export interface BrowserApp {
   close(): Promise<void>;
 }
 
-export async function startBrowserApp(extraArgs: string[] = []): Promise<BrowserApp> {
-  const app = await startApp();
+export async function startBrowserApp(extraArgs: string[] = [], build: AppBuildOptions = {}): Promise<BrowserApp> {
+  const app = await startApp(build);
   const browser = await launchBrowser(extraArgs);
   const context = await browser.newContext();
   return {

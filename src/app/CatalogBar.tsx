@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { CatalogInfo } from '../../workers/catalog-session.ts';
+import type { CatalogInfo } from '../shared/worker-api/index.ts';
 
 export function CatalogBar({ catalog, loading, onOpen }: { catalog: CatalogInfo | undefined; loading: boolean; onOpen: (url: string) => void }) {
   const [editing, setEditing] = useState(false);

@@ -2,12 +2,12 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { folderName } from '../local-catalog/files.ts';
 import type { LocalIndexProgress, LocalIndexSummary } from '../local-catalog/run-indexing.ts';
 import '../local-catalog/local-indexer.css';
-import type { LocalCatalogSummary } from '../../workers/local-catalog/types.ts';
+import type { LocalCatalogSummary } from '../shared/worker-api/index.ts';
 import { errorMessage } from './format.ts';
 import { ProgressBar } from './ProgressBar.tsx';
 
 export interface LocalIndexerProps {
-  /** Indexes the files into the local catalog `name` (runIndexing with the bridge's call). */
+  /** Indexes the files into the local catalog `name` (runIndexing with the client's localCatalog calls). */
   run(files: File[], name: string, signal: AbortSignal, onProgress: (p: LocalIndexProgress) => void): Promise<LocalIndexSummary>;
   list(): Promise<LocalCatalogSummary[]>;
   /** Makes the local catalog the one searched. */

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { DetectedObject } from '../../workers/models/detector.ts';
+import type { DetectedObject } from '../shared/worker-api/index.ts';
 import { CropBox } from './CropBox.tsx';
 import { describeBox, type Box } from './crop-geometry.ts';
 

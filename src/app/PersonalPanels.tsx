@@ -1,6 +1,6 @@
 /** For-you, goes-with, onboarding and "your data" controls: the personal parts of the screen. */
 import { useEffect, useState } from 'preact/hooks';
-import type { InferenceBridge } from '../bridge.ts';
+import type { InferenceClient } from '../inference-client.ts';
 import {
   completeOnboarding,
   deleteAllPersonalData,
@@ -14,20 +14,21 @@ import {
   onboardingCandidates,
   skipOnboarding,
 } from '../personal/index.ts';
-import type { ItemView } from '../../workers/catalog-session.ts';
+import type { ItemView } from '../shared/worker-api/index.ts';
 import { prettyLabel } from './vote-words.ts';
 import { errorMessage } from './format.ts';
-import { ResultGrid, type ResultActions, type ResultCard } from './ResultGrid.tsx';
+import { ResultGrid } from './ResultGrid.tsx';
+import type { ResultActions, ResultCard } from './result-card.ts';
 import type { Personal } from './usePersonal.ts';
 
 /** Item metadata (title, thumbnail, price) for ids, fetched from the worker. */
-function useItems(bridge: InferenceBridge | undefined, ids: string[]): Map<string, ItemView> {
+function useItems(client: InferenceClient, ids: string[]): Map<string, ItemView> {
   const [items, setItems] = useState(new Map<string, ItemView>());
   const key = ids.join('\u0000');
   useEffect(() => {
-    if (!bridge || ids.length === 0) return setItems(new Map());
-    void bridge.call((r) => r.items(ids)).then((views) => setItems(new Map(views.map((v) => [v.id, v]))));
-  }, [bridge, key]);
+    if (ids.length === 0) return setItems(new Map());
+    void client.catalog.items(ids).then((views) => setItems(new Map(views.map((v) => [v.id, v]))));
+  }, [client, key]);
   return items;
 }
 
@@ -44,10 +45,10 @@ export function cardOf(view: ItemView | undefined, id: string, score: number, ex
   };
 }
 
-export function ForYou({ bridge, personal, actions }: { bridge: InferenceBridge | undefined; personal: Personal; actions: ResultActions }) {
+export function ForYou({ client, personal, actions }: { client: InferenceClient; personal: Personal; actions: ResultActions }) {
   const { view, ctx } = personal;
   const ranked = view && ctx ? forYou(view, ctx.signals, { profile: ctx.profile, settings: ctx.settings, limit: 12, ...(ctx.cluster ? { clusterFavourites: ctx.cluster.favourites } : {}) }) : [];
-  const items = useItems(bridge, ranked.map((r) => r.id));
+  const items = useItems(client, ranked.map((r) => r.id));
   if (!view) return null;
   const cards = ranked.map((r) =>
     cardOf(items.get(r.id), r.id, r.score, {
@@ -62,11 +63,11 @@ export function ForYou({ bridge, personal, actions }: { bridge: InferenceBridge 
   );
 }
 
-export function GoesWith({ bridge, personal, itemId, onClose, actions }: { bridge: InferenceBridge | undefined; personal: Personal; itemId: string; onClose: () => void; actions: ResultActions }) {
+export function GoesWith({ client, personal, itemId, onClose, actions }: { client: InferenceClient; personal: Personal; itemId: string; onClose: () => void; actions: ResultActions }) {
   const { view, ctx } = personal;
   const groups = view ? goesWith(view, itemId, { profile: ctx?.profile ?? null, ...(ctx ? { exclude: excludedItems(ctx.signals) } : {}) }) : [];
   const ids = [itemId, ...groups.flatMap((g) => g.items.map((i) => i.id))];
-  const items = useItems(bridge, ids);
+  const items = useItems(client, ids);
   return (
     <section class="goes-with" aria-label="Goes with">
       <div class="section-head">
@@ -90,7 +91,7 @@ export function GoesWith({ bridge, personal, itemId, onClose, actions }: { bridg
   );
 }
 
-export function Onboarding({ bridge, personal }: { bridge: InferenceBridge | undefined; personal: Personal }) {
+export function Onboarding({ client, personal }: { client: InferenceClient; personal: Personal }) {
   const { db, view } = personal;
   const [pending, setPending] = useState(false);
   const [picked, setPicked] = useState(new Set<string>());
@@ -98,7 +99,7 @@ export function Onboarding({ bridge, personal }: { bridge: InferenceBridge | und
     if (db && view) void needsOnboarding(db, view.id).then(setPending);
   }, [db, view]);
   const ids = pending && view ? onboardingCandidates(view, 12) : [];
-  const items = useItems(bridge, ids);
+  const items = useItems(client, ids);
   if (!pending || !db || !view) return null;
   const finish = async (skip: boolean) => {
     if (skip) await skipOnboarding(db, view.id);

@@ -4,11 +4,12 @@
  * result cards (wishlist, open, goes with, seen in, like any result).
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { InferenceBridge } from '../bridge.ts';
-import type { SceneSummary, SceneView } from '../../workers/catalog-session.ts';
+import type { InferenceClient } from '../inference-client.ts';
+import type { SceneSummary, SceneView } from '../shared/worker-api/index.ts';
 import { errorMessage } from './format.ts';
 import { cardOf } from './PersonalPanels.tsx';
-import { ResultGrid, type ResultActions, type ResultCard } from './ResultGrid.tsx';
+import { ResultGrid } from './ResultGrid.tsx';
+import type { ResultActions, ResultCard } from './result-card.ts';
 import { useFocusWhenShown } from './use-focus-when-shown.ts';
 import './seen-in.css';
 
@@ -17,13 +18,13 @@ const SCENE_LIMIT = 6;
 type Load<T> = { state: 'loading' } | { state: 'done'; value: T } | { state: 'error'; message: string };
 
 export function SeenIn({
-  bridge,
+  client,
   item,
   wishlisted,
   actions,
   onClose,
 }: {
-  bridge: InferenceBridge | undefined;
+  client: InferenceClient;
   /** The product asked about. */
   item: { id: string; title: string };
   wishlisted: ReadonlySet<string>;
@@ -40,18 +41,17 @@ export function SeenIn({
   }, []);
 
   useEffect(() => {
-    if (!bridge) return;
     setScenes({ state: 'loading' });
     setOpen(undefined);
-    bridge.call((r) => r.seenIn(item.id, SCENE_LIMIT)).then(
+    client.catalog.seenIn(item.id, SCENE_LIMIT).then(
       (value) => setScenes({ state: 'done', value }),
       (e) => setScenes({ state: 'error', message: errorMessage(e) }),
     );
-  }, [bridge, item.id]);
+  }, [client, item.id]);
 
   const openScene = (summary: SceneSummary) => {
     setOpen({ summary, scene: { state: 'loading' } });
-    bridge?.call((r) => r.scene(summary.id)).then(
+    client.catalog.scene(summary.id).then(
       (value) => setOpen((o) => (o?.summary.id === summary.id ? { summary, scene: { state: 'done', value } } : o)),
       (e) => setOpen((o) => (o?.summary.id === summary.id ? { summary, scene: { state: 'error', message: errorMessage(e) } } : o)),
     );

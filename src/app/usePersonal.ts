@@ -4,9 +4,9 @@
  * that record what the shopper does. Nothing here leaves the device.
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { InferenceBridge } from '../bridge.ts';
+import type { InferenceClient } from '../inference-client.ts';
 import { PersonalDb, loadPersonalContext, parseClusterFile, type CatalogView, type ClusterFile, type PersonalContext } from '../personal/index.ts';
-import type { CatalogInfo } from '../../workers/catalog-session.ts';
+import type { CatalogInfo } from '../shared/worker-api/index.ts';
 import { errorMessage } from './format.ts';
 
 export interface Personal {
@@ -22,8 +22,8 @@ export interface Personal {
   dismiss(itemId: string): Promise<void>;
 }
 
-async function catalogViewOf(bridge: InferenceBridge): Promise<{ view: CatalogView; clusters: ClusterFile | null } | undefined> {
-  const data = await bridge.call((r) => r.catalogVectors());
+async function catalogViewOf(client: InferenceClient): Promise<{ view: CatalogView; clusters: ClusterFile | null } | undefined> {
+  const data = await client.catalog.vectors();
   if (!data) return undefined;
   let clusters: ClusterFile | null = null;
   try {
@@ -42,7 +42,7 @@ async function catalogViewOf(bridge: InferenceBridge): Promise<{ view: CatalogVi
   return { view, clusters };
 }
 
-export function usePersonal(bridge: InferenceBridge | undefined, catalog: CatalogInfo | undefined): Personal {
+export function usePersonal(client: InferenceClient, catalog: CatalogInfo | undefined): Personal {
   const [db, setDb] = useState<PersonalDb>();
   const [view, setView] = useState<CatalogView>();
   const [clusters, setClusters] = useState<ClusterFile | null>(null);
@@ -71,15 +71,15 @@ export function usePersonal(bridge: InferenceBridge | undefined, catalog: Catalo
   useEffect(() => {
     setView(undefined);
     setCtx(undefined);
-    if (!bridge || !catalog) return;
-    catalogViewOf(bridge).then(
+    if (!catalog) return;
+    catalogViewOf(client).then(
       (loaded) => {
         setClusters(loaded?.clusters ?? null);
         setView(loaded?.view);
       },
       (e) => setNotice(errorMessage(e)),
     );
-  }, [bridge, catalog]);
+  }, [client, catalog]);
 
   const refresh = async () => {
     if (db && view) setCtx(await loadPersonalContext(db, view, clusters));

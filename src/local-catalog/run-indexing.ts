@@ -6,21 +6,13 @@
  * per-file progress; an AbortSignal stops it between files (the photo in
  * flight in the worker is finished and kept whole; nothing is half-written).
  */
-import type { LocalCatalogApi } from '../../workers/local-catalog/api.ts';
-import type { LocalCatalogSummary } from '../../workers/local-catalog/types.ts';
+import type { LocalCatalogApi, LocalCatalogSummary } from '../shared/worker-api/local-catalog.ts';
 import { MAX_FILE_BYTES, decodePhoto } from '../photo-decode.ts';
 import { errorMessage } from '../shared/errors.ts';
 import { categoryFromPath, displayPath, hashFile, relativePath, selectPhotos, type SkippedFile } from './files.ts';
 
-/**
- * Calls a method of the worker's local-catalog API; `transfer` lists the
- * arguments to transfer rather than copy (the bitmap). See bridge-call.ts.
- */
-export type LocalCall = <M extends keyof LocalCatalogApi>(
-  method: M,
-  args: Parameters<LocalCatalogApi[M]>,
-  transfer?: Transferable[],
-) => Promise<Awaited<ReturnType<LocalCatalogApi[M]>>>;
+/** The worker's calls an indexing run makes (the client's `localCatalog`, which transfers the bitmap). */
+export type LocalIndexingCalls = Pick<LocalCatalogApi, 'startLocalIndex' | 'localPhotoHashes' | 'addLocalPhoto' | 'finishLocalIndex'>;
 
 export interface LocalIndexProgress {
   /** Photos handled so far (indexed, already indexed or failed). */
@@ -65,7 +57,7 @@ export interface RunIndexingOptions {
   files: readonly File[];
   /** The local catalog's name (an existing one of that name is added to). */
   name: string;
-  call: LocalCall;
+  worker: LocalIndexingCalls;
   signal?: AbortSignal;
   onProgress?: (p: LocalIndexProgress) => void;
   /** Defaults: decodePhoto, SHA-256 of the bytes, performance.now (ms). */
@@ -84,7 +76,7 @@ function closeQuietly(bitmap: ImageBitmap | undefined): void {
 
 /** Indexes the picked files into the local catalog `name`. Throws only when the run could not start. */
 export async function runIndexing(options: RunIndexingOptions): Promise<LocalIndexSummary> {
-  const { call, signal, onProgress } = options;
+  const { worker, signal, onProgress } = options;
   const decode = options.decode ?? ((file: File) => decodePhoto(file));
   const hash = options.hash ?? hashFile;
   const now = options.now ?? (() => performance.now());
@@ -131,12 +123,12 @@ export async function runIndexing(options: RunIndexingOptions): Promise<LocalInd
     return result({ catalogId: null, count: 0, resumed: false, reset: false });
   }
 
-  const start = await call('startLocalIndex', [name]);
+  const start = await worker.startLocalIndex(name);
   const { catalogId } = start;
   let finished: LocalCatalogSummary | null = null;
   let finishFailed = false;
   try {
-    const known = new Set(await call('localPhotoHashes', [catalogId]));
+    const known = new Set(await worker.localPhotoHashes(catalogId));
     emit();
     for (const file of photos) {
       if (signal?.aborted) {
@@ -174,11 +166,7 @@ export async function runIndexing(options: RunIndexingOptions): Promise<LocalInd
       }
       // 2. The worker: embed and store (committed whole). A failure here stops the run.
       const category = categoryFromPath(relativePath(file));
-      const outcome = await call(
-        'addLocalPhoto',
-        [catalogId, bitmap, { name: file.name, hash: contentHash, size: file.size, source: path, ...(category ? { category } : {}) }],
-        [bitmap],
-      );
+      const outcome = await worker.addLocalPhoto(catalogId, bitmap, { name: file.name, hash: contentHash, size: file.size, source: path, ...(category ? { category } : {}) });
       done++;
       if (outcome.ok) {
         indexed++;
@@ -198,7 +186,7 @@ export async function runIndexing(options: RunIndexingOptions): Promise<LocalInd
     error = errorMessage(e);
   } finally {
     try {
-      finished = await call('finishLocalIndex', [catalogId]);
+      finished = await worker.finishLocalIndex(catalogId);
     } catch (e) {
       finishFailed = true;
       error ??= errorMessage(e);

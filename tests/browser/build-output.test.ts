@@ -3,13 +3,14 @@
  * (dist/widget/models/) must hold exactly the files the manifest names, and the manifest — nothing else that
  * lands in that folder, and none of the model card, the measurements and the eval CLI's held-out list
  * (model-artifacts/reports/) or the training outputs (model-artifacts/training/), which nobody's browser should download.
+ * Of the code: the test and benchmark hooks are in the test build (dist-test/) only, never in the app or the widget.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { filesUnder } from '../../scripts/lib/files-under.ts';
 import { allFiles, parseManifest } from '../../src/shared/manifest.ts';
-import { ROOT } from './harness.ts';
+import { ROOT, TEST_BUILD_DIR } from './harness.ts';
 
 const manifest = parseManifest(JSON.parse(readFileSync(resolve(ROOT, 'model-artifacts/shipped/manifest.json'), 'utf8')));
 const expected = ['manifest.json', ...allFiles(manifest).map((f) => f.path)].sort();
@@ -20,6 +21,37 @@ describe('the builds ship only the model files the app loads', () => {
       const built = resolve(ROOT, dir);
       expect(existsSync(built), `${dir} is missing: run \`npm test\` (it builds the app and the widget first)`).toBe(true);
       expect(filesUnder(built).map((f) => relative(built, f).replaceAll('\\', '/')).sort()).toEqual(expected);
+    });
+  }
+});
+
+/** Modules built into test builds only (`vite build --mode test`), each with a string that survives minification. */
+const TEST_ONLY_MODULES = [
+  { module: 'workers/fault-injection.ts', marker: 'simulated crash while handling a request' },
+  { module: 'workers/bench-api.ts', marker: 'lookalikeBench' },
+  { module: 'src/shared/fill-storage.ts', marker: 'simulated full disk' },
+];
+
+/** The built code and text files under `dir` (scripts, source maps, pages), not the model weights. */
+function builtText(dir: string): { file: string; text: string }[] {
+  const built = resolve(ROOT, dir);
+  return filesUnder(built)
+    .filter((f) => /\.(js|mjs|map|html|css|webmanifest)$/.test(f) && !/(^|\/)models\//.test(relative(built, f).replaceAll('\\', '/')))
+    .map((f) => ({ file: relative(ROOT, f), text: readFileSync(f, 'utf8') }));
+}
+
+describe('the test and benchmark hooks are in the test build only', () => {
+  for (const { module, marker } of TEST_ONLY_MODULES) {
+    it(`${module} (marker "${marker}")`, () => {
+      expect(readFileSync(resolve(ROOT, module), 'utf8'), `${module} no longer holds its marker: update TEST_ONLY_MODULES`).toContain(marker);
+      for (const dir of [TEST_BUILD_DIR, 'dist', 'dist/widget']) {
+        expect(existsSync(resolve(ROOT, dir)), `${dir} is missing: run \`npm test\` (it builds the app, the widget and the test build first)`).toBe(true);
+      }
+      // The test build has it (so the marker is one the bundler keeps)…
+      expect(builtText(TEST_BUILD_DIR).some((f) => f.text.includes(marker)), `${TEST_BUILD_DIR}/ lacks "${marker}"`).toBe(true);
+      // …and no shipped bundle does: the app's page, worker and service worker, the widget and its worker (dist/widget/).
+      const shipped = builtText('dist').filter((f) => f.text.includes(marker)).map((f) => f.file);
+      expect(shipped).toEqual([]);
     });
   }
 });

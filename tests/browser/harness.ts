@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../../scripts/lib/browser-app.ts';
 
-export { CHROMIUM_ARGS, DATASETS, ROOT, hasDatasets, launchBrowser, startApp, startBrowserApp, type BrowserApp } from '../../scripts/lib/browser-app.ts';
+export { CHROMIUM_ARGS, DATASETS, ROOT, TEST_BUILD_DIR, hasDatasets, launchBrowser, startApp, startBrowserApp, type AppBuildOptions, type BrowserApp } from '../../scripts/lib/browser-app.ts';
 
 export const SKIP_DATASETS = 'needs ../shared/datasets (the shared photo datasets) beside the repository';
 

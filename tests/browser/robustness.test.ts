@@ -93,7 +93,8 @@ describe('robustness: faults and hostile input', () => {
 
   beforeAll(async () => {
     if (hasDatasets) fixture = await buildTestCatalog();
-    env = await startBrowserApp();
+    // The test build: the worker crash, lost GPU device and full disk are caused through window.lookalike.debug.
+    env = await startBrowserApp([], { testHooks: true });
   });
   afterAll(() => env?.close());
 

@@ -26,7 +26,8 @@ describe.skipIf(!SOAK)('soak: many searches in a row (LOOKALIKE_SOAK=1)', () => 
   beforeAll(async () => {
     if (!hasDatasets) return;
     catalogUrl = (await buildTestCatalog()).url;
-    app = await startBrowserApp();
+    // The test build: the soak reads the worker's GPU bytes through its benchmark hooks.
+    app = await startBrowserApp([], { testHooks: true });
     await instrumentContext(app.context);
   });
   afterAll(async () => {

@@ -2,9 +2,9 @@ import 'fake-indexeddb/auto';
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { categoryFromPath, folderName, selectPhotos, skipReason } from '../../src/local-catalog/files.ts';
-import { runIndexing, type LocalCall, type LocalIndexProgress } from '../../src/local-catalog/run-indexing.ts';
+import { runIndexing, type LocalIndexingCalls, type LocalIndexProgress } from '../../src/local-catalog/run-indexing.ts';
 import { PhotoError } from '../../src/photo-decode.ts';
-import { createLocalCatalogApi, type LocalCatalogApi } from '../../workers/local-catalog/api.ts';
+import { createLocalCatalogApi } from '../../workers/local-catalog/api.ts';
 import { LocalCatalogQuotaError } from '../../workers/local-catalog/errors.ts';
 import { indexLocalFiles, titleFromFileName, type IndexRunProgress, type LocalImage } from '../../workers/local-catalog/indexer.ts';
 import { openLocalCatalog } from '../../workers/local-catalog/open-local.ts';
@@ -181,21 +181,24 @@ describe('runIndexing (page loop)', () => {
   async function setup() {
     const store = await openStore();
     const api = createLocalCatalogApi({ embed, thumbnail, app: MODELS, useCatalog: () => undefined, store: async () => store });
-    const transfers: Transferable[][] = [];
-    const call: LocalCall = (async (method: keyof LocalCatalogApi, args: unknown[], transfer?: Transferable[]) => {
-      if (transfer) transfers.push(transfer);
-      return (api[method] as (...a: unknown[]) => Promise<unknown>)(...args);
-    }) as LocalCall;
+    // The bitmaps handed to the worker (the client transfers each one).
+    const transfers: ImageBitmap[] = [];
+    const worker: LocalIndexingCalls = {
+      startLocalIndex: (name) => api.startLocalIndex(name),
+      localPhotoHashes: (id) => api.localPhotoHashes(id),
+      addLocalPhoto: (id, bitmap, info) => (transfers.push(bitmap), api.addLocalPhoto(id, bitmap, info)),
+      finishLocalIndex: (id) => api.finishLocalIndex(id),
+    };
     let t = 0;
     const now = () => (t += 250); // every reading is 0.25 s later
-    return { store, api, call, transfers, now };
+    return { store, api, worker, transfers, now };
   }
 
   it('indexes photos with per-file progress, categories from folders and skip reasons', async () => {
-    const { store, call, transfers, now } = await setup();
+    const { store, worker, transfers, now } = await setup();
     const files = [photo('wardrobe/shoes/a.jpg'), photo('wardrobe/shirts/b.jpg'), photo('wardrobe/c.jpg'), photo('wardrobe/notes.txt', 'n', 'text/plain'), photo('wardrobe/d.jpg', 'broken bytes')];
     const progress: LocalIndexProgress[] = [];
-    const summary = await runIndexing({ files, name: 'wardrobe', call, decode, now, onProgress: (p) => progress.push(p) });
+    const summary = await runIndexing({ files, name: 'wardrobe', worker, decode, now, onProgress: (p) => progress.push(p) });
     expect(summary).toMatchObject({ name: 'wardrobe', files: 5, indexed: 3, alreadyIndexed: 0, count: 3, cancelled: false, resumed: false, reset: false });
     expect(summary.error).toBeUndefined();
     expect(summary.failed).toEqual([
@@ -225,22 +228,22 @@ describe('runIndexing (page loop)', () => {
   });
 
   it('a re-run skips files already indexed without decoding them, and adds the new ones', async () => {
-    const { call, now } = await setup();
-    await runIndexing({ files: [photo('a.jpg'), photo('b.jpg')], name: 'Mine', call, decode, now });
+    const { worker, now } = await setup();
+    await runIndexing({ files: [photo('a.jpg'), photo('b.jpg')], name: 'Mine', worker, decode, now });
     decode.mockClear();
-    const summary = await runIndexing({ files: [photo('a.jpg'), photo('renamed-b.jpg', 'b.jpg'), photo('c.jpg'), photo('c-copy.jpg', 'c.jpg')], name: 'Mine', call, decode, now });
+    const summary = await runIndexing({ files: [photo('a.jpg'), photo('renamed-b.jpg', 'b.jpg'), photo('c.jpg'), photo('c-copy.jpg', 'c.jpg')], name: 'Mine', worker, decode, now });
     expect(summary).toMatchObject({ indexed: 1, alreadyIndexed: 3, count: 3, resumed: true });
     expect(decode.mock.calls.map(([f]) => f.name)).toEqual(['c.jpg']);
   });
 
   it('stops cleanly on abort: what was indexed is kept whole, nothing after it starts', async () => {
-    const { store, call, now } = await setup();
+    const { store, worker, now } = await setup();
     const controller = new AbortController();
     const files = ['a', 'b', 'c', 'd', 'e'].map((n) => photo(`${n}.jpg`));
     const summary = await runIndexing({
       files,
       name: 'Shop',
-      call,
+      worker,
       decode,
       now,
       signal: controller.signal,
@@ -261,35 +264,35 @@ describe('runIndexing (page loop)', () => {
   });
 
   it('aborting during a decode drops that photo before it reaches the worker', async () => {
-    const { call, now } = await setup();
+    const { worker, now } = await setup();
     const controller = new AbortController();
     const slowDecode = async (f: File) => {
       const b = await decode(f);
       if (f.name === 'b.jpg') controller.abort();
       return b;
     };
-    const summary = await runIndexing({ files: [photo('a.jpg'), photo('b.jpg'), photo('c.jpg')], name: 'Shop', call, decode: slowDecode, now, signal: controller.signal });
+    const summary = await runIndexing({ files: [photo('a.jpg'), photo('b.jpg'), photo('c.jpg')], name: 'Shop', worker, decode: slowDecode, now, signal: controller.signal });
     expect(summary).toMatchObject({ cancelled: true, indexed: 1, count: 1 });
     expect(bitmaps.every((b) => b.closed)).toBe(true);
   });
 
   it('cancelling before any photo leaves no empty catalog', async () => {
-    const { api, call, now } = await setup();
+    const { api, worker, now } = await setup();
     const controller = new AbortController();
     controller.abort();
-    const summary = await runIndexing({ files: [photo('a.jpg')], name: 'Nothing', call, decode, now, signal: controller.signal });
+    const summary = await runIndexing({ files: [photo('a.jpg')], name: 'Nothing', worker, decode, now, signal: controller.signal });
     expect(summary).toMatchObject({ cancelled: true, indexed: 0, count: 0, catalogId: null });
     expect(await api.listLocalCatalogs()).toEqual([]);
   });
 
   it('a full disk stops the run with the clear message, keeping what was indexed', async () => {
-    const { store, call, now } = await setup();
+    const { store, worker, now } = await setup();
     let indexed = 0;
     quotaOn('vectors', () => indexed >= 2);
     const summary = await runIndexing({
       files: ['a', 'b', 'c', 'd'].map((n) => photo(`${n}.jpg`)),
       name: 'Big',
-      call,
+      worker,
       decode,
       now,
       onProgress: (p) => (indexed = p.indexed),
@@ -301,18 +304,21 @@ describe('runIndexing (page loop)', () => {
   });
 
   it('a worker failure mid-run ends it with the message; nothing picked but non-photos starts nothing', async () => {
-    const { call, now } = await setup();
+    const { worker, now } = await setup();
     let n = 0;
-    const flaky: LocalCall = ((method: 'addLocalPhoto', args: Parameters<LocalCatalogApi['addLocalPhoto']>, transfer?: Transferable[]) => {
-      if (method === 'addLocalPhoto' && ++n === 2) return Promise.reject(new Error('The image engine stopped (out of memory) and was restarted. Please try again.'));
-      return call(method, args, transfer);
-    }) as LocalCall;
-    const summary = await runIndexing({ files: [photo('a.jpg'), photo('b.jpg'), photo('c.jpg')], name: 'X', call: flaky, decode, now });
+    const flaky: LocalIndexingCalls = {
+      ...worker,
+      addLocalPhoto: (...args) => {
+        if (++n === 2) return Promise.reject(new Error('The image engine stopped (out of memory) and was restarted. Please try again.'));
+        return worker.addLocalPhoto(...args);
+      },
+    };
+    const summary = await runIndexing({ files: [photo('a.jpg'), photo('b.jpg'), photo('c.jpg')], name: 'X', worker: flaky, decode, now });
     expect(summary).toMatchObject({ indexed: 1, count: 1, error: 'The image engine stopped (out of memory) and was restarted. Please try again.' });
 
-    const none = await runIndexing({ files: [photo('a.txt', 'x', 'text/plain')], name: 'Y', call, decode, now });
+    const none = await runIndexing({ files: [photo('a.txt', 'x', 'text/plain')], name: 'Y', worker, decode, now });
     expect(none).toMatchObject({ catalogId: null, indexed: 0, error: 'None of the chosen files is a photo this app can index.' });
     expect(none.failed).toHaveLength(1);
-    await expect(runIndexing({ files: [photo('a.jpg')], name: '  ', call, decode, now })).rejects.toThrow(/name/);
+    await expect(runIndexing({ files: [photo('a.jpg')], name: '  ', worker, decode, now })).rejects.toThrow(/name/);
   });
 });

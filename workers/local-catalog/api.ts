@@ -1,21 +1,17 @@
 /**
- * The worker's local-catalog calls, as an object to spread into the comlink
- * `api` of workers/inference.worker.ts. The page drives the loop (decodes each
- * file, transfers its bitmap, shows per-file progress, cancels between files):
- *
- *   startLocalIndex(name) → addLocalPhoto(id, bitmap, info) × n → finishLocalIndex(id)
- *
- * Everything answered is plain cloneable data; openLocalCatalog hands the
- * opened catalog to the worker through `deps.useCatalog` and answers its info.
+ * The worker's local-catalog calls: the `localCatalog` group of the comlink
+ * API of workers/inference.worker.ts (the contract and the page's loop: see
+ * src/shared/worker-api/local-catalog.ts). openLocalCatalog hands the opened
+ * catalog to the worker through `deps.useCatalog` and answers its info.
  */
-import type { CatalogInfo } from '../catalog-session.ts';
 import { CatalogError, checkCompatible } from '../../src/shared/catalog-format.ts';
 import { errorMessage } from '../../src/shared/errors.ts';
+import type { AddLocalPhotoResult, CatalogInfo, LocalCatalogApi, LocalCatalogSummary, LocalIndexStart, LocalPhotoInfo } from '../../src/shared/worker-api/index.ts';
 import { LocalCatalogNotFoundError } from './errors.ts';
 import { indexPhoto } from './indexer.ts';
 import { browserObjectUrls, localCatalogWording, openLocalCatalog, type LocalOpenCatalog, type ObjectUrls } from './open-local.ts';
 import { LocalCatalogStore, type LocalCatalogRecord } from './store.ts';
-import type { AddLocalPhotoResult, LocalAppModels, LocalCatalogSummary, LocalIndexStart, LocalPhotoInfo } from './types.ts';
+import type { LocalAppModels } from './types.ts';
 
 export interface LocalCatalogApiDeps {
   /** The app's embedding of a photo (the worker: bitmapToTensor → embedder.run → embedding). Must not close the bitmap. */
@@ -65,7 +61,7 @@ function isCompatible(record: LocalCatalogRecord, app: LocalAppModels): boolean 
   }
 }
 
-export function createLocalCatalogApi(deps: LocalCatalogApiDeps) {
+export function createLocalCatalogApi(deps: LocalCatalogApiDeps): LocalCatalogApi {
   const serial = deps.serial ?? (<T>(task: () => Promise<T>) => task());
   const models = (): LocalAppModels => (typeof deps.app === 'function' ? deps.app() : deps.app);
   const modelsIfLoaded = (): LocalAppModels | undefined => {
@@ -172,4 +168,4 @@ export function createLocalCatalogApi(deps: LocalCatalogApiDeps) {
   };
 }
 
-export type LocalCatalogApi = ReturnType<typeof createLocalCatalogApi>;
+export type { LocalCatalogApi };

@@ -10,7 +10,7 @@ import { isSha256 } from '../../src/shared/sha256.ts';
 import { LocalCatalogQuotaError } from './errors.ts';
 import { type LocalCatalogStore } from './store.ts';
 import { makeThumbnail } from './thumbnail.ts';
-import type { AddLocalPhotoResult, LocalPhotoInfo } from './types.ts';
+import type { AddLocalPhotoResult, LocalPhotoInfo } from '../../src/shared/worker-api/local-catalog.ts';
 
 /** A decoded photo and what the page knows of its file. The bitmap is closed once used. */
 export interface LocalImage extends LocalPhotoInfo {

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelEntry } from '../../src/shared/manifest.ts';
+import type { DetectedObject } from '../../src/shared/worker-api/search.ts';
 import type { ArtifactReader } from './backbone.ts';
 import type { GraphCache } from './load-backbone.ts';
 import { toModelInput } from './preprocess.ts';
@@ -22,13 +23,6 @@ export const SEARCHABLE_COCO: Record<number, string> = {
   60: 'dining table',
   62: 'tv',
 };
-
-export interface DetectedObject {
-  label: string;
-  score: number;
-  /** Relative to the image: [x1, y1, x2, y2] in 0–1. */
-  box: [number, number, number, number];
-}
 
 export interface DetectOptions {
   minScore?: number;

@@ -3,13 +3,9 @@
  * the new query is the query plus its top-n neighbours, each weighted by
  * max(score, 0)^α (α = 0: a plain mean), L2-normalised. Realm-neutral.
  */
+import type { QueryExpansion } from '../../src/shared/worker-api/search.ts';
 
-export interface QueryExpansion {
-  /** How many of the first results join the query (≥ 1). */
-  n: number;
-  /** Weight exponent for the neighbours' scores; 0 (default) is plain AQE. */
-  alpha?: number;
-}
+export type { QueryExpansion };
 
 export function expandQuery(query: Float32Array, neighbours: readonly Float32Array[], scores: readonly number[], alpha = 0): Float32Array {
   const out = Float64Array.from(query);

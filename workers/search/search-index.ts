@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CatalogItem } from '../../src/shared/catalog-format.ts';
 import { dequantize, type Shard } from '../../src/shared/catalog-shards.ts';
+import type { SearchPath } from '../../src/shared/worker-api/catalog.ts';
 import { exactSearch } from './exact-search.ts';
 import { filterMask, type SearchFilter } from './filter.ts';
 import { GpuSearch } from './gpu-search.ts';
@@ -16,8 +17,7 @@ import type { Scored } from './top-k.ts';
 
 export type { SearchFilter } from './filter.ts';
 export type { QueryExpansion } from './query-expansion.ts';
-
-export type SearchPath = 'typed-array' | 'gpu';
+export type { SearchPath };
 
 /** Below this many items the typed-array scan is used, at or above it the tfjs path (on a GPU backend). */
 export const DEFAULT_GPU_THRESHOLD = 20_000;

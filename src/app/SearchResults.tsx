@@ -1,0 +1,62 @@
+import type { CatalogInfo, InitInfo, SearchResponse } from '../shared/worker-api/index.ts';
+import { CategoryVotes } from './CategoryVotes.tsx';
+import { formatMs } from './format.ts';
+import { ResultGrid } from './ResultGrid.tsx';
+import type { ResultActions, ResultCard } from './result-card.ts';
+import { prettyLabel } from './vote-words.ts';
+
+/** A search's answer: how long it took, the ensemble's category vote, the category filter, and the result cards. */
+export function SearchResults({
+  response,
+  info,
+  catalog,
+  category,
+  onCategory,
+  cards,
+  actions,
+}: {
+  response: SearchResponse;
+  info: InitInfo | undefined;
+  catalog: CatalogInfo | undefined;
+  category: string;
+  onCategory(category: string): void;
+  cards: ResultCard[];
+  actions: ResultActions;
+}) {
+  const categories = catalog ? Object.keys(catalog.categories).sort() : [];
+  return (
+    <>
+      <p class="timing">
+        Embedded in <strong data-testid="embed-ms">{formatMs(response.embedMs)}</strong> on <strong>{info?.backend.backend}</strong>
+      </p>
+      {response.probabilities && info && (
+        <CategoryVotes
+          labels={info.labels}
+          probabilities={response.probabilities}
+          members={info.models.filter((m) => response.memberProbabilities?.[m.id]).map((m) => ({ ...m, probabilities: response.memberProbabilities![m.id]! }))}
+          cropView={response.cropView ?? false}
+          mirrorView={response.mirrorView ?? false}
+        />
+      )}
+      {catalog && (
+        <label class="filter">
+          Category
+          <select data-testid="category-filter" value={category} onChange={(e) => onCategory(e.currentTarget.value)}>
+            <option value="">All categories</option>
+            {categories.map((c) => (
+              <option key={c} value={c}>
+                {prettyLabel(c)} ({catalog.categories[c]})
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      <ResultGrid
+        heading={catalog ? 'Similar products' : 'Most similar of your photos this session'}
+        results={cards}
+        empty={catalog ? 'Nothing in this catalog matches that filter. Try “All categories”.' : 'Add another photo to see which of your photos look alike.'}
+        actions={actions}
+      />
+    </>
+  );
+}

@@ -1,0 +1,22 @@
+/** A result card as the grids show it, and what the shopper can do with one. */
+export interface ResultCard {
+  id: string;
+  title: string;
+  imageUrl?: string;
+  score: number;
+  subtitle?: string;
+  price?: number;
+  /** Product page (http/https only). */
+  url?: string;
+  /** Why it ranks here, e.g. "looks like your photo 0.82 · your taste +0.06". */
+  why?: string;
+  wishlisted?: boolean;
+}
+
+export interface ResultActions {
+  onOpen?: (card: ResultCard) => void;
+  onWishlist?: (card: ResultCard, on: boolean) => void;
+  onGoesWith?: (card: ResultCard) => void;
+  /** Scenes (rooms, outfits) showing the item or a look-alike; given only when the catalog has scenes. */
+  onSeenIn?: (card: ResultCard) => void;
+}

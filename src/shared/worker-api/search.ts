@@ -1,0 +1,58 @@
+/**
+ * The worker's `search` group: the shopper's photo, the objects in it, and
+ * the search of the open catalog with it.
+ */
+import type { ItemView } from './catalog.ts';
+
+/** Query expansion (αQE): the query plus its top-n neighbours, weighted by max(score, 0)^α. */
+export interface QueryExpansion {
+  /** How many of the first results join the query (≥ 1). */
+  n: number;
+  /** Weight exponent for the neighbours' scores; 0 (default) is plain AQE. */
+  alpha?: number;
+}
+
+/** An object the detector proposes in the photo. */
+export interface DetectedObject {
+  label: string;
+  score: number;
+  /** Relative to the image: [x1, y1, x2, y2] in 0–1. */
+  box: [number, number, number, number];
+}
+
+export interface SearchRequest {
+  /** Search only this part of the photo (relative [x1, y1, x2, y2]). */
+  box?: [number, number, number, number];
+  k?: number;
+  /** Only items of these categories. */
+  categories?: string[];
+  expansion?: QueryExpansion;
+  /** Weight of the soft vote's category prior (default DEFAULT_CATEGORY_PRIOR; 0 ranks by cosine alone). */
+  categoryPrior?: number;
+}
+
+/** `score`: cosine similarity to the photo; `prior`: what the predicted category added to its rank. */
+export type SearchResult = ItemView & { score: number; prior: number };
+
+export interface SearchResponse {
+  /** Soft-voted category probabilities (labels in InitInfo.labels) and each member's. */
+  probabilities?: Float32Array;
+  memberProbabilities?: Record<string, Float32Array>;
+  /** True when the probabilities also read the photo's crop view (manifest cropView). */
+  cropView?: boolean;
+  /** True when each view was also read as its mirror image (manifest mirrorView). */
+  mirrorView?: boolean;
+  embedding: Float32Array;
+  results: SearchResult[];
+  embedMs: number;
+  searchMs: number;
+}
+
+export interface SearchApi {
+  /** Keeps the shopper's photo in the worker (transferred, then closed) for detection and searches. */
+  setPhoto(bitmap: ImageBitmap): Promise<{ width: number; height: number }>;
+  /** Objects worth searching in the current photo. */
+  detect(minScore?: number): Promise<DetectedObject[]>;
+  /** Classifies the current photo (or a box of it) and finds the most similar catalog items. */
+  run(request?: SearchRequest): Promise<SearchResponse>;
+}
