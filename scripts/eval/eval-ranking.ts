@@ -16,6 +16,7 @@
 import { parseArgs } from 'node:util';
 import { loadCatalogDir, makeSyntheticCatalog, runRankingEval } from '../lib/ranking-sim.ts';
 import type { RankingSettingsPatch } from '../../src/personal/settings.ts';
+import { DEFAULT_CATEGORY_PRIOR } from '../../workers/search/category-prior.ts';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   const f = (x: number) => x.toFixed(2);
   const kind = values.catalog ?? `synthetic, colour weight ${values['colour-weight']}, noise ${values.noise}`;
   console.log(`catalog: ${kind} (${r.catalogSize} items, dim ${r.dim}); ${r.shoppers} simulated shoppers`);
-  console.log(`settings: weights ${JSON.stringify(r.settings.weights)}, half-life ${r.settings.halfLifeDays} d, β ${r.settings.beta}, γ ${r.settings.gamma}`);
+  console.log(`settings: weights ${JSON.stringify(r.settings.weights)}, half-life ${r.settings.halfLifeDays} d, β ${r.settings.beta}, category prior ${DEFAULT_CATEGORY_PRIOR} (the search's)`);
   console.log('');
   console.log('For-you top-10 in the shopper’s taste (category and colour):');
   console.log(`  no history (default list)   ${f(r.forYou.before)}`);

@@ -14,6 +14,7 @@ import { resolveRankingSettings, type RankingSettings, type RankingSettingsPatch
 import type { EventRecord, EventType } from '../../src/personal/schema.ts';
 import type { CatalogItemInfo, CatalogView, PersonalSignals } from '../../src/personal/types.ts';
 import { mulberry32 } from '../../src/shared/prng.ts';
+import { DEFAULT_CATEGORY_PRIOR } from '../../workers/search/category-prior.ts';
 
 const DAY = 86_400_000;
 
@@ -302,13 +303,15 @@ export function runRankingEval(options: RankingEvalOptions = {}): RankingEvalRep
     // a photo of their category in another colour
     const p = photoQuery(catalog, rng, taste, options.photoNoise ?? 0.8);
     if (!p) continue;
+    // The worker's category prior, as a search gives it (the one category term): its weight × the soft
+    // vote's probability of the item's category, here a vote sure of the photo's category.
     const candidates: VisualCandidate[] = catalog.items
-      .map((it) => ({ id: it.id, visual: dotUnit(p.query, catalog.embedding(it.id)!) }))
-      .sort((a, b) => b.visual - a.visual || (a.id < b.id ? -1 : 1))
+      .map((it) => ({ id: it.id, visual: dotUnit(p.query, catalog.embedding(it.id)!), prior: it.category === p.category ? DEFAULT_CATEGORY_PRIOR : 0 }))
+      .sort((a, b) => b.visual + b.prior - (a.visual + a.prior) || (a.id < b.id ? -1 : 1))
       .slice(0, nCand);
     const wished = new Set(shopper.signals.wishlist.map((w) => w.itemId));
     const profile = buildCatalogProfile(shopper.signals, catalog, settings, now);
-    const reranked = rerank(candidates, { catalog, profile, predictedCategory: p.category, settings });
+    const reranked = rerank(candidates, { catalog, profile, settings });
     const liked = (id: string) => tasteKey(byId.get(id)!) === taste && !wished.has(id);
     const ranksBefore = candidates.flatMap((c, i) => (liked(c.id) ? [i + 1] : []));
     const ranksAfter = reranked.flatMap((c, i) => (liked(c.id) ? [i + 1] : []));

@@ -67,7 +67,7 @@ export function App(props: AppProps = {}) {
 
   const { info } = models;
   const phase = models.phase === 'ready' && search.busy ? 'busy' : models.phase;
-  const { cards, byId } = resultCards({ catalog: catalog.info, response: search.response, info, personal, sessionPhotos: search.sessionPhotos });
+  const { cards, byId } = resultCards({ catalog: catalog.info, response: search.response, personal, sessionPhotos: search.sessionPhotos });
   const actions = itemActions({ catalog: catalog.info, personal, byId, onSelect: props.onSelect, onWishlist: props.onWishlist, showGoesWith: setGoesWithFor, showSeenIn: setSeenInFor });
   const { photo, response } = search;
   const open = catalog.info;

@@ -5,29 +5,27 @@
  */
 import { explain, rerank } from '../personal/index.ts';
 import { nearestPhotos, type SessionPhoto } from '../session-gallery.ts';
-import type { CatalogInfo, InitInfo, SearchResponse, SearchResult } from '../shared/worker-api/index.ts';
+import type { CatalogInfo, SearchResponse, SearchResult } from '../shared/worker-api/index.ts';
 import type { ResultCard } from './result-card.ts';
 import type { Personal } from './usePersonal.ts';
-import { prettyLabel, topLabels } from './vote-words.ts';
+import { prettyLabel } from './vote-words.ts';
 
 export interface ResultCardsInput {
   catalog: CatalogInfo | undefined;
   response: SearchResponse | undefined;
-  info: InitInfo | undefined;
   personal: Personal;
   sessionPhotos: SessionPhoto[];
 }
 
 /** The cards to show, and the search results by id (for the actions on a card). */
-export function resultCards({ catalog, response, info, personal, sessionPhotos }: ResultCardsInput): { cards: ResultCard[]; byId: Map<string, SearchResult> } {
+export function resultCards({ catalog, response, personal, sessionPhotos }: ResultCardsInput): { cards: ResultCard[]; byId: Map<string, SearchResult> } {
   const lastSession = sessionPhotos[sessionPhotos.length - 1];
-  const predicted = response?.probabilities && info ? topLabels(info.labels, response.probabilities, 1)[0]?.label : undefined;
   const byId = new Map((response?.results ?? []).map((r) => [r.id, r]));
   const ranked =
     catalog && response && personal.view
       ? rerank(
           response.results.map((r) => ({ id: r.id, visual: r.score, prior: r.prior })),
-          { catalog: personal.view, profile: personal.ctx?.profile ?? null, predictedCategory: predicted ?? null, settings: personal.ctx?.settings ?? { beta: 0, gamma: 0 } },
+          { catalog: personal.view, profile: personal.ctx?.profile ?? null, settings: personal.ctx?.settings ?? { beta: 0 } },
         )
       : undefined;
   const cards: ResultCard[] = catalog

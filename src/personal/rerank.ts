@@ -1,21 +1,21 @@
 /**
  * Re-ranking a photo search with the shopper's taste:
  *
- *   score = (1 − β')·visual + β'·taste~ + γ·σ·[item category = predicted category] + prior
- *         = visual + β'·(taste~ − visual) + γ·σ·[…] + prior
+ *   score = (1 − β')·visual + β'·taste~ + category
+ *         = visual + β'·(taste~ − visual) + category
  *
  *   β'     = β · profile.confidence
  *   taste~ = the item's taste similarity put on the scale of the visual scores
  *            of this candidate list (same mean and spread): μ_v + σ·(taste − μ_t)/σ_t
  *   σ      = spread (standard deviation) of the candidates' visual scores
- *   prior  = what the worker's category prior gave the item (the soft vote's
- *            probability of its category × a weight; workers/search/category-prior.ts)
+ *   category = the one category term: what the worker's category prior gave the
+ *            item (the soft vote's probability of its category × a weight;
+ *            workers/search/category-prior.ts). The page adds no category bonus of its own.
  *
  * Putting taste on the visual scale keeps β meaning the same share of the
  * ranking whatever the embedding's cosine range is (the H&M sample catalog's
- * top-100 visual scores span 0.980–0.991); the category bonus is likewise in
- * units of that spread. Each result keeps its parts (all in visual-score
- * units, summing to the score), so the UI can say
+ * top-100 visual scores span 0.980–0.991). Each result keeps its parts (all in
+ * visual-score units, summing to the score), so the UI can say
  * "looks like your photo 0.82 · your taste +0.06 · category +0.03" (`explain`).
  */
 import { tasteSimilarity, type TasteProfile } from './profile.ts';
@@ -32,7 +32,7 @@ export interface VisualCandidate {
 
 export interface RankedResult {
   id: string;
-  /** Final score: visual + tasteDelta + categoryBonus + prior. */
+  /** Final score: visual + tasteDelta + prior. */
   score: number;
   /** Visual similarity to the photo. */
   visual: number;
@@ -40,9 +40,7 @@ export interface RankedResult {
   taste: number | null;
   /** What taste added (negative: took away), in visual-score units. */
   tasteDelta: number;
-  /** γ·σ when the item is in the predicted category, else 0. */
-  categoryBonus: number;
-  /** The search's category prior (0 without one). */
+  /** The category term: the search's category prior for this item (0 without one). */
   prior: number;
   category?: string;
 }
@@ -50,12 +48,10 @@ export interface RankedResult {
 export interface RerankOptions {
   catalog: CatalogView;
   profile: TasteProfile | null;
-  /** Category predicted for the photo (by the detector/classifier), if any. */
-  predictedCategory?: string | null;
-  settings: Pick<RankingSettings, 'beta' | 'gamma'>;
+  settings: Pick<RankingSettings, 'beta'>;
 }
 
-/** Smallest visual spread used, so that equal visual scores are still ordered by taste and category. */
+/** Smallest visual spread used, so that equal visual scores are still ordered by taste. */
 const MIN_SPREAD = 1e-3;
 
 function meanSd(xs: readonly number[]): [number, number] {
@@ -67,7 +63,7 @@ function meanSd(xs: readonly number[]): [number, number] {
 
 /** Scores and sorts the candidates (best first; ties by visual, then id). */
 export function rerank(candidates: readonly VisualCandidate[], options: RerankOptions): RankedResult[] {
-  const { catalog, profile, predictedCategory, settings } = options;
+  const { catalog, profile, settings } = options;
   const items = itemIndex(catalog);
   const beta = profile?.vector ? settings.beta * profile.confidence : 0;
   const tastes = candidates.map((c) => (profile ? tasteSimilarity(profile, catalog.embedding(c.id)) : null));
@@ -79,9 +75,8 @@ export function rerank(candidates: readonly VisualCandidate[], options: RerankOp
     const category = items.get(c.id)?.category;
     const taste = tastes[i]!;
     const tasteDelta = taste === null ? 0 : beta * (muV + scale * (taste - muT) - c.visual);
-    const categoryBonus = predictedCategory && category === predictedCategory ? settings.gamma * spread : 0;
     const prior = c.prior ?? 0;
-    const r: RankedResult = { id: c.id, score: c.visual + tasteDelta + categoryBonus + prior, visual: c.visual, taste, tasteDelta, categoryBonus, prior };
+    const r: RankedResult = { id: c.id, score: c.visual + tasteDelta + prior, visual: c.visual, taste, tasteDelta, prior };
     if (category !== undefined) r.category = category;
     return r;
   });
@@ -103,7 +98,6 @@ function signed(x: number): string {
 export function explain(result: RankedResult): string {
   const parts = [`looks like your photo ${result.visual.toFixed(2)}`];
   if (result.taste !== null) parts.push(`your taste ${signed(result.tasteDelta)}`);
-  const category = result.categoryBonus + result.prior;
-  if (category !== 0) parts.push(`category ${signed(category)}`);
+  if (result.prior !== 0) parts.push(`category ${signed(result.prior)}`);
   return parts.join(' · ');
 }

@@ -10,18 +10,21 @@
  *      + settings    keyPath `key`            { key, value }              keys: 'onboarding', 'ranking'
  *      + index events.by-at (`at`)
  *
- *  v3  (current) several catalogs: every record names its catalog.
+ *  v3  several catalogs: every record names its catalog.
  *      events       + catalogId (backfilled with the legacy catalog id), indexes by-catalog [catalogId, at], by-item [catalogId, itemId]
  *      wishlist     keyPath [catalogId, itemId], index by-catalog
  *      preferences  keyPath [catalogId, itemId], index by-catalog
  *      settings     'onboarding' → 'onboarding:<catalogId>' (onboarding is per catalog); 'ranking' stays global
+ *
+ *  v4  (current) one category term in ranking: the stored 'ranking' settings lose `gamma` (the page's
+ *      category bonus, folded into the worker's category prior); the other settings are kept.
  *
  * Upgrades only queue requests on the versionchange transaction (no other awaits).
  */
 import type { DBSchema, IDBPDatabase, IDBPTransaction } from 'idb';
 
 export const DB_NAME = 'lookalike-personal';
-export const DB_VERSION = 3;
+export const DB_VERSION = 4;
 /** Catalog id given to records written before v3, when there was a single catalog. */
 export const DEFAULT_LEGACY_CATALOG_ID = 'default';
 
@@ -124,6 +127,15 @@ async function migrateV2toV3(db: AnyDb, tx: UpgradeTx, legacyCatalogId: string):
   await Promise.all(pending);
 }
 
+/** v3 → v4: the retired `gamma` leaves the stored ranking settings (src/personal/settings.ts RETIRED_RANKING_KEYS). */
+async function migrateV3toV4(tx: UpgradeTx): Promise<void> {
+  const settings = tx.objectStore('settings');
+  const ranking = (await settings.get(RANKING_SETTINGS_KEY)) as SettingRecord | undefined;
+  if (!ranking || typeof ranking.value !== 'object' || ranking.value === null || !Object.hasOwn(ranking.value, 'gamma')) return;
+  const { gamma: _retired, ...kept } = ranking.value as Record<string, unknown>;
+  await settings.put({ key: RANKING_SETTINGS_KEY, value: kept });
+}
+
 /**
  * Brings a database at `oldVersion` (0 = new) to DB_VERSION, step by step.
  * Runs inside idb's `upgrade` callback; resolves when every step has queued its work.
@@ -132,4 +144,5 @@ export async function upgradePersonalDb(db: AnyDb, oldVersion: number, tx: Upgra
   if (oldVersion < 1) createV1(db);
   if (oldVersion < 2) migrateV1toV2(db, tx);
   if (oldVersion < 3) await migrateV2toV3(db, tx, legacyCatalogId);
+  if (oldVersion < 4) await migrateV3toV4(tx);
 }

@@ -23,8 +23,6 @@ export interface RankingSettings {
   halfLifeDays: number;
   /** β: how much taste moves a photo search, 0 (photo only) … 1 (taste only). */
   beta: number;
-  /** γ: bonus for a result in the category predicted for the photo, in spreads (standard deviations) of the candidates' visual scores. */
-  gamma: number;
   /** Positive (decayed) signal weight at which the profile is fully trusted; below it β is scaled down. */
   confidenceSaturation: number;
   /** Weight of "shoppers like you" favourites in For-you (0 turns it off). */
@@ -35,7 +33,6 @@ export const DEFAULT_RANKING_SETTINGS: Readonly<RankingSettings> = Object.freeze
   weights: Object.freeze({ wishlist: 1.0, preference: 0.7, click: 0.3, view: 0.05, dismiss: -0.5 }),
   halfLifeDays: 14,
   beta: 0.25,
-  gamma: 0.5,
   confidenceSaturation: 1.0,
   clusterWeight: 0.1,
 }) as Readonly<RankingSettings>;
@@ -64,10 +61,15 @@ export function mergeRankingPatches(a: RankingSettingsPatch, b: RankingSettingsP
 const RANGES: Record<Exclude<keyof RankingSettings, 'weights'>, [number, number]> = {
   halfLifeDays: [0.01, 3650],
   beta: [0, 1],
-  gamma: [0, 10],
   confidenceSaturation: [0.001, 1000],
   clusterWeight: [0, 1],
 };
+/**
+ * Settings earlier versions stored and exported, now retired: accepted and ignored, so an old
+ * export still imports. `gamma` was the page's own category bonus, folded into the worker's
+ * category prior (the one category term; the v4 database migration drops it from storage).
+ */
+export const RETIRED_RANKING_KEYS: readonly string[] = ['gamma'];
 const WEIGHT_KEYS: (keyof SignalWeights)[] = ['wishlist', 'preference', 'click', 'view', 'dismiss'];
 
 /**
@@ -92,7 +94,9 @@ export function validateRankingPatch(value: unknown): { ok: true; patch: Ranking
         else w[wk as keyof SignalWeights] = wv;
       }
       patch.weights = w;
-    } else if (key in RANGES) {
+    } else if (RETIRED_RANKING_KEYS.includes(key)) {
+      continue;
+    } else if (Object.hasOwn(RANGES, key)) {
       const [lo, hi] = RANGES[key as keyof typeof RANGES];
       if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) problems.push(`"${key}" must be a number in ${lo}…${hi}`);
       else (patch as Record<string, number>)[key] = v;

@@ -64,7 +64,7 @@ async function createV2(name: string): Promise<void> {
     tx.objectStore('preferences').put({ itemId: 'p1', pickedAt: 5 }),
     tx.objectStore('preferences').put({ itemId: 'p2', pickedAt: 5 }),
     tx.objectStore('settings').put({ key: 'onboarding', value: 'skipped' }),
-    tx.objectStore('settings').put({ key: 'ranking', value: { beta: 0.4, weights: { click: 0.5 } } }),
+    tx.objectStore('settings').put({ key: 'ranking', value: { beta: 0.4, gamma: 0.7, weights: { click: 0.5 } } }),
     tx.done,
   ]);
   db.close();
@@ -165,11 +165,11 @@ describe('personal db: basics', () => {
 });
 
 describe('personal db: migrations keep every record', () => {
-  it('v1 → v3', async () => {
+  it('v1 → v4', async () => {
     const name = freshName();
     await createV1(name);
     const db = await open(name, { legacyCatalogId: 'shop' });
-    expect(db.version).toBe(3);
+    expect(db.version).toBe(4);
     const events = await db.getEvents({ catalogId: 'shop' });
     expect(events).toEqual([
       { id: 1, type: 'view', itemId: 'a', at: 1000, catalogId: 'shop' },
@@ -187,11 +187,11 @@ describe('personal db: migrations keep every record', () => {
     expect(await db.getWishlist('shop')).toHaveLength(1);
   });
 
-  it('v2 → v3', async () => {
+  it('v2 → v4', async () => {
     const name = freshName();
     await createV2(name);
     const db = await open(name); // default legacy catalog id
-    expect(db.version).toBe(3);
+    expect(db.version).toBe(4);
     expect((await db.getEvents({ catalogId: 'default' })).map((e) => [e.id, e.type, e.itemId, e.at])).toEqual([
       [1, 'click', 'x', 10],
       [2, 'wishlist_add', 'y', 20],
@@ -205,6 +205,9 @@ describe('personal db: migrations keep every record', () => {
     const settings = await db.getRankingSettings();
     expect(settings.beta).toBe(0.4);
     expect(settings.weights.click).toBe(0.5);
+    // v4: the retired category bonus γ leaves storage; the shopper's other settings stay.
+    expect(settings).not.toHaveProperty('gamma');
+    expect((await db.raw.get('settings', 'ranking'))?.value).toEqual({ beta: 0.4, weights: { click: 0.5 } });
     const keys = await db.raw.getAllKeys('settings');
     expect(keys.sort()).toEqual(['onboarding:default', 'ranking']);
   });
@@ -239,13 +242,13 @@ describe('personal db: tabs', () => {
         writes.push(b.addToWishlist('shop', `wb${i}`, i));
       }
     }
-    writes.push(a.updateRankingSettings({ beta: 0.3 }), b.updateRankingSettings({ gamma: 0.05 }));
+    writes.push(a.updateRankingSettings({ beta: 0.3 }), b.updateRankingSettings({ halfLifeDays: 5 }));
     await Promise.all(writes);
     const events = await a.getEvents();
     expect(events).toHaveLength(200 + 20);
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
     expect(await b.getWishlist('shop')).toHaveLength(20);
-    expect(await a.getRankingSettings()).toMatchObject({ beta: 0.3, gamma: 0.05 });
+    expect(await a.getRankingSettings()).toMatchObject({ beta: 0.3, halfLifeDays: 5 });
   });
 
   it('a newer version in another tab: we close and report "blocking"', async () => {
@@ -288,7 +291,7 @@ describe('personal db: tabs', () => {
     old.close();
     const db = await opening;
     opened.push(db);
-    expect(db.version).toBe(3);
+    expect(db.version).toBe(DB_VERSION);
     expect(await db.getWishlist('default')).toHaveLength(1);
   });
 

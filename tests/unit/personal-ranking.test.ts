@@ -139,17 +139,19 @@ describe('re-ranking a photo search', () => {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const sd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
 
-  it('blends visual, taste (on the visual scale) and category; the parts add up to the score', () => {
-    const s = { beta: 0.5, gamma: 0.5 };
-    const out = rerank(candidates, { catalog: cat, profile, predictedCategory: 'shirt', settings: s });
+  it('blends visual, taste (on the visual scale) and the category prior; the parts add up to the score', () => {
+    const s = { beta: 0.5 };
+    const shirtPrior = 0.2 * 0.01; // the worker's prior: weight × the photo's probability of "shirt"
+    const withPrior = candidates.map((c) => ({ ...c, prior: c.id.includes('shirt') ? shirtPrior : 0 }));
+    const out = rerank(withPrior, { catalog: cat, profile, settings: s });
     expect(out.map((r) => r.id)).toEqual(['red-shirt-2', 'blue-shirt', 'green-shirt', 'blue-shoes']);
     const vis = candidates.map((c) => c.visual);
     const tastes = out.map((r) => r.taste!);
     for (const r of out) {
-      expect(r.score).toBeCloseTo(r.visual + r.tasteDelta + r.categoryBonus, 12);
+      expect(r.score).toBeCloseTo(r.visual + r.tasteDelta + r.prior, 12);
       const onVisualScale = mean(vis) + (sd(vis) / sd(tastes)) * (r.taste! - mean(tastes));
       expect(r.tasteDelta).toBeCloseTo(0.5 * (onVisualScale - r.visual), 12);
-      expect(r.categoryBonus).toBeCloseTo(r.category === 'shirt' ? 0.5 * sd(vis) : 0, 12);
+      expect(r.prior).toBe(r.category === 'shirt' ? shirtPrior : 0);
     }
     expect(out.find((r) => r.id === 'red-shirt-2')!.tasteDelta).toBeGreaterThan(0);
     expect(out.find((r) => r.id === 'blue-shirt')!.tasteDelta).toBeLessThan(0);
@@ -157,19 +159,17 @@ describe('re-ranking a photo search', () => {
 
   it('gives the same order whatever the cosine range of the embedding (scale-free blend)', () => {
     const squeezed = candidates.map((c) => ({ id: c.id, visual: 0.98 + (c.visual - 0.85) / 10 })); // like an anisotropic catalog
-    const a = rerank(candidates, { catalog: cat, profile, predictedCategory: 'shirt', settings });
-    const b = rerank(squeezed, { catalog: cat, profile, predictedCategory: 'shirt', settings });
+    const a = rerank(candidates, { catalog: cat, profile, settings });
+    const b = rerank(squeezed, { catalog: cat, profile, settings });
     expect(b.map((r) => r.id)).toEqual(a.map((r) => r.id));
   });
 
-  it('without a profile, or with β = 0 and γ = 0, is the photo order', () => {
-    const none = rerank(candidates, { catalog: cat, profile: null, predictedCategory: null, settings });
+  it('without a profile or a prior, or with β = 0, is the photo order', () => {
+    const none = rerank(candidates, { catalog: cat, profile: null, settings });
     expect(none.map((r) => r.id)).toEqual(candidates.map((c) => c.id));
-    expect(none.every((r) => r.taste === null && r.tasteDelta === 0 && r.categoryBonus === 0)).toBe(true);
-    const beta0 = rerank(candidates, { catalog: cat, profile, predictedCategory: 'shoes', settings: { beta: 0, gamma: 0 } });
+    expect(none.every((r) => r.taste === null && r.tasteDelta === 0 && r.prior === 0)).toBe(true);
+    const beta0 = rerank(candidates, { catalog: cat, profile, settings: { beta: 0 } });
     expect(beta0.map((r) => r.id)).toEqual(candidates.map((c) => c.id));
-    const catOnly = rerank(candidates, { catalog: cat, profile: null, predictedCategory: 'shoes', settings: { beta: 0, gamma: 5 } });
-    expect(catOnly[0]!.id).toBe('blue-shoes');
   });
 
   it('scales taste by confidence (one click moves less than two wishlisted items)', () => {
@@ -183,7 +183,7 @@ describe('re-ranking a photo search', () => {
 
   it("adds the search's category prior to the score and to the explanation", () => {
     const withPrior = candidates.map((c, i) => ({ ...c, prior: i === candidates.length - 1 ? 0.4 : 0 }));
-    const out = rerank(withPrior, { catalog: cat, profile: null, predictedCategory: null, settings: { beta: 0, gamma: 0 } });
+    const out = rerank(withPrior, { catalog: cat, profile: null, settings: { beta: 0 } });
     const last = candidates[candidates.length - 1]!;
     expect(out[0]!.id).toBe(last.id);
     expect(out[0]!.score).toBeCloseTo(last.visual + 0.4, 12);
@@ -191,16 +191,16 @@ describe('re-ranking a photo search', () => {
   });
 
   it('explains a result', () => {
-    expect(explain({ id: 'x', score: 0.91, visual: 0.82, taste: 0.9, tasteDelta: 0.06, categoryBonus: 0.03, prior: 0 })).toBe(
+    expect(explain({ id: 'x', score: 0.91, visual: 0.82, taste: 0.9, tasteDelta: 0.06, prior: 0.03 })).toBe(
       'looks like your photo 0.82 · your taste +0.06 · category +0.03',
     );
-    expect(explain({ id: 'x', score: 0.78, visual: 0.82, taste: 0.1, tasteDelta: -0.04, categoryBonus: 0, prior: 0 })).toBe('looks like your photo 0.82 · your taste −0.04');
-    expect(explain({ id: 'x', score: 0.82, visual: 0.82, taste: null, tasteDelta: 0, categoryBonus: 0, prior: 0 })).toBe('looks like your photo 0.82');
+    expect(explain({ id: 'x', score: 0.78, visual: 0.82, taste: 0.1, tasteDelta: -0.04, prior: 0 })).toBe('looks like your photo 0.82 · your taste −0.04');
+    expect(explain({ id: 'x', score: 0.82, visual: 0.82, taste: null, tasteDelta: 0, prior: 0 })).toBe('looks like your photo 0.82');
     // small parts (a catalog whose scores are squeezed together) keep a third decimal rather than read 0.00
-    expect(explain({ id: 'x', score: 0.985, visual: 0.984, taste: 0.8, tasteDelta: -0.0012, categoryBonus: 0.0021, prior: 0 })).toBe(
+    expect(explain({ id: 'x', score: 0.985, visual: 0.984, taste: 0.8, tasteDelta: -0.0012, prior: 0.0021 })).toBe(
       'looks like your photo 0.98 · your taste −0.001 · category +0.002',
     );
-    expect(explain({ id: 'x', score: 0.82, visual: 0.82, taste: 0.5, tasteDelta: 0, categoryBonus: 0, prior: 0 })).toBe('looks like your photo 0.82 · your taste +0.00');
+    expect(explain({ id: 'x', score: 0.82, visual: 0.82, taste: 0.5, tasteDelta: 0, prior: 0 })).toBe('looks like your photo 0.82 · your taste +0.00');
   });
 });
 
