@@ -217,14 +217,14 @@ const catalogApi: CatalogApi = {
   async vectors() {
     if (!catalog) return undefined;
     const open = catalog;
-    const d = open.index.dimension;
-    const vectors = new Float32Array(open.index.size * d);
-    const row = new Float32Array(d);
-    for (let i = 0; i < open.index.size; i++) vectors.set(open.index.vector(i, row), i * d);
+    const vectors = open.index.quantized();
     const items = open.catalog.items.map((item) => ({ id: item.id, category: item.category ?? 'other', ...(item.attributes?.color ? { color: item.attributes.color } : {}) }));
     const complements = open.catalog.meta.complements;
     const clusters = await open.readClusters();
-    return Comlink.transfer({ catalogId: open.info.url, items, dimension: d, vectors, ...(complements ? { complements } : {}), ...(clusters ? { clusters } : {}) }, [vectors.buffer]);
+    return Comlink.transfer(
+      { catalogId: open.info.url, items, vectors, ...(complements ? { complements } : {}), ...(clusters ? { clusters } : {}) },
+      [vectors.codes.buffer, vectors.scales.buffer],
+    );
   },
 };
 

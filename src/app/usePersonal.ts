@@ -1,11 +1,12 @@
 /**
  * The shopper's personal data for the open catalog: the IndexedDB store, the
- * catalog's embeddings on the page (for the taste profile), and the actions
+ * catalog's int8 embeddings on the page (for the taste profile), and the actions
  * that record what the shopper does. Nothing here leaves the device.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { InferenceClient } from '../inference-client.ts';
 import { PersonalDb, loadPersonalContext, parseClusterFile, type CatalogView, type ClusterFile, type PersonalContext } from '../personal/index.ts';
+import { dequantize } from '../shared/catalog-shards.ts';
 import type { CatalogInfo } from '../shared/worker-api/index.ts';
 import { errorMessage } from './format.ts';
 
@@ -31,12 +32,14 @@ async function catalogViewOf(client: InferenceClient): Promise<{ view: CatalogVi
   } catch {
     clusters = null; // A bad cluster file only costs the "shoppers like you" blend.
   }
-  const rows = new Map<string, Float32Array>();
-  data.items.forEach((item, i) => rows.set(item.id, data.vectors.subarray(i * data.dimension, (i + 1) * data.dimension)));
+  const rows = new Map(data.items.map((item, i) => [item.id, i]));
   const view: CatalogView = {
     id: data.catalogId,
     items: data.items,
-    embedding: (id) => rows.get(id),
+    embedding: (id) => {
+      const row = rows.get(id);
+      return row === undefined ? undefined : dequantize(data.vectors, row);
+    },
     ...(data.complements ? { compatibility: data.complements } : {}),
   };
   return { view, clusters };

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { expandQuery } from '../../workers/search/query-expansion.ts';
 import { PRIOR_SHORTLIST, SearchIndex } from '../../workers/search/search-index.ts';
 import { categoryPrior } from '../../workers/search/category-prior.ts';
+import { dequantize } from '../../src/shared/catalog-shards.ts';
 import { expectSameRanking, makeItems, makeShards, randomUnitVectors, referenceSearch, vectorAt } from './search-fixtures.ts';
 
 const dim = 48;
@@ -27,6 +28,14 @@ describe('search index', () => {
     expect(new SearchIndex(catalog, { gpuThreshold: 3000, gpuBackends: ['cpu'] }).path).toBe('typed-array');
     expect(new SearchIndex(catalog, { gpuThreshold: 2000, path: 'typed-array' }).path).toBe('typed-array');
     expect(() => new SearchIndex({ items: items.slice(1), shards })).toThrow(/2499 items but 2500 vectors/);
+  });
+
+  it("hands the page every item's stored vector as one int8 shard, a quarter of float32's bytes", () => {
+    const index = new SearchIndex(catalog); // three shards of 1000, 1000 and 500
+    const all = index.quantized();
+    expect([all.count, all.dimension]).toEqual([n, dim]);
+    expect(all.codes.byteLength + all.scales.byteLength).toBe(n * dim + 4 * n);
+    for (const i of [0, 999, 1000, 2001, n - 1]) expect(dequantize(all, i)).toEqual(index.vector(i));
   });
 
   it('returns index, id and score on both paths, matching the reference', async () => {

@@ -109,6 +109,18 @@ export class SearchIndex {
     this.path = options.path && options.path !== 'auto' ? options.path : this.size >= threshold && onGpu ? 'gpu' : 'typed-array';
   }
 
+  /** Every item's vector as stored, in one int8 shard (a copy): what the page's taste profile reads (a quarter of float32). */
+  quantized(): Shard {
+    const codes = new Int8Array(this.size * this.dimension);
+    const scales = new Float32Array(this.size);
+    this.catalog.shards.forEach((s, i) => {
+      const start = this.shardStarts[i]!;
+      codes.set(s.codes.subarray(0, s.count * this.dimension), start * this.dimension);
+      scales.set(s.scales.subarray(0, s.count), start);
+    });
+    return { count: this.size, dimension: this.dimension, codes, scales };
+  }
+
   /** Item `index`'s vector as stored (dequantised int8). */
   vector(index: number, out?: Float32Array): Float32Array {
     if (!Number.isInteger(index) || index < 0 || index >= this.size) throw new RangeError(`item index ${index} is outside the catalog (0–${this.size - 1})`);

@@ -2,6 +2,7 @@
  * The worker's `catalog` group: opening a downloaded catalog, and reading its
  * items and scenes for the page.
  */
+import type { Shard } from '../catalog-shards.ts';
 
 /** How the open catalog is searched: a typed-array scan, or tfjs on the GPU. */
 export type SearchPath = 'typed-array' | 'gpu';
@@ -66,12 +67,15 @@ export interface SceneView {
   items: ItemView[];
 }
 
-/** Every item's id, category, colour and unit embedding (row-major), for the taste profile on the page. */
+/**
+ * Every item's id, category, colour and unit embedding, for the taste profile on the page: the
+ * embeddings as the catalog stores them (int8 codes and a scale per item, row i = items[i]), a
+ * quarter of the bytes of float32; the page dequantises a row when it needs it.
+ */
 export interface CatalogVectors {
   catalogId: string;
   items: { id: string; category: string; color?: string }[];
-  dimension: number;
-  vectors: Float32Array;
+  vectors: Shard;
   complements?: Record<string, string[]>;
   /** The catalog's taste-cluster file (parsed JSON), when it ships one. */
   clusters?: unknown;
@@ -86,6 +90,6 @@ export interface CatalogApi {
   seenIn(itemId: string, limit?: number): Promise<SceneSummary[]>;
   /** One scene of the open catalog with its items. */
   scene(sceneId: string): Promise<SceneView>;
-  /** The open catalog's vectors (transferred), or undefined when none is open. */
+  /** The open catalog's int8 vectors (transferred), or undefined when none is open. */
   vectors(): Promise<CatalogVectors | undefined>;
 }
