@@ -9,7 +9,7 @@
  * page-side wiring.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Embedder } from './models/embedder.ts';
+import type { Embedder } from './models/ensemble.ts';
 
 export interface BenchDeps {
   getEmbedder(): Embedder | undefined;

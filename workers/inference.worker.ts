@@ -12,7 +12,7 @@ import type { BackendChoice, CatalogApi, InitInfo, InitOptions, LoadProgress, Mo
 import { fetchVerified } from './artifact-fetch.ts';
 import { selectBackend } from './backend.ts';
 import { bitmapToTensor } from './image-input.ts';
-import { Embedder } from './models/embedder.ts';
+import { Embedder } from './models/ensemble.ts';
 import type { ArtifactReader } from './models/backbone.ts';
 import { Detector } from './models/detector.ts';
 import { GraphCache } from './models/load-backbone.ts';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { findModel, type ModelManifest } from '../../src/shared/manifest.ts';
-import { Embedder } from '../../workers/models/embedder.ts';
+import { Embedder } from '../../workers/models/ensemble.ts';
 import { convertMobileNetV3Small, shippedTuning } from '../lib/mobilenetv3-small-converter.ts';
 import { clothingPhotos } from '../lib/datasets.ts';
 import { describeFile, readManifest } from '../lib/manifest-writer.ts';

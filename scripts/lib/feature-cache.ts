@@ -13,7 +13,7 @@ import type { CropBox, ModelEntry } from '../../src/shared/manifest.ts';
 import type { Backbone } from '../../workers/models/backbone.ts';
 import { GraphCache, loadBackbone } from '../../workers/models/load-backbone.ts';
 import { cropRelative, toModelInput } from '../../workers/models/preprocess.ts';
-import { l2NormalizeRows } from '../../workers/models/embedder.ts';
+import { l2NormalizeRows } from '../../workers/models/ensemble.ts';
 import { decodeImage, fileReader, useWasmBackend } from './node-models.ts';
 
 const CACHE = resolve(import.meta.dirname, '../../.cache/features');

@@ -11,7 +11,7 @@ import { LookalikeError } from '../../src/shared/errors.ts';
 import type { ArtifactFile } from '../../src/shared/manifest.ts';
 import { verifyBytes } from '../../src/shared/sha256.ts';
 import type { ArtifactReader } from '../../workers/models/backbone.ts';
-import { Embedder, type LoadOptions } from '../../workers/models/embedder.ts';
+import { Embedder, type LoadOptions } from '../../workers/models/ensemble.ts';
 import { readManifest } from './manifest-writer.ts';
 import { SHIPPED_DIR } from './model-artifacts.ts';
 

@@ -4,7 +4,7 @@
  * interleaving, precision@K by category and recall@K over (photo, item) pairs.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Embedder } from '../../workers/models/embedder.ts';
+import type { Embedder } from '../../workers/models/ensemble.ts';
 import type { SearchIndex, SearchOptions } from '../../workers/search/search-index.ts';
 import type { Detector } from '../../workers/models/detector.ts';
 import { cropRelative } from '../../workers/models/preprocess.ts';

@@ -336,7 +336,7 @@ for (const w of simplex(members.length)) {
   if (ll > bestLL) (bestLL = ll, (bestWeights = w));
 }
 const ikeaLabels = labelsOf(ikeaTest);
-// The crop view, as the app applies it (workers/models/embedder.ts): the rows whose whole-photo vote puts more
+// The crop view, as the app applies it (workers/models/ensemble.ts): the rows whose whole-photo vote puts more
 // than half its probability on CROP_VIEW.labels average each member's probabilities with the crop's.
 function cropGate(wholeVote: Float32Array): boolean[] {
   return Array.from({ length: wholeVote.length / C }, (_, i) => opensCropView(CROP_VIEW, ALL_LABELS, wholeVote, i));
@@ -358,7 +358,7 @@ function viewProbs(r: MemberResult, set: keyof EvalProbs, of: 'whole' | 'crop', 
 }
 /** The soft vote over one evaluation set from each member's whole photo (with its mirror image with `mirror`). */
 const wholeVote = (heads: Map<string, MemberResult>, set: keyof EvalProbs, mirror: boolean) => vote(heads, bestWeights, (r) => viewProbs(r, set, 'whole', mirror));
-/** The soft vote over one evaluation set with the given views, as workers/models/embedder.ts computes it. */
+/** The soft vote over one evaluation set with the given views, as workers/models/ensemble.ts computes it. */
 function shippedVote(heads: Map<string, MemberResult>, set: keyof EvalProbs, views: Views): Float32Array {
   const whole = wholeVote(heads, set, views.mirror);
   return views.crop ? withCropView(whole, vote(heads, bestWeights, (r) => viewProbs(r, set, 'crop', views.mirror)), cropGate(whole)) : whole;

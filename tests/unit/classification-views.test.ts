@@ -10,7 +10,7 @@ import { fileReader, useWasmBackend } from '../../scripts/lib/node-models.ts';
 import { readManifest } from '../../scripts/lib/manifest-writer.ts';
 import type { CropBox, ModelManifest } from '../../src/shared/manifest.ts';
 import { mulberry32 } from '../../src/shared/prng.ts';
-import { Embedder } from '../../workers/models/embedder.ts';
+import { Embedder } from '../../workers/models/ensemble.ts';
 import { GraphCache } from '../../workers/models/load-backbone.ts';
 import { cropRelative } from '../../workers/models/preprocess.ts';
 
@@ -21,7 +21,7 @@ const photo = () => {
   return tf.tensor3d(Int32Array.from({ length: 200 * 150 * 3 }, () => Math.floor(r() * 256)), [200, 150, 3], 'int32');
 };
 
-describe('the crop and mirror views of the ensemble (workers/models/embedder.ts)', () => {
+describe('the crop and mirror views of the ensemble (workers/models/ensemble.ts)', () => {
   const graphs = new GraphCache();
   let manifest: ModelManifest;
   let wholeOnly: Embedder;

@@ -14,7 +14,7 @@ import { readManifest } from '../../scripts/lib/manifest-writer.ts';
 import { backbones } from '../../src/shared/manifest.ts';
 import type { Backbone } from '../../workers/models/backbone.ts';
 import { createDenseStack, loadDenseStack } from '../../workers/models/dense-stack.ts';
-import type { Embedder } from '../../workers/models/embedder.ts';
+import type { Embedder } from '../../workers/models/ensemble.ts';
 import { GraphCache, loadBackbone } from '../../workers/models/load-backbone.ts';
 import { cropRelative, toModelInput } from '../../workers/models/preprocess.ts';
 import { mulberry32 } from '../../src/shared/prng.ts';
