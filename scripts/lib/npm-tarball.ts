@@ -35,11 +35,19 @@ function integrityOf(file: string): string {
   return 'sha512-' + createHash('sha512').update(readFileSync(file)).digest('base64');
 }
 
-/** Returns the folder holding the unpacked package (its `package/` contents). */
+const cacheDirOf = (pkg: PinnedPackage): string => join(CACHE_DIR, `${pkg.name.replace('@', '').replace('/', '-')}-${pkg.version}`);
+
+/** The unpacked package's folder if it was fetched and verified before (never goes to the network), else null. */
+export function cachedPinnedPackage(pkg: PinnedPackage): string | null {
+  const dir = cacheDirOf(pkg);
+  return existsSync(join(dir, '.verified')) ? join(dir, 'package') : null;
+}
+
+/** Returns the folder holding the unpacked package (its `package/` contents), fetching it the first time. */
 export function fetchPinnedPackage(pkg: PinnedPackage): string {
-  const slug = `${pkg.name.replace('@', '').replace('/', '-')}-${pkg.version}`;
-  const dir = join(CACHE_DIR, slug);
-  if (existsSync(join(dir, '.verified'))) return join(dir, 'package');
+  const cached = cachedPinnedPackage(pkg);
+  if (cached) return cached;
+  const dir = cacheDirOf(pkg);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   console.log(`fetching ${pkg.name}@${pkg.version} from the npm registry…`);
