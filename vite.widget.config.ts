@@ -86,6 +86,7 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     chunkSizeWarningLimit: 2500,
+    rolldownOptions: { checks: { bundlerTimings: false } },
     lib: { entry: resolve(root, 'src/widget/lookalike-search.tsx'), formats: ['es'], fileName: () => WIDGET_MODULE_FILE },
   },
   plugins: [models(), examples(), noInlinedCode(), noPageCss()],

@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // The unit tests that run tfjs's cpu backend on purpose need no advice to install tfjs-node (it cannot install here).
+    onConsoleLog: (log) => !log.includes('looks like you are running TensorFlow.js in Node.js'),
     projects: [
       {
         test: {

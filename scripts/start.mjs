@@ -25,7 +25,7 @@ execFileSync('npx', ['vite', 'build', '-c', 'vite.widget.config.ts', '--logLevel
 if (existsSync(resolve(datasets, 'ikea/products.csv')) && existsSync(resolve(datasets, 'hm-catalog/items.csv'))) {
   const ensembleId = readJson(resolve(root, 'model-artifacts/shipped/manifest.json'))?.ensembleId;
   if (readJson(resolve(demo, 'catalog.json'))?.ensembleId !== ensembleId) {
-    console.log('Building the demo catalog from ../shared/datasets (once; a few minutes)…');
+    console.log('Building the demo catalog from ../shared/datasets: once, and again only when the models change; about 15 minutes on 2 cores, progress below…');
     execFileSync(
       'npx',
       ['tsx', 'scripts/catalog/index-catalog.ts', resolve(datasets, 'ikea/products.csv'), resolve(datasets, 'hm-catalog/items.csv'), '--scenes', resolve(datasets, 'ikea/room_items.csv'), '--out', demo, '--name', 'Demo: IKEA furniture and H&M clothing'],
@@ -37,6 +37,15 @@ if (existsSync(resolve(datasets, 'ikea/products.csv')) && existsSync(resolve(dat
 }
 
 const port = process.env.PORT || '4173';
-console.log(`The embeddable widget on an example shop page: http://127.0.0.1:${port}/examples/host-page/ (if the port was free)`);
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', port], { stdio: 'inherit', cwd: root });
+// --strictPort: the addresses printed below are the ones served (a busy port is an error that says so).
+const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', port, '--strictPort'], { stdio: ['inherit', 'pipe', 'inherit'], cwd: root });
+let announced = false;
+server.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  const local = !announced && /Local:\s+(http:\/\/\S+?)\/?(\s|$)/.exec(chunk.toString().replace(/\x1b\[[0-9;]*m/g, ''));
+  if (local) {
+    announced = true;
+    console.log(`\n  Lookalike:  ${local[1]}/\n  The widget on an example shop page:  ${local[1]}/examples/host-page/\n`);
+  }
+});
 server.on('exit', (code) => process.exit(code ?? 0));
