@@ -17,6 +17,8 @@ export interface OpenCatalog {
   index: SearchIndex;
   /** Absolute URL of a file inside the catalog folder. */
   resolve(path: string | undefined): string | undefined;
+  /** Absolute URL of the catalog's folder, what relative product links are resolved against (none for a local catalog). */
+  base?: string;
   itemIndex: Map<string, number>;
   /** The catalog's taste-cluster file (parsed JSON), when it ships one. */
   readClusters(): Promise<unknown>;
@@ -69,6 +71,7 @@ export async function openCatalog(url: string, manifest: ModelManifest, memberId
     catalog,
     index,
     resolve: (path) => (path ? new URL(path, base).href : undefined),
+    base,
     itemIndex: new Map(catalog.items.map((item, i) => [item.id, i])),
     // Read once per opened catalog (the page asks again whenever it rebuilds the taste context).
     readClusters: () =>
@@ -82,8 +85,19 @@ export async function openCatalog(url: string, manifest: ModelManifest, memberId
   };
 }
 
+/** A product link: absolute, or relative to the catalog (a shop serving its own pages beside it); http(s) only. */
+function productLink(open: OpenCatalog, url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const link = new URL(url, open.base);
+    return link.protocol === 'https:' || link.protocol === 'http:' ? link.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function itemView(open: OpenCatalog, item: CatalogItem): ItemView {
-  const link = item.url && /^https?:\/\//i.test(item.url) ? item.url : undefined;
+  const link = productLink(open, item.url);
   return {
     id: item.id,
     title: item.title,
