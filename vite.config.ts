@@ -84,7 +84,7 @@ export default defineConfig({
         maximumFileSizeToCacheInBytes: 6 * 1024 * 1024,
         navigateFallback: 'index.html',
         // …and not for the embeddable widget and its example page (npm start serves them beside the app).
-        navigateFallbackDenylist: [/\/models\//, /\/catalog\//, /\/widget\//, /\/examples\//],
+        navigateFallbackDenylist: [/\/models\//, /\/catalog\//, /\/widget\//, /\/examples\//, /\/demo\//],
         cleanupOutdatedCaches: true,
         runtimeCaching: [
           {

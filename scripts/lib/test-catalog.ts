@@ -8,11 +8,15 @@ import { resolve } from 'node:path';
 import { parseCsv } from '../../src/shared/csv.ts';
 import { DATASETS, ROOT } from './browser-app.ts';
 import { indexCatalog } from './catalog-indexer.ts';
+import { demoPrice, demoProductUrl } from './demo-catalog-inputs.ts';
 
 export const FIXTURE_DIR = resolve(ROOT, '.cache/test-catalog');
 export const SERVED_DIR = resolve(ROOT, 'dist/catalog/test');
 
-/** The first `perCategory` rows of each category in a dataset CSV, as a CSV beside the cache. */
+/**
+ * The first `perCategory` rows of each category in a dataset CSV, as a CSV beside the cache, with the demo
+ * catalog's prices and product links (scripts/lib/demo-catalog-inputs.ts), so the tests can open a product.
+ */
 function sample(csv: string, perCategory: number, out: string): string {
   const rows = parseCsv(readFileSync(csv, 'utf8'));
   const counts = new Map<string, number>();
@@ -21,7 +25,11 @@ function sample(csv: string, perCategory: number, out: string): string {
     counts.set(r.category!, n + 1);
     return n < perCategory && r.category !== 'other';
   });
-  const header = Object.keys(rows[0]!);
+  for (const r of picked) {
+    r.price = demoPrice(r.item_id!, r.category!).toFixed(2);
+    r.url = demoProductUrl({ id: r.item_id!, title: r.name!, price: Number(r.price) });
+  }
+  const header = Object.keys(picked[0]!);
   const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
   const lines = [header.join(','), ...picked.map((r) => header.map((h) => (h === 'path' ? resolve(csv, '..', r[h]!) : quote(r[h] ?? ''))).join(','))];
   writeFileSync(out, lines.join('\n') + '\n');
