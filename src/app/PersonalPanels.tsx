@@ -17,6 +17,7 @@ import {
 import type { ItemView } from '../shared/worker-api/index.ts';
 import { prettyLabel } from './vote-words.ts';
 import { errorMessage } from './format.ts';
+import { groupColourVariants } from './colour-variants.ts';
 import { ResultGrid } from './ResultGrid.tsx';
 import type { ResultActions, ResultCard } from './result-card.ts';
 import type { Personal } from './usePersonal.ts';
@@ -47,15 +48,19 @@ export function cardOf(view: ItemView | undefined, id: string, score: number, ex
 
 export function ForYou({ client, personal, actions }: { client: InferenceClient; personal: Personal; actions: ResultActions }) {
   const { view, ctx } = personal;
-  const ranked = view && ctx ? forYou(view, ctx.signals, { profile: ctx.profile, settings: ctx.settings, limit: 12, ...(ctx.cluster ? { clusterFavourites: ctx.cluster.favourites } : {}) }) : [];
+  const ranked = view && ctx ? forYou(view, ctx.signals, { profile: ctx.profile, settings: ctx.settings, limit: 18, ...(ctx.cluster ? { clusterFavourites: ctx.cluster.favourites } : {}) }) : [];
   const items = useItems(client, ranked.map((r) => r.id));
   if (!view) return null;
-  const cards = ranked.map((r) =>
-    cardOf(items.get(r.id), r.id, r.score, {
+  const cards = groupColourVariants(
+    ranked.map((r) =>
+      cardOf(items.get(r.id), r.id, r.score, {
       why: r.source === 'default' ? 'a pick from each category (no history yet)' : `matches your taste ${r.taste?.toFixed(2) ?? ''}${r.clusterBonus > 0 ? ` · shoppers like you +${r.clusterBonus.toFixed(2)}` : ''}`,
-      wishlisted: personal.wishlisted.has(r.id),
-    }),
-  );
+        wishlisted: personal.wishlisted.has(r.id),
+      }),
+    ),
+    (id) => items.get(id),
+    view.embedding,
+  ).slice(0, 12); // 18 asked for: a product's colour variants fold into one card
   return (
     <div data-testid="for-you">
       <ResultGrid heading="For you" results={cards} empty="Nothing left to suggest: you have seen this whole catalog." actions={actions} testId="for-you-item" />
@@ -81,7 +86,11 @@ export function GoesWith({ client, personal, itemId, onClose, actions }: { clien
         <ResultGrid
           key={g.category}
           heading={prettyLabel(g.category)}
-          results={g.items.map((i) => cardOf(items.get(i.id), i.id, i.score, { why: `goes with it ${i.anchor.toFixed(2)}${i.taste !== null ? ` · your taste ${i.taste.toFixed(2)}` : ''}`, wishlisted: personal.wishlisted.has(i.id) }))}
+          results={groupColourVariants(
+            g.items.map((i) => cardOf(items.get(i.id), i.id, i.score, { why: `goes with it ${i.anchor.toFixed(2)}${i.taste !== null ? ` · your taste ${i.taste.toFixed(2)}` : ''}`, wishlisted: personal.wishlisted.has(i.id) })),
+            (id) => items.get(id),
+            view?.embedding,
+          )}
           empty=""
           actions={actions}
           testId="goes-with"

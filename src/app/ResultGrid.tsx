@@ -23,6 +23,11 @@ export function ResultGrid({ heading, results, empty, actions = {}, testId = 're
                 )}
                 {r.subtitle && <span class="card-subtitle">{r.subtitle}</span>}
                 {r.price !== undefined && <span class="price">{price(r.price)}</span>}
+                {r.colours && (
+                  <span class="card-colours" data-testid="colours">
+                    {r.colours.length} colours: {r.colours.join(', ')}
+                  </span>
+                )}
                 <span class="score" data-testid="why">
                   {r.why ?? `similarity ${r.score.toFixed(2)}`}
                 </span>

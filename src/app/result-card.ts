@@ -11,6 +11,8 @@ export interface ResultCard {
   /** Why it ranks here, e.g. "looks like your photo 0.82 · your taste +0.06". */
   why?: string;
   wishlisted?: boolean;
+  /** The product's colours when its colour variants are folded into this card (src/app/colour-variants.ts). */
+  colours?: string[];
 }
 
 export interface ResultActions {

@@ -6,6 +6,7 @@
 import { explain, rerank } from '../personal/index.ts';
 import { nearestPhotos, type SessionPhoto } from '../session-gallery.ts';
 import type { CatalogInfo, SearchResponse, SearchResult } from '../shared/worker-api/index.ts';
+import { groupColourVariants } from './colour-variants.ts';
 import type { ResultCard } from './result-card.ts';
 import type { Personal } from './usePersonal.ts';
 import { prettyLabel } from './vote-words.ts';
@@ -46,5 +47,5 @@ export function resultCards({ catalog, response, personal, sessionPhotos }: Resu
     : lastSession
       ? nearestPhotos(lastSession.embedding, sessionPhotos, 12, lastSession.id).map((n) => ({ id: n.photo.id, title: n.photo.name, imageUrl: n.photo.url, score: n.score }))
       : [];
-  return { cards, byId };
+  return { cards: catalog ? groupColourVariants(cards, (id) => byId.get(id), personal.view?.embedding) : cards, byId };
 }

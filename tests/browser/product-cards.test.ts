@@ -1,7 +1,7 @@
 /**
  * A product can be opened: the test catalog carries the demo catalog's prices and links (scripts/lib/demo-catalog-
  * inputs.ts), a result shows its price, and its title opens the app's own demo product page, which says it is a
- * demo and shows that product.
+ * demo and shows that product. A product's colour variants share one card.
  */
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,5 +34,21 @@ describe.skipIf(!hasDatasets)(`opening a product ${hasDatasets ? '' : `(skipped:
     await expect.poll(() => product.locator('#title').textContent()).toBe(title);
     expect(await product.locator('#price').textContent()).toBe(price);
     expect(await product.getByRole('note').textContent()).toMatch(/not a real shop/);
+  });
+
+  it("a product's colour variants fill one card, which lists its colours", async () => {
+    const byCode = new Map<string, Record<string, string>[]>();
+    for (const r of fixture.items) if (r.product_code) byCode.set(r.product_code, [...(byCode.get(r.product_code) ?? []), r]);
+    const variants = [...byCode.values()].find((rows) => new Set(rows.map((r) => r.color)).size > 1);
+    expect(variants, 'the test catalog has a product in two colours').toBeDefined();
+    const { page } = await openApp(env.context, `${env.url}?catalog=${fixture.url}&backend=wasm`);
+    await waitReady(page);
+    await page.getByTestId('photo-input').setInputFiles(resolve(variants![0]!.path!));
+    await page.getByTestId('result').first().waitFor({ timeout: 120_000 });
+    const ids = await page.getByTestId('result').evaluateAll((els) => els.map((e) => e.getAttribute('data-item-id')));
+    const shown = variants!.filter((r) => ids.includes(r.item_id!));
+    expect(shown).toHaveLength(1);
+    const colours = await page.locator(`[data-testid="result"][data-item-id="${shown[0]!.item_id}"]`).getByTestId('colours').textContent();
+    for (const c of new Set(variants!.map((r) => r.color!))) expect(colours).toContain(c);
   });
 });
