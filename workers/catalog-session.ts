@@ -66,6 +66,7 @@ export async function openCatalog(url: string, manifest: ModelManifest, memberId
       bytes: total,
       categories,
       scenes: catalog.meta.scenes?.length ?? 0,
+      sceneCategories: sceneCategories(catalog),
       searchPath: index.path,
     },
     catalog,
@@ -96,6 +97,12 @@ function productLink(open: OpenCatalog, url: string | undefined): string | undef
   }
 }
 
+/** The categories of the items that appear in the catalog's scenes, sorted. */
+function sceneCategories(catalog: LoadedCatalog): string[] {
+  const inScenes = new Set((catalog.meta.scenes ?? []).flatMap((scene) => scene.itemIds));
+  return [...new Set(catalog.items.flatMap((item) => (item.category && inScenes.has(item.id) ? [item.category] : [])))].sort();
+}
+
 export function itemView(open: OpenCatalog, item: CatalogItem): ItemView {
   const link = productLink(open, item.url);
   return {
@@ -114,7 +121,15 @@ export const SEEN_IN_MIN_SIMILARITY = 0.5;
 
 /** Scenes that show `itemId` or, when fewer than `limit` do, its closest look-alikes (see workers/scenes.ts). */
 export function seenInScenes(open: OpenCatalog, itemId: string, limit: number, minSimilarity = SEEN_IN_MIN_SIMILARITY): SceneSummary[] {
-  const matches = seenIn({ scenes: open.catalog.meta.scenes ?? [], itemIndex: open.itemIndex, vector: (i) => open.index.vector(i), itemId, limit, minSimilarity });
+  const matches = seenIn({
+    scenes: open.catalog.meta.scenes ?? [],
+    itemIndex: open.itemIndex,
+    vector: (i) => open.index.vector(i),
+    category: (i) => open.catalog.items[i]?.category,
+    itemId,
+    limit,
+    minSimilarity,
+  });
   return matches.map(({ scene, reason }) => {
     const other = reason.kind === 'look-alike' ? open.catalog.items[open.itemIndex.get(reason.itemId)!]! : undefined;
     return {

@@ -23,12 +23,17 @@ export interface SeenInInput {
   limit: number;
   /** Look-alikes below this cosine are not offered (default 0). */
   minSimilarity?: number;
+  /**
+   * Row `index`'s category, when known: a look-alike must be of the item's own category (a shirt's weak look-alike
+   * in a children's room, a textile, is not where the shirt is "seen"). Items without a category match any.
+   */
+  category?: (index: number) => string | undefined;
 }
 
 /**
  * Up to `limit` scenes for `itemId`: first every scene that contains it (in
- * catalog order), then scenes containing its most similar scene items, best
- * look-alike first, each scene once. Throws when the item is not in the catalog.
+ * catalog order), then scenes containing its most similar scene items of its
+ * own category, best look-alike first, each scene once. Throws when the item is not in the catalog.
  */
 export function seenIn(input: SeenInInput): SceneMatch[] {
   const { scenes, itemIndex, vector, itemId, limit } = input;
@@ -49,6 +54,8 @@ export function seenIn(input: SeenInInput): SceneMatch[] {
   // Every other item that appears in some scene, ranked by similarity to this one.
   const query = vector(row);
   const minSimilarity = input.minSimilarity ?? 0;
+  const ownCategory = input.category?.(row);
+  const sameKind = (other: number) => ownCategory === undefined || input.category!(other) === undefined || input.category!(other) === ownCategory;
   const candidates: { id: string; similarity: number }[] = [];
   const seen = new Set<string>([itemId]);
   for (const scene of scenes) {
@@ -56,7 +63,7 @@ export function seenIn(input: SeenInInput): SceneMatch[] {
       if (seen.has(id)) continue;
       seen.add(id);
       const other = itemIndex.get(id);
-      if (other === undefined) continue;
+      if (other === undefined || !sameKind(other)) continue;
       const similarity = cosine(query, vector(other));
       if (similarity >= minSimilarity) candidates.push({ id, similarity });
     }

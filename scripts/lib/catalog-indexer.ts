@@ -393,6 +393,15 @@ export async function indexCatalog(options: IndexOptions, onProgress: (p: IndexP
   }
 }
 
+/**
+ * A scene's title when the CSV gives none, from its file name as shops name photos: "ikea-a-bed-that-folds-away__1364-s4.jpg"
+ * → "A bed that folds away" (words from the slug, a leading brand word "ikea" dropped, the first letter capitalised).
+ */
+export function sceneTitleFromFile(file: string): string {
+  const words = basename(file, extname(file)).replace(/__.*$/, '').replace(/[-_.]+/g, ' ').trim().replace(/^ikea\s+/i, '');
+  return words ? words[0]!.toUpperCase() + words.slice(1) : basename(file);
+}
+
 async function indexScenes(
   csvPath: string,
   outDir: string,
@@ -436,7 +445,7 @@ async function indexScenes(
       await writeJpeg(bytes, join(outDir, 'thumbs', `${h}.jpg`), thumbSize);
       scenes.push({
         id: room,
-        title: title ?? basename(room, extname(room)).replace(/__.*$/, '').replace(/[-_]+/g, ' ').trim(),
+        title: title ?? sceneTitleFromFile(room),
         image: `scenes/${h}.jpg`,
         thumbnail: `thumbs/${h}.jpg`,
         itemIds: known,

@@ -39,7 +39,7 @@ export function cardOf(view: ItemView | undefined, id: string, score: number, ex
     title: view?.title ?? id,
     score,
     ...(view?.thumbnail ? { imageUrl: view.thumbnail } : {}),
-    ...(view?.category ? { subtitle: prettyLabel(view.category) } : {}),
+    ...(view?.category ? { subtitle: prettyLabel(view.category), category: view.category } : {}),
     ...(view?.price !== undefined ? { price: view.price } : {}),
     ...(view?.url ? { url: view.url } : {}),
     ...extra,

@@ -42,7 +42,7 @@ export function ResultGrid({ heading, results, empty, actions = {}, testId = 're
                       Goes with…
                     </button>
                   )}
-                  {actions.onSeenIn && (
+                  {actions.onSeenIn && (actions.hasScenes?.(r) ?? true) && (
                     <button class="link-button" data-testid="seen-in" aria-haspopup="dialog" aria-label={`Seen in: scenes with ${r.title}`} onClick={() => actions.onSeenIn!(r)}>
                       Seen in…
                     </button>

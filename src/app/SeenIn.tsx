@@ -63,6 +63,7 @@ export function SeenIn({
     ...(actions.onWishlist ? { onWishlist: actions.onWishlist } : {}),
     ...(actions.onGoesWith ? { onGoesWith: (card: ResultCard) => (onClose(), actions.onGoesWith!(card)) } : {}),
     ...(actions.onSeenIn ? { onSeenIn: actions.onSeenIn } : {}),
+    ...(actions.hasScenes ? { hasScenes: actions.hasScenes } : {}),
   };
 
   const headingId = `seen-in-heading-${item.id.replace(/[^a-z0-9_-]/gi, '_')}`;

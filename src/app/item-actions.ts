@@ -40,6 +40,12 @@ export function itemActions({ catalog, personal, byId, onSelect, onWishlist, sho
       onWishlist?.({ id: card.id, title: card.title }, on);
     },
     onGoesWith: (card: ResultCard) => showGoesWith(card.id),
-    ...(catalog.scenes > 0 ? { onSeenIn: (card: ResultCard) => showSeenIn({ id: card.id, title: card.title }) } : {}),
+    ...(catalog.scenes > 0
+      ? {
+          onSeenIn: (card: ResultCard) => showSeenIn({ id: card.id, title: card.title }),
+          // Scenes show look-alikes of an item's own category only (workers/scenes.ts): no button where there are none.
+          hasScenes: (card: ResultCard) => !card.category || catalog.sceneCategories.includes(card.category),
+        }
+      : {}),
   };
 }

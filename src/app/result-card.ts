@@ -5,6 +5,8 @@ export interface ResultCard {
   imageUrl?: string;
   score: number;
   subtitle?: string;
+  /** The item's catalog category (the subtitle says it in words). */
+  category?: string;
   price?: number;
   /** Product page (http/https only). */
   url?: string;
@@ -21,4 +23,6 @@ export interface ResultActions {
   onGoesWith?: (card: ResultCard) => void;
   /** Scenes (rooms, outfits) showing the item or a look-alike; given only when the catalog has scenes. */
   onSeenIn?: (card: ResultCard) => void;
+  /** Whether "Seen in…" has anything to show for this card (absent: it may). */
+  hasScenes?: (card: ResultCard) => boolean;
 }

@@ -39,7 +39,7 @@ export function resultCards({ catalog, response, personal, sessionPhotos }: Resu
           ...(ranked ? { why: explain(rr as (typeof ranked)[number]) } : {}),
           wishlisted: personal.wishlisted.has(r.id),
           ...(r.thumbnail ? { imageUrl: r.thumbnail } : {}),
-          ...(r.category ? { subtitle: prettyLabel(r.category) } : {}),
+          ...(r.category ? { subtitle: prettyLabel(r.category), category: r.category } : {}),
           ...(r.price !== undefined ? { price: r.price } : {}),
           ...(r.url ? { url: r.url } : {}),
         };

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CatalogScene } from '../../src/shared/catalog-format.ts';
 import { findScene, reasonText, seenIn } from '../../workers/scenes.ts';
 import { cosine } from '../../src/shared/vector.ts';
+import { sceneTitleFromFile } from '../../scripts/lib/catalog-indexer.ts';
 
 // Items as 2-d directions: a lamp family near the x axis, sofas near y.
 const vectors: Record<string, number[]> = {
@@ -55,6 +56,16 @@ describe('seenIn', () => {
     expect(seenIn({ scenes: [], itemIndex, vector, itemId: 'lampA', limit: 5 })).toEqual([]);
   });
 
+  it("offers look-alikes of the item's own category only (a shirt is not seen in a room through a cushion)", () => {
+    const category = (i: number) => (ids[i]!.startsWith('lamp') ? 'lamp' : ids[i] === 'lonely' ? undefined : 'sofa');
+    const out = seenIn({ scenes, itemIndex, vector, category, itemId: 'sofaA', limit: 10 });
+    expect(out.map((m) => [m.scene.id, m.reason.kind === 'look-alike' ? m.reason.itemId : 'contains'])).toEqual([
+      ['living', 'contains'],
+      ['den', 'sofaB'],
+    ]); // the lamps, however close, are not sofas
+    expect(seenIn({ scenes, itemIndex, vector, category, itemId: 'lonely', limit: 10 })).toHaveLength(scenes.length); // no category: any look-alike
+  });
+
   it('refuses an item that is not in the catalog', () => {
     expect(() => seenIn({ scenes, itemIndex, vector, itemId: 'nope', limit: 3 })).toThrow(/item "nope" is not in this catalog/);
   });
@@ -69,5 +80,13 @@ describe('scene helpers', () => {
   it('findScene finds by id and names a missing one', () => {
     expect(findScene(scenes, 'den').itemIds).toEqual(['lampC', 'sofaB']);
     expect(() => findScene(scenes, 'attic')).toThrow(/scene "attic" is not in this catalog/);
+  });
+});
+
+describe('scene titles from file names', () => {
+  it('reads as words, the brand prefix and photo ids dropped, sentence case', () => {
+    expect(sceneTitleFromFile('rooms/ikea-a-bed-that-folds-away-to-be-a-sofa-by-day__1364309472525-s4.jpg')).toBe('A bed that folds away to be a sofa by day');
+    expect(sceneTitleFromFile('/x/ikea-a-clean-way-to-display-or-tidy-away.__1364309466684-s4.jpg')).toBe('A clean way to display or tidy away');
+    expect(sceneTitleFromFile('living_room.png')).toBe('Living room');
   });
 });

@@ -164,6 +164,7 @@ export async function openLocalCatalog(store: LocalCatalogStore, id: string, opt
       bytes,
       categories,
       scenes: 0,
+      sceneCategories: [],
       searchPath: index.path,
     },
     catalog: { meta: toMeta(stored.record), items, shards },

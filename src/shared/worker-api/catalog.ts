@@ -16,6 +16,8 @@ export interface CatalogInfo {
   /** Category → number of items. */
   categories: Record<string, number>;
   scenes: number;
+  /** The categories of the items the scenes show: "Seen in" is offered for items of these categories only. */
+  sceneCategories: string[];
   searchPath: SearchPath;
 }
 
