@@ -43,10 +43,30 @@ export interface AppProps {
   onSelect?: (item: SelectedItem) => void;
   /** The shopper added (`on`) or removed a product from the wishlist. */
   onWishlist?: (item: { id: string; title: string }, on: boolean) => void;
+  /**
+   * The parts beyond photo in, results out. The standalone app has them all; embedded, each is off unless turned
+   * on (the widget's boolean attributes `other-catalogs`, `local-catalog`, `your-data`).
+   */
+  features?: Partial<AppFeatures>;
+}
+
+export interface AppFeatures {
+  /** "Open another catalog" (a catalog.json by URL). */
+  otherCatalogs: boolean;
+  /** "Index your own photos" into a private catalog on the device. */
+  localCatalog: boolean;
+  /** "Your data": export, import and delete the shopper's history and wishlist. */
+  yourData: boolean;
+}
+
+/** Every part on for the app; off, unless asked for, in someone else's page. */
+export function appFeatures(embedded: boolean, asked: Partial<AppFeatures> = {}): AppFeatures {
+  return { otherCatalogs: asked.otherCatalogs ?? !embedded, localCatalog: asked.localCatalog ?? !embedded, yourData: asked.yourData ?? !embedded };
 }
 
 export function App(props: AppProps = {}) {
   const { embedded = false } = props;
+  const features = appFeatures(embedded, props.features);
   const client = useInferenceClient(props.workerUrl, embedded);
   const feedback = useStatusLine();
   const pwa = usePwa(embedded);
@@ -98,14 +118,14 @@ export function App(props: AppProps = {}) {
             Try again
           </button>
         )}
-        {info && <CatalogBar catalog={open} loading={catalog.loading} onOpen={(url) => void catalog.open(new URL(url, document.baseURI).href, true, `Ready on ${info.backend.backend}.`)} />}
-        {info && !open && !catalog.loading && (
+        {info && <CatalogBar catalog={open} loading={catalog.loading} canOpenOther={features.otherCatalogs} onOpen={(url) => void catalog.open(new URL(url, document.baseURI).href, true, `Ready on ${info.backend.backend}.`)} />}
+        {info && !open && !catalog.loading && !embedded && (
           <section class="add-catalog" aria-label="Add a catalog">
             <h2>Add a catalog to search</h2>
             <p>Open a shop's catalog with “Open another catalog” above (a link to its catalog.json), or index your own photos below: they stay on this device. Until then, photos you add are compared with each other.</p>
           </section>
         )}
-        {info && <LocalCatalogPanel client={client} info={info} catalog={open} catalogLoading={catalog.loading} disabled={phase === 'loading' || phase === 'failed'} open={(id) => void catalog.openLocal(id)} />}
+        {info && features.localCatalog && <LocalCatalogPanel client={client} info={info} catalog={open} catalogLoading={catalog.loading} disabled={phase === 'loading' || phase === 'failed'} open={(id) => void catalog.openLocal(id)} />}
         <PhotoPicker disabled={phase === 'loading' || phase === 'failed'} onFiles={(files) => void search.choosePhotos(files)} onMessage={feedback.setStatus} pasteAnywhere={!embedded} />
         {photo && open && <ObjectPicker url={photo.url} name={photo.name} objects={search.objects} selected={search.box} detecting={search.detecting} onSelect={(b) => void search.refine(b, search.category)} onSearchArea={(b) => void search.refine(b, search.category, 'the area you chose')} />}
         {photo && !open && (
@@ -118,7 +138,7 @@ export function App(props: AppProps = {}) {
         {open && seenInFor && <SeenIn key={seenInFor.id} client={client} item={seenInFor} wishlisted={personal.wishlisted} actions={actions} onClose={() => setSeenInFor(undefined)} />}
         {open && !response && <Onboarding client={client} personal={personal} />}
         {open && !response && <ForYou client={client} personal={personal} actions={actions} />}
-        {info && <YourData personal={personal} onMessage={feedback.setStatus} />}
+        {info && features.yourData && <YourData personal={personal} onMessage={feedback.setStatus} />}
       </main>
     </div>
   );

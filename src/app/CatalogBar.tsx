@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import type { CatalogInfo } from '../shared/worker-api/index.ts';
 
-export function CatalogBar({ catalog, loading, onOpen }: { catalog: CatalogInfo | undefined; loading: boolean; onOpen: (url: string) => void }) {
+/** The open catalog's name and size; with `canOpenOther`, a form to open another by its catalog.json URL. */
+export function CatalogBar({ catalog, loading, canOpenOther, onOpen }: { catalog: CatalogInfo | undefined; loading: boolean; canOpenOther: boolean; onOpen: (url: string) => void }) {
   const [editing, setEditing] = useState(false);
   const [url, setUrl] = useState('');
   return (
@@ -17,7 +18,7 @@ export function CatalogBar({ catalog, loading, onOpen }: { catalog: CatalogInfo 
           'No catalog open'
         )}
       </p>
-      {editing ? (
+      {!canOpenOther ? null : editing ? (
         <form
           class="catalog-form"
           onSubmit={(e) => {

@@ -5,7 +5,7 @@
  * the page what the shopper does with `lookalike:select` and `lookalike:wishlist` events.
  */
 import { render } from 'preact';
-import { App, type AppProps } from '../app/App.tsx';
+import { App, type AppFeatures, type AppProps } from '../app/App.tsx';
 import { dispatchWidgetEvent, SELECT_EVENT, WISHLIST_EVENT } from './events.ts';
 import { WIDGET_MODELS_DIR, WIDGET_WORKER_FILE } from './files.ts';
 import { adoptWidgetStyles, ROOT_CLASS } from './shadow-styles.ts';
@@ -16,6 +16,12 @@ export { SELECT_EVENT, WISHLIST_EVENT };
 export const TAG_NAME = 'lookalike-search';
 const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 
+/**
+ * Boolean attributes that turn on the app's parts a shop's page leaves out by default (the widget is photo in,
+ * results out): `<lookalike-search catalog="…" other-catalogs local-catalog your-data>`.
+ */
+const FEATURE_ATTRIBUTES: Record<string, keyof AppFeatures> = { 'other-catalogs': 'otherCatalogs', 'local-catalog': 'localCatalog', 'your-data': 'yourData' };
+
 /** A folder URL (ending in `/`) resolved against the page. */
 function folderUrl(value: string): string {
   const url = new URL(value, document.baseURI);
@@ -24,7 +30,7 @@ function folderUrl(value: string): string {
 }
 
 export class LookalikeSearchElement extends HTMLElement {
-  static readonly observedAttributes = ['catalog', 'base', 'backend'];
+  static readonly observedAttributes = ['catalog', 'base', 'backend', ...Object.keys(FEATURE_ATTRIBUTES)];
   readonly #mount: HTMLDivElement;
   #connected = false;
   #pending = false;
@@ -78,6 +84,7 @@ export class LookalikeSearchElement extends HTMLElement {
       onWishlist: (item, on) => dispatchWidgetEvent(this, WISHLIST_EVENT, { id: item.id, title: item.title, on }),
     };
     if (catalog) props.catalogUrl = new URL(catalog, document.baseURI).href;
+    props.features = Object.fromEntries(Object.entries(FEATURE_ATTRIBUTES).map(([attribute, feature]) => [feature, this.hasAttribute(attribute)]));
     // Without `base` the worker URL Vite built (relative to this module) is used as is.
     if (this.hasAttribute('base')) props.workerUrl = new URL(WIDGET_WORKER_FILE, base).href;
     if (backend) {

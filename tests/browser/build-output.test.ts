@@ -55,3 +55,21 @@ describe('the test and benchmark hooks are in the test build only', () => {
     });
   }
 });
+
+describe("docs/embedding.md states the widget's sizes as the build measures them", () => {
+  const docs = readFileSync(resolve(ROOT, 'docs/embedding.md'), 'utf8');
+  const stated = (row: string, unit: 'kB' | 'MB') => {
+    const line = docs.split('\n').find((l) => l.startsWith(`| \`${row}\``));
+    const value = line && new RegExp(`\\((\\d+(?:\\.\\d+)?) ${unit}`).exec(line)?.[1];
+    if (!value) throw new Error(`docs/embedding.md has no "(<n> ${unit}" in its ${row} row`);
+    return Number(value) * (unit === 'kB' ? 1e3 : 1e6);
+  };
+  const within10 = (doc: number, built: number, what: string) =>
+    expect(Math.abs(doc - built) / built, `${what}: docs say ${doc} bytes, the build has ${built}; update docs/embedding.md`).toBeLessThan(0.1);
+
+  it('the module and the models folder', () => {
+    within10(stated('lookalike-search.js', 'kB'), readFileSync(resolve(ROOT, 'dist/widget/lookalike-search.js')).length, 'lookalike-search.js');
+    const models = filesUnder(resolve(ROOT, 'dist/widget/models')).reduce((n, f) => n + readFileSync(f).length, 0);
+    within10(stated('models/', 'MB'), models, 'models/');
+  });
+});

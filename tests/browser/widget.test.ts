@@ -47,7 +47,7 @@ interface Served {
 
 /**
  * The example page with its `<lookalike-search>` attributes replaced by the query's
- * (`catalog`, `backend`, `base`), or without the widget at all (`widget=none`).
+ * (`catalog`, `backend`, `base`, and `features=a,b` for boolean ones), or without the widget at all (`widget=none`).
  */
 function hostPage(query: URLSearchParams): string {
   let html = readFileSync(resolve(EXAMPLE_DIR, 'index.html'), 'utf8');
@@ -55,7 +55,9 @@ function hostPage(query: URLSearchParams): string {
   const script = /<script type="module" src="\.\.\/\.\.\/widget\/lookalike-search\.js"><\/script>/;
   if (!element.test(html) || !script.test(html)) throw new Error('examples/host-page/index.html no longer has the two widget lines this test rewrites');
   if (query.get('widget') === 'none') return html.replace(element, '').replace(script, '');
-  const attrs = ['catalog', 'backend', 'base'].filter((a) => query.has(a)).map((a) => ` ${a}="${query.get(a)}"`).join('');
+  const attrs =
+    ['catalog', 'backend', 'base'].filter((a) => query.has(a)).map((a) => ` ${a}="${query.get(a)}"`).join('') +
+    (query.get('features') ?? '').split(',').filter(Boolean).map((f) => ` ${f}`).join('');
   return html.replace(element, `<lookalike-search${attrs}></lookalike-search>`);
 }
 
@@ -229,6 +231,15 @@ describe.skipIf(!hasDatasets)(`the <lookalike-search> widget on a strict-CSP pag
     expect(workers).toEqual([`${served.origin}/widget/lookalike-search.worker.js`]);
     expect(served.requests).toContain('/widget/models/manifest.json');
     expect(served.requests.some((p) => /^\/widget\/assets\/tfjs-backend-wasm.*\.wasm$/.test(p))).toBe(true);
+  });
+
+  it('is photo in, results out: other catalogs, the own-photo index and the data panel only when the shop turns them on', async () => {
+    const parts = ['Open another catalog', 'Index your own photos (wardrobe, shop folder)', 'Your data (stays on this device)'];
+    for (const text of parts) expect(await shop.page.getByText(text, { exact: true }).count(), text).toBe(0);
+    const full = await open(context, `${served.origin}/examples/host-page/?catalog=${catalogPath}&backend=wasm&features=other-catalogs,local-catalog,your-data`);
+    await waitWidgetReady(full.page);
+    for (const text of parts) expect(await full.page.getByText(text, { exact: true }).count(), text).toBe(1);
+    await full.page.close();
   });
 
   it('searches a photo chosen inside its shadow root and tells the page about selections and the wishlist', async () => {
