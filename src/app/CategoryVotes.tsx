@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { prettyLabel, topLabels, viewsNote } from './vote-words.ts';
+import { prettyLabel, shortModelName, topLabels, viewsNote } from './vote-words.ts';
 
 export interface CategoryVotesProps {
   labels: string[];
@@ -11,11 +11,12 @@ export interface CategoryVotesProps {
   mirrorView?: boolean;
 }
 
-/** The soft vote's top 3; tapping one shows how each ensemble member voted. */
+/** The soft vote's top 3 (those above 0%); tapping one shows how each ensemble member voted. */
 export function CategoryVotes({ labels, probabilities, members, cropView = false, mirrorView = false }: CategoryVotesProps) {
   const [open, setOpen] = useState<string>();
   const note = viewsNote(cropView, mirrorView);
-  const top = topLabels(labels, probabilities, 3);
+  // Categories that would read "0%" are not worth a line.
+  const top = topLabels(labels, probabilities, 3, 0.005);
   return (
     <section class="votes" aria-label="Predicted category">
       <h2>Looks like</h2>
@@ -30,8 +31,8 @@ export function CategoryVotes({ labels, probabilities, members, cropView = false
             {open === v.label && (
               <ul class="member-votes">
                 {members.map((m) => (
-                  <li key={m.id} data-testid="member-vote" data-model={m.id} data-prob={(m.probabilities[labels.indexOf(v.label)] ?? 0).toFixed(4)}>
-                    {m.name}: {Math.round((m.probabilities[labels.indexOf(v.label)] ?? 0) * 100)}%
+                  <li key={m.id} data-testid="member-vote" data-model={m.id} data-prob={(m.probabilities[labels.indexOf(v.label)] ?? 0).toFixed(4)} title={m.name}>
+                    {shortModelName(m.name)}: {Math.round((m.probabilities[labels.indexOf(v.label)] ?? 0) * 100)}%
                   </li>
                 ))}
                 {note && <li class="vote-note">{note}</li>}

@@ -54,7 +54,8 @@ export function ForYou({ client, personal, actions }: { client: InferenceClient;
   const cards = groupColourVariants(
     ranked.map((r) =>
       cardOf(items.get(r.id), r.id, r.score, {
-      why: r.source === 'default' ? 'a pick from each category (no history yet)' : `matches your taste ${r.taste?.toFixed(2) ?? ''}${r.clusterBonus > 0 ? ` · shoppers like you +${r.clusterBonus.toFixed(2)}` : ''}`,
+      why: r.source === 'default' ? 'A pick from each category (no history yet)' : `Matches your taste${r.clusterBonus > 0 ? ' · popular with shoppers like you' : ''}`,
+        whyDetail: r.source === 'default' ? `look ${r.score.toFixed(2)}` : `your taste ${r.taste?.toFixed(2) ?? '–'}${r.clusterBonus > 0 ? ` · shoppers like you +${r.clusterBonus.toFixed(2)}` : ''}`,
         wishlisted: personal.wishlisted.has(r.id),
       }),
     ),
@@ -87,7 +88,7 @@ export function GoesWith({ client, personal, itemId, onClose, actions }: { clien
           key={g.category}
           heading={prettyLabel(g.category)}
           results={groupColourVariants(
-            g.items.map((i) => cardOf(items.get(i.id), i.id, i.score, { why: `goes with it ${i.anchor.toFixed(2)}${i.taste !== null ? ` · your taste ${i.taste.toFixed(2)}` : ''}`, wishlisted: personal.wishlisted.has(i.id) })),
+            g.items.map((i) => cardOf(items.get(i.id), i.id, i.score, { why: `Goes with it${i.taste !== null && i.taste > 0 ? ' · matches your taste' : ''}`, whyDetail: `goes with it ${i.anchor.toFixed(2)}${i.taste !== null ? ` · your taste ${i.taste.toFixed(2)}` : ''}`, wishlisted: personal.wishlisted.has(i.id) })),
             (id) => items.get(id),
             view?.embedding,
           )}

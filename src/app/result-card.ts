@@ -10,8 +10,10 @@ export interface ResultCard {
   price?: number;
   /** Product page (http/https only). */
   url?: string;
-  /** Why it ranks here, e.g. "looks like your photo 0.82 · your taste +0.06". */
+  /** Why it ranks here, in words: "Similar look · matches your taste". */
   why?: string;
+  /** The figures behind `why`, one tap away: "look 0.82 · your taste +0.06". */
+  whyDetail?: string;
   wishlisted?: boolean;
   /** The product's colours when its colour variants are folded into this card (src/app/colour-variants.ts). */
   colours?: string[];

@@ -3,7 +3,7 @@
  * shopper's taste (src/personal/rerank.ts), each with why it ranks there; or,
  * while no catalog is open, this session's photos most like the last one.
  */
-import { explain, rerank } from '../personal/index.ts';
+import { explain, explainScores, rerank } from '../personal/index.ts';
 import { nearestPhotos, type SessionPhoto } from '../session-gallery.ts';
 import type { CatalogInfo, SearchResponse, SearchResult } from '../shared/worker-api/index.ts';
 import { groupColourVariants } from './colour-variants.ts';
@@ -36,7 +36,7 @@ export function resultCards({ catalog, response, personal, sessionPhotos }: Resu
           id: r.id,
           title: r.title,
           score: r.score,
-          ...(ranked ? { why: explain(rr as (typeof ranked)[number]) } : {}),
+          ...(ranked ? { why: explain(rr as (typeof ranked)[number]), whyDetail: explainScores(rr as (typeof ranked)[number]) } : {}),
           wishlisted: personal.wishlisted.has(r.id),
           ...(r.thumbnail ? { imageUrl: r.thumbnail } : {}),
           ...(r.category ? { subtitle: prettyLabel(r.category), category: r.category } : {}),
@@ -45,7 +45,7 @@ export function resultCards({ catalog, response, personal, sessionPhotos }: Resu
         };
       })
     : lastSession
-      ? nearestPhotos(lastSession.embedding, sessionPhotos, 12, lastSession.id).map((n) => ({ id: n.photo.id, title: n.photo.name, imageUrl: n.photo.url, score: n.score }))
+      ? nearestPhotos(lastSession.embedding, sessionPhotos, 12, lastSession.id).map((n) => ({ id: n.photo.id, title: n.photo.name, imageUrl: n.photo.url, score: n.score, why: 'Similar look', whyDetail: `look ${n.score.toFixed(2)}` }))
       : [];
   return { cards: catalog ? groupColourVariants(cards, (id) => byId.get(id), personal.view?.embedding) : cards, byId };
 }

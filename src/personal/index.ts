@@ -12,7 +12,7 @@ export { DEFAULT_RANKING_SETTINGS, resolveRankingSettings, type RankingSettings,
 export type { CatalogItemInfo, CatalogView, EmbeddingLookup, PersonalSignals } from './types.ts';
 export { buildCatalogProfile, buildTasteProfile, decayFactor, tasteSimilarity, type TasteProfile } from './profile.ts';
 export { tasteSpaceOf, type TasteSpace } from './taste-space.ts';
-export { explain, rerank, type RankedResult, type RerankOptions, type VisualCandidate } from './rerank.ts';
+export { explain, explainScores, rerank, type RankedResult, type RerankOptions, type VisualCandidate } from './rerank.ts';
 export { defaultRanking, excludedItems, forYou, type ForYouOptions, type ForYouResult } from './for-you.ts';
 export { goesWith, type GoesWithGroup, type GoesWithItem, type GoesWithOptions } from './goes-with.ts';
 export { DEFAULT_COMPATIBILITY, complementsOf, resolveCompatibility, type CompatibilityMatrix } from './compatibility.ts';

@@ -15,8 +15,8 @@
  * Putting taste on the visual scale keeps β meaning the same share of the
  * ranking whatever the embedding's cosine range is (the H&M sample catalog's
  * top-100 visual scores span 0.980–0.991). Each result keeps its parts (all in
- * visual-score units, summing to the score), so the UI can say
- * "looks like your photo 0.82 · your taste +0.06 · category +0.03" (`explain`).
+ * visual-score units, summing to the score), so the UI can say "Similar look · matches your taste"
+ * (`explain`) and, for the curious, "look 0.82 · your taste +0.06 · category +0.03" (`explainScores`).
  */
 import { tasteSimilarity, type TasteProfile } from './profile.ts';
 import type { RankingSettings } from './settings.ts';
@@ -94,9 +94,21 @@ function signed(x: number): string {
   return `${x < 0 && Number(text) !== 0 ? '−' : '+'}${text}`;
 }
 
-/** "looks like your photo 0.82 · your taste +0.06 · category +0.03" (parts left out when they do not apply). */
+/**
+ * Why a result ranks where it does, in words for shoppers: "Similar look · matches your taste · your photo's
+ * category" (the parts that apply). The figures behind it are `explainScores`.
+ */
 export function explain(result: RankedResult): string {
-  const parts = [`looks like your photo ${result.visual.toFixed(2)}`];
+  const parts = ['Similar look'];
+  if (result.taste !== null && result.tasteDelta > 0) parts.push('matches your taste');
+  if (result.taste !== null && result.tasteDelta < 0) parts.push('less like your taste');
+  if (result.prior > 0) parts.push("your photo's category");
+  return parts.join(' · ');
+}
+
+/** The figures behind `explain`, for the curious: "look 0.82 · your taste +0.06 · category +0.03" (parts that apply). */
+export function explainScores(result: RankedResult): string {
+  const parts = [`look ${result.visual.toFixed(2)}`];
   if (result.taste !== null) parts.push(`your taste ${signed(result.tasteDelta)}`);
   if (result.prior !== 0) parts.push(`category ${signed(result.prior)}`);
   return parts.join(' · ');

@@ -64,10 +64,12 @@ async function forYouAfterWishlisting(page: Page, photo: string, ids: string[]):
   await waitReady(page);
   await page.getByTestId('for-you-item').first().waitFor({ timeout: 60_000 });
   // For-you settles once the profile (and the cluster) are loaded: wait for the taste reasons.
-  await expect.poll(() => page.getByTestId('for-you').getByTestId('why').first().textContent(), { timeout: 30_000 }).toMatch(/matches your taste/);
+  await expect.poll(() => page.getByTestId('for-you').getByTestId('why').first().textContent(), { timeout: 30_000 }).toMatch(/Matches your taste/);
   return page
     .getByTestId('for-you-item')
-    .evaluateAll((els) => els.map((e) => ({ id: e.getAttribute('data-item-id')!, why: e.querySelector('[data-testid="why"]')?.textContent ?? '' })));
+    .evaluateAll((els) =>
+      els.map((e) => ({ id: e.getAttribute('data-item-id')!, why: `${e.querySelector('[data-testid="why"]')?.textContent ?? ''} | ${e.querySelector('[data-testid="why-detail"]')?.textContent ?? ''}` })),
+    );
 }
 
 describe.skipIf(!hasDatasets)(`shoppers like you (taste clusters) ${hasDatasets ? '' : `(skipped: ${SKIP_DATASETS})`}`, () => {
@@ -123,7 +125,8 @@ describe.skipIf(!hasDatasets)(`shoppers like you (taste clusters) ${hasDatasets 
     const withClusters = await forYouAfterWishlisting(page, resolve(lamp.path!), liked);
     const favourite = withClusters.find((r) => r.id === lampFavourite);
     expect(favourite, `For-you: ${withClusters.map((r) => r.id).join(', ')}`).toBeDefined();
-    expect(favourite!.why).toMatch(/matches your taste -?\d\.\d\d · shoppers like you \+0\.\d\d/);
+    // In words, with the figures one tap away.
+    expect(favourite!.why).toMatch(/^Matches your taste · popular with shoppers like you \| your taste -?\d\.\d\d · shoppers like you \+0\.\d\d$/);
     // Only the lamp lovers' favourites carry the cluster reason (never the sofa lovers' own).
     const lampCluster = new Set([...lamps, lampFavourite]);
     for (const r of withClusters.filter((x) => /shoppers like you/.test(x.why))) expect(lampCluster.has(r.id), `${r.id}: ${r.why}`).toBe(true);

@@ -56,7 +56,7 @@ describe('personal context (UI flow)', () => {
     // a photo search: the search gives visual scores, the page re-ranks and explains
     const candidates = catalog.items.slice(0, 50).map((it, i) => ({ id: it.id, visual: 0.9 - i * 0.002 }));
     const ranked = rerank(candidates, { catalog, profile: ctx.profile, settings: ctx.settings });
-    expect(explain(ranked[0]!)).toMatch(/^looks like your photo 0\.\d\d · your taste [+−]0\.\d+( · category \+0\.\d+)?$/);
+    expect(explain(ranked[0]!)).toMatch(/^Similar look · (matches|less like) your taste$/);
 
     const groups = goesWith(catalog, navyPants[1]!, { profile: ctx.profile, perCategory: 3 });
     expect(groups.map((g) => g.category)).toEqual(['shirt', 'tshirt', 'longsleeve', 'shoes', 'outerwear']);

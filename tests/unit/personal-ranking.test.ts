@@ -5,7 +5,7 @@ import { defaultRanking, excludedItems, forYou } from '../../src/personal/for-yo
 import { goesWith } from '../../src/personal/goes-with.ts';
 import { onboardingCandidates } from '../../src/personal/onboarding.ts';
 import { buildCatalogProfile, buildTasteProfile, decayFactor, weightedSignals } from '../../src/personal/profile.ts';
-import { explain, rerank } from '../../src/personal/rerank.ts';
+import { explain, explainScores, rerank } from '../../src/personal/rerank.ts';
 import type { EventRecord, EventType } from '../../src/personal/schema.ts';
 import { DEFAULT_RANKING_SETTINGS, resolveRankingSettings } from '../../src/personal/settings.ts';
 import { centred, centredCosine, dotMean, spaceCosine, tasteSpaceFromVectors, tasteSpaceOf } from '../../src/personal/taste-space.ts';
@@ -187,20 +187,21 @@ describe('re-ranking a photo search', () => {
     const last = candidates[candidates.length - 1]!;
     expect(out[0]!.id).toBe(last.id);
     expect(out[0]!.score).toBeCloseTo(last.visual + 0.4, 12);
-    expect(explain(out[0]!)).toBe(`looks like your photo ${last.visual.toFixed(2)} · category +0.40`);
+    expect(explain(out[0]!)).toBe("Similar look · your photo's category");
+    expect(explainScores(out[0]!)).toBe(`look ${last.visual.toFixed(2)} · category +0.40`);
   });
 
-  it('explains a result', () => {
-    expect(explain({ id: 'x', score: 0.91, visual: 0.82, taste: 0.9, tasteDelta: 0.06, prior: 0.03 })).toBe(
-      'looks like your photo 0.82 · your taste +0.06 · category +0.03',
-    );
-    expect(explain({ id: 'x', score: 0.78, visual: 0.82, taste: 0.1, tasteDelta: -0.04, prior: 0 })).toBe('looks like your photo 0.82 · your taste −0.04');
-    expect(explain({ id: 'x', score: 0.82, visual: 0.82, taste: null, tasteDelta: 0, prior: 0 })).toBe('looks like your photo 0.82');
+  it('explains a result in words, with the figures one tap away', () => {
+    const r = (tasteDelta: number, prior: number, taste: number | null = 0.5) => ({ id: 'x', score: 0, visual: 0.82, taste, tasteDelta, prior });
+    expect(explain(r(0.06, 0.03, 0.9))).toBe("Similar look · matches your taste · your photo's category");
+    expect(explain(r(-0.04, 0, 0.1))).toBe('Similar look · less like your taste');
+    expect(explain(r(0, 0, null))).toBe('Similar look');
+    expect(explainScores(r(0.06, 0.03, 0.9))).toBe('look 0.82 · your taste +0.06 · category +0.03');
+    expect(explainScores(r(-0.04, 0, 0.1))).toBe('look 0.82 · your taste −0.04');
+    expect(explainScores(r(0, 0, null))).toBe('look 0.82');
     // small parts (a catalog whose scores are squeezed together) keep a third decimal rather than read 0.00
-    expect(explain({ id: 'x', score: 0.985, visual: 0.984, taste: 0.8, tasteDelta: -0.0012, prior: 0.0021 })).toBe(
-      'looks like your photo 0.98 · your taste −0.001 · category +0.002',
-    );
-    expect(explain({ id: 'x', score: 0.82, visual: 0.82, taste: 0.5, tasteDelta: 0, prior: 0 })).toBe('looks like your photo 0.82 · your taste +0.00');
+    expect(explainScores({ id: 'x', score: 0.985, visual: 0.984, taste: 0.8, tasteDelta: -0.0012, prior: 0.0021 })).toBe('look 0.98 · your taste −0.001 · category +0.002');
+    expect(explainScores(r(0, 0))).toBe('look 0.82 · your taste +0.00');
   });
 });
 
