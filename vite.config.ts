@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { defineConfig, type Plugin } from 'vite';
+import compression from 'compression';
+import { defineConfig, type Connect, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { filesUnder } from './scripts/lib/files-under.ts';
 import { SHIPPED_DIR } from './scripts/lib/model-artifacts.ts';
@@ -36,7 +37,12 @@ function staticMounts(): Plugin {
   return {
     name: 'lookalike-static-mounts',
     configureServer: (server) => void server.middlewares.use(middleware),
-    configurePreviewServer: (server) => void server.middlewares.use(middleware),
+    configurePreviewServer: (server) => {
+      // `npm start` serves like a static host should: gzip for text (the catalog's item lists, model.json, scripts).
+      // (compression's types name Express's request; it needs only Node's, as connect gives it.)
+      server.middlewares.use(compression() as unknown as Connect.NextHandleFunction);
+      server.middlewares.use(middleware);
+    },
     generateBundle() {
       for (const mount of STATIC_MOUNTS.filter((m) => m.build)) {
         for (const file of filesUnder(mount.dir)) {
