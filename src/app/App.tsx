@@ -10,7 +10,7 @@ import { itemActions, type SelectedItem } from './item-actions.ts';
 import { requestedBackend, requestedCatalog } from './launch-settings.ts';
 import { LocalCatalogPanel } from './LocalCatalogPanel.tsx';
 import { ObjectPicker } from './ObjectPicker.tsx';
-import { ForYou, GoesWith, Onboarding, YourData } from './PersonalPanels.tsx';
+import { ForYou, GoesWith, Onboarding, Wishlist, YourData } from './PersonalPanels.tsx';
 import { PhotoPicker } from './PhotoPicker.tsx';
 import { ProgressBar } from './ProgressBar.tsx';
 import { resultCards } from './result-cards.ts';
@@ -138,6 +138,7 @@ export function App(props: AppProps = {}) {
         {open && seenInFor && <SeenIn key={seenInFor.id} client={client} item={seenInFor} wishlisted={personal.wishlisted} actions={actions} onClose={() => setSeenInFor(undefined)} />}
         {open && !response && <Onboarding client={client} personal={personal} />}
         {open && !response && <ForYou client={client} personal={personal} actions={actions} />}
+        {open && <Wishlist client={client} personal={personal} actions={actions} />}
         {info && features.yourData && <YourData personal={personal} onMessage={feedback.setStatus} />}
       </main>
     </div>

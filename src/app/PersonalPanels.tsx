@@ -69,6 +69,26 @@ export function ForYou({ client, personal, actions }: { client: InferenceClient;
   );
 }
 
+/** The shopper's wishlist for this catalog, newest first: every wished product, removable with its ♡. */
+export function Wishlist({ client, personal, actions }: { client: InferenceClient; personal: Personal; actions: ResultActions }) {
+  const wished = [...(personal.ctx?.signals.wishlist ?? [])].sort((a, b) => b.addedAt - a.addedAt);
+  const items = useItems(client, wished.map((w) => w.itemId));
+  if (!personal.view || !personal.ctx) return null;
+  const since = (at: number) => new Date(at).toLocaleDateString('en', { day: 'numeric', month: 'short', year: 'numeric' });
+  return (
+    <details class="wishlist" data-testid="wishlist">
+      <summary>Your wishlist ({wished.length})</summary>
+      <ResultGrid
+        heading="Wishlist"
+        results={wished.map((w) => cardOf(items.get(w.itemId), w.itemId, 0, { why: `On your wishlist since ${since(w.addedAt)}`, wishlisted: true }))}
+        empty="Nothing on your wishlist yet: tap ♡ on a product to keep it here."
+        actions={actions}
+        testId="wishlist-item"
+      />
+    </details>
+  );
+}
+
 export function GoesWith({ client, personal, itemId, onClose, actions }: { client: InferenceClient; personal: Personal; itemId: string; onClose: () => void; actions: ResultActions }) {
   const { view, ctx } = personal;
   const groups = view ? goesWith(view, itemId, { profile: ctx?.profile ?? null, ...(ctx ? { exclude: excludedItems(ctx.signals) } : {}) }) : [];

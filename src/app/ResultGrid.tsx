@@ -31,10 +31,12 @@ export function ResultGrid({ heading, results, empty, actions = {}, testId = 're
                 <span class="score" data-testid="why">
                   {r.why ?? 'Similar look'}
                 </span>
-                <details class="why-detail">
-                  <summary>Why?</summary>
-                  <span data-testid="why-detail">{r.whyDetail ?? `look ${r.score.toFixed(2)}`}</span>
-                </details>
+                {r.whyDetail && (
+                  <details class="why-detail">
+                    <summary>Why?</summary>
+                    <span data-testid="why-detail">{r.whyDetail}</span>
+                  </details>
+                )}
                 <div class="card-actions">
                   {actions.onWishlist && (
                     <button class={r.wishlisted ? 'icon-button on' : 'icon-button'} data-testid="wishlist-toggle" aria-pressed={!!r.wishlisted} aria-label={r.wishlisted ? `Remove ${r.title} from wishlist` : `Add ${r.title} to wishlist`} onClick={() => actions.onWishlist!(r, !r.wishlisted)}>
