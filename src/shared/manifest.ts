@@ -27,6 +27,7 @@ export interface Normalization {
 export type Architecture =
   | 'tfjs-graph' // a tfjs graph model; features taken at `featureNode`
   | 'mobilenetv3-small-torchvision'
+  | 'efficientnet-lite' // Google's EfficientNet-Lite, built from code (workers/models/efficientnet-lite.ts)
   | 'vgg19-keras';
 
 export interface ModelEntry {

@@ -13,6 +13,7 @@ type WeightsFactory = (entry: ModelEntry, weights: Map<string, tf.Tensor>, confi
 /** Architectures built from code + a weights file register here (keeps this module free of their imports). */
 const weightsFactories = new Map<string, () => Promise<WeightsFactory>>([
   ['mobilenetv3-small-torchvision', async () => (await import('./mobilenetv3-small.ts')).createMobileNetV3Small],
+  ['efficientnet-lite', async () => (await import('./efficientnet-lite.ts')).createEfficientNetLite],
   ['vgg19-keras', async () => (await import('./vgg19.ts')).createVgg19 as WeightsFactory],
 ]);
 
