@@ -2,7 +2,8 @@
  * The offline promise, exactly as a new shopper meets it: a fresh browser profile opens the app once (models and
  * the test catalog download, a photo is searched and its results' pictures shown), waits a moment, goes offline
  * (the browser's offline mode, and the server stopped) and reloads. The app must load its models and the catalog
- * from the device, search a photo, and show the pictures of the products already seen.
+ * from the device, search a photo, and show the pictures of the products already seen; a product never seen
+ * online shows a placeholder that says so, never a broken image.
  */
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -13,6 +14,9 @@ import { SKIP_DATASETS, afterStatus, hasDatasets, launchProfile, openApp, startA
 async function searchPhoto(page: Page, file: string): Promise<string> {
   return afterStatus(page, () => page.getByTestId('photo-input').setInputFiles(file), /^(?!Looking at).*(Embedded|could not|not )/);
 }
+
+/** Images on the page the browser could not show (what a shopper sees as a broken picture). */
+const brokenImages = (page: Page) => page.locator('img').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 0).map((i) => (i as HTMLImageElement).src));
 
 const resultIds = (page: Page) => page.getByTestId('result').evaluateAll((els) => els.map((e) => e.getAttribute('data-item-id')!));
 
@@ -71,10 +75,15 @@ describe.skipIf(!hasDatasets)(`offline after one visit ${hasDatasets ? '' : `(sk
     const seenOffline = await shownPictures(page);
     expect(seenOffline).toEqual(expect.arrayContaining(seenOnline));
 
-    // 5. Another photo offline: a search works.
+    // 5. Another photo offline: a search works, and a product never seen online has a placeholder, not a broken picture.
     const sofa = fixture.items.find((r) => r.category === 'sofa')!;
     expect(await searchPhoto(page, resolve(sofa.path!))).toMatch(/Embedded/);
     expect((await resultIds(page))[0]).toBe(sofa.item_id);
+    await shownPictures(page);
+    expect(await brokenImages(page)).toEqual([]);
+    const placeholders = await page.getByTestId('no-picture').allTextContents();
+    expect(placeholders.length).toBeGreaterThan(0); // the sofa's look-alikes were never shown online
+    expect(new Set(placeholders)).toEqual(new Set(['No picture offline']));
     // Only pictures of products never seen online may fail to arrive; the app, models and catalog never do.
     expect(failed.filter((url) => !/\.(jpe?g|png|webp)(\?|$)/.test(url))).toEqual([]);
     expect(errors).toEqual([]);
