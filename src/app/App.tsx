@@ -57,7 +57,8 @@ export function App(props: AppProps = {}) {
     embedded,
     afterLoad: async (readyLine) => {
       const wanted = embedded || props.catalogUrl ? { url: props.catalogUrl, explicit: true } : requestedCatalog();
-      if (wanted.url) await catalog.open(wanted.url, wanted.explicit, readyLine);
+      if ('localId' in wanted && wanted.localId) await catalog.openLocal(wanted.localId, readyLine);
+      else if (wanted.url) await catalog.open(wanted.url, wanted.explicit, readyLine);
     },
   });
   const search = usePhotoSearch(client, feedback, { info: models.info, catalog: catalog.info });
@@ -105,7 +106,7 @@ export function App(props: AppProps = {}) {
             <p>Open a shop's catalog with “Open another catalog” above (a link to its catalog.json), or index your own photos below: they stay on this device. Until then, photos you add are compared with each other.</p>
           </section>
         )}
-        {info && <LocalCatalogPanel client={client} info={info} catalog={open} catalogLoading={catalog.loading} disabled={phase === 'loading' || phase === 'failed'} open={(id) => void catalog.openLocal(id)} />}
+        {info && <LocalCatalogPanel client={client} info={info} catalog={open} catalogLoading={catalog.loading} disabled={phase === 'loading' || phase === 'failed'} open={(id) => void catalog.openLocal(id)} remove={catalog.removeLocal} />}
         <PhotoPicker disabled={phase === 'loading' || phase === 'failed'} onFiles={(files) => void search.choosePhotos(files)} onMessage={feedback.setStatus} pasteAnywhere={!embedded} />
         {photo && open && <ObjectPicker url={photo.url} name={photo.name} objects={search.objects} selected={search.box} detecting={search.detecting} onSelect={(b) => void search.refine(b, search.category)} onSearchArea={(b) => void search.refine(b, search.category, 'the area you chose')} />}
         {photo && !open && (
