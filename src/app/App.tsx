@@ -107,14 +107,14 @@ export function App(props: AppProps = {}) {
           </section>
         )}
         {info && <LocalCatalogPanel client={client} info={info} catalog={open} catalogLoading={catalog.loading} disabled={phase === 'loading' || phase === 'failed'} open={(id) => void catalog.openLocal(id)} remove={catalog.removeLocal} />}
-        <PhotoPicker disabled={phase === 'loading' || phase === 'failed'} onFiles={(files) => void search.choosePhotos(files)} onMessage={feedback.setStatus} pasteAnywhere={!embedded} />
+        <PhotoPicker disabled={phase === 'loading' || phase === 'failed'} compact={!!photo} onFiles={(files) => void search.choosePhotos(files)} onMessage={feedback.setStatus} pasteAnywhere={!embedded} />
         {photo && open && <ObjectPicker url={photo.url} name={photo.name} objects={search.objects} selected={search.box} detecting={search.detecting} onSelect={(b) => void search.refine(b, search.category)} onSearchArea={(b) => void search.refine(b, search.category, 'the area you chose')} />}
         {photo && !open && (
           <section class="query" aria-label="Your photo">
             <img src={photo.url} alt={`Your photo: ${photo.name}`} />
           </section>
         )}
-        {response && <SearchResults response={response} info={info} catalog={open} category={search.category} onCategory={(c) => void search.refine(search.box, c)} cards={cards} actions={actions} />}
+        {response && <SearchResults response={response} info={info} catalog={open} category={search.category} onCategory={(c) => void search.refine(search.box, c)} cards={cards} actions={actions} answer={search.answers} />}
         {open && goesWithFor && <GoesWith client={client} personal={personal} itemId={goesWithFor} onClose={() => setGoesWithFor(undefined)} actions={actions} />}
         {open && seenInFor && <SeenIn key={seenInFor.id} client={client} item={seenInFor} wishlisted={personal.wishlisted} actions={actions} onClose={() => setSeenInFor(undefined)} />}
         {open && !response && <Onboarding client={client} personal={personal} />}

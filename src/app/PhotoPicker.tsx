@@ -6,9 +6,10 @@ import { listenForPastedPhotos } from './paste.ts';
  * Every way in for a photo: choose a file, take one (the phone's camera app
  * through a `capture` input, or a live preview with "Use camera"), drag and
  * drop, or paste (Ctrl/Cmd+V anywhere on the page; not when embedded in a shop's
- * page, whose pastes are the shop's).
+ * page, whose pastes are the shop's). Once a photo is chosen (`compact`) it folds to its buttons, so the
+ * photo and its results sit higher on the screen.
  */
-export function PhotoPicker({ disabled, onFiles, onMessage, pasteAnywhere = true }: { disabled: boolean; onFiles: (files: File[]) => void; onMessage: (message: string) => void; pasteAnywhere?: boolean }) {
+export function PhotoPicker({ disabled, compact = false, onFiles, onMessage, pasteAnywhere = true }: { disabled: boolean; compact?: boolean; onFiles: (files: File[]) => void; onMessage: (message: string) => void; pasteAnywhere?: boolean }) {
   const [dragging, setDragging] = useState(false);
   const latest = useRef({ disabled, onFiles, onMessage });
   latest.current = { disabled, onFiles, onMessage };
@@ -32,7 +33,7 @@ export function PhotoPicker({ disabled, onFiles, onMessage, pasteAnywhere = true
 
   return (
     <div
-      class={dragging ? 'dropzone dragging' : 'dropzone'}
+      class={['dropzone', compact && 'compact', dragging && 'dragging'].filter(Boolean).join(' ')}
       onDragOver={(e) => {
         e.preventDefault();
         setDragging(true);
@@ -47,7 +48,7 @@ export function PhotoPicker({ disabled, onFiles, onMessage, pasteAnywhere = true
         else onFiles(files);
       }}
     >
-      <p class="dropzone-title">Snap, choose, drop or paste a photo of furniture or clothing</p>
+      {!compact && <p class="dropzone-title">Snap, choose, drop or paste a photo of furniture or clothing</p>}
       <div class="picker-buttons">
         <label class={disabled ? 'button primary disabled' : 'button primary'}>
           Choose a photo
@@ -60,7 +61,7 @@ export function PhotoPicker({ disabled, onFiles, onMessage, pasteAnywhere = true
         </label>
         <CameraCapture disabled={disabled} onCapture={(file) => onFiles([file])} />
       </div>
-      <p class="hint">Your photo stays on this device.{pasteAnywhere && " Tip: paste a copied image with Ctrl+V (⌘V on a Mac)."}</p>
+      {!compact && <p class="hint">Your photo stays on this device.{pasteAnywhere && " Tip: paste a copied image with Ctrl+V (⌘V on a Mac)."}</p>}
     </div>
   );
 }

@@ -28,10 +28,13 @@ export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback,
   const [category, setCategory] = useState('');
   const [response, setResponse] = useState<SearchResponse>();
   const [sessionPhotos, setSessionPhotos] = useState<SessionPhoto[]>([]);
+  /** How many searches have answered: each new answer is brought into view. */
+  const [answers, setAnswers] = useState(0);
 
   const runSearch = async (searchBox: Box | undefined, filter: string) => {
     const res = await client.search.run({ ...(searchBox ? { box: searchBox } : {}), ...(filter ? { categories: [filter] } : {}) });
     setResponse(res);
+    setAnswers((n) => n + 1);
     return res;
   };
 
@@ -84,7 +87,7 @@ export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback,
     }
   };
 
-  return { busy, photo, objects, detecting, box, category, response, sessionPhotos, choosePhotos, refine, clearResults: () => setResponse(undefined) };
+  return { busy, photo, objects, detecting, box, category, response, answers, sessionPhotos, choosePhotos, refine, clearResults: () => setResponse(undefined) };
 }
 
 export type PhotoSearch = ReturnType<typeof usePhotoSearch>;
