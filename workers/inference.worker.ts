@@ -162,7 +162,8 @@ const search: SearchApi = {
       if (!photo) throw new Error('No photo yet');
       const started = performance.now();
       const key = JSON.stringify(request.box ?? null);
-      if (lastEmbedded?.key !== key) {
+      const embeddingReused = lastEmbedded?.key === key;
+      if (!lastEmbedded || !embeddingReused) {
         const image = request.box ? tf.tidy(() => cropRelative(photo!, request.box!)) : photo;
         try {
           lastEmbedded = { key, out: await embedder.run(image), ms: performance.now() - started };
@@ -184,7 +185,7 @@ const search: SearchApi = {
         });
         results = hits.map((h) => ({ ...itemView(open, open.catalog.items[h.index]!), score: h.score, prior: h.prior }));
       }
-      return { ...out, embedding: out.embedding.slice(), results, embedMs, searchMs: performance.now() - searchStarted };
+      return { ...out, embedding: out.embedding.slice(), results, embedMs, embeddingReused, searchMs: performance.now() - searchStarted };
     });
   },
 };

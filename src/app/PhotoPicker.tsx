@@ -9,16 +9,31 @@ import { listenForPastedPhotos } from './paste.ts';
  * page, whose pastes are the shop's). Once a photo is chosen (`compact`) it folds to its buttons, so the
  * photo and its results sit higher on the screen.
  */
-export function PhotoPicker({ disabled, compact = false, onFiles, onMessage, pasteAnywhere = true }: { disabled: boolean; compact?: boolean; onFiles: (files: File[]) => void; onMessage: (message: string) => void; pasteAnywhere?: boolean }) {
+export function PhotoPicker({
+  disabled,
+  waitMessage,
+  compact = false,
+  onFiles,
+  onMessage,
+  pasteAnywhere = true,
+}: {
+  /** Models loading, or a photo being searched: the buttons are disabled, a pasted or dropped photo is answered with `waitMessage`. */
+  disabled: boolean;
+  waitMessage: string;
+  compact?: boolean;
+  onFiles: (files: File[]) => void;
+  onMessage: (message: string) => void;
+  pasteAnywhere?: boolean;
+}) {
   const [dragging, setDragging] = useState(false);
-  const latest = useRef({ disabled, onFiles, onMessage });
-  latest.current = { disabled, onFiles, onMessage };
+  const latest = useRef({ disabled, waitMessage, onFiles, onMessage });
+  latest.current = { disabled, waitMessage, onFiles, onMessage };
 
   useEffect(
     () =>
       pasteAnywhere
         ? listenForPastedPhotos(
-            (files) => (latest.current.disabled ? latest.current.onMessage('The models are still loading; paste the photo again once they are ready.') : latest.current.onFiles(files)),
+            (files) => (latest.current.disabled ? latest.current.onMessage(latest.current.waitMessage) : latest.current.onFiles(files)),
             (message) => latest.current.onMessage(message),
           )
         : undefined,
@@ -44,7 +59,7 @@ export function PhotoPicker({ disabled, compact = false, onFiles, onMessage, pas
         setDragging(false);
         const files = [...(e.dataTransfer?.files ?? [])];
         if (!files.length) return;
-        if (disabled) onMessage('The models are still loading; drop the photo again once they are ready.');
+        if (disabled) onMessage(waitMessage);
         else onFiles(files);
       }}
     >

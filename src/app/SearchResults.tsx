@@ -20,6 +20,7 @@ export function SearchResults({
   cards,
   actions,
   answer,
+  busy,
 }: {
   response: SearchResponse;
   info: InitInfo | undefined;
@@ -29,12 +30,14 @@ export function SearchResults({
   cards: ResultCard[];
   actions: ResultActions;
   answer: number;
+  /** A new search is running: these results are about to be replaced. */
+  busy: boolean;
 }) {
   const block = useRef<HTMLDivElement>(null);
   useRevealOnAnswer(block, '.card', answer);
   const categories = catalog ? Object.keys(catalog.categories).sort() : [];
   return (
-    <div class="search-results" ref={block}>
+    <div class={busy ? 'search-results busy' : 'search-results'} ref={block} aria-busy={busy}>
       <p class="timing">
         Embedded in <strong data-testid="embed-ms">{formatMs(response.embedMs)}</strong> on <strong>{info?.backend.backend}</strong>
       </p>

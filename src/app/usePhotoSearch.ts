@@ -52,9 +52,10 @@ export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback,
   const choosePhotos = async (files: File[]) => {
     for (const file of files) {
       setBusy(true);
-      setStatus(`Looking at ${file.name}…`);
+      setStatus(`Looking at ${file.name}: opening the photo…`);
       try {
         const bitmap = await decodePhoto(file);
+        setStatus(`Looking at ${file.name}: recognising what it shows and finding ${catalog ? 'similar products' : 'similar photos'}…`);
         await client.search.setPhoto(bitmap);
         const url = URL.createObjectURL(file);
         setPhoto((prev) => (prev && URL.revokeObjectURL(prev.url), { url, name: file.name }));
@@ -77,9 +78,12 @@ export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback,
     setBox(nextBox);
     setCategory(nextCategory);
     setBusy(true);
+    setStatus(`Searching ${what}${nextCategory ? ` among ${prettyLabel(nextCategory)}` : ''}…`);
     try {
       const res = await runSearch(nextBox, nextCategory);
-      setStatus(`Searched ${what}${nextCategory ? ` among ${prettyLabel(nextCategory)}` : ''} in ${formatMs(res.embedMs + res.searchMs)}.`);
+      // Only the filter changed: the models did not run again, so the time is the search's alone.
+      const ms = res.embeddingReused ? res.searchMs : res.embedMs + res.searchMs;
+      setStatus(`Searched ${what}${nextCategory ? ` among ${prettyLabel(nextCategory)}` : ''} in ${formatMs(ms)}.`);
     } catch (error) {
       setStatus(errorMessage(error));
     } finally {
