@@ -114,7 +114,7 @@ export function App(props: AppProps = {}) {
           <section class="query" aria-label="Your photo">
             <div class="photo-frame">
               <img src={photo.url} alt={`Your photo: ${photo.name}`} />
-              {search.busy && <Working what="Comparing…" />}
+              {search.busy && <Working what="Comparing with your photos…" />}
             </div>
           </section>
         )}
