@@ -4,6 +4,7 @@ import compression from 'compression';
 import { defineConfig, type Connect, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { filesUnder } from './scripts/lib/files-under.ts';
+import { MAX_OFFLINE_PICTURES, OFFLINE_CACHES, isCatalogFile, isCatalogPicture, isModelFile, isReleaseList } from './src/shared/offline-caches.ts';
 import { SHIPPED_DIR } from './scripts/lib/model-artifacts.ts';
 
 const root = import.meta.dirname;
@@ -92,23 +93,34 @@ export default defineConfig({
         // …and not for the embeddable widget and its example page (npm start serves them beside the app).
         navigateFallbackDenylist: [/\/models\//, /\/catalog\//, /\/widget\//, /\/examples\//, /\/demo\//],
         cleanupOutdatedCaches: true,
+        // The first visit: the service worker takes control of the page as soon as it is active (the page and
+        // its worker also store their own downloads: workers/offline-store.ts). A new version still waits for
+        // the shopper's "Update now" (registerType 'prompt').
+        clientsClaim: true,
+        // Routes and cache names are shared with the worker (src/shared/offline-caches.ts); first match wins.
         runtimeCaching: [
           {
             // Lists that change with a release: network first, the stored copy when offline.
-            urlPattern: ({ url }) => /\/(models|catalog)\/.*\.json$/.test(url.pathname) && !url.searchParams.has('v'),
+            urlPattern: isReleaseList,
             handler: 'NetworkFirst',
-            options: { cacheName: 'lookalike-manifests', networkTimeoutSeconds: 4, cacheableResponse: { statuses: [200] } },
+            options: { cacheName: OFFLINE_CACHES.manifests, networkTimeoutSeconds: 4, cacheableResponse: { statuses: [200] } },
           },
           {
             // Files versioned by their sha256 (?v=): never change, so cache first.
-            urlPattern: ({ url }) => url.pathname.includes('/models/') && url.searchParams.has('v'),
+            urlPattern: isModelFile,
             handler: 'CacheFirst',
-            options: { cacheName: 'lookalike-models', expiration: { maxEntries: 64 }, cacheableResponse: { statuses: [200] } },
+            options: { cacheName: OFFLINE_CACHES.models, expiration: { maxEntries: 64 }, cacheableResponse: { statuses: [200] } },
           },
           {
-            urlPattern: ({ url }) => url.pathname.includes('/catalog/'),
+            // Product and scene pictures the shopper has seen, for offline use: a bounded cache, least recently used out first.
+            urlPattern: isCatalogPicture,
             handler: 'CacheFirst',
-            options: { cacheName: 'lookalike-catalogs', expiration: { maxEntries: 20000 }, cacheableResponse: { statuses: [200] } },
+            options: { cacheName: OFFLINE_CACHES.thumbnails, expiration: { maxEntries: MAX_OFFLINE_PICTURES, purgeOnQuotaError: true }, cacheableResponse: { statuses: [200] } },
+          },
+          {
+            urlPattern: isCatalogFile,
+            handler: 'CacheFirst',
+            options: { cacheName: OFFLINE_CACHES.catalogs, expiration: { maxEntries: 20000 }, cacheableResponse: { statuses: [200] } },
           },
         ],
       },

@@ -3,12 +3,17 @@
  * progress and sha256 verification. URLs carry the sha256 as a version, so
  * the service worker's cache-first copy is always the right version; a copy
  * that fails verification is evicted from the caches so a retry downloads afresh.
+ * A verified download is kept for offline use even when no service worker saw it
+ * (workers/offline-store.ts).
  */
 import { verifyBytes, IntegrityError } from '../src/shared/sha256.ts';
 import type { ArtifactFile } from '../src/shared/manifest.ts';
 import { errorMessage, LookalikeError } from '../src/shared/errors.ts';
+import { OFFLINE_CACHES } from '../src/shared/offline-caches.ts';
+import { keepForOffline } from './offline-store.ts';
 
-export const RUNTIME_CACHES = ['lookalike-models', 'lookalike-catalogs'];
+/** The service worker's caches that hold versioned files (where a damaged copy is evicted from). */
+export const RUNTIME_CACHES: string[] = [OFFLINE_CACHES.models, OFFLINE_CACHES.catalogs];
 
 export interface ByteProgress {
   file: string;
@@ -90,6 +95,7 @@ export async function fetchVerified(base: string, file: ArtifactFile, onProgress
     throw error;
   }
   suspect.delete(url);
+  await keepForOffline(url, data, response.headers.get('content-type'), { replace: false });
   onProgress?.({ file: file.path, loaded: file.bytes, total: file.bytes });
   return data.buffer;
 }

@@ -7,6 +7,7 @@ import { CATALOG_FILE, CatalogError, embeddingModelSha256, parseCatalogJson, typ
 import type { ModelManifest } from '../src/shared/manifest.ts';
 import type { CatalogInfo, ItemView, SceneSummary, SceneView } from '../src/shared/worker-api/catalog.ts';
 import { fetchVerified, type ByteProgress } from './artifact-fetch.ts';
+import { keepForOffline } from './offline-store.ts';
 import { catalogFiles, loadCatalog, type LoadedCatalog } from './search/catalog-loader.ts';
 import { SearchIndex } from './search/search-index.ts';
 import { findScene, reasonText, seenIn } from './scenes.ts';
@@ -33,8 +34,9 @@ export async function openCatalog(url: string, manifest: ModelManifest, memberId
   }
   if (!response.ok) throw new CatalogError(`The catalog at ${url} could not be downloaded (HTTP ${response.status})`);
   let json: unknown;
+  const text = await response.text();
   try {
-    json = await response.json();
+    json = JSON.parse(text);
   } catch {
     throw new CatalogError(`${url} is not valid JSON: it is not a Lookalike catalog`);
   }
@@ -52,6 +54,8 @@ export async function openCatalog(url: string, manifest: ModelManifest, memberId
     { ensembleId: manifest.ensembleId, dimension, modelSha256: embeddingModelSha256(manifest, memberIds) },
     fileName,
   );
+  // Stored only once it loaded: a refused catalog.json is not kept for offline use.
+  await keepForOffline(new URL(url, self.location.href).href, text, response.headers.get('content-type'), { replace: true });
   const index = new SearchIndex(catalog);
   let clusters: Promise<unknown> | undefined;
   index.prepare();

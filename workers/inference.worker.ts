@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { allFiles, parseManifest, type ModelManifest } from '../src/shared/manifest.ts';
 import type { BackendChoice, CatalogApi, InitInfo, InitOptions, LoadProgress, ModelsApi, SearchApi, SearchResponse, WorkerApi } from '../src/shared/worker-api/index.ts';
 import { fetchVerified } from './artifact-fetch.ts';
+import { keepDownloadsForOffline, keepForOffline } from './offline-store.ts';
 import { selectBackend } from './backend.ts';
 import { bitmapToTensor } from './image-input.ts';
 import { Embedder } from './models/ensemble.ts';
@@ -54,11 +55,15 @@ async function loadModels(options: InitOptions, onProgress: (p: LoadProgress) =>
     onProgress({ phase: 'backend', message: 'starting the compute backend', loaded: 0, total: 0 });
     backend = await selectBackend(options.backend);
   }
-  const manifestResponse = await fetch(new URL('manifest.json', options.modelsBase)).catch(() => undefined);
+  keepDownloadsForOffline(options.keepForOffline ?? false);
+  const manifestUrl = new URL('manifest.json', options.modelsBase).href;
+  const manifestResponse = await fetch(manifestUrl).catch(() => undefined);
   if (!manifestResponse?.ok) {
     throw new Error(navigator.onLine ? 'The model list (manifest.json) could not be downloaded' : 'You are offline and the models are not stored on this device yet. Connect once to download them.');
   }
-  const next = parseManifest(await manifestResponse.json());
+  const manifestText = await manifestResponse.text();
+  const next = parseManifest(JSON.parse(manifestText));
+  await keepForOffline(manifestUrl, manifestText, manifestResponse.headers.get('content-type'), { replace: true });
   const files = allFiles(next);
   const total = files.reduce((n, f) => n + f.bytes, 0);
   const loadedByFile = new Map<string, number>();
@@ -157,7 +162,8 @@ const search: SearchApi = {
       if (!photo) throw new Error('No photo yet');
       const started = performance.now();
       const key = JSON.stringify(request.box ?? null);
-      if (lastEmbedded?.key !== key) {
+      const embeddingReused = lastEmbedded?.key === key;
+      if (!lastEmbedded || !embeddingReused) {
         const image = request.box ? tf.tidy(() => cropRelative(photo!, request.box!)) : photo;
         try {
           lastEmbedded = { key, out: await embedder.run(image), ms: performance.now() - started };
@@ -179,7 +185,7 @@ const search: SearchApi = {
         });
         results = hits.map((h) => ({ ...itemView(open, open.catalog.items[h.index]!), score: h.score, prior: h.prior }));
       }
-      return { ...out, embedding: out.embedding.slice(), results, embedMs, searchMs: performance.now() - searchStarted };
+      return { ...out, embedding: out.embedding.slice(), results, embedMs, embeddingReused, searchMs: performance.now() - searchStarted };
     });
   },
 };

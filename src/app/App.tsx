@@ -24,6 +24,7 @@ import { usePersonal } from './usePersonal.ts';
 import { usePhotoSearch } from './usePhotoSearch.ts';
 import { usePwa } from './usePwa.ts';
 import { useStatusLine } from './useStatusLine.ts';
+import { Working } from './Working.tsx';
 
 export type { SelectedItem };
 
@@ -77,7 +78,8 @@ export function App(props: AppProps = {}) {
     embedded,
     afterLoad: async (readyLine) => {
       const wanted = embedded || props.catalogUrl ? { url: props.catalogUrl, explicit: true } : requestedCatalog();
-      if (wanted.url) await catalog.open(wanted.url, wanted.explicit, readyLine);
+      if ('localId' in wanted && wanted.localId) await catalog.openLocal(wanted.localId, readyLine);
+      else if (wanted.url) await catalog.open(wanted.url, wanted.explicit, readyLine);
     },
   });
   const search = usePhotoSearch(client, feedback, { info: models.info, catalog: catalog.info });
@@ -125,15 +127,18 @@ export function App(props: AppProps = {}) {
             <p>Open a shop's catalog with “Open another catalog” above (a link to its catalog.json), or index your own photos below: they stay on this device. Until then, photos you add are compared with each other.</p>
           </section>
         )}
-        {info && features.localCatalog && <LocalCatalogPanel client={client} info={info} catalog={open} catalogLoading={catalog.loading} disabled={phase === 'loading' || phase === 'failed'} open={(id) => void catalog.openLocal(id)} />}
-        <PhotoPicker disabled={phase === 'loading' || phase === 'failed'} onFiles={(files) => void search.choosePhotos(files)} onMessage={feedback.setStatus} pasteAnywhere={!embedded} />
-        {photo && open && <ObjectPicker url={photo.url} name={photo.name} objects={search.objects} selected={search.box} detecting={search.detecting} onSelect={(b) => void search.refine(b, search.category)} onSearchArea={(b) => void search.refine(b, search.category, 'the area you chose')} />}
+        {info && features.localCatalog && <LocalCatalogPanel client={client} info={info} catalog={open} catalogLoading={catalog.loading} disabled={phase === 'loading' || phase === 'failed'} open={(id) => void catalog.openLocal(id)} remove={catalog.removeLocal} />}
+        <PhotoPicker disabled={phase !== 'ready'} waitMessage={phase === 'busy' ? 'Still working on your last photo; add this one again once its results show.' : 'The models are still loading; add the photo again once they are ready.'} compact={!!photo} onFiles={(files) => void search.choosePhotos(files)} onMessage={feedback.setStatus} pasteAnywhere={!embedded} />
+        {photo && open && <ObjectPicker url={photo.url} name={photo.name} objects={search.objects} selected={search.box} detecting={search.detecting} busy={search.busy} onSelect={(b) => void search.refine(b, search.category)} onSearchArea={(b) => void search.refine(b, search.category, 'the area you chose')} />}
         {photo && !open && (
           <section class="query" aria-label="Your photo">
-            <img src={photo.url} alt={`Your photo: ${photo.name}`} />
+            <div class="photo-frame">
+              <img src={photo.url} alt={`Your photo: ${photo.name}`} />
+              {search.busy && <Working what="Comparing with your photos…" />}
+            </div>
           </section>
         )}
-        {response && <SearchResults response={response} info={info} catalog={open} category={search.category} onCategory={(c) => void search.refine(search.box, c)} cards={cards} actions={actions} />}
+        {response && <SearchResults response={response} info={info} catalog={open} category={search.category} onCategory={(c) => void search.refine(search.box, c)} cards={cards} actions={actions} answer={search.answers} busy={search.busy} />}
         {open && goesWithFor && <GoesWith client={client} personal={personal} itemId={goesWithFor} onClose={() => setGoesWithFor(undefined)} actions={actions} />}
         {open && seenInFor && <SeenIn key={seenInFor.id} client={client} item={seenInFor} wishlisted={personal.wishlisted} actions={actions} onClose={() => setSeenInFor(undefined)} />}
         {open && !response && <Onboarding client={client} personal={personal} />}

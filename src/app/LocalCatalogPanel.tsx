@@ -11,6 +11,7 @@ export function LocalCatalogPanel({
   catalogLoading,
   disabled,
   open,
+  remove,
 }: {
   client: InferenceClient;
   info: InitInfo;
@@ -19,6 +20,8 @@ export function LocalCatalogPanel({
   disabled: boolean;
   /** Makes the local catalog the one searched. */
   open(id: string): void;
+  /** Deletes the local catalog. */
+  remove(id: string): Promise<void>;
 }) {
   return (
     <details class="panel" open={!catalog && !catalogLoading}>
@@ -30,9 +33,7 @@ export function LocalCatalogPanel({
         run={(files, name, signal, onProgress) => runIndexing({ files, name, worker: client.localCatalog, signal, onProgress })}
         list={() => client.localCatalog.listLocalCatalogs()}
         open={open}
-        remove={async (id) => {
-          await client.localCatalog.deleteLocalCatalog(id);
-        }}
+        remove={remove}
       />
     </details>
   );

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { DetectedObject } from '../shared/worker-api/index.ts';
 import { CropBox } from './CropBox.tsx';
 import { describeBox, type Box } from './crop-geometry.ts';
+import { Working } from './Working.tsx';
 
 export type { Box };
 
@@ -18,6 +19,7 @@ export function ObjectPicker({
   objects,
   selected,
   detecting,
+  busy,
   onSelect,
   onSearchArea,
 }: {
@@ -26,6 +28,8 @@ export function ObjectPicker({
   objects: DetectedObject[];
   selected: Box | undefined;
   detecting: boolean;
+  /** A search of this photo is running: the photo shows it. */
+  busy: boolean;
   onSelect: (box: Box | undefined) => void;
   onSearchArea: (box: Box) => void;
 }) {
@@ -54,6 +58,7 @@ export function ObjectPicker({
           <div class="box selected area" style={{ left: `${selected[0] * 100}%`, top: `${selected[1] * 100}%`, width: `${(selected[2] - selected[0]) * 100}%`, height: `${(selected[3] - selected[1]) * 100}%` }} aria-hidden="true" />
         )}
         {cropping && <CropBox box={area} onChange={setArea} onSubmit={searchArea} />}
+        {busy && !cropping && <Working what="Finding similar products…" />}
       </div>
       {cropping ? (
         <div class="crop-controls">
@@ -82,7 +87,7 @@ export function ObjectPicker({
               {o.label} <span class="chip-score">{Math.round(o.score * 100)}%</span>
             </button>
           ))}
-          {detecting && <span class="hint">Finding objects…</span>}
+          {detecting && <span class="hint" data-testid="detecting">Looking for separate objects in your photo…</span>}
           <button class="chip crop-start" data-testid="crop-start" onClick={() => setArea(selected ?? DEFAULT_AREA)}>
             Choose an area…
           </button>

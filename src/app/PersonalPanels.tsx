@@ -1,6 +1,7 @@
 /** For-you, goes-with, onboarding and "your data" controls: the personal parts of the screen. */
 import { useEffect, useState } from 'preact/hooks';
 import type { InferenceClient } from '../inference-client.ts';
+import { CatalogPicture } from './CatalogPicture.tsx';
 import {
   completeOnboarding,
   deleteAllPersonalData,
@@ -148,7 +149,7 @@ export function Onboarding({ client, personal }: { client: InferenceClient; pers
           return (
             <li key={id} class={on ? 'card picked' : 'card'}>
               <button class="pick" aria-pressed={on} onClick={() => setPicked((p) => (p.has(id) ? (p.delete(id), new Set(p)) : new Set(p.add(id))))}>
-                {item?.thumbnail ? <img src={item.thumbnail} alt="" /> : <div class="noimage" aria-hidden="true" />}
+                <CatalogPicture src={item?.thumbnail} />
                 <span>{item?.title ?? id}</span>
               </button>
             </li>

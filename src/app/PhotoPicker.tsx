@@ -6,18 +6,34 @@ import { listenForPastedPhotos } from './paste.ts';
  * Every way in for a photo: choose a file, take one (the phone's camera app
  * through a `capture` input, or a live preview with "Use camera"), drag and
  * drop, or paste (Ctrl/Cmd+V anywhere on the page; not when embedded in a shop's
- * page, whose pastes are the shop's).
+ * page, whose pastes are the shop's). Once a photo is chosen (`compact`) it folds to its buttons, so the
+ * photo and its results sit higher on the screen.
  */
-export function PhotoPicker({ disabled, onFiles, onMessage, pasteAnywhere = true }: { disabled: boolean; onFiles: (files: File[]) => void; onMessage: (message: string) => void; pasteAnywhere?: boolean }) {
+export function PhotoPicker({
+  disabled,
+  waitMessage,
+  compact = false,
+  onFiles,
+  onMessage,
+  pasteAnywhere = true,
+}: {
+  /** Models loading, or a photo being searched: the buttons are disabled, a pasted or dropped photo is answered with `waitMessage`. */
+  disabled: boolean;
+  waitMessage: string;
+  compact?: boolean;
+  onFiles: (files: File[]) => void;
+  onMessage: (message: string) => void;
+  pasteAnywhere?: boolean;
+}) {
   const [dragging, setDragging] = useState(false);
-  const latest = useRef({ disabled, onFiles, onMessage });
-  latest.current = { disabled, onFiles, onMessage };
+  const latest = useRef({ disabled, waitMessage, onFiles, onMessage });
+  latest.current = { disabled, waitMessage, onFiles, onMessage };
 
   useEffect(
     () =>
       pasteAnywhere
         ? listenForPastedPhotos(
-            (files) => (latest.current.disabled ? latest.current.onMessage('The models are still loading; paste the photo again once they are ready.') : latest.current.onFiles(files)),
+            (files) => (latest.current.disabled ? latest.current.onMessage(latest.current.waitMessage) : latest.current.onFiles(files)),
             (message) => latest.current.onMessage(message),
           )
         : undefined,
@@ -32,7 +48,7 @@ export function PhotoPicker({ disabled, onFiles, onMessage, pasteAnywhere = true
 
   return (
     <div
-      class={dragging ? 'dropzone dragging' : 'dropzone'}
+      class={['dropzone', compact && 'compact', dragging && 'dragging'].filter(Boolean).join(' ')}
       onDragOver={(e) => {
         e.preventDefault();
         setDragging(true);
@@ -43,11 +59,11 @@ export function PhotoPicker({ disabled, onFiles, onMessage, pasteAnywhere = true
         setDragging(false);
         const files = [...(e.dataTransfer?.files ?? [])];
         if (!files.length) return;
-        if (disabled) onMessage('The models are still loading; drop the photo again once they are ready.');
+        if (disabled) onMessage(waitMessage);
         else onFiles(files);
       }}
     >
-      <p class="dropzone-title">Snap, choose, drop or paste a photo of furniture or clothing</p>
+      {!compact && <p class="dropzone-title">Snap, choose, drop or paste a photo of furniture or clothing</p>}
       <div class="picker-buttons">
         <label class={disabled ? 'button primary disabled' : 'button primary'}>
           Choose a photo
@@ -60,7 +76,7 @@ export function PhotoPicker({ disabled, onFiles, onMessage, pasteAnywhere = true
         </label>
         <CameraCapture disabled={disabled} onCapture={(file) => onFiles([file])} />
       </div>
-      <p class="hint">Your photo stays on this device.{pasteAnywhere && " Tip: paste a copied image with Ctrl+V (⌘V on a Mac)."}</p>
+      {!compact && <p class="hint">Your photo stays on this device.{pasteAnywhere && " Tip: paste a copied image with Ctrl+V (⌘V on a Mac)."}</p>}
     </div>
   );
 }

@@ -1,4 +1,5 @@
 import type { ResultActions, ResultCard } from './result-card.ts';
+import { CatalogPicture } from './CatalogPicture.tsx';
 
 const price = (p: number) => p.toLocaleString('en', { style: 'currency', currency: 'EUR' });
 
@@ -12,7 +13,7 @@ export function ResultGrid({ heading, results, empty, actions = {}, testId = 're
         <ul class="grid">
           {results.map((r) => (
             <li class="card" data-testid={testId} data-item-id={r.id} data-score={r.score.toFixed(4)} key={r.id}>
-              {r.imageUrl ? <img src={r.imageUrl} alt="" loading="lazy" /> : <div class="noimage" aria-hidden="true" />}
+              <CatalogPicture src={r.imageUrl} lazy />
               <div class="card-body">
                 {r.url ? (
                   <a class="card-title" href={r.url} target="_blank" rel="noopener noreferrer" onClick={() => actions.onOpen?.(r)}>

@@ -1,11 +1,16 @@
+import { useRef } from 'preact/hooks';
 import type { CatalogInfo, InitInfo, SearchResponse } from '../shared/worker-api/index.ts';
 import { CategoryVotes } from './CategoryVotes.tsx';
 import { formatMs } from './format.ts';
 import { ResultGrid } from './ResultGrid.tsx';
 import type { ResultActions, ResultCard } from './result-card.ts';
+import { useRevealOnAnswer } from './use-reveal.ts';
 import { prettyLabel } from './vote-words.ts';
 
-/** A search's answer: how long it took, the ensemble's category vote, the category filter, and the result cards. */
+/**
+ * A search's answer: how long it took, the ensemble's category vote, the category filter, and the result cards.
+ * Each new answer (`answer` counts them) comes into view by itself when its first result is off screen.
+ */
 export function SearchResults({
   response,
   info,
@@ -14,6 +19,8 @@ export function SearchResults({
   onCategory,
   cards,
   actions,
+  answer,
+  busy,
 }: {
   response: SearchResponse;
   info: InitInfo | undefined;
@@ -22,10 +29,15 @@ export function SearchResults({
   onCategory(category: string): void;
   cards: ResultCard[];
   actions: ResultActions;
+  answer: number;
+  /** A new search is running: these results are about to be replaced. */
+  busy: boolean;
 }) {
+  const block = useRef<HTMLDivElement>(null);
+  useRevealOnAnswer(block, '.card', answer);
   const categories = catalog ? Object.keys(catalog.categories).sort() : [];
   return (
-    <>
+    <div class={busy ? 'search-results busy' : 'search-results'} ref={block} aria-busy={busy}>
       <p class="timing">
         Embedded in <strong data-testid="embed-ms">{formatMs(response.embedMs)}</strong> on <strong>{info?.backend.backend}</strong>
       </p>
@@ -57,6 +69,6 @@ export function SearchResults({
         empty={catalog ? 'Nothing in this catalog matches that filter. Try “All categories”.' : 'Add another photo to see which of your photos look alike.'}
         actions={actions}
       />
-    </>
+    </div>
   );
 }

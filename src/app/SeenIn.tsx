@@ -5,6 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { InferenceClient } from '../inference-client.ts';
+import { CatalogPicture } from './CatalogPicture.tsx';
 import type { SceneSummary, SceneView } from '../shared/worker-api/index.ts';
 import { errorMessage } from './format.ts';
 import { cardOf } from './PersonalPanels.tsx';
@@ -106,7 +107,7 @@ export function SeenIn({
           {scenes.value.map((s) => (
             <li key={s.id}>
               <button class="scene-card" data-testid="scene" data-scene-id={s.id} data-reason={s.reason.kind} onClick={() => openScene(s)}>
-                {s.thumbnail ? <img src={s.thumbnail} alt="" loading="lazy" /> : <span class="noimage" aria-hidden="true" />}
+                <CatalogPicture src={s.thumbnail} lazy />
                 <span class="scene-title">{s.title}</span>
                 <span class="score">
                   {s.why}
@@ -153,7 +154,7 @@ function SceneDetail({
       <button ref={back} class="link-button" onClick={onBack}>
         ← All scenes
       </button>
-      <img class="scene-photo" src={summary.image} alt={`Scene: ${summary.title}`} />
+      <CatalogPicture class="scene-photo" src={summary.image} alt={`Scene: ${summary.title}`} />
       {scene.state === 'loading' && (
         <p class="empty" role="status">
           Opening the scene…

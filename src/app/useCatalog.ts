@@ -2,13 +2,14 @@
  * The catalog the worker searches: a downloaded one (catalog.json URL, with
  * download progress; the shopper's choice is remembered) or one of the
  * shopper's own local catalogs. A catalog that fails to open leaves the
- * previous one in use.
+ * previous one in use. The one in use is opened again at the next launch
+ * (launch-settings.ts), a local one too.
  */
 import { useState } from 'preact/hooks';
 import type { InferenceClient } from '../inference-client.ts';
 import type { CatalogInfo } from '../shared/worker-api/index.ts';
 import { errorMessage } from './format.ts';
-import { rememberCatalog } from './launch-settings.ts';
+import { forgetLocalCatalog, rememberCatalog, rememberLocalCatalog } from './launch-settings.ts';
 import type { Feedback } from './useStatusLine.ts';
 
 export interface CatalogOptions {
@@ -42,15 +43,28 @@ export function useCatalog(client: InferenceClient, { setStatus, setProgress }: 
     }
   };
 
-  const openLocal = (id: string) =>
-    client.localCatalog.openLocalCatalog(id).then(
-      (opened) => {
-        setInfo(opened);
-        options.onLocalOpened();
-        setStatus(`${opened.name}: ${opened.count.toLocaleString('en')} of your photos. Choose a photo to search them.`);
-      },
-      (e) => setStatus(errorMessage(e)),
-    );
+  /** Opens the shopper's local catalog `id`; `readyLine` (at launch) leads the status. Resolves whether it opened. */
+  const openLocal = async (id: string, readyLine?: string): Promise<boolean> => {
+    try {
+      const opened = await client.localCatalog.openLocalCatalog(id);
+      setInfo(opened);
+      options.onLocalOpened();
+      if (!options.embedded) rememberLocalCatalog(id);
+      setStatus(`${readyLine ? `${readyLine} ` : ''}${opened.name}: ${opened.count.toLocaleString('en')} of your photos. Choose a photo to search them.`);
+      return true;
+    } catch (error) {
+      // Deleted in another tab, or built with other models: say so, and do not try it again at the next launch.
+      if (!options.embedded) forgetLocalCatalog(id);
+      setStatus(`${readyLine ? `${readyLine} ` : ''}${errorMessage(error)}`);
+      return false;
+    }
+  };
 
-  return { info, loading, open, openLocal };
+  /** Deletes the local catalog `id`; it is no longer reopened at launch. */
+  const removeLocal = async (id: string): Promise<void> => {
+    await client.localCatalog.deleteLocalCatalog(id);
+    if (!options.embedded) forgetLocalCatalog(id);
+  };
+
+  return { info, loading, open, openLocal, removeLocal };
 }

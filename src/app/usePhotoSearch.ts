@@ -28,10 +28,13 @@ export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback,
   const [category, setCategory] = useState('');
   const [response, setResponse] = useState<SearchResponse>();
   const [sessionPhotos, setSessionPhotos] = useState<SessionPhoto[]>([]);
+  /** How many searches have answered: each new answer is brought into view. */
+  const [answers, setAnswers] = useState(0);
 
   const runSearch = async (searchBox: Box | undefined, filter: string) => {
     const res = await client.search.run({ ...(searchBox ? { box: searchBox } : {}), ...(filter ? { categories: [filter] } : {}) });
     setResponse(res);
+    setAnswers((n) => n + 1);
     return res;
   };
 
@@ -49,9 +52,10 @@ export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback,
   const choosePhotos = async (files: File[]) => {
     for (const file of files) {
       setBusy(true);
-      setStatus(`Looking at ${file.name}…`);
+      setStatus(`Looking at ${file.name}: opening the photo…`);
       try {
         const bitmap = await decodePhoto(file);
+        setStatus(`Looking at ${file.name}: recognising what it shows and finding ${catalog ? 'similar products' : 'similar photos'}…`);
         await client.search.setPhoto(bitmap);
         const url = URL.createObjectURL(file);
         setPhoto((prev) => (prev && URL.revokeObjectURL(prev.url), { url, name: file.name }));
@@ -74,9 +78,12 @@ export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback,
     setBox(nextBox);
     setCategory(nextCategory);
     setBusy(true);
+    setStatus(`Searching ${what}${nextCategory ? ` among ${prettyLabel(nextCategory)}` : ''}…`);
     try {
       const res = await runSearch(nextBox, nextCategory);
-      setStatus(`Searched ${what}${nextCategory ? ` among ${prettyLabel(nextCategory)}` : ''} in ${formatMs(res.embedMs + res.searchMs)}.`);
+      // Only the filter changed: the models did not run again, so the time is the search's alone.
+      const ms = res.embeddingReused ? res.searchMs : res.embedMs + res.searchMs;
+      setStatus(`Searched ${what}${nextCategory ? ` among ${prettyLabel(nextCategory)}` : ''} in ${formatMs(ms)}.`);
     } catch (error) {
       setStatus(errorMessage(error));
     } finally {
@@ -84,7 +91,7 @@ export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback,
     }
   };
 
-  return { busy, photo, objects, detecting, box, category, response, sessionPhotos, choosePhotos, refine, clearResults: () => setResponse(undefined) };
+  return { busy, photo, objects, detecting, box, category, response, answers, sessionPhotos, choosePhotos, refine, clearResults: () => setResponse(undefined) };
 }
 
 export type PhotoSearch = ReturnType<typeof usePhotoSearch>;

@@ -68,8 +68,9 @@ describe.skipIf(!hasDatasets)(`catalog search in the browser ${hasDatasets ? '' 
       .poll(() => page.locator('.member-votes .vote-note').textContent(), { timeout: 10_000 })
       .toBe(mirrorView ? 'Each vote averages the whole photo, its centre and their mirror images.' : 'Each vote averages the whole photo and its centre.');
     await page.getByTestId('category-filter').selectOption('lamp');
+    // "Searching … among Lamp…" while it runs, "Searched … among Lamp in …" once the results are in.
+    await expect.poll(async () => page.getByTestId('status').textContent(), { timeout: 120_000 }).toMatch(/^Searched .*among Lamp/);
     await expect.poll(async () => (await results(page)).length, { timeout: 120_000 }).toBeGreaterThan(0);
-    await expect.poll(async () => page.getByTestId('status').textContent(), { timeout: 120_000 }).toMatch(/among Lamp/);
     const lampIds = new Set(fixture.items.filter((r) => r.category === 'lamp').map((r) => r.item_id));
     for (const r of await results(page)) expect(lampIds.has(r.id)).toBe(true);
     await page.close();

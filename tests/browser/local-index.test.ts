@@ -2,7 +2,8 @@
  * On-device indexing in the built app: the shopper picks clothing photos, the
  * worker indexes them into IndexedDB with progress; the local catalog searches
  * like a downloaded one (a photo finds itself first); a second run cancelled
- * midway keeps what it indexed and loses nothing; all of it survives a reload.
+ * midway keeps what it indexed and loses nothing; all of it survives a reload;
+ * the local catalog in use is opened again by itself after a reload.
  */
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
@@ -119,5 +120,41 @@ describe.skipIf(!hasDatasets)(`on-device indexing ${hasDatasets ? '' : `(skipped
     }
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it('the local catalog in use is opened again after a reload, with no click; once deleted, a reload no longer looks for it', async () => {
+    const name = 'Reopen test';
+    const context = await env.browser.newContext();
+    try {
+      // No ?catalog=: the app opens what the shopper last used.
+      const { page, errors } = await openApp(context, `${env.url}?backend=wasm`);
+      await waitReady(page);
+      await unfoldIndexer(page);
+      await page.getByTestId('local-index-name').fill(name);
+      const photos = clothingPhotos(4, 60);
+      await page.getByTestId('local-index-input').setInputFiles(photos);
+      await page.getByTestId('local-index-summary').waitFor({ timeout: 120_000 });
+      await page.getByRole('button', { name: `Search “${name}”` }).click();
+      await expect.poll(() => page.getByTestId('catalog').textContent(), { timeout: 30_000 }).toMatch(new RegExp(`${name}.*4 items`));
+
+      await page.reload();
+      await waitReady(page);
+      expect(await page.getByTestId('catalog').textContent()).toMatch(new RegExp(`${name}.*4 items`));
+      expect(await page.getByTestId('status').textContent()).toMatch(new RegExp(`${name}: 4 of your photos`));
+      const found = await searchPhoto(page, photos[2]!);
+      expect(found.title).toBe(title(photos[2]!));
+
+      await unfoldIndexer(page);
+      page.once('dialog', (d) => void d.accept());
+      await page.getByRole('button', { name: `Delete ${name}` }).click();
+      await expect.poll(() => listed(page), { timeout: 30_000 }).toBe('');
+      await page.reload();
+      await waitReady(page);
+      expect(await page.getByTestId('catalog').textContent()).toMatch(/No catalog open/);
+      expect(await page.getByTestId('status').textContent()).not.toMatch(/not on this device|could not/);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
   });
 });

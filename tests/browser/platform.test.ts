@@ -1,6 +1,6 @@
 /**
  * The platform slice in real Chromium against the built app: WebGPU backend,
- * embeddings of real photos, no tensor leaks, offline reload, installability.
+ * embeddings of real photos, no tensor leaks, installability (offline use: offline.test.ts).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -114,28 +114,5 @@ describe('platform: the installable offline app and its inference worker', () =>
     await page.close();
   });
 
-  it.skipIf(!hasDatasets)('reloads and embeds offline after one online visit, with no failed requests', async () => {
-    const offlineContext = await env.browser.newContext();
-    try {
-      const { page } = await openApp(offlineContext, env.url + '?catalog=none&backend=wasm');
-      await waitReady(page);
-      await page.evaluate(async () => {
-        const reg = await navigator.serviceWorker.ready;
-        return reg.active?.state;
-      });
-      // Let the service worker take control and the runtime caches fill.
-      await page.reload();
-      await waitReady(page);
-      await offlineContext.setOffline(true);
-      const failed: string[] = [];
-      page.on('requestfailed', (r) => failed.push(r.url()));
-      await page.reload();
-      await waitReady(page);
-      await upload(page, photosOf('shoes', 1)[0]!);
-      expect(await page.getByTestId('status').textContent()).toMatch(/Embedded/);
-      expect(failed).toEqual([]);
-    } finally {
-      await offlineContext.close();
-    }
-  });
+  // Offline after one visit (a fresh profile, no reload while online): tests/browser/offline.test.ts.
 });

@@ -1,12 +1,15 @@
 /**
  * Verified downloads: a damaged file is refused by name, and a retry really
  * downloads afresh even when the service worker stores its cache-first copy of
- * the damaged response after the worker has already evicted it.
+ * the damaged response after the worker has already evicted it; a verified
+ * download is kept where the service worker looks for it offline.
  */
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fetchVerified, RUNTIME_CACHES } from '../../workers/artifact-fetch.ts';
 import type { ArtifactFile } from '../../src/shared/manifest.ts';
+import { OFFLINE_CACHES } from '../../src/shared/offline-caches.ts';
+import { keepDownloadsForOffline } from '../../workers/offline-store.ts';
 
 const good = new Uint8Array(4096).map((_, i) => (i * 31) & 255);
 const file: ArtifactFile = { path: 'shop/embeddings-000.bin', bytes: good.length, sha256: createHash('sha256').update(good).digest('hex') };
@@ -60,5 +63,49 @@ describe('fetchVerified', () => {
   it('refuses a file whose sha256 does not match, naming it', async () => {
     stubServiceWorker(() => good.map((b) => b ^ 1));
     await expect(fetchVerified(BASE, file)).rejects.toThrow(/embeddings-000\.bin is damaged: sha256 [0-9a-f]+… does not match/);
+  });
+});
+
+describe('fetchVerified keeps verified downloads for offline use', () => {
+  /** CacheStorage as the worker sees it on a first visit: empty, and no service worker storing anything. */
+  function stubFirstVisit(serve: () => Uint8Array) {
+    const stores = new Map<string, Map<string, Response>>();
+    const open = async (name: string) => {
+      const store = stores.get(name) ?? new Map<string, Response>();
+      stores.set(name, store);
+      return {
+        match: async (url: string) => store.get(url)?.clone(),
+        put: async (url: string, response: Response) => void store.set(url, response),
+        delete: async (url: string) => store.delete(url),
+      };
+    };
+    vi.stubGlobal('caches', { open });
+    vi.stubGlobal('fetch', async () => new Response(serve().slice(), { headers: { 'content-type': 'application/octet-stream' } }));
+    return stores;
+  }
+
+  afterEach(() => keepDownloadsForOffline(false));
+
+  it('stores a verified catalog shard and model file under their versioned URLs, in the caches the service worker serves them from', async () => {
+    keepDownloadsForOffline(true);
+    const stores = stubFirstVisit(() => good);
+    await fetchVerified(BASE, file);
+    await fetchVerified('https://shop.example/models/', { ...file, path: 'mnv3s/weights.bin' });
+    const shardUrl = `${BASE}${file.path}?v=${file.sha256.slice(0, 16)}`;
+    const modelUrl = `https://shop.example/models/mnv3s/weights.bin?v=${file.sha256.slice(0, 16)}`;
+    expect([...(stores.get(OFFLINE_CACHES.catalogs)?.keys() ?? [])]).toEqual([shardUrl]);
+    expect([...(stores.get(OFFLINE_CACHES.models)?.keys() ?? [])]).toEqual([modelUrl]);
+    expect(new Uint8Array(await stores.get(OFFLINE_CACHES.catalogs)!.get(shardUrl)!.arrayBuffer())).toEqual(good);
+  });
+
+  it('stores nothing damaged, and nothing at all when not asked to (the widget on a shop\'s page)', async () => {
+    keepDownloadsForOffline(true);
+    const stores = stubFirstVisit(() => good.map((b) => b ^ 1));
+    await expect(fetchVerified(BASE, file)).rejects.toThrow(/damaged/);
+    expect(stores.get(OFFLINE_CACHES.catalogs)?.size ?? 0).toBe(0);
+    keepDownloadsForOffline(false);
+    const widget = stubFirstVisit(() => good);
+    await fetchVerified(BASE, file);
+    expect([...widget.values()].every((s) => s.size === 0)).toBe(true);
   });
 });

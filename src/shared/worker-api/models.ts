@@ -29,6 +29,12 @@ export interface InitOptions {
   /** URL of the folder holding manifest.json (the app's own origin). */
   modelsBase: string;
   backend?: BackendName;
+  /**
+   * Store the worker's downloads (models, catalogs) in the service worker's caches, so one complete visit is
+   * enough to work offline even when no service worker controlled it. The standalone app sets it; the embedded
+   * widget (no service worker of ours on a shop's page) does not.
+   */
+  keepForOffline?: boolean;
 }
 
 export interface InitInfo {

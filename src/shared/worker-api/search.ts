@@ -44,7 +44,10 @@ export interface SearchResponse {
   mirrorView?: boolean;
   embedding: Float32Array;
   results: SearchResult[];
+  /** Time to embed the photo (or box). With `embeddingReused`, that of the earlier request that embedded it. */
   embedMs: number;
+  /** True when only the filter changed: the models did not run again, this answer took `searchMs` alone. */
+  embeddingReused: boolean;
   searchMs: number;
 }
 
