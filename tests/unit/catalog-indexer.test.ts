@@ -159,7 +159,7 @@ describe('indexCatalog', () => {
     expect(c.items[3]).toMatchObject({ id: 'O1', title: 'Other thing', url: 'https://shop.example/o1' });
     expect(c.meta.complements).toEqual({ sofa: ['rug', 'lamp'] });
     const scene = c.meta.scenes![0]!;
-    expect(scene).toMatchObject({ id: 'img/a.jpg', title: 'a', itemIds: ['A1', 'C3'] });
+    expect(scene).toMatchObject({ id: 'img/a.jpg', title: 'A', itemIds: ['A1', 'C3'] });
     expect(existsSync(join(multi, scene.image))).toBe(true);
     expect(existsSync(join(multi, scene.thumbnail!))).toBe(true);
   });
