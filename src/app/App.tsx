@@ -3,7 +3,6 @@
  * shopper's personal data) and the screen's parts. Each flow is a hook that
  * talks to the worker through the one client (src/inference-client.ts).
  */
-import { useState } from 'preact/hooks';
 import type { BackendName } from '../shared/worker-api/index.ts';
 import { CatalogBar } from './CatalogBar.tsx';
 import { itemActions, type SelectedItem } from './item-actions.ts';
@@ -20,6 +19,7 @@ import { TopBar } from './TopBar.tsx';
 import { useCatalog } from './useCatalog.ts';
 import { useInferenceClient } from './useInferenceClient.ts';
 import { useModels } from './useModels.ts';
+import { usePanels } from './usePanels.ts';
 import { usePersonal } from './usePersonal.ts';
 import { usePhotoSearch } from './usePhotoSearch.ts';
 import { usePwa } from './usePwa.ts';
@@ -82,15 +82,15 @@ export function App(props: AppProps = {}) {
       else if (wanted.url) await catalog.open(wanted.url, wanted.explicit, readyLine);
     },
   });
-  const search = usePhotoSearch(client, feedback, { info: models.info, catalog: catalog.info });
+  const search = usePhotoSearch(client, feedback, { info: models.info, catalog: catalog.info, history: !embedded });
   const personal = usePersonal(client, catalog.info);
-  const [goesWithFor, setGoesWithFor] = useState<string>();
-  const [seenInFor, setSeenInFor] = useState<{ id: string; title: string }>();
+  const panels = usePanels(!embedded);
+  const { goesWithFor, seenInFor } = panels;
 
   const { info } = models;
   const phase = models.phase === 'ready' && search.busy ? 'busy' : models.phase;
   const { cards, byId } = resultCards({ catalog: catalog.info, response: search.response, personal, sessionPhotos: search.sessionPhotos });
-  const actions = itemActions({ catalog: catalog.info, personal, byId, onSelect: props.onSelect, onWishlist: props.onWishlist, showGoesWith: setGoesWithFor, showSeenIn: setSeenInFor });
+  const actions = itemActions({ catalog: catalog.info, personal, byId, onSelect: props.onSelect, onWishlist: props.onWishlist, showGoesWith: panels.showGoesWith, showSeenIn: panels.showSeenIn });
   const { photo, response } = search;
   const open = catalog.info;
 
@@ -128,6 +128,11 @@ export function App(props: AppProps = {}) {
           </section>
         )}
         {info && features.localCatalog && <LocalCatalogPanel client={client} info={info} catalog={open} catalogLoading={catalog.loading} disabled={phase === 'loading' || phase === 'failed'} open={(id) => void catalog.openLocal(id)} remove={catalog.removeLocal} />}
+        {photo && (
+          <button type="button" class="button new-search" data-testid="new-search" disabled={phase === 'busy'} onClick={() => search.startOver()}>
+            New search
+          </button>
+        )}
         <PhotoPicker disabled={phase !== 'ready'} waitMessage={phase === 'busy' ? 'Still working on your last photo; add this one again once its results show.' : 'The models are still loading; add the photo again once they are ready.'} compact={!!photo} onFiles={(files) => void search.choosePhotos(files)} onMessage={feedback.setStatus} pasteAnywhere={!embedded} />
         {photo && open && <ObjectPicker url={photo.url} name={photo.name} objects={search.objects} selected={search.box} detecting={search.detecting} busy={search.busy} onSelect={(b) => void search.refine(b, search.category)} onSearchArea={(b) => void search.refine(b, search.category, 'the area you chose')} />}
         {photo && !open && (
@@ -139,8 +144,8 @@ export function App(props: AppProps = {}) {
           </section>
         )}
         {response && <SearchResults response={response} info={info} catalog={open} category={search.category} onCategory={(c) => void search.refine(search.box, c)} cards={cards} actions={actions} answer={search.answers} busy={search.busy} />}
-        {open && goesWithFor && <GoesWith client={client} personal={personal} itemId={goesWithFor} onClose={() => setGoesWithFor(undefined)} actions={actions} />}
-        {open && seenInFor && <SeenIn key={seenInFor.id} client={client} item={seenInFor} wishlisted={personal.wishlisted} actions={actions} onClose={() => setSeenInFor(undefined)} />}
+        {open && goesWithFor && <GoesWith client={client} personal={personal} itemId={goesWithFor} onClose={panels.closeGoesWith} actions={actions} />}
+        {open && seenInFor && <SeenIn key={seenInFor.id} client={client} item={seenInFor} wishlisted={personal.wishlisted} actions={actions} onClose={panels.closeSeenIn} />}
         {open && !response && <Onboarding client={client} personal={personal} />}
         {open && !response && <ForYou client={client} personal={personal} actions={actions} />}
         {open && <Wishlist client={client} personal={personal} actions={actions} />}

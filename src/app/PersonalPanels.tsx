@@ -1,5 +1,5 @@
 /** For-you, goes-with, onboarding and "your data" controls: the personal parts of the screen. */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { InferenceClient } from '../inference-client.ts';
 import { CatalogPicture } from './CatalogPicture.tsx';
 import {
@@ -95,10 +95,18 @@ export function GoesWith({ client, personal, itemId, onClose, actions }: { clien
   const groups = view ? goesWith(view, itemId, { profile: ctx?.profile ?? null, ...(ctx ? { exclude: excludedItems(ctx.signals) } : {}) }) : [];
   const ids = [itemId, ...groups.flatMap((g) => g.items.map((i) => i.id))];
   const items = useItems(client, ids);
+  // Opened from a card far up the page: the panel comes into view, its heading focused (for keyboards and screen readers).
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    heading.current?.scrollIntoView({ block: 'start', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
+    heading.current?.focus({ preventScroll: true });
+  }, [itemId]);
   return (
     <section class="goes-with" aria-label="Goes with">
       <div class="section-head">
-        <h2>Goes with {items.get(itemId)?.title ?? 'this'}</h2>
+        <h2 ref={heading} tabIndex={-1} data-testid="goes-with-heading">
+          Goes with {items.get(itemId)?.title ?? 'this'}
+        </h2>
         <button class="button small" onClick={onClose}>
           Close
         </button>

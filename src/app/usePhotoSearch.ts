@@ -4,7 +4,7 @@
  * category, and the photos of this session (compared with each other while no
  * catalog is open).
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { InferenceClient } from '../inference-client.ts';
 import { decodePhoto } from '../photo-decode.ts';
 import type { SessionPhoto } from '../session-gallery.ts';
@@ -12,6 +12,7 @@ import type { CatalogInfo, DetectedObject, InitInfo, SearchResponse } from '../s
 import { errorMessage, formatMs } from './format.ts';
 import type { Box } from './crop-geometry.ts';
 import { prettyLabel } from './vote-words.ts';
+import { pushView, sameSearch, START_VIEW, viewOf, type SearchView } from './view-history.ts';
 import type { Feedback } from './useStatusLine.ts';
 
 export interface Photo {
@@ -19,7 +20,14 @@ export interface Photo {
   name: string;
 }
 
-export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback, { info, catalog }: { info: InitInfo | undefined; catalog: CatalogInfo | undefined }) {
+export interface PhotoSearchOptions {
+  info: InitInfo | undefined;
+  catalog: CatalogInfo | undefined;
+  /** Searches are browser history entries (src/app/view-history.ts); off when embedded in a shop's page. */
+  history: boolean;
+}
+
+export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback, { info, catalog, history: useHistory }: PhotoSearchOptions) {
   const [busy, setBusy] = useState(false);
   const [photo, setPhoto] = useState<Photo>();
   const [objects, setObjects] = useState<DetectedObject[]>([]);
@@ -30,6 +38,10 @@ export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback,
   const [sessionPhotos, setSessionPhotos] = useState<SessionPhoto[]>([]);
   /** How many searches have answered: each new answer is brought into view. */
   const [answers, setAnswers] = useState(0);
+  /** The session photo shown (index into sessionPhotos; −1: none) and the photos, for Back and Forward. */
+  const shown = useRef(-1);
+  const photos = useRef<SessionPhoto[]>([]);
+  photos.current = sessionPhotos;
 
   const runSearch = async (searchBox: Box | undefined, filter: string) => {
     const res = await client.search.run({ ...(searchBox ? { box: searchBox } : {}), ...(filter ? { categories: [filter] } : {}) });
@@ -63,7 +75,11 @@ export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback,
         setBox(undefined);
         setCategory('');
         const res = await runSearch(undefined, '');
-        setSessionPhotos((prev) => [...prev, { id: `photo-${prev.length + 1}-${file.name}`, name: file.name, url: URL.createObjectURL(file), embedding: res.embedding }]);
+        const index = photos.current.length;
+        photos.current = [...photos.current, { id: `photo-${index + 1}-${file.name}`, name: file.name, url: URL.createObjectURL(file), embedding: res.embedding }];
+        setSessionPhotos(photos.current);
+        shown.current = index;
+        pushView({ photo: index, category: '' }, useHistory);
         setStatus(`Embedded ${file.name} in ${formatMs(res.embedMs)} on ${info?.backend.backend ?? 'your device'}${catalog ? `; searched ${catalog.count.toLocaleString('en')} items in ${formatMs(res.searchMs)}` : ''}.`);
         if (catalog) void detectObjects();
       } catch (error) {
@@ -74,7 +90,8 @@ export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback,
     }
   };
 
-  const refine = async (nextBox: Box | undefined, nextCategory: string, what = nextBox ? 'the selected object' : 'the whole photo') => {
+  const refine = async (nextBox: Box | undefined, nextCategory: string, what = nextBox ? 'the selected object' : 'the whole photo', record = true) => {
+    if (record) pushView({ photo: shown.current, ...(nextBox ? { box: nextBox } : {}), category: nextCategory }, useHistory);
     setBox(nextBox);
     setCategory(nextCategory);
     setBusy(true);
@@ -91,7 +108,56 @@ export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback,
     }
   };
 
-  return { busy, photo, objects, detecting, box, category, response, answers, sessionPhotos, choosePhotos, refine, clearResults: () => setResponse(undefined) };
+  /** Back to the start: no photo, no results (a "New search"; `record`: as a history entry). */
+  const startOver = (record = true) => {
+    if (record && shown.current >= 0) pushView(START_VIEW, useHistory);
+    shown.current = -1;
+    setPhoto(undefined);
+    setResponse(undefined);
+    setObjects([]);
+    setBox(undefined);
+    setCategory('');
+    setStatus('Choose a photo to search.');
+  };
+
+  /** Shows a view from history: the start, another of this session's photos, or another search of this one. */
+  const restore = async (view: SearchView) => {
+    if (view.photo < 0 || !photos.current[view.photo]) return startOver(false);
+    if (view.photo === shown.current) return refine(view.box, view.category, undefined, false);
+    const earlier = photos.current[view.photo]!;
+    setBusy(true);
+    setStatus(`Back to ${earlier.name}…`);
+    try {
+      const blob = await (await fetch(earlier.url)).blob();
+      await client.search.setPhoto(await decodePhoto(new File([blob], earlier.name, { type: blob.type })));
+      setPhoto({ url: earlier.url, name: earlier.name });
+      shown.current = view.photo;
+      setObjects([]);
+      setBox(view.box);
+      setCategory(view.category);
+      await runSearch(view.box, view.category);
+      setStatus(`Back to ${earlier.name}.`);
+      if (catalog) void detectObjects();
+    } catch (error) {
+      setStatus(errorMessage(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  useEffect(() => {
+    if (!useHistory) return;
+    const onPop = (event: PopStateEvent) => {
+      const view = viewOf(event.state);
+      // Only a panel closed (or opened): the search underneath is the same.
+      if (sameSearch(view, { photo: shown.current, ...(box ? { box } : {}), category })) return;
+      void restore(view);
+    };
+    addEventListener('popstate', onPop);
+    return () => removeEventListener('popstate', onPop);
+  });
+
+  return { busy, photo, objects, detecting, box, category, response, answers, sessionPhotos, choosePhotos, refine, startOver, clearResults: () => setResponse(undefined) };
 }
 
 export type PhotoSearch = ReturnType<typeof usePhotoSearch>;
