@@ -134,16 +134,25 @@ export function App(props: AppProps = {}) {
           </button>
         )}
         <PhotoPicker disabled={phase !== 'ready'} waitMessage={phase === 'busy' ? 'Still working on your last photo; add this one again once its results show.' : 'The models are still loading; add the photo again once they are ready.'} compact={!!photo} onFiles={(files) => void search.choosePhotos(files)} onMessage={feedback.setStatus} pasteAnywhere={!embedded} />
-        {photo && open && <ObjectPicker url={photo.url} name={photo.name} objects={search.objects} selected={search.box} detecting={search.detecting} busy={search.busy} onSelect={(b) => void search.refine(b, search.category)} onSearchArea={(b) => void search.refine(b, search.category, 'the area you chose')} />}
-        {photo && !open && (
-          <section class="query" aria-label="Your photo">
-            <div class="photo-frame">
-              <img src={photo.url} alt={`Your photo: ${photo.name}`} />
-              {search.busy && <Working what="Comparing with your photos…" />}
+        {/* Wide screens: the photo beside its results (styles.css .search-layout), not above them. */}
+        <div class={photo && response ? 'search-layout' : 'search-stack'}>
+          <div class="search-photo">
+            {photo && open && <ObjectPicker url={photo.url} name={photo.name} objects={search.objects} selected={search.box} detecting={search.detecting} busy={search.busy} onSelect={(b) => void search.refine(b, search.category)} onSearchArea={(b) => void search.refine(b, search.category, 'the area you chose')} />}
+            {photo && !open && (
+              <section class="query" aria-label="Your photo">
+                <div class="photo-frame">
+                  <img src={photo.url} alt={`Your photo: ${photo.name}`} />
+                  {search.busy && <Working what="Comparing with your photos…" />}
+                </div>
+              </section>
+            )}
+          </div>
+          {response && (
+            <div class="search-answer">
+              <SearchResults response={response} info={info} catalog={open} category={search.category} onCategory={(c) => void search.refine(search.box, c)} cards={cards} actions={actions} answer={search.answers} busy={search.busy} />
             </div>
-          </section>
-        )}
-        {response && <SearchResults response={response} info={info} catalog={open} category={search.category} onCategory={(c) => void search.refine(search.box, c)} cards={cards} actions={actions} answer={search.answers} busy={search.busy} />}
+          )}
+        </div>
         {open && goesWithFor && <GoesWith client={client} personal={personal} itemId={goesWithFor} onClose={panels.closeGoesWith} actions={actions} />}
         {open && seenInFor && <SeenIn key={seenInFor.id} client={client} item={seenInFor} wishlisted={personal.wishlisted} actions={actions} onClose={panels.closeSeenIn} />}
         {open && !response && <Onboarding client={client} personal={personal} />}

@@ -58,7 +58,7 @@ export function CameraCapture({ disabled, onCapture }: { disabled: boolean; onCa
 
   return (
     <>
-      <button type="button" class="button" data-testid="camera-open" disabled={disabled} onClick={() => void start()}>
+      <button type="button" class="button use-camera" data-testid="camera-open" disabled={disabled} onClick={() => void start()}>
         Use camera
       </button>
       <dialog ref={dialog} class="camera-dialog" aria-labelledby="camera-title" data-testid="camera-dialog" onClose={() => open && close()}>

@@ -63,7 +63,8 @@ export function ObjectPicker({
       {cropping ? (
         <div class="crop-controls">
           <p id="crop-help" class="hint">
-            Drag on the photo to draw the area, drag it to move, drag a corner to resize. With the keyboard: arrows move it, Shift+arrows resize it, Enter searches.
+            Drag on the photo to draw the area, drag it to move, drag a corner to resize.
+            <span class="keyboard-hint"> With the keyboard: arrows move it, Shift+arrows resize it, Enter searches.</span>
           </p>
           <p class="crop-coords" aria-live="polite" data-testid="crop-coords">
             Area: {describeBox(area)}

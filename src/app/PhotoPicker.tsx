@@ -76,7 +76,11 @@ export function PhotoPicker({
         </label>
         <CameraCapture disabled={disabled} onCapture={(file) => onFiles([file])} />
       </div>
-      {!compact && <p class="hint">Your photo stays on this device.{pasteAnywhere && " Tip: paste a copied image with Ctrl+V (⌘V on a Mac)."}</p>}
+      {!compact && (
+        <p class="hint">
+          Your photo stays on this device.{pasteAnywhere && <span class="keyboard-hint"> Tip: paste a copied image with Ctrl+V (⌘V on a Mac).</span>}
+        </p>
+      )}
     </div>
   );
 }
