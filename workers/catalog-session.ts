@@ -6,6 +6,7 @@
 import { CATALOG_FILE, CatalogError, embeddingModelSha256, parseCatalogJson, type CatalogItem } from '../src/shared/catalog-format.ts';
 import type { ModelManifest } from '../src/shared/manifest.ts';
 import type { CatalogInfo, ItemView, SceneSummary, SceneView } from '../src/shared/worker-api/catalog.ts';
+import { catalogFileUrl, productLinkUrl } from '../src/shared/catalog-urls.ts';
 import { fetchVerified, type ByteProgress } from './artifact-fetch.ts';
 import { catalogFiles, loadCatalog, type LoadedCatalog } from './search/catalog-loader.ts';
 import { SearchIndex } from './search/search-index.ts';
@@ -15,7 +16,7 @@ export interface OpenCatalog {
   info: CatalogInfo;
   catalog: LoadedCatalog;
   index: SearchIndex;
-  /** Absolute URL of a file inside the catalog folder. */
+  /** Absolute URL of a file inside the catalog folder; undefined for a path that would lead elsewhere (see resolveCatalogUrl). */
   resolve(path: string | undefined): string | undefined;
   itemIndex: Map<string, number>;
   /** The catalog's taste-cluster file (parsed JSON), when it ships one. */
@@ -53,8 +54,6 @@ export async function openCatalog(url: string, manifest: ModelManifest, memberId
   const index = new SearchIndex(catalog);
   let clusters: Promise<unknown> | undefined;
   index.prepare();
-  const categories: Record<string, number> = {};
-  for (const item of catalog.items) if (item.category) categories[item.category] = (categories[item.category] ?? 0) + 1;
   return {
     info: {
       url,
@@ -62,13 +61,13 @@ export async function openCatalog(url: string, manifest: ModelManifest, memberId
       count: catalog.meta.count,
       dimension: catalog.meta.dimension,
       bytes: total,
-      categories,
+      categories: countCategories(catalog.items),
       scenes: catalog.meta.scenes?.length ?? 0,
       searchPath: index.path,
     },
     catalog,
     index,
-    resolve: (path) => (path ? new URL(path, base).href : undefined),
+    resolve: (path) => (path ? catalogFileUrl(path, base) : undefined),
     itemIndex: new Map(catalog.items.map((item, i) => [item.id, i])),
     // Read once per opened catalog (the page asks again whenever it rebuilds the taste context).
     readClusters: () =>
@@ -82,15 +81,27 @@ export async function openCatalog(url: string, manifest: ModelManifest, memberId
   };
 }
 
+/**
+ * Items per category, as a null-prototype object: categories named
+ * "constructor", "__proto__" or "toString" count like any other.
+ */
+export function countCategories(items: readonly { category?: string }[]): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) if (item.category) counts.set(item.category, (counts.get(item.category) ?? 0) + 1);
+  return Object.assign(Object.create(null) as Record<string, number>, Object.fromEntries(counts));
+}
+
 export function itemView(open: OpenCatalog, item: CatalogItem): ItemView {
-  const link = item.url && /^https?:\/\//i.test(item.url) ? item.url : undefined;
+  // Links are read by the URL parser, and only http(s) ones are offered; a local catalog (local:…) has no folder for relative ones.
+  const link = item.url ? productLinkUrl(item.url, open.info.url) : undefined;
+  const thumbnail = item.thumbnail ? open.resolve(item.thumbnail) : undefined;
   return {
     id: item.id,
     title: item.title,
     ...(item.category ? { category: item.category } : {}),
     ...(item.price !== undefined ? { price: item.price } : {}),
     ...(link ? { url: link } : {}),
-    ...(item.thumbnail ? { thumbnail: open.resolve(item.thumbnail)! } : {}),
+    ...(thumbnail ? { thumbnail } : {}),
     ...(item.attributes ? { attributes: item.attributes } : {}),
   };
 }
@@ -103,11 +114,12 @@ export function seenInScenes(open: OpenCatalog, itemId: string, limit: number, m
   const matches = seenIn({ scenes: open.catalog.meta.scenes ?? [], itemIndex: open.itemIndex, vector: (i) => open.index.vector(i), itemId, limit, minSimilarity });
   return matches.map(({ scene, reason }) => {
     const other = reason.kind === 'look-alike' ? open.catalog.items[open.itemIndex.get(reason.itemId)!]! : undefined;
+    const thumbnail = open.resolve(scene.thumbnail);
     return {
       id: scene.id,
       title: scene.title,
-      image: open.resolve(scene.image)!,
-      ...(scene.thumbnail ? { thumbnail: open.resolve(scene.thumbnail)! } : {}),
+      image: open.resolve(scene.image) ?? '',
+      ...(thumbnail ? { thumbnail } : {}),
       itemCount: scene.itemIds.length,
       reason,
       why: reasonText(reason),
@@ -119,11 +131,12 @@ export function seenInScenes(open: OpenCatalog, itemId: string, limit: number, m
 /** The scene `sceneId` with its items, in the order the catalog lists them. */
 export function sceneWithItems(open: OpenCatalog, sceneId: string): SceneView {
   const scene = findScene(open.catalog.meta.scenes ?? [], sceneId);
+  const thumbnail = open.resolve(scene.thumbnail);
   return {
     id: scene.id,
     title: scene.title,
-    image: open.resolve(scene.image)!,
-    ...(scene.thumbnail ? { thumbnail: open.resolve(scene.thumbnail)! } : {}),
+    image: open.resolve(scene.image) ?? '',
+    ...(thumbnail ? { thumbnail } : {}),
     items: scene.itemIds.flatMap((id) => {
       const i = open.itemIndex.get(id);
       return i === undefined ? [] : [itemView(open, open.catalog.items[i]!)];

@@ -152,7 +152,7 @@ function SceneDetail({
       <button ref={back} class="link-button" onClick={onBack}>
         ← All scenes
       </button>
-      <img class="scene-photo" src={summary.image} alt={`Scene: ${summary.title}`} />
+      {summary.image ? <img class="scene-photo" src={summary.image} alt={`Scene: ${summary.title}`} /> : <span class="noimage" aria-hidden="true" />}
       {scene.state === 'loading' && (
         <p class="empty" role="status">
           Opening the scene…

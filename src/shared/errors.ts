@@ -40,3 +40,13 @@ export function isQuotaError(e: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * `value` quoted for a message, shortened to `max` characters (an outside
+ * string may be megabytes long: a message repeats only its start), with
+ * control characters shown as escapes.
+ */
+export function quoted(value: string, max = 60): string {
+  const short = value.length > max ? `${value.slice(0, max)}…` : value;
+  return JSON.stringify(short);
+}
