@@ -4,7 +4,7 @@
  * (page, worker and Node tools), no tfjs.
  */
 import type { ArtifactFile, ModelManifest } from './manifest.ts';
-import { LookalikeError, quoted } from './errors.ts';
+import { LookalikeError, quoted, shownValue } from './errors.ts';
 import { isSha256 } from './sha256.ts';
 import { catalogPathProblem, MAX_PRODUCT_LINK_LENGTH } from './catalog-urls.ts';
 
@@ -213,7 +213,7 @@ export function parseCatalogJson(json: unknown, file = CATALOG_FILE): CatalogJso
   if (typeof v === 'number' && Number.isInteger(v) && v > CATALOG_FORMAT_VERSION) {
     throw new CatalogError(`${file} has format version ${v}, newer than this app reads (${CATALOG_FORMAT_VERSION}): update the app to open this catalog`);
   }
-  if (v !== CATALOG_FORMAT_VERSION) throw new CatalogError(`${file} has format version ${JSON.stringify(v)}; this app reads version ${CATALOG_FORMAT_VERSION}`);
+  if (v !== CATALOG_FORMAT_VERSION) throw new CatalogError(`${file} has format version ${shownValue(v)}; this app reads version ${CATALOG_FORMAT_VERSION}`);
   if (typeof json.name !== 'string' || !json.name.trim()) throw new CatalogError(`${file} has no name`);
   if (json.name.length > MAX_TEXT_LENGTH) throw new CatalogError(`${file}: the name ${textProblem(json.name, MAX_TEXT_LENGTH, true)}`);
   if (typeof json.ensembleId !== 'string' || !json.ensembleId) throw new CatalogError(`${file} has no ensembleId (which models built it is unknown)`);
@@ -221,7 +221,7 @@ export function parseCatalogJson(json: unknown, file = CATALOG_FILE): CatalogJso
   if (!Array.isArray(json.modelSha256) || json.modelSha256.length > MAX_FILES || !json.modelSha256.every(isSha256)) throw new CatalogError(`${file}: "modelSha256" must be a list of sha256 digests`);
   if (!Number.isInteger(json.dimension) || (json.dimension as number) <= 0) throw new CatalogError(`${file} has no valid dimension`);
   if ((json.dimension as number) > MAX_DIMENSION) throw new CatalogError(`${file} has ${json.dimension}-dimensional embeddings; at most ${MAX_DIMENSION} are read`);
-  if (json.dtype !== 'int8') throw new CatalogError(`${file} has dtype ${JSON.stringify(json.dtype)}; this app reads "int8"`);
+  if (json.dtype !== 'int8') throw new CatalogError(`${file} has dtype ${shownValue(json.dtype)}; this app reads "int8"`);
   if (!isCount(json.count)) throw new CatalogError(`${file} has no valid item count`);
   const shards = checkFileList(json.shards, 'shards', file);
   const items = checkFileList(json.items, 'items', file);
