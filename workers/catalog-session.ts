@@ -3,7 +3,7 @@
  * shards, byte progress) and refused when built with other models. A failed
  * load leaves the previous catalog in use.
  */
-import { CATALOG_FILE, CatalogError, embeddingModelSha256, parseCatalogJson, type CatalogItem } from '../src/shared/catalog-format.ts';
+import { CATALOG_FILE, CatalogError, MAX_CATALOG_FILE_BYTES, embeddingModelSha256, parseCatalogJson, type CatalogItem } from '../src/shared/catalog-format.ts';
 import type { ModelManifest } from '../src/shared/manifest.ts';
 import type { CatalogInfo, ItemView, SceneSummary, SceneView } from '../src/shared/worker-api/catalog.ts';
 import { catalogFileUrl, productLinkUrl } from '../src/shared/catalog-urls.ts';
@@ -23,6 +23,31 @@ export interface OpenCatalog {
   readClusters(): Promise<unknown>;
 }
 
+/** catalog.json's text, read up to MAX_CATALOG_FILE_BYTES: a longer answer is refused, not read to its end. */
+export async function readCatalogText(response: Response, url: string): Promise<string> {
+  const tooLarge = () => new CatalogError(`The catalog at ${url} is larger than any catalog.json can be (more than ${MAX_CATALOG_FILE_BYTES.toLocaleString('en')} bytes)`);
+  if (Number(response.headers.get('content-length')) > MAX_CATALOG_FILE_BYTES) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  const reader = response.body?.getReader();
+  if (!reader) return response.text();
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    loaded += value.byteLength;
+    if (loaded > MAX_CATALOG_FILE_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const decoder = new TextDecoder();
+  return chunks.map((c) => decoder.decode(c, { stream: true })).join('') + decoder.decode();
+}
+
 export async function openCatalog(url: string, manifest: ModelManifest, memberIds: string[], dimension: number, onProgress: (p: ByteProgress & { overall: { loaded: number; total: number } }) => void): Promise<OpenCatalog> {
   let response: Response;
   try {
@@ -31,9 +56,10 @@ export async function openCatalog(url: string, manifest: ModelManifest, memberId
     throw new CatalogError(navigator.onLine ? `The catalog at ${url} could not be reached` : `You are offline and the catalog ${url} is not stored on this device yet`);
   }
   if (!response.ok) throw new CatalogError(`The catalog at ${url} could not be downloaded (HTTP ${response.status})`);
+  const text = await readCatalogText(response, url);
   let json: unknown;
   try {
-    json = await response.json();
+    json = JSON.parse(text);
   } catch {
     throw new CatalogError(`${url} is not valid JSON: it is not a Lookalike catalog`);
   }

@@ -11,7 +11,7 @@ import { decodeShard, encodeShard, MAX_SHARD_SCALE, quantize } from '../../src/s
 import { IntegrityError } from '../../src/shared/sha256.ts';
 import { complementsOf, resolveCompatibility } from '../../src/personal/compatibility.ts';
 import { fetchVerified } from '../../workers/artifact-fetch.ts';
-import { countCategories } from '../../workers/catalog-session.ts';
+import { countCategories, readCatalogText } from '../../workers/catalog-session.ts';
 import { categoryPrior } from '../../workers/search/category-prior.ts';
 import { SearchIndex } from '../../workers/search/search-index.ts';
 import { makeShards, randomUnitVectors } from './search-fixtures.ts';
@@ -115,6 +115,18 @@ describe('listed file sizes', () => {
     vi.stubGlobal('fetch', fetch);
     await expect(fetchVerified('https://shop.example/c/', { path: 'x.bin', bytes: 2 ** 40, sha256: SHA })).rejects.toThrow(/x\.bin is listed as 1099511627776 bytes/);
     expect(fetch).not.toHaveBeenCalled();
+  });
+});
+
+describe('catalog.json itself', () => {
+  it('is read up to the largest size a catalog file may have, and refused beyond it unread', async () => {
+    const url = 'https://shop.example/c/catalog.json';
+    expect(await readCatalogText(new Response('{"formatVersion": 1}'), url)).toBe('{"formatVersion": 1}');
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({ pull: (c) => ((pulled += 16 << 20), c.enqueue(new Uint8Array(16 << 20))) });
+    await expect(readCatalogText(new Response(endless), url)).rejects.toThrow(/The catalog at https:\/\/shop\.example\/c\/catalog\.json is larger than any catalog\.json can be/);
+    expect(pulled).toBeLessThanOrEqual(MAX_CATALOG_FILE_BYTES + (64 << 20));
+    await expect(readCatalogText(new Response('{}', { headers: { 'content-length': String(2 ** 33) } }), url)).rejects.toThrow(CatalogError);
   });
 });
 
