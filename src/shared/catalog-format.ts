@@ -117,8 +117,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 
 /**
- * What is wrong with a string field, in words that follow its name, or
- * undefined: `what` is "a string" / "a non-empty string" as the field needs.
+ * What is wrong with a string field, in words that follow its name ("must be a
+ * string", "is too long (…)"), or undefined when it is a string of at most
+ * `max` characters (and not empty, when `nonEmpty`).
  */
 function textProblem(v: unknown, max: number, nonEmpty: boolean): string | undefined {
   if (typeof v !== 'string') return nonEmpty ? 'must be a non-empty string' : 'must be a string';
