@@ -8,7 +8,8 @@
  */
 import { verifyBytes, IntegrityError } from '../src/shared/sha256.ts';
 import type { ArtifactFile } from '../src/shared/manifest.ts';
-import { errorMessage, LookalikeError } from '../src/shared/errors.ts';
+import { errorMessage, LookalikeError, quoted } from '../src/shared/errors.ts';
+import { resolveCatalogUrl } from '../src/shared/catalog-urls.ts';
 import { OFFLINE_CACHES } from '../src/shared/offline-caches.ts';
 import { keepForOffline } from './offline-store.ts';
 
@@ -25,8 +26,19 @@ export class DownloadError extends LookalikeError {
   override name = 'DownloadError';
 }
 
+/** Largest file fetchVerified downloads (the biggest model file is far below it). */
+export const MAX_ARTIFACT_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * The URL of `file` inside the folder `base`, with its sha256 as a version.
+ * The path is resolved and checked like every path a catalog names
+ * (resolveCatalogUrl): a path that would lead to another site or out of the
+ * folder is refused before anything is requested.
+ */
 export function versionedUrl(base: string, file: ArtifactFile): string {
-  const url = new URL(file.path, base);
+  const resolved = resolveCatalogUrl(file.path, base, 'file');
+  if (!resolved.ok) throw new DownloadError(`The file ${quoted(String(file.path))} ${resolved.problem}: it is not downloaded`);
+  const url = new URL(resolved.href);
   url.searchParams.set('v', file.sha256.slice(0, 16));
   return url.href;
 }
@@ -45,6 +57,9 @@ async function evict(url: string): Promise<void> {
 }
 
 export async function fetchVerified(base: string, file: ArtifactFile, onProgress?: (p: ByteProgress) => void, signal?: AbortSignal): Promise<ArrayBuffer> {
+  if (!Number.isSafeInteger(file.bytes) || file.bytes <= 0 || file.bytes > MAX_ARTIFACT_BYTES) {
+    throw new DownloadError(`${file.path} is listed as ${String(file.bytes)} bytes, which no file of the app or of a catalog can be (at most ${MAX_ARTIFACT_BYTES.toLocaleString('en')})`);
+  }
   const url = versionedUrl(base, file);
   if (suspect.has(url)) await evict(url);
   let response: Response;
@@ -62,32 +77,36 @@ export async function fetchVerified(base: string, file: ArtifactFile, onProgress
     await evict(url);
     throw new DownloadError(`${file.path} is missing on the server (it answered with a web page instead)`);
   }
-  const data = new Uint8Array(file.bytes);
+  // Nothing is allocated for the listed size: only what arrives is kept, and a body longer than listed is cut off there.
+  const listed = Number(response.headers.get('content-length'));
+  if (Number.isFinite(listed) && listed > file.bytes && !response.headers.get('content-encoding')) {
+    await response.body?.cancel().catch(() => undefined);
+    return failTooLong(url, file, `${listed} bytes where ${file.bytes} were expected`);
+  }
+  const chunks: Uint8Array[] = [];
   let loaded = 0;
   const reader = response.body?.getReader();
   if (!reader) {
     const whole = new Uint8Array(await response.arrayBuffer());
-    if (whole.byteLength !== file.bytes) return failIntegrity(url, file, whole.buffer);
-    data.set(whole);
+    chunks.push(whole);
     loaded = whole.byteLength;
   } else {
-    const chunks: Uint8Array[] = [];
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      chunks.push(value);
       loaded += value.byteLength;
-      onProgress?.({ file: file.path, loaded: Math.min(loaded, file.bytes), total: file.bytes });
+      if (loaded > file.bytes) {
+        await reader.cancel().catch(() => undefined);
+        return failTooLong(url, file, `more than the ${file.bytes} bytes expected`);
+      }
+      chunks.push(value);
+      onProgress?.({ file: file.path, loaded, total: file.bytes });
     }
-    if (loaded !== file.bytes) {
-      const joined = new Uint8Array(loaded);
-      let o = 0;
-      for (const c of chunks) (joined.set(c, o), (o += c.byteLength));
-      return failIntegrity(url, file, joined.buffer);
-    }
-    let offset = 0;
-    for (const c of chunks) (data.set(c, offset), (offset += c.byteLength));
   }
+  const data = new Uint8Array(loaded);
+  let offset = 0;
+  for (const c of chunks) (data.set(c, offset), (offset += c.byteLength));
+  if (loaded !== file.bytes) return failIntegrity(url, file, data.buffer);
   try {
     await verifyBytes(file, data.buffer);
   } catch (error) {
@@ -98,6 +117,11 @@ export async function fetchVerified(base: string, file: ArtifactFile, onProgress
   await keepForOffline(url, data, response.headers.get('content-type'), { replace: false });
   onProgress?.({ file: file.path, loaded: file.bytes, total: file.bytes });
   return data.buffer;
+}
+
+async function failTooLong(url: string, file: ArtifactFile, detail: string): Promise<never> {
+  await evict(url);
+  throw new IntegrityError(file.path, 'size', detail);
 }
 
 async function failIntegrity(url: string, file: ArtifactFile, bytes: ArrayBuffer): Promise<never> {

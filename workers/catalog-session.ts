@@ -3,9 +3,10 @@
  * shards, byte progress) and refused when built with other models. A failed
  * load leaves the previous catalog in use.
  */
-import { CATALOG_FILE, CatalogError, embeddingModelSha256, parseCatalogJson, type CatalogItem } from '../src/shared/catalog-format.ts';
+import { CATALOG_FILE, CatalogError, MAX_CATALOG_FILE_BYTES, embeddingModelSha256, parseCatalogJson, type CatalogItem } from '../src/shared/catalog-format.ts';
 import type { ModelManifest } from '../src/shared/manifest.ts';
 import type { CatalogInfo, ItemView, SceneSummary, SceneView } from '../src/shared/worker-api/catalog.ts';
+import { catalogFileUrl, productLinkUrl } from '../src/shared/catalog-urls.ts';
 import { fetchVerified, type ByteProgress } from './artifact-fetch.ts';
 import { keepForOffline } from './offline-store.ts';
 import { catalogFiles, loadCatalog, type LoadedCatalog } from './search/catalog-loader.ts';
@@ -16,13 +17,36 @@ export interface OpenCatalog {
   info: CatalogInfo;
   catalog: LoadedCatalog;
   index: SearchIndex;
-  /** Absolute URL of a file inside the catalog folder. */
+  /** Absolute URL of a file inside the catalog folder; undefined for a path that would lead elsewhere (see resolveCatalogUrl). */
   resolve(path: string | undefined): string | undefined;
-  /** Absolute URL of the catalog's folder, what relative product links are resolved against (none for a local catalog). */
-  base?: string;
   itemIndex: Map<string, number>;
   /** The catalog's taste-cluster file (parsed JSON), when it ships one. */
   readClusters(): Promise<unknown>;
+}
+
+/** catalog.json's text, read up to MAX_CATALOG_FILE_BYTES: a longer answer is refused, not read to its end. */
+export async function readCatalogText(response: Response, url: string): Promise<string> {
+  const tooLarge = () => new CatalogError(`The catalog at ${url} is larger than any catalog.json can be (more than ${MAX_CATALOG_FILE_BYTES.toLocaleString('en')} bytes)`);
+  if (Number(response.headers.get('content-length')) > MAX_CATALOG_FILE_BYTES) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  const reader = response.body?.getReader();
+  if (!reader) return response.text();
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    loaded += value.byteLength;
+    if (loaded > MAX_CATALOG_FILE_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const decoder = new TextDecoder();
+  return chunks.map((c) => decoder.decode(c, { stream: true })).join('') + decoder.decode();
 }
 
 export async function openCatalog(url: string, manifest: ModelManifest, memberIds: string[], dimension: number, onProgress: (p: ByteProgress & { overall: { loaded: number; total: number } }) => void): Promise<OpenCatalog> {
@@ -33,8 +57,8 @@ export async function openCatalog(url: string, manifest: ModelManifest, memberId
     throw new CatalogError(navigator.onLine ? `The catalog at ${url} could not be reached` : `You are offline and the catalog ${url} is not stored on this device yet`);
   }
   if (!response.ok) throw new CatalogError(`The catalog at ${url} could not be downloaded (HTTP ${response.status})`);
+  const text = await readCatalogText(response, url);
   let json: unknown;
-  const text = await response.text();
   try {
     json = JSON.parse(text);
   } catch {
@@ -59,8 +83,6 @@ export async function openCatalog(url: string, manifest: ModelManifest, memberId
   const index = new SearchIndex(catalog);
   let clusters: Promise<unknown> | undefined;
   index.prepare();
-  const categories: Record<string, number> = {};
-  for (const item of catalog.items) if (item.category) categories[item.category] = (categories[item.category] ?? 0) + 1;
   return {
     info: {
       url,
@@ -68,15 +90,14 @@ export async function openCatalog(url: string, manifest: ModelManifest, memberId
       count: catalog.meta.count,
       dimension: catalog.meta.dimension,
       bytes: total,
-      categories,
+      categories: countCategories(catalog.items),
       scenes: catalog.meta.scenes?.length ?? 0,
       sceneCategories: sceneCategories(catalog),
       searchPath: index.path,
     },
     catalog,
     index,
-    resolve: (path) => (path ? new URL(path, base).href : undefined),
-    base,
+    resolve: (path) => (path ? catalogFileUrl(path, base) : undefined),
     itemIndex: new Map(catalog.items.map((item, i) => [item.id, i])),
     // Read once per opened catalog (the page asks again whenever it rebuilds the taste context).
     readClusters: () =>
@@ -90,32 +111,33 @@ export async function openCatalog(url: string, manifest: ModelManifest, memberId
   };
 }
 
-/** A product link: absolute, or relative to the catalog (a shop serving its own pages beside it); http(s) only. */
-function productLink(open: OpenCatalog, url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const link = new URL(url, open.base);
-    return link.protocol === 'https:' || link.protocol === 'http:' ? link.href : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The categories of the items that appear in the catalog's scenes, sorted. */
 function sceneCategories(catalog: LoadedCatalog): string[] {
   const inScenes = new Set((catalog.meta.scenes ?? []).flatMap((scene) => scene.itemIds));
   return [...new Set(catalog.items.flatMap((item) => (item.category && inScenes.has(item.id) ? [item.category] : [])))].sort();
 }
 
+/**
+ * Items per category, as a null-prototype object: categories named
+ * "constructor", "__proto__" or "toString" count like any other.
+ */
+export function countCategories(items: readonly { category?: string }[]): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) if (item.category) counts.set(item.category, (counts.get(item.category) ?? 0) + 1);
+  return Object.assign(Object.create(null) as Record<string, number>, Object.fromEntries(counts));
+}
+
 export function itemView(open: OpenCatalog, item: CatalogItem): ItemView {
-  const link = productLink(open, item.url);
+  // Links are read by the URL parser, and only http(s) ones are offered; a local catalog (local:…) has no folder for relative ones.
+  const link = item.url ? productLinkUrl(item.url, open.info.url) : undefined;
+  const thumbnail = item.thumbnail ? open.resolve(item.thumbnail) : undefined;
   return {
     id: item.id,
     title: item.title,
     ...(item.category ? { category: item.category } : {}),
     ...(item.price !== undefined ? { price: item.price } : {}),
     ...(link ? { url: link } : {}),
-    ...(item.thumbnail ? { thumbnail: open.resolve(item.thumbnail)! } : {}),
+    ...(thumbnail ? { thumbnail } : {}),
     ...(item.attributes ? { attributes: item.attributes } : {}),
   };
 }
@@ -136,11 +158,12 @@ export function seenInScenes(open: OpenCatalog, itemId: string, limit: number, m
   });
   return matches.map(({ scene, reason }) => {
     const other = reason.kind === 'look-alike' ? open.catalog.items[open.itemIndex.get(reason.itemId)!]! : undefined;
+    const thumbnail = open.resolve(scene.thumbnail);
     return {
       id: scene.id,
       title: scene.title,
-      image: open.resolve(scene.image)!,
-      ...(scene.thumbnail ? { thumbnail: open.resolve(scene.thumbnail)! } : {}),
+      image: open.resolve(scene.image) ?? '',
+      ...(thumbnail ? { thumbnail } : {}),
       itemCount: scene.itemIds.length,
       reason,
       why: reasonText(reason),
@@ -152,11 +175,12 @@ export function seenInScenes(open: OpenCatalog, itemId: string, limit: number, m
 /** The scene `sceneId` with its items, in the order the catalog lists them. */
 export function sceneWithItems(open: OpenCatalog, sceneId: string): SceneView {
   const scene = findScene(open.catalog.meta.scenes ?? [], sceneId);
+  const thumbnail = open.resolve(scene.thumbnail);
   return {
     id: scene.id,
     title: scene.title,
-    image: open.resolve(scene.image)!,
-    ...(scene.thumbnail ? { thumbnail: open.resolve(scene.thumbnail)! } : {}),
+    image: open.resolve(scene.image) ?? '',
+    ...(thumbnail ? { thumbnail } : {}),
     items: scene.itemIds.flatMap((id) => {
       const i = open.itemIndex.get(id);
       return i === undefined ? [] : [itemView(open, open.catalog.items[i]!)];

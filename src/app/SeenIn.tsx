@@ -154,7 +154,7 @@ function SceneDetail({
       <button ref={back} class="link-button" onClick={onBack}>
         ← All scenes
       </button>
-      <CatalogPicture class="scene-photo" src={summary.image} alt={`Scene: ${summary.title}`} />
+      {summary.image ? <CatalogPicture class="scene-photo" src={summary.image} alt={`Scene: ${summary.title}`} /> : <span class="noimage" aria-hidden="true" />}
       {scene.state === 'loading' && (
         <p class="empty" role="status">
           Opening the scene…

@@ -5,7 +5,7 @@
  */
 import type { PersonalDb } from './db.ts';
 import { PersonalImportError } from './errors.ts';
-import { errorMessage } from '../shared/errors.ts';
+import { errorMessage, quoted } from '../shared/errors.ts';
 import {
   DB_VERSION,
   DEFAULT_LEGACY_CATALOG_ID,
@@ -71,17 +71,43 @@ export async function deleteAllPersonalData(db: PersonalDb): Promise<void> {
 // ---- validation ----------------------------------------------------------
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 1000;
-const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+// What an import file may hold, generous for years of use on one device; anything beyond is refused, so an
+// import costs time and storage in proportion to what it really carries.
+/** Longest item id or catalog id. */
+export const MAX_IMPORT_ID_LENGTH = 1000;
+/** Longest setting key: "onboarding:" and a catalog id. */
+export const MAX_SETTING_KEY_LENGTH = 'onboarding:'.length + MAX_IMPORT_ID_LENGTH;
+/** Most records of each kind. */
+export const MAX_IMPORT_RECORDS = { events: 500_000, wishlist: 100_000, preferences: 100_000, settings: 10_000 } as const;
+/** Largest import file, in characters of JSON text. */
+export const MAX_IMPORT_TEXT_LENGTH = 200 * 1024 * 1024;
+/** Latest time a record may carry (the largest a Date holds), and the earliest (the epoch). */
+const MAX_TIME = 8.64e15;
+
+/** What is wrong with an id (item or catalog), in words following its path; undefined when it is fine. */
+function idProblem(v: unknown): string | undefined {
+  if (typeof v !== 'string') return 'must be a non-empty string';
+  if (v.length === 0) return 'is empty';
+  if (v.length > MAX_IMPORT_ID_LENGTH) return `is too long (${v.length.toLocaleString('en')} characters; at most ${MAX_IMPORT_ID_LENGTH.toLocaleString('en')})`;
+  return undefined;
+}
+const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_TIME;
 
 /**
  * Checks a parsed (or raw JSON text) export and returns it in the current
  * shape; exports of earlier schema versions (no catalog ids) are upgraded,
- * giving their records `legacyCatalogId`. Throws PersonalImportError listing the problems.
+ * giving their records `legacyCatalogId`. Throws PersonalImportError listing
+ * the problems in plain words. Every string and list is bounded (see the
+ * limits above) and checked before it is used, so a hostile file is refused
+ * in time proportional to its size and never stored.
  */
 export function parsePersonalDataExport(input: unknown, legacyCatalogId: string = DEFAULT_LEGACY_CATALOG_ID): PersonalDataExport {
   let json = input;
   if (typeof input === 'string') {
+    if (input.length > MAX_IMPORT_TEXT_LENGTH) {
+      throw new PersonalImportError([`the file is too large (${Math.round(input.length / 1024 / 1024)} MB; at most ${MAX_IMPORT_TEXT_LENGTH / 1024 / 1024} MB)`]);
+    }
     try {
       json = JSON.parse(input);
     } catch (e) {
@@ -100,16 +126,28 @@ export function parsePersonalDataExport(input: unknown, legacyCatalogId: string 
   const legacy = version < 3;
   const catalogOf = (r: Record<string, unknown>, path: string): string => {
     const c = r['catalogId'];
-    if (isId(c)) return c;
     if (legacy && c === undefined) return legacyCatalogId;
-    bad(`${path}.catalogId must be a non-empty string`);
+    const problem = idProblem(c);
+    if (!problem) return c as string;
+    bad(`${path}.catalogId ${problem}`);
     return '';
   };
-  const list = (key: string): Record<string, unknown>[] => {
-    const v = json[key];
+  const itemOf = (r: Record<string, unknown>, path: string): string => {
+    const problem = idProblem(r['itemId']);
+    if (!problem) return r['itemId'] as string;
+    bad(`${path}.itemId ${problem}`);
+    return '';
+  };
+  const list = (key: keyof typeof MAX_IMPORT_RECORDS): Record<string, unknown>[] => {
+    const v = Object.hasOwn(json, key) ? json[key] : undefined;
     if (v === undefined && (key === 'preferences' || key === 'settings') && version < 2) return [];
     if (!Array.isArray(v)) {
       bad(`${key} must be an array`);
+      return [];
+    }
+    const max = MAX_IMPORT_RECORDS[key];
+    if (v.length > max) {
+      bad(`${key} has ${v.length.toLocaleString('en')} entries; at most ${max.toLocaleString('en')} can be imported`);
       return [];
     }
     return v.map((r, i) => {
@@ -122,9 +160,9 @@ export function parsePersonalDataExport(input: unknown, legacyCatalogId: string 
   const events: EventRecord[] = list('events').map((r, i) => {
     const p = `events[${i}]`;
     if (!EVENT_TYPES.includes(r['type'] as EventType)) bad(`${p}.type must be one of ${EVENT_TYPES.join(', ')}`);
-    if (!isId(r['itemId'])) bad(`${p}.itemId must be a non-empty string`);
+    const itemId = itemOf(r, p);
     if (!isTime(r['at'])) bad(`${p}.at must be a time (epoch ms)`);
-    const rec: EventRecord = { type: r['type'] as EventType, catalogId: catalogOf(r, p), itemId: r['itemId'] as string, at: r['at'] as number };
+    const rec: EventRecord = { type: r['type'] as EventType, catalogId: catalogOf(r, p), itemId, at: r['at'] as number };
     const id = r['id'];
     if (id !== undefined) {
       if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) bad(`${p}.id must be a positive integer`);
@@ -142,12 +180,12 @@ export function parsePersonalDataExport(input: unknown, legacyCatalogId: string 
     return list(key).map((r, i) => {
       const p = `${key}[${i}]`;
       const catalogId = catalogOf(r, p);
-      if (!isId(r['itemId'])) bad(`${p}.itemId must be a non-empty string`);
+      const itemId = itemOf(r, p);
       if (!isTime(r[timeKey])) bad(`${p}.${timeKey} must be a time (epoch ms)`);
-      const k = `${catalogId}\u0000${String(r['itemId'])}`;
+      const k = `${catalogId}\u0000${itemId}`;
       if (seen.has(k)) bad(`${p} is a duplicate`);
       seen.add(k);
-      return make(catalogId, r['itemId'] as string, r[timeKey] as number);
+      return make(catalogId, itemId, r[timeKey] as number);
     });
   };
   const wishlist = keyed('wishlist', 'addedAt', (catalogId, itemId, addedAt): WishlistRecord => ({ catalogId, itemId, addedAt }));
@@ -162,7 +200,12 @@ export function parsePersonalDataExport(input: unknown, legacyCatalogId: string 
       bad(`${p}.key must be a string`);
       return { key: '', value: null };
     }
-    if (settingKeys.has(key)) bad(`${p}: setting "${key}" appears twice`);
+    // The length first: a key of megabytes is refused without being compared, quoted or stored.
+    if (key.length > MAX_SETTING_KEY_LENGTH) {
+      bad(`${p}.key is too long (${key.length.toLocaleString('en')} characters; at most ${MAX_SETTING_KEY_LENGTH.toLocaleString('en')})`);
+      return { key: '', value: null };
+    }
+    if (settingKeys.has(key)) bad(`${p}: setting ${quoted(key)} appears twice`);
     settingKeys.add(key);
     if (key === RANKING_SETTINGS_KEY) {
       const checked = validateRankingPatch(r['value']);
@@ -173,12 +216,12 @@ export function parsePersonalDataExport(input: unknown, legacyCatalogId: string 
       if (r['value'] !== 'done' && r['value'] !== 'skipped') bad(`${p}.value must be "done" or "skipped"`);
       return { key, value: r['value'] };
     }
-    bad(`${p}: unknown setting "${key}"`);
+    bad(`${p}: unknown setting ${quoted(key)} (known: "${RANKING_SETTINGS_KEY}" and "onboarding:" followed by a catalog id)`);
     return { key, value: null };
   });
 
   if (problems.length) throw new PersonalImportError(problems);
-  const exportedAt = typeof json['exportedAt'] === 'string' ? json['exportedAt'] : '';
+  const exportedAt = typeof json['exportedAt'] === 'string' && json['exportedAt'].length <= 64 ? json['exportedAt'] : '';
   return { format: EXPORT_FORMAT, schemaVersion: DB_VERSION, exportedAt, events, wishlist, preferences, settings };
 }
 

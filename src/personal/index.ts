@@ -27,5 +27,5 @@ export {
   type ImportSummary,
   type PersonalDataExport,
 } from './export.ts';
-export { assignCluster, parseClusterFile, type ClusterAssignment, type ClusterFile } from './clusters.ts';
+export { ClusterFileError, assignCluster, parseClusterFile, type ClusterAssignment, type ClusterFile } from './clusters.ts';
 export { loadPersonalContext, type PersonalContext } from './context.ts';

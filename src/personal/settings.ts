@@ -3,6 +3,7 @@
  * similarity with taste. Defaults are documented in docs/personalisation.md;
  * the shopper's overrides are stored in IndexedDB (`settings` store, key `ranking`).
  */
+import { quoted } from '../shared/errors.ts';
 
 export interface SignalWeights {
   /** An item on the wishlist (decays from when it was added). */
@@ -71,6 +72,9 @@ const RANGES: Record<Exclude<keyof RankingSettings, 'weights'>, [number, number]
  */
 export const RETIRED_RANKING_KEYS: readonly string[] = ['gamma'];
 const WEIGHT_KEYS: (keyof SignalWeights)[] = ['wishlist', 'preference', 'click', 'view', 'dismiss'];
+/** Most problems one check lists, and most entries an object of settings or weights may have before it is refused unread. */
+const MAX_PROBLEMS = 20;
+const MAX_SETTING_ENTRIES = 100;
 
 /**
  * Checks an untrusted patch (from storage or an import file); returns the
@@ -78,19 +82,29 @@ const WEIGHT_KEYS: (keyof SignalWeights)[] = ['wishlist', 'preference', 'click',
  */
 export function validateRankingPatch(value: unknown): { ok: true; patch: RankingSettingsPatch } | { ok: false; problems: string[] } {
   const problems: string[] = [];
+  const problem = (text: string) => {
+    if (problems.length < MAX_PROBLEMS) problems.push(text);
+  };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, problems: ['ranking settings must be an object'] };
-  const src = value as Record<string, unknown>;
+  const entries = Object.entries(value as Record<string, unknown>);
+  // Only own keys count ("__proto__", "constructor" are unknown settings like any other name).
+  if (entries.length > MAX_SETTING_ENTRIES) return { ok: false, problems: [`ranking settings have ${entries.length.toLocaleString('en')} entries; there are ${Object.keys(RANGES).length + 1} settings`] };
   const patch: RankingSettingsPatch = {};
-  for (const [key, v] of Object.entries(src)) {
+  for (const [key, v] of entries) {
     if (key === 'weights') {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-        problems.push('weights must be an object');
+        problem('weights must be an object');
+        continue;
+      }
+      const weights = Object.entries(v as Record<string, unknown>);
+      if (weights.length > MAX_SETTING_ENTRIES) {
+        problem(`weights have ${weights.length.toLocaleString('en')} entries; there are ${WEIGHT_KEYS.length} weights`);
         continue;
       }
       const w: Partial<SignalWeights> = {};
-      for (const [wk, wv] of Object.entries(v as Record<string, unknown>)) {
-        if (!WEIGHT_KEYS.includes(wk as keyof SignalWeights)) problems.push(`unknown weight "${wk}"`);
-        else if (typeof wv !== 'number' || !Number.isFinite(wv) || Math.abs(wv) > 100) problems.push(`weight "${wk}" must be a number in −100…100`);
+      for (const [wk, wv] of weights) {
+        if (!WEIGHT_KEYS.includes(wk as keyof SignalWeights)) problem(`unknown weight ${quoted(wk)} (known: ${WEIGHT_KEYS.join(', ')})`);
+        else if (typeof wv !== 'number' || !Number.isFinite(wv) || Math.abs(wv) > 100) problem(`weight "${wk}" must be a number in −100…100`);
         else w[wk as keyof SignalWeights] = wv;
       }
       patch.weights = w;
@@ -98,9 +112,9 @@ export function validateRankingPatch(value: unknown): { ok: true; patch: Ranking
       continue;
     } else if (Object.hasOwn(RANGES, key)) {
       const [lo, hi] = RANGES[key as keyof typeof RANGES];
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) problems.push(`"${key}" must be a number in ${lo}…${hi}`);
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) problem(`"${key}" must be a number in ${lo}…${hi}`);
       else (patch as Record<string, number>)[key] = v;
-    } else problems.push(`unknown setting "${key}"`);
+    } else problem(`unknown setting ${quoted(key)} (known: weights, ${Object.keys(RANGES).join(', ')})`);
   }
   return problems.length ? { ok: false, problems } : { ok: true, patch };
 }

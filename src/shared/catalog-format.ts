@@ -4,8 +4,9 @@
  * (page, worker and Node tools), no tfjs.
  */
 import type { ArtifactFile, ModelManifest } from './manifest.ts';
-import { LookalikeError } from './errors.ts';
+import { LookalikeError, quoted, shownValue } from './errors.ts';
 import { isSha256 } from './sha256.ts';
+import { catalogPathProblem, MAX_PRODUCT_LINK_LENGTH } from './catalog-urls.ts';
 
 export const CATALOG_FORMAT_VERSION = 1;
 export const CATALOG_FILE = 'catalog.json';
@@ -89,55 +90,118 @@ export function embeddingModelSha256(manifest: ModelManifest, loadedMemberIds: r
   return [...shas].sort();
 }
 
+// ---------------------------------------------------------------- limits
+// What a catalog may hold, generous for any real shop; anything beyond is refused before it costs memory or time.
+
+/** Longest item or scene id. */
+export const MAX_ID_LENGTH = 1000;
+/** Longest title, name, category, source or attribute value. */
+export const MAX_TEXT_LENGTH = 2000;
+/** Most attributes one item may carry (names at most 200 characters). */
+export const MAX_ATTRIBUTES = 100;
+export const MAX_ATTRIBUTE_NAME_LENGTH = 200;
+/** Most files in catalog.json's `shards` or `items` list. */
+export const MAX_FILES = 10_000;
+/** Largest file a catalog may list (shards are 8 MiB; an item file this size holds far more than a shard's items). */
+export const MAX_CATALOG_FILE_BYTES = 256 * 1024 * 1024;
+/** Largest embedding dimension a catalog may have. */
+export const MAX_DIMENSION = 16_384;
+/** Most scenes, and most items one scene may name. */
+export const MAX_SCENES = 100_000;
+export const MAX_SCENE_ITEMS = 10_000;
+/** Most categories in `complements`, and most categories one may list. */
+export const MAX_COMPLEMENT_CATEGORIES = 10_000;
+export const MAX_COMPLEMENTS_PER_CATEGORY = 1000;
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 
-/** A relative path inside the catalog folder: no `..`, no leading `/`, no scheme. */
+/**
+ * What is wrong with a string field, in words that follow its name ("must be a
+ * string", "is too long (…)"), or undefined when it is a string of at most
+ * `max` characters (and not empty, when `nonEmpty`).
+ */
+function textProblem(v: unknown, max: number, nonEmpty: boolean): string | undefined {
+  if (typeof v !== 'string') return nonEmpty ? 'must be a non-empty string' : 'must be a string';
+  if (nonEmpty && v.length === 0) return 'is empty';
+  if (v.length > max) return `is too long (${v.length.toLocaleString('en')} characters; at most ${max.toLocaleString('en')})`;
+  return undefined;
+}
+
+/** A relative path inside the catalog's folder that stays there once the URL parser has read it (see catalog-urls.ts). */
 export function isSafeRelativePath(p: unknown): p is string {
-  return typeof p === 'string' && p.length > 0 && !p.startsWith('/') && !p.includes('\\') && !/^[a-z][a-z0-9+.-]*:/i.test(p) && !p.split('/').includes('..');
+  return catalogPathProblem(p) === undefined;
+}
+
+/** Throws naming the path and what is wrong with it, unless it is a safe relative path. */
+function checkPath(p: unknown, where: string): string {
+  const problem = catalogPathProblem(p);
+  if (problem) throw new CatalogError(`${where}${typeof p === 'string' ? ` (${quoted(p)})` : ''} ${problem}`);
+  return p as string;
 }
 
 function checkFileList(value: unknown, key: string, file: string): (ArtifactFile & { count: number })[] {
   if (!Array.isArray(value)) throw new CatalogError(`${file}: "${key}" must be a list of files`);
+  if (value.length > MAX_FILES) throw new CatalogError(`${file}: "${key}" lists ${value.length.toLocaleString('en')} files; at most ${MAX_FILES.toLocaleString('en')}`);
   return value.map((entry, index) => {
     if (!isObject(entry)) throw new CatalogError(`${file}: ${key}[${index}] is not an object`);
-    if (!isSafeRelativePath(entry.path)) throw new CatalogError(`${file}: ${key}[${index}] has an invalid path`);
+    const path = checkPath(entry.path, `${file}: the path of ${key}[${index}]`);
     if (!Number.isInteger(entry.bytes) || (entry.bytes as number) <= 0) throw new CatalogError(`${file}: ${entry.path} has no valid byte size`);
+    if ((entry.bytes as number) > MAX_CATALOG_FILE_BYTES) {
+      throw new CatalogError(`${file}: ${entry.path} is listed as ${(entry.bytes as number).toLocaleString('en')} bytes; a catalog file may have at most ${MAX_CATALOG_FILE_BYTES.toLocaleString('en')}`);
+    }
     if (!isSha256(entry.sha256)) throw new CatalogError(`${file}: ${entry.path} has no valid sha256`);
     if (!isCount(entry.count)) throw new CatalogError(`${file}: ${entry.path} has no valid item count`);
-    return { path: entry.path, bytes: entry.bytes as number, sha256: entry.sha256, count: entry.count };
+    return { path, bytes: entry.bytes as number, sha256: entry.sha256, count: entry.count };
   });
 }
 
 function checkScenes(value: unknown, file: string): CatalogScene[] {
   if (!Array.isArray(value)) throw new CatalogError(`${file}: "scenes" must be a list`);
+  if (value.length > MAX_SCENES) throw new CatalogError(`${file}: "scenes" lists ${value.length.toLocaleString('en')} scenes; at most ${MAX_SCENES.toLocaleString('en')}`);
   const ids = new Set<string>();
   return value.map((scene, index) => {
     const where = `${file}: scenes[${index}]`;
     if (!isObject(scene)) throw new CatalogError(`${where} is not an object`);
-    if (typeof scene.id !== 'string' || !scene.id) throw new CatalogError(`${where} has no id`);
-    if (ids.has(scene.id)) throw new CatalogError(`${where}: duplicate scene id "${scene.id}"`);
-    ids.add(scene.id);
-    if (typeof scene.title !== 'string') throw new CatalogError(`${where} ("${scene.id}") has no title`);
-    if (!isSafeRelativePath(scene.image)) throw new CatalogError(`${where} ("${scene.id}") has an invalid image path`);
-    if (scene.thumbnail !== undefined && !isSafeRelativePath(scene.thumbnail)) throw new CatalogError(`${where} ("${scene.id}") has an invalid thumbnail path`);
-    if (!Array.isArray(scene.itemIds) || !scene.itemIds.every((x) => typeof x === 'string')) {
-      throw new CatalogError(`${where} ("${scene.id}"): itemIds must be a list of item ids`);
-    }
-    const out: CatalogScene = { id: scene.id, title: scene.title, image: scene.image, itemIds: scene.itemIds as string[] };
-    if (scene.thumbnail !== undefined) out.thumbnail = scene.thumbnail;
+    const idProblem = textProblem(scene.id, MAX_ID_LENGTH, true);
+    if (idProblem) throw new CatalogError(scene.id === undefined ? `${where} has no id` : `${where}: the id ${idProblem}`);
+    const id = scene.id as string;
+    if (ids.has(id)) throw new CatalogError(`${where}: duplicate scene id ${quoted(id)}`);
+    ids.add(id);
+    const titleProblem = textProblem(scene.title, MAX_TEXT_LENGTH, false);
+    if (titleProblem) throw new CatalogError(scene.title === undefined ? `${where} (${quoted(id)}) has no title` : `${where} (${quoted(id)}): the title ${titleProblem}`);
+    checkPath(scene.image, `${where} (${quoted(id)}): the image path`);
+    if (scene.thumbnail !== undefined) checkPath(scene.thumbnail, `${where} (${quoted(id)}): the thumbnail path`);
+    if (!Array.isArray(scene.itemIds)) throw new CatalogError(`${where} (${quoted(id)}): itemIds must be a list of item ids`);
+    if (scene.itemIds.length > MAX_SCENE_ITEMS) throw new CatalogError(`${where} (${quoted(id)}) names ${scene.itemIds.length.toLocaleString('en')} items; at most ${MAX_SCENE_ITEMS.toLocaleString('en')}`);
+    scene.itemIds.forEach((x: unknown, i: number) => {
+      const problem = textProblem(x, MAX_ID_LENGTH, true);
+      if (problem) throw new CatalogError(`${where} (${quoted(id)}): itemIds[${i}] ${problem}`);
+    });
+    const out: CatalogScene = { id, title: scene.title as string, image: scene.image as string, itemIds: [...(scene.itemIds as string[])] };
+    if (scene.thumbnail !== undefined) out.thumbnail = scene.thumbnail as string;
     return out;
   });
 }
 
+/** Category → categories that go with it, as a null-prototype object (a category named "constructor" or "__proto__" is data like any other). */
 function checkComplements(value: unknown, file: string): Record<string, string[]> {
   if (!isObject(value)) throw new CatalogError(`${file}: "complements" must be an object of category → list of categories`);
-  for (const [category, list] of Object.entries(value)) {
-    if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) {
-      throw new CatalogError(`${file}: complements["${category}"] must be a list of category names`);
-    }
+  const entries = Object.entries(value);
+  if (entries.length > MAX_COMPLEMENT_CATEGORIES) throw new CatalogError(`${file}: "complements" has ${entries.length.toLocaleString('en')} categories; at most ${MAX_COMPLEMENT_CATEGORIES.toLocaleString('en')}`);
+  const out = Object.create(null) as Record<string, string[]>;
+  for (const [category, list] of entries) {
+    const where = `${file}: complements[${quoted(category)}]`;
+    if (category.length > MAX_TEXT_LENGTH) throw new CatalogError(`${file}: a category in "complements" is too long (${category.length.toLocaleString('en')} characters; at most ${MAX_TEXT_LENGTH.toLocaleString('en')})`);
+    if (!Array.isArray(list)) throw new CatalogError(`${where} must be a list of category names`);
+    if (list.length > MAX_COMPLEMENTS_PER_CATEGORY) throw new CatalogError(`${where} lists ${list.length.toLocaleString('en')} categories; at most ${MAX_COMPLEMENTS_PER_CATEGORY.toLocaleString('en')}`);
+    list.forEach((x: unknown, i: number) => {
+      const problem = textProblem(x, MAX_TEXT_LENGTH, false);
+      if (problem) throw new CatalogError(`${where}[${i}] ${problem === 'must be a string' ? 'must be a category name' : problem}`);
+    });
+    out[category] = [...(list as string[])];
   }
-  return value as Record<string, string[]>;
+  return out;
 }
 
 /**
@@ -150,12 +214,15 @@ export function parseCatalogJson(json: unknown, file = CATALOG_FILE): CatalogJso
   if (typeof v === 'number' && Number.isInteger(v) && v > CATALOG_FORMAT_VERSION) {
     throw new CatalogError(`${file} has format version ${v}, newer than this app reads (${CATALOG_FORMAT_VERSION}): update the app to open this catalog`);
   }
-  if (v !== CATALOG_FORMAT_VERSION) throw new CatalogError(`${file} has format version ${JSON.stringify(v)}; this app reads version ${CATALOG_FORMAT_VERSION}`);
+  if (v !== CATALOG_FORMAT_VERSION) throw new CatalogError(`${file} has format version ${shownValue(v)}; this app reads version ${CATALOG_FORMAT_VERSION}`);
   if (typeof json.name !== 'string' || !json.name.trim()) throw new CatalogError(`${file} has no name`);
+  if (json.name.length > MAX_TEXT_LENGTH) throw new CatalogError(`${file}: the name ${textProblem(json.name, MAX_TEXT_LENGTH, true)}`);
   if (typeof json.ensembleId !== 'string' || !json.ensembleId) throw new CatalogError(`${file} has no ensembleId (which models built it is unknown)`);
-  if (!Array.isArray(json.modelSha256) || !json.modelSha256.every(isSha256)) throw new CatalogError(`${file}: "modelSha256" must be a list of sha256 digests`);
+  if (json.ensembleId.length > MAX_ID_LENGTH) throw new CatalogError(`${file}: the ensembleId ${textProblem(json.ensembleId, MAX_ID_LENGTH, true)}`);
+  if (!Array.isArray(json.modelSha256) || json.modelSha256.length > MAX_FILES || !json.modelSha256.every(isSha256)) throw new CatalogError(`${file}: "modelSha256" must be a list of sha256 digests`);
   if (!Number.isInteger(json.dimension) || (json.dimension as number) <= 0) throw new CatalogError(`${file} has no valid dimension`);
-  if (json.dtype !== 'int8') throw new CatalogError(`${file} has dtype ${JSON.stringify(json.dtype)}; this app reads "int8"`);
+  if ((json.dimension as number) > MAX_DIMENSION) throw new CatalogError(`${file} has ${json.dimension}-dimensional embeddings; at most ${MAX_DIMENSION} are read`);
+  if (json.dtype !== 'int8') throw new CatalogError(`${file} has dtype ${shownValue(json.dtype)}; this app reads "int8"`);
   if (!isCount(json.count)) throw new CatalogError(`${file} has no valid item count`);
   const shards = checkFileList(json.shards, 'shards', file);
   const items = checkFileList(json.items, 'items', file);
@@ -186,19 +253,23 @@ export function parseCatalogJson(json: unknown, file = CATALOG_FILE): CatalogJso
     items,
   };
   if (json.currency !== undefined) {
-    if (typeof json.currency !== 'string') throw new CatalogError(`${file}: "currency" must be a string`);
-    out.currency = json.currency;
+    const problem = textProblem(json.currency, 16, false);
+    if (problem) throw new CatalogError(`${file}: "currency" ${problem}`);
+    out.currency = json.currency as string;
   }
   if (json.createdAt !== undefined) {
-    if (typeof json.createdAt !== 'string') throw new CatalogError(`${file}: "createdAt" must be a string`);
-    out.createdAt = json.createdAt;
+    const problem = textProblem(json.createdAt, 64, false);
+    if (problem) throw new CatalogError(`${file}: "createdAt" ${problem}`);
+    out.createdAt = json.createdAt as string;
   }
   if (json.scenes !== undefined) out.scenes = checkScenes(json.scenes, file);
   if (json.complements !== undefined) out.complements = checkComplements(json.complements, file);
   if (json.clusters !== undefined) {
     const c = json.clusters as Partial<ArtifactFile> | null;
-    if (!isObject(c) || !isSafeRelativePath(c.path) || !isCount(c.bytes) || !isSha256(c.sha256)) throw new CatalogError(`${file}: "clusters" must name a file inside the catalog with its bytes and sha256`);
-    out.clusters = { path: c.path, bytes: c.bytes, sha256: c.sha256 };
+    if (!isObject(c) || !isCount(c.bytes) || !isSha256(c.sha256)) throw new CatalogError(`${file}: "clusters" must name a file inside the catalog with its bytes and sha256`);
+    checkPath(c.path, `${file}: "clusters" must name a file inside the catalog; its path`);
+    if (c.bytes > MAX_CATALOG_FILE_BYTES) throw new CatalogError(`${file}: "clusters" is listed as ${c.bytes.toLocaleString('en')} bytes; a catalog file may have at most ${MAX_CATALOG_FILE_BYTES.toLocaleString('en')}`);
+    out.clusters = { path: c.path as string, bytes: c.bytes, sha256: c.sha256 };
   }
   return out;
 }
@@ -262,28 +333,44 @@ export function checkCompatible(catalog: EmbeddedWith, app: AppModels, wording: 
   }
 }
 
-/** Validates one parsed items file: a list of `expected` items. */
+/** Validates one parsed items file: a list of `expected` items, each within the limits above; returns fresh objects (nothing else the file had). */
 export function parseItemsJson(json: unknown, file: string, expected: number): CatalogItem[] {
   if (!Array.isArray(json)) throw new CatalogError(`${file} is not a JSON list of items`);
   if (json.length !== expected) throw new CatalogError(`${file} has ${json.length} items where catalog.json says ${expected}`);
-  return json.map((item, index) => {
+  return json.map((item: unknown, index) => {
     const where = `${file}: item ${index}`;
     if (!isObject(item)) throw new CatalogError(`${where} is not an object`);
-    if (typeof item.id !== 'string' || !item.id) throw new CatalogError(`${where} has no id`);
-    if (typeof item.title !== 'string') throw new CatalogError(`${where} ("${item.id}") has no title`);
-    for (const key of ['category', 'url', 'source'] as const) {
-      if (item[key] !== undefined && typeof item[key] !== 'string') throw new CatalogError(`${where} ("${item.id}"): "${key}" must be a string`);
+    const idProblem = textProblem(item.id, MAX_ID_LENGTH, true);
+    if (idProblem) throw new CatalogError(item.id === undefined || item.id === '' ? `${where} has no id` : `${where}: the id ${idProblem}`);
+    const id = item.id as string;
+    const name = `${where} (${quoted(id)})`;
+    if (typeof item.title !== 'string') throw new CatalogError(`${name} has no title`);
+    const out: CatalogItem = { id, title: item.title };
+    for (const key of ['title', 'category', 'url', 'source'] as const) {
+      if (item[key] === undefined) continue;
+      const problem = textProblem(item[key], key === 'url' ? MAX_PRODUCT_LINK_LENGTH : MAX_TEXT_LENGTH, false);
+      if (problem) throw new CatalogError(`${name}: "${key}" ${problem}`);
+      out[key] = item[key] as string;
     }
-    if (item.price !== undefined && (typeof item.price !== 'number' || !Number.isFinite(item.price))) {
-      throw new CatalogError(`${where} ("${item.id}"): "price" must be a number`);
+    if (item.price !== undefined) {
+      if (typeof item.price !== 'number' || !Number.isFinite(item.price)) throw new CatalogError(`${name}: "price" must be a number`);
+      out.price = item.price;
     }
-    if (item.thumbnail !== undefined && !isSafeRelativePath(item.thumbnail)) throw new CatalogError(`${where} ("${item.id}") has an invalid thumbnail path`);
+    if (item.thumbnail !== undefined) out.thumbnail = checkPath(item.thumbnail, `${name}: the thumbnail path`);
     if (item.attributes !== undefined) {
-      if (!isObject(item.attributes) || !Object.values(item.attributes).every((x) => typeof x === 'string')) {
-        throw new CatalogError(`${where} ("${item.id}"): "attributes" must map names to strings`);
+      if (!isObject(item.attributes)) throw new CatalogError(`${name}: "attributes" must map names to strings`);
+      const entries = Object.entries(item.attributes);
+      if (entries.length > MAX_ATTRIBUTES) throw new CatalogError(`${name} has ${entries.length} attributes; at most ${MAX_ATTRIBUTES}`);
+      const attributes = Object.create(null) as Record<string, string>;
+      for (const [key, value] of entries) {
+        if (key.length > MAX_ATTRIBUTE_NAME_LENGTH) throw new CatalogError(`${name}: an attribute name is too long (${key.length.toLocaleString('en')} characters; at most ${MAX_ATTRIBUTE_NAME_LENGTH})`);
+        const problem = textProblem(value, MAX_TEXT_LENGTH, false);
+        if (problem) throw new CatalogError(`${name}: "attributes" must map names to strings: ${quoted(key)} ${problem}`);
+        attributes[key] = value as string;
       }
+      out.attributes = attributes;
     }
-    return item as unknown as CatalogItem;
+    return out;
   });
 }
 
@@ -291,12 +378,12 @@ export function parseItemsJson(json: unknown, file: string, expected: number): C
 export function checkItems(catalog: CatalogJson, items: readonly CatalogItem[], file = CATALOG_FILE): void {
   const ids = new Set<string>();
   for (const item of items) {
-    if (ids.has(item.id)) throw new CatalogError(`${file}: item id "${item.id}" appears twice`);
+    if (ids.has(item.id)) throw new CatalogError(`${file}: item id ${quoted(item.id)} appears twice`);
     ids.add(item.id);
   }
   for (const scene of catalog.scenes ?? []) {
     const unknown = scene.itemIds.find((id) => !ids.has(id));
-    if (unknown !== undefined) throw new CatalogError(`${file}: scene "${scene.id}" names item "${unknown}", which is not in the catalog`);
+    if (unknown !== undefined) throw new CatalogError(`${file}: scene ${quoted(scene.id)} names item ${quoted(unknown)}, which is not in the catalog`);
   }
 }
 

@@ -72,6 +72,14 @@ export function allocateShard(count: number, dimension: number): { bytes: Uint8A
   return { bytes: new Uint8Array(buffer), shard: views(buffer, count, dimension) };
 }
 
+/**
+ * The largest scale a shard vector may have: catalog vectors are unit length,
+ * so no component exceeds 1 and scale = max|x| / 127 is at most 1/127 (plus
+ * float32 rounding). A larger scale is a damaged or hostile shard, whose
+ * similarities would be far above 1.
+ */
+export const MAX_SHARD_SCALE = (1 / 127) * (1 + 1e-4);
+
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** The shard's file bytes, in a new buffer. */
@@ -111,6 +119,9 @@ export function decodeShard(data: ArrayBuffer | Uint8Array, expected: { count: n
   for (let i = 0; i < count; i++) {
     const s = shard.scales[i]!;
     if (!(s >= 0) || !Number.isFinite(s)) throw new CatalogError(`${file}: vector ${i} has an invalid scale (${s})`);
+    if (s > MAX_SHARD_SCALE) {
+      throw new CatalogError(`${file}: vector ${i} has the scale ${s}, more than a unit-length vector can have (at most 1/127): the shard is damaged or was not made from this app's embeddings`);
+    }
   }
   return shard;
 }

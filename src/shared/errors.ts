@@ -40,3 +40,21 @@ export function isQuotaError(e: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * `value` quoted for a message, shortened to `max` characters (an outside
+ * string may be megabytes long: a message repeats only its start), with
+ * control characters shown as escapes.
+ */
+export function quoted(value: string, max = 60): string {
+  const short = value.length > max ? `${value.slice(0, max)}…` : value;
+  return JSON.stringify(short);
+}
+
+/** Any outside value named in a message, briefly: a string quoted and shortened, a list or object by its kind. */
+export function shownValue(value: unknown): string {
+  if (typeof value === 'string') return quoted(value, 40);
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object' && value !== null) return 'an object';
+  return String(value);
+}

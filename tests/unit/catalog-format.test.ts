@@ -75,7 +75,7 @@ describe('catalog.json validation', () => {
     ['float dtype', () => mutate((j) => (j.dtype = 'float32')), /dtype "float32"; this app reads "int8"/],
     ['count mismatch', () => mutate((j) => (j.count = 4)), /the shards hold 3 vectors but the catalog has 4/],
     ['shard size', () => mutate((j) => ((j.shards as { bytes: number }[])[0]!.bytes = 99)), /embeddings-000\.bin is listed as 99 bytes; 3 vectors of 8 take 52/],
-    ['path escape', () => mutate((j) => ((j.items as { path: string }[])[0]!.path = '../x.json')), /items\[0\] has an invalid path/],
+    ['path escape', () => mutate((j) => ((j.items as { path: string }[])[0]!.path = '../x.json')), /the path of items\[0\] \("\.\.\/x\.json"\) leads out of the catalog's folder/],
     ['bad sha', () => mutate((j) => ((j.items as { sha256: string }[])[0]!.sha256 = 'nope')), /items-000\.json has no valid sha256/],
     ['scene without items', () => mutate((j) => (j.scenes = [{ id: 's', title: 's', image: 'x.jpg' }])), /itemIds must be a list/],
     ['bad complements', () => mutate((j) => (j.complements = { sofa: 'rug' })), /complements\["sofa"\] must be a list/],

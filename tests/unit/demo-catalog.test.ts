@@ -42,7 +42,7 @@ describe('the demo catalog has prices and product links', () => {
   });
 
   it('links to the app’s demo product page wherever the demo catalog is served; other schemes are dropped', () => {
-    const open = { base: 'http://127.0.0.1:4173/catalog/demo/', resolve: (p?: string) => p && new URL(p, 'http://127.0.0.1:4173/catalog/demo/').href } as unknown as OpenCatalog;
+    const open = { info: { url: 'http://127.0.0.1:4173/catalog/demo/catalog.json' }, resolve: (p?: string) => p && new URL(p, 'http://127.0.0.1:4173/catalog/demo/').href } as unknown as OpenCatalog;
     const url = demoProductUrl({ id: 'a b', title: 'Sofa & co', price: 299.99 });
     const view = itemView(open, { id: 'a b', title: 'Sofa & co', url });
     const link = new URL(view.url!);

@@ -8,7 +8,7 @@
  */
 import { CATALOG_FORMAT_VERSION, checkCompatible, shardByteLength, vectorsPerShard, type AppModels, type CatalogItem, type CatalogJson, type CompatibilityWording } from '../../src/shared/catalog-format.ts';
 import { allocateShard, decodeShard, type Shard } from '../../src/shared/catalog-shards.ts';
-import type { OpenCatalog } from '../catalog-session.ts';
+import { countCategories, type OpenCatalog } from '../catalog-session.ts';
 import { SearchIndex, type SearchableCatalog, type SearchIndexOptions } from '../search/search-index.ts';
 import { LocalCatalogError, LocalCatalogModelsError, LocalCatalogNotFoundError } from './errors.ts';
 import type { LocalCatalogRecord, LocalCatalogStore, LocalItemRecord, LocalVectorRecord } from './store.ts';
@@ -151,8 +151,6 @@ export async function openLocalCatalog(store: LocalCatalogStore, id: string, opt
     release();
     throw e;
   }
-  const categories: Record<string, number> = {};
-  for (const item of items) if (item.category) categories[item.category] = (categories[item.category] ?? 0) + 1;
   const bytes = stored.items.reduce((n, item) => n + item.thumbnail.size, 0) + shards.reduce((n, s) => n + shardByteLength(s.count, s.dimension), 0);
   return {
     localId: id,
@@ -162,7 +160,7 @@ export async function openLocalCatalog(store: LocalCatalogStore, id: string, opt
       count: stored.record.count,
       dimension,
       bytes,
-      categories,
+      categories: countCategories(items),
       scenes: 0,
       sceneCategories: [],
       searchPath: index.path,

@@ -60,6 +60,13 @@ export interface CategoryPrior {
   probabilities: Readonly<Record<string, number>>;
 }
 
+/** The prior's probability of `category` (0 for a category it does not name; only its own keys count, never Object.prototype's). */
+function probabilityOf(prior: CategoryPrior, category: string | undefined): number {
+  if (category === undefined || !Object.hasOwn(prior.probabilities, category)) return 0;
+  const p = prior.probabilities[category];
+  return typeof p === 'number' && Number.isFinite(p) ? p : 0;
+}
+
 /** How many cosine-nearest candidates the category prior re-orders. */
 export const PRIOR_SHORTLIST = 256;
 
@@ -159,7 +166,7 @@ export class SearchIndex {
     return shortlist
       .map((h) => {
         const item = this.catalog.items[h.index]!;
-        return { index: h.index, id: item.id, score: h.score, prior: prior.weight * (prior.probabilities[item.category ?? ''] ?? 0) };
+        return { index: h.index, id: item.id, score: h.score, prior: prior.weight * probabilityOf(prior, item.category) };
       })
       .sort((a, b) => b.score + b.prior - (a.score + a.prior) || b.score - a.score || a.index - b.index)
       .slice(0, k);
