@@ -102,8 +102,10 @@ export async function waitLoaded(page: Page, timeout: number): Promise<{ ok: tru
   }
   const status = page.getByTestId('status');
   if (await status.evaluate((el) => el.classList.contains('error'))) return { ok: false, error: ((await status.textContent()) ?? '').trim() };
-  const badge = page.getByTestId('backend');
-  return { ok: true, backend: ((await badge.textContent()) ?? '').trim(), detail: (await badge.getAttribute('title')) ?? '' };
+  const backend = ((await page.getByTestId('backend').textContent()) ?? '').trim();
+  // The badge's tooltip: the backend's description first (then, when measured, the timings behind the choice).
+  const detail = ((await page.getByTestId('backend-badge').getAttribute('title')) ?? '').split('\n')[0]!;
+  return { ok: true, backend, detail };
 }
 
 /** Waits until the catalog named in ?catalog= is open (status "… N items."). */
