@@ -83,9 +83,15 @@ function fitWithin(width: number, height: number, maxSide: number): { width: num
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 
+let scaledJpegs = true;
+/** Benchmarks only (the test build's `lookalike.debug`): false decodes JPEGs the way the app did before #24, for comparison in the same run. */
+export function useScaledJpegDecoding(enabled: boolean): void {
+  scaledJpegs = enabled;
+}
+
 /** ImageDecoder whose frames carry the EXIF orientation (VideoFrame.rotation/flip, which createImageBitmap applies). */
 async function scaledJpegDecoder(): Promise<boolean> {
-  return typeof ImageDecoder !== 'undefined' && typeof VideoFrame !== 'undefined' && 'rotation' in VideoFrame.prototype && (await ImageDecoder.isTypeSupported('image/jpeg').catch(() => false));
+  return scaledJpegs && typeof ImageDecoder !== 'undefined' && typeof VideoFrame !== 'undefined' && 'rotation' in VideoFrame.prototype && (await ImageDecoder.isTypeSupported('image/jpeg').catch(() => false));
 }
 
 /**

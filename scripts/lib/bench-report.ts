@@ -2,7 +2,7 @@
  * `npm run bench` output: the shape of bench/results.json, the console tables,
  * and docs/performance.md (written whole from the results, prose included).
  */
-import type { BackendResult, GpuInfo } from './bench-browser.ts';
+import type { BackendResult, ChoiceResult, GpuInfo } from './bench-browser.ts';
 import type { DownloadReport } from './bench-download.ts';
 import type { SoakResult } from './bench-soak.ts';
 
@@ -54,6 +54,8 @@ export interface ModelSection {
   photoSets: { label: string; size: string; count: number }[];
   catalog: string;
   backends: BackendResult[];
+  /** The backend the app chose by itself (measured on a fresh profile), and the next visit's remembered choice. */
+  choice?: ChoiceResult | { error: string };
 }
 
 export interface Results {
@@ -201,9 +203,16 @@ function summaryLines(r: Results): string[] {
       const mem = b.memory ? `; tensors ${b.memory.tensorGrowth === 0 ? 'flat' : `${b.memory.tensorGrowth > 0 ? '+' : ''}${b.memory.tensorGrowth}`}${b.memory.gpuBytesGrowth !== undefined ? `, GPU bytes ${b.memory.gpuBytesGrowth === 0 ? 'flat' : `${b.memory.gpuBytesGrowth > 0 ? '+' : ''}${b.memory.gpuBytesGrowth} B`}` : ''} over the measured rounds` : '';
       out.push(`- **${b.requested}**: ready in ${ms(b.load?.toReadyMs)} from cache (warm-up ${ms(b.load?.warmupMs)}); raw models ${raw === undefined ? 'not measured (bench API not wired)' : ms(raw)}; whole query: ${queries.join(', ')}${mem}.`);
     }
-    const phone = r.model.backends.flatMap((b) => (b.ok ? (b.app ?? []).filter((q) => q.photos.startsWith('3024')).map((q) => ({ b: b.requested, q })) : []));
-    const worst = phone.filter((p) => p.q.pageMedianMs !== undefined).sort((a, b) => b.q.pageMedianMs! - a.q.pageMedianMs!)[0];
-    if (worst) out.push(`- Page-side cost of a 12 MP camera photo (decode to ≤ 1024 px, transfer, render): about ${ms(worst.q.pageMedianMs)} (${worst.b}); with a 240×320 photo it is a few tens of ms. On a fast backend that decode, not the models, sets the whole query's time.`);
+    for (const b of r.model.backends) {
+      const now = (b.app ?? []).find((q) => q.photos === '3024×4032');
+      const before = (b.app ?? []).find((q) => q.photos.startsWith('3024×4032 decoded as before'));
+      if (b.ok && now && before) out.push(`- 12 MP camera photo on ${b.requested}, decoded straight at about 1024 px (ImageDecoder, the JPEG decoder's own scaling): page + transfer ${ms(now.pageMedianMs)}, whole query ${ms(now.medianMs)} = **${ratio(now.ratioToRaw)}** raw; decoded in full then shrunk as before #24, in the same run: page + transfer ${ms(before.pageMedianMs)}, whole query ${ms(before.medianMs)} = ${ratio(before.ratioToRaw)}.`);
+    }
+    const kept = r.model.backends.filter((b) => b.keptFrom);
+    if (kept.length) out.push(`- Not re-measured in this run (\`--backends\`), figures from ${[...new Set(kept.map((b) => b.keptFrom!.slice(0, 10)))].join(', ')}: ${kept.map((b) => b.requested).join(', ')}.`);
+    const c = r.model.choice;
+    if (c && 'error' in c) out.push(`- Backend chosen by the app: not measured (${c.error}).`);
+    else if (c) out.push(`- Backend chosen by the app itself on a fresh profile: **${c.backend}** (${c.how}: “${c.reason}”), choosing took ${ms(c.choiceMs)}; first visit ready in ${ms(c.firstVisitReadyMs)} (download included); the next visit ${c.secondVisit.how === 'remembered' ? 'reused the remembered choice' : `was ${c.secondVisit.how}`} (${c.secondVisit.backend}) and was ready in ${ms(c.secondVisit.readyMs)}. Timings behind it: ${c.details.split('\n').filter((l) => /^(GPU|Measured):/.test(l)).join('; ')}.`);
   }
   if (r.download) out.push(`- Download: first search needs ${kb(r.download.firstSearch.webgpu.gzip)} gzip on WebGPU (${kb(r.download.firstSearch.wasm.gzip)} on WASM), almost all of it model weights; a 10,000-item catalog adds ${kb(r.download.catalog10k.totalGzipBytes)} gzip.`);
   if (r.search) {

@@ -5,7 +5,7 @@
  * src/shared/fill-storage.ts out (tests/browser/build-output.test.ts checks).
  */
 import type { InferenceClient } from '../inference-client.ts';
-import { decodePhoto } from '../photo-decode.ts';
+import { decodePhoto, useScaledJpegDecoding } from '../photo-decode.ts';
 import { failIndexedDbWrites } from '../shared/fill-storage.ts';
 
 export function exposeAutomationHooks(client: InferenceClient): void {
@@ -17,6 +17,8 @@ export function exposeAutomationHooks(client: InferenceClient): void {
             crashWorker: () => client.faults!.armCrash(),
             loseDevice: () => client.faults!.loseDevice(),
             fillStorage: () => (failIndexedDbWrites(), client.faults!.fillStorage()),
+            /** false: decode camera JPEGs as before #24 (decode in full, then shrink), for the benchmark's comparison. */
+            scaledJpegDecoding: (enabled: boolean) => useScaledJpegDecoding(enabled),
             /** The photo as the app decodes it (src/photo-decode.ts): its size and the RGB of named points (relative x, y). */
             decodePhoto: async (base64: string, name: string, points: [number, number][]) => {
               const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
