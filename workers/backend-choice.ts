@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { backbones, type ModelEntry, type ModelManifest } from '../src/shared/manifest.ts';
 import type { BackendChoice, BackendMeasurement, BackendName, GpuIdentity } from '../src/shared/worker-api/models.ts';
 import { keepBackend, removeBackend, selectBackend, startBackend, stopGpuBackend } from './backend.ts';
-import { choiceKey, recallChoice, rememberChoice } from './backend-memory.ts';
+import { choiceKey, gpuSignature, recallChoice, rememberChoice, sameGpus } from './backend-memory.ts';
 import { gpuIdentities } from './gpu-identity.ts';
 import type { Embedder } from './models/embedder.ts';
 import { GraphCache } from './models/load-backbone.ts';
@@ -27,6 +27,12 @@ const RUNS = 3;
 const WASM_RUNS_MS = 1500;
 /** How long an abandoned GPU backend gets to give up its pending work before it is removed anyway. */
 const SETTLE_MS = 3000;
+/**
+ * How long a visit with a remembered choice waits for the GPU to name itself. A software GPU still compiling the
+ * shaders an abandoned measurement queued (tens of seconds after the first visit, in the browser's GPU process)
+ * answers only once it is done: the remembered choice is used meanwhile, and the GPU is checked again next visit.
+ */
+export const GPU_PROBE_MS = 1000;
 
 export interface ChoiceDeps {
   manifest: ModelManifest;
@@ -213,7 +219,7 @@ async function measure(key: string, gpus: GpuIdentity[], deps: ChoiceDeps): Prom
   const choiceMs = Math.round(performance.now() - started);
   const measuredAt = Date.now();
   const how = measurements.length > 1 ? 'measured' : 'only';
-  await rememberChoice({ key, backend: winner.backend, measurements, ...(measuredGpu ? { gpu: measuredGpu } : {}), choiceMs, measuredAt });
+  await rememberChoice({ key, gpus: gpuSignature(gpus), backend: winner.backend, measurements, ...(measuredGpu ? { gpu: measuredGpu } : {}), choiceMs, measuredAt });
   return {
     choice: { backend: winner.backend, fallbacks, detail, how, measurements, ...(measuredGpu ? { gpu: measuredGpu } : {}), choiceMs, measuredAt },
     embedder: winner.embedder!,
@@ -231,18 +237,24 @@ export async function forceBackend(forced: BackendName): Promise<BackendChoice> 
  * measured now (then `embedder` holds the winner's warm models, so they are not loaded again).
  */
 export async function chooseBackend(deps: ChoiceDeps): Promise<Chosen> {
-  const gpus = await gpuIdentities();
-  const key = choiceKey(deps.manifest.ensembleId, navigator.userAgent, gpus);
+  const key = choiceKey(deps.manifest.ensembleId, navigator.userAgent);
   const remembered = await recallChoice(key);
+  const probe = gpuIdentities();
   if (remembered) {
-    try {
-      const detail = await startBackend(remembered.backend);
-      keepBackend(remembered.backend);
-      const { key: _key, ...known } = remembered;
-      return { choice: { ...known, fallbacks: [], detail, how: 'remembered' } };
-    } catch {
-      /* it no longer starts: measure again */
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const gpus = await Promise.race([probe, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), GPU_PROBE_MS)))]);
+    clearTimeout(timer);
+    // The same GPUs, or a GPU too busy to say (then it is checked again next visit): start on the remembered backend.
+    if (!gpus || sameGpus(remembered, gpus)) {
+      try {
+        const detail = await startBackend(remembered.backend);
+        keepBackend(remembered.backend);
+        const { key: _key, gpus: _gpus, ...known } = remembered;
+        return { choice: { ...known, fallbacks: [], detail, how: 'remembered' } };
+      } catch {
+        /* it no longer starts: measure again */
+      }
     }
   }
-  return measure(key, gpus, deps);
+  return measure(key, await probe, deps);
 }

@@ -1,7 +1,8 @@
 /**
  * The measured backend choice, remembered in IndexedDB (via `idb`) so later visits start on it without
- * measuring again. Keyed by what the measurement depends on: the ensemble, the browser (user agent, so an
- * update measures again) and the GPUs' descriptions (a new GPU or driver measures again).
+ * measuring again. Keyed by the ensemble and the browser (user agent, so an update measures again); the record
+ * also holds the GPUs' descriptions it was measured with, and a visit whose GPU answers with others (a new GPU or
+ * driver) measures again (workers/backend-choice.ts).
  *
  *  v1  choices  keyPath `key`  RememberedChoice
  */
@@ -12,6 +13,8 @@ export const BACKEND_DB_NAME = 'lookalike-backend-choice';
 
 export interface RememberedChoice {
   key: string;
+  /** gpuSignature() of the GPUs it was measured with. */
+  gpus: string[];
   backend: BackendName;
   measurements: BackendMeasurement[];
   gpu?: GpuIdentity;
@@ -23,8 +26,18 @@ interface ChoiceDb extends DBSchema {
   choices: { key: string; value: RememberedChoice };
 }
 
-export function choiceKey(ensembleId: string, userAgent: string, gpus: GpuIdentity[]): string {
-  return JSON.stringify([ensembleId, userAgent, gpus.map((g) => `${g.backend}: ${g.description}`)]);
+export function choiceKey(ensembleId: string, userAgent: string): string {
+  return JSON.stringify([ensembleId, userAgent]);
+}
+
+/** The GPUs as remembered: which backend sees which adapter or renderer. */
+export function gpuSignature(gpus: GpuIdentity[]): string[] {
+  return gpus.map((g) => `${g.backend}: ${g.description}`);
+}
+
+/** True when the GPUs answer as they did when the choice was measured. */
+export function sameGpus(remembered: RememberedChoice, gpus: GpuIdentity[]): boolean {
+  return JSON.stringify(remembered.gpus) === JSON.stringify(gpuSignature(gpus));
 }
 
 const open = () =>

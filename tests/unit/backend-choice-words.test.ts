@@ -1,12 +1,12 @@
 /**
  * The backend choice as the shopper reads it (src/app/backend-words.ts), how a software GPU is recognised
- * (workers/gpu-identity.ts), and what makes the app measure again (workers/backend-memory.ts: the key and the store).
+ * (workers/gpu-identity.ts), and what makes the app measure again (workers/backend-memory.ts: the key, the GPUs, the store).
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { backendDetails, backendReason } from '../../src/app/backend-words.ts';
 import type { BackendChoice } from '../../src/shared/worker-api/index.ts';
-import { choiceKey, forgetChoices, recallChoice, rememberChoice } from '../../workers/backend-memory.ts';
+import { choiceKey, forgetChoices, gpuSignature, recallChoice, rememberChoice, sameGpus } from '../../workers/backend-memory.ts';
 import { isSoftwareRenderer } from '../../workers/gpu-identity.ts';
 
 const swiftshader = { backend: 'webgpu' as const, description: 'google swiftshader', software: true };
@@ -60,20 +60,23 @@ describe('recognising a software GPU', () => {
 
 describe('remembering the measured choice', () => {
   const gpus = [swiftshader];
-  const key = choiceKey('lookalike-abc', 'Chrome/150', gpus);
+  const key = choiceKey('lookalike-abc', 'Chrome/150');
 
-  it('measures again when the ensemble, the browser or the GPU changes', () => {
-    expect(choiceKey('lookalike-def', 'Chrome/150', gpus)).not.toBe(key);
-    expect(choiceKey('lookalike-abc', 'Chrome/151', gpus)).not.toBe(key);
-    expect(choiceKey('lookalike-abc', 'Chrome/150', [{ ...swiftshader, description: 'nvidia ampere', software: false }])).not.toBe(key);
-    expect(choiceKey('lookalike-abc', 'Chrome/150', gpus)).toBe(key);
+  it('measures again when the ensemble or the browser changes', () => {
+    expect(choiceKey('lookalike-def', 'Chrome/150')).not.toBe(key);
+    expect(choiceKey('lookalike-abc', 'Chrome/151')).not.toBe(key);
+    expect(choiceKey('lookalike-abc', 'Chrome/150')).toBe(key);
   });
 
-  it('recalls what was remembered under the same key only', async () => {
+  it('recalls what was remembered under the same key only, and knows when the GPU has changed', async () => {
     await forgetChoices();
     expect(await recallChoice(key)).toBeUndefined();
-    await rememberChoice({ key, backend: 'wasm', measurements: measured.measurements!, gpu: swiftshader, choiceMs: 5500, measuredAt: 1 });
-    expect((await recallChoice(key))?.backend).toBe('wasm');
-    expect(await recallChoice(choiceKey('lookalike-abc', 'Chrome/151', gpus))).toBeUndefined();
+    await rememberChoice({ key, gpus: gpuSignature(gpus), backend: 'wasm', measurements: measured.measurements!, gpu: swiftshader, choiceMs: 5500, measuredAt: 1 });
+    const recalled = await recallChoice(key);
+    expect(recalled?.backend).toBe('wasm');
+    expect(sameGpus(recalled!, gpus)).toBe(true);
+    expect(sameGpus(recalled!, [{ ...swiftshader, description: 'nvidia ampere', software: false }])).toBe(false);
+    expect(sameGpus(recalled!, [])).toBe(false);
+    expect(await recallChoice(choiceKey('lookalike-abc', 'Chrome/151'))).toBeUndefined();
   });
 });
