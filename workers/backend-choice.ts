@@ -14,7 +14,7 @@ import { backbones, type ModelEntry, type ModelManifest } from '../src/shared/ma
 import type { BackendChoice, BackendMeasurement, BackendName, GpuIdentity } from '../src/shared/worker-api/models.ts';
 import { keepBackend, removeBackend, selectBackend, startBackend, stopGpuBackend } from './backend.ts';
 import { choiceKey, gpuSignature, recallChoice, rememberChoice, sameGpus } from './backend-memory.ts';
-import { gpuIdentities } from './gpu-identity.ts';
+import { gpuIdentities, safeWebglIdentity } from './gpu-identity.ts';
 import type { Embedder } from './models/embedder.ts';
 import { GraphCache } from './models/load-backbone.ts';
 
@@ -193,16 +193,20 @@ async function measure(key: string, gpus: GpuIdentity[], deps: ChoiceDeps): Prom
     measurements.push(measurementOf(wasm.trial));
   } else fallbacks.push({ backend: 'wasm', reason: wasm.failure! });
   let measuredGpu: GpuIdentity | undefined;
-  for (const gpu of gpus) {
+  // WebGPU where it has an adapter; if that does not start, WebGL (probed only then).
+  const candidates = [...gpus];
+  for (let i = 0; i < candidates.length; i++) {
+    const gpu = candidates[i]!;
     const result = await measureGpu(gpu, wasm.trial ? median(wasm.trial.runs) : undefined, deps);
     if (result.failure) {
       fallbacks.push({ backend: gpu.backend, reason: result.failure });
+      if (gpu.backend === 'webgpu' && i === candidates.length - 1) candidates.push(...safeWebglIdentity());
       continue;
     }
     measuredGpu = gpu;
     measurements.push(result.measurement!);
     if (result.trial) finished.push(result.trial);
-    break; // one GPU backend is measured: WebGPU where it starts, else WebGL
+    break; // one GPU backend is measured
   }
   if (!finished.length) {
     const cpu = await selectBackend(['cpu']);

@@ -34,14 +34,23 @@ export function webglIdentity(): GpuIdentity | undefined {
   return { backend: 'webgl', description, software: isSoftwareRenderer(description) };
 }
 
-/** Both, as far as they exist (WebGPU first: the GPU backend the app prefers). */
+/**
+ * The GPU the app would measure: the WebGPU adapter where there is one, else the WebGL renderer. The WebGL probe
+ * is skipped when WebGPU answers: creating a WebGL context is a synchronous call that blocks this worker for as
+ * long as the browser's GPU process is busy (e.g. still compiling a software GPU's shaders).
+ */
 export async function gpuIdentities(): Promise<GpuIdentity[]> {
   const webgpu = await webgpuIdentity();
-  let webgl: GpuIdentity | undefined;
+  if (webgpu) return [webgpu];
+  return safeWebglIdentity();
+}
+
+/** The WebGL renderer, as a list of zero or one. */
+export function safeWebglIdentity(): GpuIdentity[] {
   try {
-    webgl = webglIdentity();
+    const webgl = webglIdentity();
+    return webgl ? [webgl] : [];
   } catch {
-    webgl = undefined;
+    return [];
   }
-  return [webgpu, webgl].filter((g): g is GpuIdentity => g !== undefined);
 }
