@@ -175,7 +175,7 @@ async function main(): Promise<void> {
           log('model: the backend the app chooses by itself (fresh profile, then a second visit)');
           try {
             section.choice = await measureChoice(app.browser, app.url, 300_000);
-            log(`model: chose ${section.choice.backend} (${section.choice.how}: ${section.choice.reason}) in ${section.choice.choiceMs ?? '?'} ms; first visit ready in ${section.choice.firstVisitReadyMs} ms; second visit ${section.choice.secondVisit.how} ${section.choice.secondVisit.backend}, ready in ${section.choice.secondVisit.readyMs} ms`);
+            log(`model: chose ${section.choice.backend} (${section.choice.how}: ${section.choice.reason}) in ${section.choice.choiceMs ?? '?'} ms; first visit ready in ${section.choice.firstVisitReadyMs} ms (next frame +${section.choice.firstVisitFrameMs} ms); second visit ${section.choice.secondVisit.how} ${section.choice.secondVisit.backend}, ready in ${section.choice.secondVisit.readyMs} ms (next frame +${section.choice.secondVisit.frameMs} ms)`);
           } catch (error) {
             section.choice = { error: error instanceof Error ? error.message : String(error) };
           }
