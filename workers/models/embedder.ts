@@ -9,7 +9,7 @@ import { backbones, opensCropView, type ModelManifest } from '../../src/shared/m
 import type { ArtifactReader, Backbone } from './backbone.ts';
 import { loadDenseStack, type DenseStack } from './dense-stack.ts';
 import { GraphCache, loadBackbone } from './load-backbone.ts';
-import { cropRelative, normalizeInput, resizeForModel } from './preprocess.ts';
+import { cropRelative, toModelInput } from './preprocess.ts';
 import { warmUp } from './warmup.ts';
 
 /** Each row scaled to unit length. Call inside tf.tidy. */
@@ -115,15 +115,12 @@ export class Embedder {
   compute(image: tf.Tensor3D, pass: PassOptions): PassTensors {
     const normalised: tf.Tensor2D[] = [];
     const memberProbs: tf.Tensor2D[] = [];
-    // One resize per input size, shared by the members that read it (the same numbers as toModelInput per member).
-    const resized = new Map<number, tf.Tensor4D>();
-    const resizedTo = (size: number) => resized.get(size) ?? resized.set(size, resizeForModel(image, size)).get(size)!;
     for (const member of this.members) {
       const head = pass.classify ? this.heads.get(member.entry.id) : undefined;
       const mirror = head !== undefined && pass.mirror;
       const own = (rows: tf.Tensor2D) => (mirror ? rows.slice([0, 0], [1, -1]) : rows);
       const meanOfViews = (probs: tf.Tensor2D): tf.Tensor2D => (mirror ? probs.mean(0, true) : probs);
-      const photo = normalizeInput(resizedTo(member.entry.inputSize), member.entry.normalization);
+      const photo = toModelInput(image, member.entry.inputSize, member.entry.normalization);
       // The mirror image of the resized, normalised input (the same as toModelInput's flip, without resizing twice).
       const input = mirror ? tf.concat([photo, tf.reverse(photo, 2)]) : photo;
       if (head?.input === 'taps') {
