@@ -4,6 +4,10 @@
  * files that are not photos. A huge image (say 10000×10000) is decoded straight
  * at reduced size, its dimensions read from the file header first, so the
  * full-size pixels never sit in memory at once.
+ *
+ * A camera JPEG larger than that is decoded by WebCodecs' ImageDecoder asked for about the size we keep: the
+ * JPEG decoder then scales in the DCT (1/2, 1/4, 1/8) instead of producing 12 MP and shrinking them, several
+ * times faster (#24, docs/performance.md). createImageBitmap with resize options decodes in full first.
  */
 import { LookalikeError } from './shared/errors.ts';
 
@@ -79,6 +83,47 @@ function fitWithin(width: number, height: number, maxSide: number): { width: num
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 
+let scaledJpegs = true;
+/** Benchmarks only (the test build's `lookalike.debug`): false decodes JPEGs the way the app did before #24, for comparison in the same run. */
+export function useScaledJpegDecoding(enabled: boolean): void {
+  scaledJpegs = enabled;
+}
+
+/** ImageDecoder whose frames carry the EXIF orientation (VideoFrame.rotation/flip, which createImageBitmap applies). */
+async function scaledJpegDecoder(): Promise<boolean> {
+  return scaledJpegs && typeof ImageDecoder !== 'undefined' && typeof VideoFrame !== 'undefined' && 'rotation' in VideoFrame.prototype && (await ImageDecoder.isTypeSupported('image/jpeg').catch(() => false));
+}
+
+/**
+ * A JPEG decoded at about `maxSide` (the decoder's DCT scaling), upright; undefined when this browser cannot, or the
+ * decoder refuses the file (then the createImageBitmap path decodes it, or says what is wrong with it).
+ */
+async function decodeJpegScaled(file: Blob, coded: { width: number; height: number }, maxSide: number): Promise<ImageBitmap | undefined> {
+  if (!(await scaledJpegDecoder())) return undefined;
+  // The header's size is the stored (coded) one, before EXIF rotation: ask in the same orientation.
+  const desired = fitWithin(coded.width, coded.height, maxSide);
+  let decoder: ImageDecoder | undefined;
+  let frame: VideoFrame | undefined;
+  try {
+    decoder = new ImageDecoder({ data: file.stream(), type: 'image/jpeg', desiredWidth: desired.width, desiredHeight: desired.height, preferAnimation: false });
+    frame = (await decoder.decode()).image;
+    const bitmap = await createImageBitmap(frame);
+    if (Math.max(bitmap.width, bitmap.height) <= maxSide) return bitmap;
+    // A decoder that did not scale (or not enough): shrink what it gave.
+    try {
+      const size = fitWithin(bitmap.width, bitmap.height, maxSide);
+      return await createImageBitmap(bitmap, { resizeWidth: size.width, resizeHeight: size.height, resizeQuality: 'high' });
+    } finally {
+      bitmap.close();
+    }
+  } catch {
+    return undefined;
+  } finally {
+    frame?.close();
+    decoder?.close();
+  }
+}
+
 export async function decodePhoto(file: File, maxSide = MAX_SIDE): Promise<ImageBitmap> {
   const name = file.name || 'This file';
   if (file.size === 0) throw new PhotoError(`${name} is empty (0 bytes).`);
@@ -90,6 +135,10 @@ export async function decodePhoto(file: File, maxSide = MAX_SIDE): Promise<Image
   if (type === 'unknown' || type === 'video/mp4') throw new PhotoError(`${name} is not an image this app can read. Choose a JPEG, PNG or WebP photo.`);
   const header = await headerSize(file, type);
   if (header && header.width * header.height > MAX_PIXELS) throw new PhotoError(`${name} is too large to process: ${header.width}×${header.height} is over 100 megapixels.`);
+  if (type === 'image/jpeg' && header && Math.max(header.width, header.height) > maxSide) {
+    const scaled = await decodeJpegScaled(file, header, maxSide);
+    if (scaled) return scaled;
+  }
   // Decode at a reduced size straight away when the header says it is large. Only the longest
   // side is given, so the aspect ratio is kept whatever the EXIF orientation does.
   const shrink: ImageBitmapOptions =

@@ -1,6 +1,7 @@
 /**
- * Picks the tfjs backend: WebGPU, then WebGL, then WASM, then CPU, and says
- * why each one it skipped was skipped. `forced` (from `?backend=`) tries only that one.
+ * Starts tfjs backends: `startBackend` makes one current (its files, its adapter), `selectBackend` takes the first
+ * of a list that starts (WebGPU, then WebGL, then WASM, then CPU by default) and says why each one it skipped was
+ * skipped. Which backend to ask for (forced, remembered or measured) is decided in workers/backend-choice.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -45,16 +46,50 @@ async function prepare(backend: BackendName): Promise<string> {
   }
 }
 
-export async function selectBackend(forced?: BackendName): Promise<BackendChoice> {
+/** Makes `backend` tfjs's current backend (starting it if needed); returns its description, or throws why it cannot start. */
+export async function startBackend(backend: BackendName): Promise<string> {
+  const detail = await prepare(backend);
+  if (!(await tf.setBackend(backend))) throw new Error('tfjs could not initialise it');
+  await tf.ready();
+  return detail;
+}
+
+/** The backend the app keeps: a lost GPU device cannot be used again, so the worker crashes and the page starts a fresh one. */
+export function keepBackend(backend: BackendName): void {
+  if (backend === 'webgpu') watchGpuDevice((tf.backend() as unknown as { device: GPUDevice }).device);
+}
+
+/**
+ * Stops a GPU backend that is still busy (an abandoned measurement): destroys its WebGPU device or loses its
+ * WebGL context, so the work it queued (shader compilation, a pass) fails fast instead of running on.
+ */
+export function stopGpuBackend(backend: BackendName): void {
+  const instance = tf.findBackend(backend) as unknown as { device?: GPUDevice; gpgpu?: { gl: WebGLRenderingContext } } | null;
+  try {
+    if (backend === 'webgpu') instance?.device?.destroy();
+    if (backend === 'webgl') instance?.gpgpu?.gl.getExtension('WEBGL_lose_context')?.loseContext();
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Removes a backend this worker will not use again, freeing what it holds (its tensors must be disposed first). */
+export function removeBackend(backend: BackendName): void {
+  try {
+    tf.removeBackend(backend);
+  } catch {
+    /* a backend whose device is gone may fail to dispose: it is unreachable either way */
+  }
+}
+
+/** The first of `order` that starts, kept; `fallbacks` says why each one before it did not. */
+export async function selectBackend(order: readonly BackendName[] = BACKEND_ORDER): Promise<BackendChoice> {
   const fallbacks: BackendChoice['fallbacks'] = [];
-  for (const backend of forced ? [forced] : BACKEND_ORDER) {
+  for (const backend of order) {
     try {
-      const detail = await prepare(backend);
-      if (!(await tf.setBackend(backend))) throw new Error('tfjs could not initialise it');
-      await tf.ready();
-      // A lost GPU device cannot be used again: the worker crashes and the page starts a fresh one.
-      if (backend === 'webgpu') watchGpuDevice((tf.backend() as unknown as { device: GPUDevice }).device);
-      return { backend, fallbacks, detail };
+      const detail = await startBackend(backend);
+      keepBackend(backend);
+      return { backend, fallbacks, detail, how: 'only' };
     } catch (error) {
       fallbacks.push({ backend, reason: error instanceof Error ? error.message : String(error) });
     }

@@ -11,7 +11,7 @@ import { allFiles, parseManifest, type ModelManifest } from '../src/shared/manif
 import type { BackendChoice, CatalogApi, InitInfo, InitOptions, LoadProgress, ModelsApi, SearchApi, SearchResponse, WorkerApi } from '../src/shared/worker-api/index.ts';
 import { fetchVerified } from './artifact-fetch.ts';
 import { keepDownloadsForOffline, keepForOffline } from './offline-store.ts';
-import { selectBackend } from './backend.ts';
+import { chooseBackend, forceBackend } from './backend-choice.ts';
 import { bitmapToTensor } from './image-input.ts';
 import { Embedder } from './models/ensemble.ts';
 import type { ArtifactReader } from './models/backbone.ts';
@@ -38,7 +38,8 @@ let catalog: OpenCatalog | undefined;
 let photo: tf.Tensor3D | undefined;
 /** The last photo/box embedded, so changing only the filter does not run the models again. */
 let lastEmbedded: { key: string; out: Awaited<ReturnType<Embedder['run']>>; ms: number } | undefined;
-const graphs = new GraphCache();
+/** The models' graphs on the backend in use (shared by the embedder and the detector). */
+let graphs = new GraphCache();
 let read: ArtifactReader | undefined;
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -51,9 +52,9 @@ function serial<T>(task: () => Promise<T>): Promise<T> {
 }
 
 async function loadModels(options: InitOptions, onProgress: (p: LoadProgress) => void): Promise<InitInfo> {
-  if (!backend) {
+  if (!backend && options.backend) {
     onProgress({ phase: 'backend', message: 'starting the compute backend', loaded: 0, total: 0 });
-    backend = await selectBackend(options.backend);
+    backend = await forceBackend(options.backend);
   }
   keepDownloadsForOffline(options.keepForOffline ?? false);
   const manifestUrl = new URL('manifest.json', options.modelsBase).href;
@@ -83,14 +84,31 @@ async function loadModels(options: InitOptions, onProgress: (p: LoadProgress) =>
   };
   const started = performance.now();
   let warmupStarted = 0;
-  const loaded = await Embedder.load(next, reader, {
-    onStep: (step) => {
-      if (step === 'warming up') {
-        warmupStarted = performance.now();
-        onProgress({ phase: 'warmup', message: `warming up on ${backend!.backend}`, loaded: total, total });
-      }
-    },
-  }, graphs);
+  let measured: Embedder | undefined;
+  if (!backend) {
+    // Not forced: the backend remembered for this ensemble, browser and GPU, or the fastest measured now.
+    onProgress({ phase: 'backend', message: 'starting the compute backend', loaded: 0, total: 0 });
+    const chosen = await chooseBackend({
+      manifest: next,
+      load: (models, trialGraphs, signal) => Embedder.load(models, reader, { signal }, trialGraphs),
+      onMeasure: (message) => onProgress({ phase: 'measure', message, loaded: total, total }),
+    });
+    backend = chosen.choice;
+    if (chosen.embedder && chosen.graphs) {
+      measured = chosen.embedder;
+      graphs = chosen.graphs;
+    }
+  }
+  const loaded =
+    measured ??
+    (await Embedder.load(next, reader, {
+      onStep: (step) => {
+        if (step === 'warming up') {
+          warmupStarted = performance.now();
+          onProgress({ phase: 'warmup', message: `warming up on ${backend!.backend}`, loaded: total, total });
+        }
+      },
+    }, graphs));
   // Only now replace the models in use: a failed load leaves the previous ones working.
   const modelsChanged = manifest?.ensembleId !== next.ensembleId;
   embedder?.dispose();

@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, type, release, arch } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { gpuInfo, instrumentContext, measureBackend, primeCaches, type BenchBackend } from '../lib/bench-browser.ts';
+import { gpuInfo, instrumentContext, measureBackend, measureChoice, photoSetKey, primeCaches, type BenchBackend } from '../lib/bench-browser.ts';
 import { measureDownload } from '../lib/bench-download.ts';
 import { benchPhotos, uniformPhotos } from '../lib/bench-photos.ts';
 import { consoleReport, markdownReport, type MachineInfo, type ModelSection, type Results, type SearchSection } from '../lib/bench-report.ts';
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
             date: new Date().toISOString(),
             firstVisit,
             rounds: {},
-            photoSets: [photos.small, photos.phone].map((s) => ({ label: s.label, size: `${s.width}×${s.height}`, count: s.files.length })),
+            photoSets: [photos.small, photos.phone, photos.phoneOldDecode].map((s) => ({ label: s.label, size: photoSetKey(s), count: s.files.length })),
             catalog: 'none',
             backends: [],
           };
@@ -163,7 +163,21 @@ async function main(): Promise<void> {
             const rounds = values.rounds ? Number(values.rounds) : DEFAULT_ROUNDS[backend];
             section.rounds[backend] = rounds;
             log(`model: ${backend}, ${rounds} rounds`);
-            section.backends.push(await measureBackend(context, backend, { baseUrl: app.url, rounds, photoSets: [photos.small, photos.phone], readyTimeoutMs: 300_000, queryTimeoutMs: 180_000, log }));
+            section.backends.push(await measureBackend(context, backend, { baseUrl: app.url, rounds, photoSets: [photos.small, photos.phone, photos.phoneOldDecode], readyTimeoutMs: 300_000, queryTimeoutMs: 180_000, log }));
+          }
+          // Backends `--backends` left out keep the last run's figures, marked with its date.
+          for (const kept of previous.model?.backends ?? []) {
+            if (backends.includes(kept.requested)) continue;
+            section.backends.push({ ...kept, keptFrom: kept.keptFrom ?? previous.model!.date });
+            section.rounds[kept.requested] = previous.model!.rounds[kept.requested] ?? 0;
+          }
+          section.backends.sort((a, b) => BACKENDS.indexOf(a.requested) - BACKENDS.indexOf(b.requested));
+          log('model: the backend the app chooses by itself (fresh profile, then a second visit)');
+          try {
+            section.choice = await measureChoice(app.browser, app.url, 300_000);
+            log(`model: chose ${section.choice.backend} (${section.choice.how}: ${section.choice.reason}) in ${section.choice.choiceMs ?? '?'} ms; first visit ready in ${section.choice.firstVisitReadyMs} ms (next frame +${section.choice.firstVisitFrameMs} ms); second visit ${section.choice.secondVisit.how} ${section.choice.secondVisit.backend}, ready in ${section.choice.secondVisit.readyMs} ms (next frame +${section.choice.secondVisit.frameMs} ms)`);
+          } catch (error) {
+            section.choice = { error: error instanceof Error ? error.message : String(error) };
           }
           return section;
         });

@@ -6,7 +6,7 @@
  * decode → transfer → setPhoto → search → results on screen), timed inside the
  * page by an init script that watches the UI.
  */
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { BenchMemory, BenchPredictResult } from '../../workers/bench-api.ts';
 import type { PhotoSet } from './bench-photos.ts';
 
@@ -102,8 +102,10 @@ export async function waitLoaded(page: Page, timeout: number): Promise<{ ok: tru
   }
   const status = page.getByTestId('status');
   if (await status.evaluate((el) => el.classList.contains('error'))) return { ok: false, error: ((await status.textContent()) ?? '').trim() };
-  const badge = page.getByTestId('backend');
-  return { ok: true, backend: ((await badge.textContent()) ?? '').trim(), detail: (await badge.getAttribute('title')) ?? '' };
+  const backend = ((await page.getByTestId('backend').textContent()) ?? '').trim();
+  // The badge's tooltip: the backend's description first (then, when measured, the timings behind the choice).
+  const detail = ((await page.getByTestId('backend-badge').getAttribute('title')) ?? '').split('\n')[0]!;
+  return { ok: true, backend, detail };
 }
 
 /** Waits until the catalog named in ?catalog= is open (status "… N items."). */
@@ -190,6 +192,9 @@ export async function runQueries(page: Page, files: string[], options: { timeout
   return out;
 }
 
+/** A photo set's name in results and tables: its size, and how it was decoded when not the app's way. */
+export const photoSetKey = (set: PhotoSet): string => `${set.width}×${set.height}${set.decode ? ' decoded as before #24' : ''}`;
+
 // ------------------------------------------------------------------ per backend
 
 export interface LoadTiming {
@@ -245,6 +250,8 @@ export interface BackendResult {
   memory?: MemoryDrift;
   pageErrors?: string[];
   wallMs: number;
+  /** Set when this run did not measure the backend (`--backends` left it out): the date of the run whose figures these are. */
+  keptFrom?: string;
 }
 
 export interface BackendOptions {
@@ -327,7 +334,15 @@ export async function measureBackend(context: BrowserContext, backend: BenchBack
         return undefined;
       }
     };
-    const query = async (set: PhotoSet, i: number) => (await runQueries(page, [set.files[i % set.files.length]!], { timeout: options.queryTimeoutMs, catalog }))[0]!;
+    const decodeAsBefore = (on: boolean) => page.evaluate((on) => (window as unknown as { lookalike: { debug: { scaledJpegDecoding(e: boolean): void } } }).lookalike.debug.scaledJpegDecoding(!on), on);
+    const query = async (set: PhotoSet, i: number) => {
+      if (set.decode) await decodeAsBefore(true);
+      try {
+        return (await runQueries(page, [set.files[i % set.files.length]!], { timeout: options.queryTimeoutMs, catalog }))[0]!;
+      } finally {
+        if (set.decode) await decodeAsBefore(false);
+      }
+    };
 
     // Warm-up round: first raw run, first query of each set (first decode, first render of results).
     await raw(1);
@@ -360,7 +375,7 @@ export async function measureBackend(context: BrowserContext, backend: BenchBack
       const searches = measured.flatMap((t) => (t.searchMs !== undefined ? [t.searchMs] : []));
       const pages = measured.flatMap((t) => (t.embedMs !== undefined ? [t.totalMs - t.embedMs - (t.searchMs ?? 0)] : []));
       const stats: QueryStats = {
-        photos: `${set.width}×${set.height}`,
+        photos: photoSetKey(set),
         label: set.label,
         runs: measured.length,
         medianMs: round(median(measured.map((t) => t.totalMs))),
@@ -464,5 +479,63 @@ export async function gpuInfo(context: BrowserContext, baseUrl: string): Promise
     });
   } finally {
     await page.close();
+  }
+}
+
+// ------------------------------------------------------------------ backend choice
+
+export interface ChoiceResult {
+  /** What the app chose by itself (no ?backend=) on a fresh profile, how ("measured"), and the badge's words. */
+  backend: string;
+  how: string;
+  reason: string;
+  /** The badge's tooltip: the timings behind the choice. */
+  details: string;
+  /** ms the measuring took (the worker's own figure, from the tooltip). */
+  choiceMs?: number;
+  /** Navigation → ready on the first visit of a fresh profile: download from the local server and the measuring. */
+  firstVisitReadyMs: number;
+  /** Then how long the page waited for its next frame (a GPU process still busy compiling delays it). */
+  firstVisitFrameMs: number;
+  /** The next visit: the remembered choice, nothing measured. */
+  secondVisit: { backend: string; how: string; readyMs: number; frameMs: number };
+}
+
+async function badgeOf(page: Page): Promise<{ backend: string; how: string; reason: string; details: string }> {
+  const badge = page.getByTestId('backend-badge');
+  const reason = ((await page.getByTestId('backend-reason').textContent().catch(() => '')) ?? '').replace(/^\s*·\s*/, '');
+  return { backend: ((await page.getByTestId('backend').textContent()) ?? '').trim(), how: (await badge.getAttribute('data-how')) ?? '', reason, details: (await badge.getAttribute('title')) ?? '' };
+}
+
+/** Navigation → the app's data-phase says ready, polled on a timer (not on animation frames, which a busy GPU process delays). */
+async function readyAfterNavigation(page: Page, url: string, timeout: number): Promise<{ readyMs: number; frameMs: number }> {
+  const started = performance.now();
+  await page.goto(url);
+  await page.waitForFunction(() => /^(ready|failed)$/.test(document.querySelector('[data-testid="app"]')?.getAttribute('data-phase') ?? ''), undefined, { timeout, polling: 100 });
+  const readyMs = round(performance.now() - started, 0);
+  if ((await page.getByTestId('app').getAttribute('data-phase')) === 'failed') throw new Error(`the app did not start: ${await page.getByTestId('status').textContent()}`);
+  const frameMs = await page.evaluate(() => new Promise<number>((resolve) => { const t = performance.now(); requestAnimationFrame(() => resolve(Math.round(performance.now() - t))); }));
+  return { readyMs, frameMs };
+}
+
+/**
+ * The backend chosen by measurement (#24, workers/backend-choice.ts): a fresh profile opens the app without
+ * `?backend=`, so it measures; then a second visit reuses the remembered choice.
+ */
+export async function measureChoice(browser: Browser, baseUrl: string, timeout: number): Promise<ChoiceResult> {
+  const context = await browser.newContext();
+  try {
+    const url = `${baseUrl}?catalog=none`;
+    const page = await context.newPage();
+    const first = await readyAfterNavigation(page, url, timeout);
+    const chosen = await badgeOf(page);
+    const took = chosen.details.match(/choosing took ([\d.]+) s/)?.[1];
+    await page.close();
+    const again = await context.newPage();
+    const second = await readyAfterNavigation(again, url, timeout);
+    const remembered = await badgeOf(again);
+    return { ...chosen, ...(took ? { choiceMs: Number(took) * 1000 } : {}), firstVisitReadyMs: first.readyMs, firstVisitFrameMs: first.frameMs, secondVisit: { backend: remembered.backend, how: remembered.how, readyMs: second.readyMs, frameMs: second.frameMs } };
+  } finally {
+    await context.close();
   }
 }

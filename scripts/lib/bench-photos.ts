@@ -13,6 +13,8 @@ import sharp from 'sharp';
 export interface PhotoSet {
   /** What these photos are, for the report. */
   label: string;
+  /** `bitmap`: the page decodes them the way it did before #24 (createImageBitmap in full, then shrink), for comparison. */
+  decode?: 'bitmap';
   width: number;
   height: number;
   files: string[];
@@ -93,7 +95,7 @@ async function synthetic(count: number, cacheDir: string, width: number, height:
 }
 
 /** The two sets the benchmarks use: dataset snapshots as stored, and the same at 12 MP. */
-export async function benchPhotos(datasets: string, cacheDir: string, count: number): Promise<{ small: PhotoSet; phone: PhotoSet }> {
+export async function benchPhotos(datasets: string, cacheDir: string, count: number): Promise<{ small: PhotoSet; phone: PhotoSet; phoneOldDecode: PhotoSet }> {
   const PHONE = { width: 3024, height: 4032 };
   let files = await uniformPhotos(datasets, count);
   let label = 'clothing-photos (phone snapshots as stored in the dataset, all of one size)';
@@ -106,5 +108,6 @@ export async function benchPhotos(datasets: string, cacheDir: string, count: num
   return {
     small: { label, ...first, files },
     phone: { label: `the same photos as 12 MP camera JPEGs (${PHONE.width}×${PHONE.height})`, ...PHONE, files: phone },
+    phoneOldDecode: { label: 'the same 12 MP JPEGs decoded as before #24 (createImageBitmap in full, then shrunk)', ...PHONE, files: phone, decode: 'bitmap' },
   };
 }

@@ -2,7 +2,7 @@
  * `npm run bench` output: the shape of bench/results.json, the console tables,
  * and docs/performance.md (written whole from the results, prose included).
  */
-import type { BackendResult, GpuInfo } from './bench-browser.ts';
+import type { BackendResult, ChoiceResult, GpuInfo } from './bench-browser.ts';
 import type { DownloadReport } from './bench-download.ts';
 import type { SoakResult } from './bench-soak.ts';
 
@@ -54,6 +54,8 @@ export interface ModelSection {
   photoSets: { label: string; size: string; count: number }[];
   catalog: string;
   backends: BackendResult[];
+  /** The backend the app chose by itself (measured on a fresh profile), and the next visit's remembered choice. */
+  choice?: ChoiceResult | { error: string };
 }
 
 export interface Results {
@@ -201,9 +203,16 @@ function summaryLines(r: Results): string[] {
       const mem = b.memory ? `; tensors ${b.memory.tensorGrowth === 0 ? 'flat' : `${b.memory.tensorGrowth > 0 ? '+' : ''}${b.memory.tensorGrowth}`}${b.memory.gpuBytesGrowth !== undefined ? `, GPU bytes ${b.memory.gpuBytesGrowth === 0 ? 'flat' : `${b.memory.gpuBytesGrowth > 0 ? '+' : ''}${b.memory.gpuBytesGrowth} B`}` : ''} over the measured rounds` : '';
       out.push(`- **${b.requested}**: ready in ${ms(b.load?.toReadyMs)} from cache (warm-up ${ms(b.load?.warmupMs)}); raw models ${raw === undefined ? 'not measured (bench API not wired)' : ms(raw)}; whole query: ${queries.join(', ')}${mem}.`);
     }
-    const phone = r.model.backends.flatMap((b) => (b.ok ? (b.app ?? []).filter((q) => q.photos.startsWith('3024')).map((q) => ({ b: b.requested, q })) : []));
-    const worst = phone.filter((p) => p.q.pageMedianMs !== undefined).sort((a, b) => b.q.pageMedianMs! - a.q.pageMedianMs!)[0];
-    if (worst) out.push(`- Page-side cost of a 12 MP camera photo (decode to ≤ 1024 px, transfer, render): about ${ms(worst.q.pageMedianMs)} (${worst.b}); with a 240×320 photo it is a few tens of ms. On a fast backend that decode, not the models, sets the whole query's time.`);
+    for (const b of r.model.backends) {
+      const now = (b.app ?? []).find((q) => q.photos === '3024×4032');
+      const before = (b.app ?? []).find((q) => q.photos.startsWith('3024×4032 decoded as before'));
+      if (b.ok && now && before) out.push(`- 12 MP camera photo on ${b.requested}, decoded straight at about 1024 px (ImageDecoder, the JPEG decoder's own scaling): page + transfer ${ms(now.pageMedianMs)}, whole query ${ms(now.medianMs)} = **${ratio(now.ratioToRaw)}** raw; decoded in full then shrunk as before #24, in the same run: page + transfer ${ms(before.pageMedianMs)}, whole query ${ms(before.medianMs)} = ${ratio(before.ratioToRaw)}.`);
+    }
+    const kept = r.model.backends.filter((b) => b.keptFrom);
+    if (kept.length) out.push(`- Not re-measured in this run (\`--backends\`), figures from ${[...new Set(kept.map((b) => b.keptFrom!.slice(0, 10)))].join(', ')}: ${kept.map((b) => b.requested).join(', ')}.`);
+    const c = r.model.choice;
+    if (c && 'error' in c) out.push(`- Backend chosen by the app: not measured (${c.error}).`);
+    else if (c) out.push(`- Backend chosen by the app itself on a fresh profile: **${c.backend}** (${c.how}: “${c.reason}”), choosing took ${ms(c.choiceMs)}; first visit ready in ${ms(c.firstVisitReadyMs)} (download included; its next frame came ${ms(c.firstVisitFrameMs)} later); the next visit ${c.secondVisit.how === 'remembered' ? 'reused the remembered choice' : `was ${c.secondVisit.how}`} (${c.secondVisit.backend}) and was ready in ${ms(c.secondVisit.readyMs)} (next frame ${ms(c.secondVisit.frameMs)} later). Timings behind it: ${c.details.split('\n').filter((l) => /^(GPU|Measured):/.test(l)).join('; ')}.`);
   }
   if (r.download) out.push(`- Download: first search needs ${kb(r.download.firstSearch.webgpu.gzip)} gzip on WebGPU (${kb(r.download.firstSearch.wasm.gzip)} on WASM), almost all of it model weights; a 10,000-item catalog adds ${kb(r.download.catalog10k.totalGzipBytes)} gzip.`);
   if (r.search) {
@@ -252,7 +261,7 @@ export function markdownReport(r: Results): string {
     'LOOKALIKE_SOAK=1 npx vitest run --project browser tests/browser/soak.test.ts   # the soak as a test',
     '```',
     '',
-    'Options: `--only download,model,search,soak`, `--backends webgpu,webgl,wasm`, `--rounds N` (measured rounds per backend), `--soak-queries N`, `--soak-backend wasm|webgpu`, `--build` (build dist/ and dist-test/ first), `--reuse-search` (keep bench/search.json instead of re-running it), `--no-docs`.',
+    'Options: `--only download,model,search,soak`, `--backends webgpu,webgl,wasm` (the backends left out keep their last figures, marked), `--rounds N` (measured rounds per backend), `--soak-queries N`, `--soak-backend wasm|webgpu`, `--build` (build dist/ and dist-test/ first), `--reuse-search` (keep bench/search.json instead of re-running it), `--no-docs`.',
     '',
     '## Summary',
     '',
@@ -306,6 +315,26 @@ export function markdownReport(r: Results): string {
     const failed = m.backends.filter((b) => !b.ok);
     if (failed.length) out.push('', ...failed.map((b) => `- ${b.requested} did not run: ${b.error}`));
     if (m.firstVisit) out.push('', `First visit on a fresh profile (models downloaded from the local preview server, wasm): ready in ${ms(m.firstVisit.firstVisitReadyMs)}; the reload with the Service Worker in control: ${ms(m.firstVisit.reloadReadyMs)}.`);
+    const c = m.choice;
+    out.push(
+      '',
+      '## Backend choice',
+      '',
+      'Without `?backend=` (or the widget\'s `backend` attribute) the app measures which backend is fastest on this device, on the first visit and again whenever the browser (user agent), the GPU (WebGPU adapter or WebGL renderer description) or the ensemble changes; the choice is remembered in IndexedDB (`lookalike-backend-choice`, workers/backend-memory.ts). How (workers/backend-choice.ts):',
+      '',
+      '- **wasm first**: the real ensemble is loaded, warmed up and timed for up to 3 warm passes (every member, heads, projection, read back), about a second.',
+      '- **then the GPU backend** (WebGPU where an adapter exists, else WebGL) gets 4 s in all (`GPU_BUDGET_MS`): first the ensemble\'s smallest member alone, warmed up and timed once; if that alone is over 1.5× wasm\'s whole ensemble, the GPU is clearly slower and is dropped; else the whole ensemble is warmed up and timed. Over budget, it is abandoned: the load is aborted (its tensors freed), its device destroyed, its backend removed. The fastest median wins and keeps its warm models (nothing is loaded twice).',
+      '- **Software GPUs are measured like any other** (never assumed fast or slow); they are only named as such (WebGPU `isFallbackAdapter` or an adapter/renderer naming SwiftShader, llvmpipe, WARP…), so the badge can say "wasm · faster than this software GPU". The badge\'s tooltip lists the timings.',
+      '- **Cost on a software GPU**: SwiftShader compiles WebGPU shaders in the browser\'s GPU process, and that work cannot be cancelled from the page (destroying the device, even closing the page, leaves it running). Asking for one member first limits what is queued: on this machine the GPU process kept compiling for about 30 s after the app was ready on the first visit (45 s and more when the whole ensemble was queued), on about half a core. Meanwhile the GPU process answers little else: `requestAdapter` waited for it (so a visit with a remembered choice waits at most 1 s for the GPU to name itself, `GPU_PROBE_MS`, and otherwise trusts the remembered choice), and in one of three runs here a frame of the first page waited 25 s for it. Later visits measure nothing.',
+      '',
+      c && !('error' in c)
+        ? `Measured here (${m.date.slice(0, 10)}, fresh profile, \`?catalog=none\`): **${c.backend}** (${c.how}: “${c.reason}”); choosing took ${ms(c.choiceMs)}; first visit ready in ${ms(c.firstVisitReadyMs)} (download from the local server included; its next frame came ${ms(c.firstVisitFrameMs)} later); the next visit ${c.secondVisit.how === 'remembered' ? 'reused the remembered choice' : `was ${c.secondVisit.how}`} and was ready in ${ms(c.secondVisit.readyMs)} (next frame ${ms(c.secondVisit.frameMs)} later). ${c.details.split('\n').filter((l) => /^(GPU|Measured):/.test(l)).join('. ')}.`
+        : `Not measured in this run${c ? ` (${c.error})` : ''}.`,
+      '',
+      '## Photo decode',
+      '',
+      'A camera JPEG larger than 1024 px is decoded with WebCodecs\' `ImageDecoder` asked for about 1024 px (`desiredWidth`/`desiredHeight`): the JPEG decoder then scales in the DCT (a 12 MP 3024×4032 photo comes out 756×1008) instead of decoding 12 MP and shrinking them; the frame carries the EXIF orientation (`VideoFrame.rotation`/`flip`), which `createImageBitmap(frame)` applies. Browsers without it (or whose frames carry no rotation), other formats, and files it refuses take the previous path (`createImageBitmap` with resize options, which Chromium decodes in full first). What is left of the 12 MP gap is in the worker: the models\' preprocessing of a 1008-px photo (toFloat, halving, resize per member) costs about as much again as the models on wasm here (worker embed 12 MP vs 240×320 in the table); decoding at 1/8 (≤ 512 px) would remove most of it, at the cost of detail in crops of small objects. The table above has the 12 MP photos both ways in the same run ("decoded as before #24").',
+    );
   }
   if (r.search) {
     const s = r.search;

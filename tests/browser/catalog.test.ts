@@ -31,7 +31,7 @@ describe.skipIf(!hasDatasets)(`catalog search in the browser ${hasDatasets ? '' 
   afterAll(() => env?.close());
 
   it('shows the catalog, finds the photographed product first (Node↔WebGPU cosine ≥ 0.999), with categories', async () => {
-    const { page, errors } = await openApp(env.context, `${env.url}?catalog=${fixture.url}`);
+    const { page, errors } = await openApp(env.context, `${env.url}?catalog=${fixture.url}&backend=webgpu`);
     expect(await waitReady(page)).toBe('webgpu');
     await expect.poll(() => page.getByTestId('catalog').textContent(), { timeout: 60_000 }).toMatch(new RegExp(`Test catalog.*${fixture.items.length} items`));
     const sofa = fixture.items.find((r) => r.category === 'sofa')!;

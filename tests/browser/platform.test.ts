@@ -37,7 +37,7 @@ describe('platform: the installable offline app and its inference worker', () =>
   });
   afterAll(() => env?.close());
 
-  it('starts on WebGPU and shows load progress in bytes', async () => {
+  it('starts on WebGPU when asked and shows load progress in bytes', async () => {
     const page = await env.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -50,7 +50,8 @@ describe('platform: the installable offline app and its inference worker', () =>
         if (bar) seen.push([bar.getAttribute('aria-valuenow'), bar.getAttribute('aria-valuemax')]);
       }).observe(document, { subtree: true, childList: true, attributes: true });
     });
-    await page.goto(env.url + '?catalog=none');
+    // Forced: on this machine's software GPU the measured default is wasm (tests/browser/backend-choice.test.ts).
+    await page.goto(env.url + '?catalog=none&backend=webgpu');
     expect(await waitReady(page)).toBe('webgpu');
     const manifest = JSON.parse(readFileSync(resolve(ROOT, 'model-artifacts/shipped/manifest.json'), 'utf8')) as { models: { files: { path: string; bytes: number }[] }[]; heads: { files: { path: string; bytes: number }[] }[]; projection: { files: { path: string; bytes: number }[] } };
     const files = new Map([...manifest.models, ...manifest.heads, manifest.projection].flatMap((m) => m.files).map((f) => [f.path, f.bytes]));
@@ -85,7 +86,7 @@ describe('platform: the installable offline app and its inference worker', () =>
   });
 
   it.skipIf(!hasDatasets)(`embeds real photos on WebGPU: same photo ≈ 1, shoe vs dress clearly less (${hasDatasets ? '' : SKIP_DATASETS})`, async () => {
-    const { page, errors } = await openApp(env.context, env.url + '?catalog=none');
+    const { page, errors } = await openApp(env.context, env.url + '?catalog=none&backend=webgpu');
     expect(await waitReady(page)).toBe('webgpu');
     const [shoe] = photosOf('shoes', 1);
     const [dress] = photosOf('dress', 1);

@@ -47,6 +47,8 @@ const tensorsOf = (out: PassTensors): tf.Tensor[] => [out.embedding, out.vote, .
 export interface LoadOptions {
   /** Called as each step starts, for the progress UI. */
   onStep?: (step: string) => void;
+  /** Abandons the load (e.g. a GPU over its time budget): it rejects promptly and frees what it loaded. */
+  signal?: AbortSignal;
 }
 
 export class Embedder {
@@ -71,6 +73,7 @@ export class Embedder {
     let projection: DenseStack | undefined;
     try {
       for (const entry of backbones(manifest)) {
+        options.signal?.throwIfAborted();
         options.onStep?.(`loading ${entry.name}`);
         members.push(await loadBackbone(entry, read, graphs));
       }
@@ -94,7 +97,13 @@ export class Embedder {
     options.onStep?.('warming up');
     const size = members[0]?.entry.inputSize ?? 224;
     // The search path's shapes (with mirrorView, a batch of two).
-    await warmUp(() => tensorsOf(embedder.compute(tf.zeros([size, size, 3]) as tf.Tensor3D, { embed: true, classify: true, mirror: manifest.mirrorView === true })));
+    try {
+      await warmUp(() => tensorsOf(embedder.compute(tf.zeros([size, size, 3]) as tf.Tensor3D, { embed: true, classify: true, mirror: manifest.mirrorView === true })), options.signal);
+    } catch (error) {
+      // e.g. a GPU backend abandoned while it warmed up (workers/backend-choice.ts): nothing stays allocated.
+      embedder.dispose();
+      throw error;
+    }
     return embedder;
   }
 

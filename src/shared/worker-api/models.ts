@@ -5,16 +5,50 @@
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
+/** The device's GPU as a backend sees it: the WebGPU adapter or the WebGL renderer. */
+export interface GpuIdentity {
+  backend: 'webgpu' | 'webgl';
+  /** e.g. "google swiftshader" (WebGPU adapter.info) or "ANGLE (…, SwiftShader driver)" (WebGL renderer). */
+  description: string;
+  /** A GPU emulated on the CPU (SwiftShader, llvmpipe, a fallback adapter): measured like any other, but named so. */
+  software: boolean;
+}
+
+/** One backend timed on the real models while choosing (workers/backend-choice.ts). */
+export interface BackendMeasurement {
+  backend: BackendName;
+  /** Median ms of a warm `embedder.run` (every member, heads, projection, read back); absent when abandoned first. */
+  warmMs?: number;
+  /** ms from starting the backend until the models were warm on it (or until it was abandoned). */
+  startMs: number;
+  /** Why timing stopped early, e.g. "still warming up after 4.0 s". */
+  abandoned?: string;
+}
+
 export interface BackendChoice {
   backend: BackendName;
   /** Backends tried before it, with the reason each was not used. */
   fallbacks: { backend: BackendName; reason: string }[];
   /** e.g. the WebGPU adapter's vendor/architecture. */
   detail: string;
+  /**
+   * How it was chosen: `forced` (`?backend=` or the widget's `backend` attribute), `measured` (timed just now, the
+   * fastest), `remembered` (measured on an earlier visit with the same browser, GPU and models), `only` (the only one that started).
+   */
+  how: 'forced' | 'measured' | 'remembered' | 'only';
+  /** The timings behind a measured or remembered choice. */
+  measurements?: BackendMeasurement[];
+  /** The GPU the measured GPU backend ran on. */
+  gpu?: GpuIdentity;
+  /** ms the measuring took (on the visit that measured). */
+  choiceMs?: number;
+  /** When it was measured (epoch ms). */
+  measuredAt?: number;
 }
 
 export interface LoadProgress {
-  phase: 'backend' | 'download' | 'warmup' | 'ready';
+  /** `measure`: timing the models on each backend to pick the fastest (first run, or a new browser, GPU or ensemble). */
+  phase: 'backend' | 'download' | 'measure' | 'warmup' | 'ready';
   message: string;
   /** Bytes downloaded so far over all model files, and their total. */
   loaded: number;
