@@ -115,7 +115,11 @@ export default defineConfig({
             // Product and scene pictures the shopper has seen, for offline use: a bounded cache, least recently used out first.
             urlPattern: isCatalogPicture,
             handler: 'CacheFirst',
-            options: { cacheName: OFFLINE_CACHES.thumbnails, expiration: { maxEntries: MAX_OFFLINE_PICTURES, purgeOnQuotaError: true }, cacheableResponse: { statuses: [200] } },
+            options: {
+              cacheName: OFFLINE_CACHES.thumbnails,
+              expiration: { maxEntries: MAX_OFFLINE_PICTURES, purgeOnQuotaError: true },
+              cacheableResponse: { statuses: [200] },
+            },
           },
           {
             urlPattern: isCatalogFile,

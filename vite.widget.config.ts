@@ -49,8 +49,12 @@ function noInlinedCode(): Plugin {
     generateBundle(_options, bundle) {
       for (const [name, chunk] of Object.entries(bundle)) {
         if (chunk.type !== 'chunk') continue;
-        const inlined = /data:[\w.+-]+\/[\w.+-]+;base64,[A-Za-z0-9+/]{64}/.exec(chunk.code) ?? /const jsContent = |'data:text\/javascript;charset=utf-8,'/.exec(chunk.code);
-        if (inlined) this.error(`${name} inlines a file as a data:/blob: URL (${inlined[0].slice(0, 60)}…), which a strict CSP refuses: import it with ?url&no-inline or as new Worker(new URL(…, import.meta.url))`);
+        const inlined =
+          /data:[\w.+-]+\/[\w.+-]+;base64,[A-Za-z0-9+/]{64}/.exec(chunk.code) ?? /const jsContent = |'data:text\/javascript;charset=utf-8,'/.exec(chunk.code);
+        if (inlined)
+          this.error(
+            `${name} inlines a file as a data:/blob: URL (${inlined[0].slice(0, 60)}…), which a strict CSP refuses: import it with ?url&no-inline or as new Worker(new URL(…, import.meta.url))`,
+          );
       }
     },
   };
@@ -78,7 +82,9 @@ export default defineConfig({
   worker: {
     format: 'es',
     plugins: () => [noInlinedCode()],
-    rolldownOptions: { output: { entryFileNames: WIDGET_WORKER_FILE, chunkFileNames: 'assets/[name]-[hash].js', assetFileNames: 'assets/[name]-[hash][extname]' } },
+    rolldownOptions: {
+      output: { entryFileNames: WIDGET_WORKER_FILE, chunkFileNames: 'assets/[name]-[hash].js', assetFileNames: 'assets/[name]-[hash][extname]' },
+    },
   },
   build: {
     outDir,

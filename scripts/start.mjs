@@ -5,6 +5,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 
 const root = resolve(import.meta.dirname, '..');
 const datasets = resolve(root, '../shared/datasets');
@@ -27,7 +28,7 @@ const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port',
 let announced = false;
 server.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
-  const local = !announced && /Local:\s+(http:\/\/\S+?)\/?(\s|$)/.exec(chunk.toString().replace(/\x1b\[[0-9;]*m/g, ''));
+  const local = !announced && /Local:\s+(http:\/\/\S+?)\/?(\s|$)/.exec(stripVTControlCharacters(chunk.toString()));
   if (local) {
     announced = true;
     console.log(`\n  Lookalike:  ${local[1]}/\n  The widget on an example shop page:  ${local[1]}/examples/host-page/\n`);

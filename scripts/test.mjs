@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: makes sure Debian's Chromium is there (installing it with apt-get when
+// `npm test`: typechecks every realm and lints (Biome), then makes sure Debian's Chromium is there (installing it with apt-get when
 // this machine allows), unpacks Debian darknet's photos for the EfficientNet-Lite tests when it can, builds the production app, the embeddable widget and the test build (the app with its
 // fault-injection and benchmark hooks, in dist-test/), then runs every Vitest project (unit tests, and browser
 // tests against the built app in real Chromium; build-output.test.ts checks the hooks are in the test build only).
@@ -13,7 +13,7 @@ function ensureChromium() {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
   if (isRoot && hasApt) {
-    console.log('Chromium is missing: installing Debian\'s chromium with apt-get…');
+    console.log("Chromium is missing: installing Debian's chromium with apt-get…");
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     // Waits for another apt-get (an unattended upgrade, a parallel install) to let go of the lock.
     const waitForLock = ['-o', 'DPkg::Lock::Timeout=600'];
@@ -51,6 +51,16 @@ if (!existsSync(new URL('../node_modules/.bin/vitest', import.meta.url))) {
   console.error('The dependencies are not installed: run "npm install" first (README, Quick start).');
   process.exit(1);
 }
+/** Runs a check before the tests; a failure ends `npm test` with the check's own output and a line saying which. */
+function check(what, command, args) {
+  const r = spawnSync(command, args, { stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`npm test stopped: ${what} failed (fix it, or see the command above).`);
+    process.exit(r.status ?? 1);
+  }
+}
+check('the typecheck (npm run typecheck)', 'npx', ['tsc', '-b', 'tsconfig.json']);
+check('the linter and formatter (npm run lint; npm run format fixes formatting)', 'npx', ['biome', 'ci', '.']);
 ensureChromium();
 ensureDarknetPhotos();
 execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });

@@ -9,7 +9,17 @@
  */
 import * as Comlink from 'comlink';
 import { LookalikeError } from './shared/errors.ts';
-import type { CatalogApi, FaultInjectionApi, InitOptions, LoadProgress, LocalCatalogApi, ModelsApi, SearchApi, SearchRequest, WorkerApi } from './shared/worker-api/index.ts';
+import type {
+  CatalogApi,
+  FaultInjectionApi,
+  InitOptions,
+  LoadProgress,
+  LocalCatalogApi,
+  ModelsApi,
+  SearchApi,
+  SearchRequest,
+  WorkerApi,
+} from './shared/worker-api/index.ts';
 
 /** What the client needs of a worker: a comlink endpoint it can also terminate. */
 export interface WorkerLike extends Comlink.Endpoint {
@@ -50,7 +60,8 @@ export class InferenceClient {
   }
 
   readonly models = {
-    init: (options: InitOptions, onProgress: (p: LoadProgress) => void, signal?: AbortSignal) => this.call((r) => r.models.init(options, Comlink.proxy(onProgress)), signal),
+    init: (options: InitOptions, onProgress: (p: LoadProgress) => void, signal?: AbortSignal) =>
+      this.call((r) => r.models.init(options, Comlink.proxy(onProgress)), signal),
     memory: () => this.call((r) => r.models.memory()),
   } satisfies ModelsApi;
 

@@ -68,7 +68,8 @@ export async function headerSize(file: Blob, type: string): Promise<{ width: num
           continue;
         }
         const length = view.getUint16(o + 2);
-        if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return size(view.getUint16(o + 7), view.getUint16(o + 5));
+        if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc)
+          return size(view.getUint16(o + 7), view.getUint16(o + 5));
         o += 2 + length;
       }
     }
@@ -91,7 +92,13 @@ export function useScaledJpegDecoding(enabled: boolean): void {
 
 /** ImageDecoder whose frames carry the EXIF orientation (VideoFrame.rotation/flip, which createImageBitmap applies). */
 async function scaledJpegDecoder(): Promise<boolean> {
-  return scaledJpegs && typeof ImageDecoder !== 'undefined' && typeof VideoFrame !== 'undefined' && 'rotation' in VideoFrame.prototype && (await ImageDecoder.isTypeSupported('image/jpeg').catch(() => false));
+  return (
+    scaledJpegs &&
+    typeof ImageDecoder !== 'undefined' &&
+    typeof VideoFrame !== 'undefined' &&
+    'rotation' in VideoFrame.prototype &&
+    (await ImageDecoder.isTypeSupported('image/jpeg').catch(() => false))
+  );
 }
 
 /**
@@ -131,10 +138,14 @@ export async function decodePhoto(file: File, maxSide = MAX_SIDE): Promise<Image
   const type = await sniffType(file);
   if (type === 'application/pdf') throw new PhotoError(`${name} is a PDF, not a photo. Choose a JPEG, PNG or WebP image.`);
   if (type === 'image/svg+xml') throw new PhotoError(`${name} is an SVG drawing; only photos (JPEG, PNG, WebP) can be searched.`);
-  if (type === 'image/heic') throw new PhotoError(`${name} is a HEIC photo, which this browser cannot read. Export it as JPEG (on iPhone: Settings › Camera › Formats › Most Compatible).`);
+  if (type === 'image/heic')
+    throw new PhotoError(
+      `${name} is a HEIC photo, which this browser cannot read. Export it as JPEG (on iPhone: Settings › Camera › Formats › Most Compatible).`,
+    );
   if (type === 'unknown' || type === 'video/mp4') throw new PhotoError(`${name} is not an image this app can read. Choose a JPEG, PNG or WebP photo.`);
   const header = await headerSize(file, type);
-  if (header && header.width * header.height > MAX_PIXELS) throw new PhotoError(`${name} is too large to process: ${header.width}×${header.height} is over 100 megapixels.`);
+  if (header && header.width * header.height > MAX_PIXELS)
+    throw new PhotoError(`${name} is too large to process: ${header.width}×${header.height} is over 100 megapixels.`);
   if (type === 'image/jpeg' && header && Math.max(header.width, header.height) > maxSide) {
     const scaled = await decodeJpegScaled(file, header, maxSide);
     if (scaled) return scaled;

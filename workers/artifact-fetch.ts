@@ -58,7 +58,9 @@ async function evict(url: string): Promise<void> {
 
 export async function fetchVerified(base: string, file: ArtifactFile, onProgress?: (p: ByteProgress) => void, signal?: AbortSignal): Promise<ArrayBuffer> {
   if (!Number.isSafeInteger(file.bytes) || file.bytes <= 0 || file.bytes > MAX_ARTIFACT_BYTES) {
-    throw new DownloadError(`${file.path} is listed as ${String(file.bytes)} bytes, which no file of the app or of a catalog can be (at most ${MAX_ARTIFACT_BYTES.toLocaleString('en')})`);
+    throw new DownloadError(
+      `${file.path} is listed as ${String(file.bytes)} bytes, which no file of the app or of a catalog can be (at most ${MAX_ARTIFACT_BYTES.toLocaleString('en')})`,
+    );
   }
   const url = versionedUrl(base, file);
   if (suspect.has(url)) await evict(url);
@@ -68,7 +70,9 @@ export async function fetchVerified(base: string, file: ArtifactFile, onProgress
   } catch (error) {
     if (signal?.aborted) throw error;
     const offline = typeof navigator !== 'undefined' && navigator.onLine === false;
-    throw new DownloadError(`${file.path} could not be downloaded${offline ? ': you are offline and it is not stored on this device yet' : ` (${errorMessage(error)})`}`);
+    throw new DownloadError(
+      `${file.path} could not be downloaded${offline ? ': you are offline and it is not stored on this device yet' : ` (${errorMessage(error)})`}`,
+    );
   }
   if (!response.ok) throw new DownloadError(`${file.path} could not be downloaded (HTTP ${response.status})`);
   // Hosts that serve a single-page app (Vite's preview, many static hosts) answer a missing file with their index
@@ -105,7 +109,7 @@ export async function fetchVerified(base: string, file: ArtifactFile, onProgress
   }
   const data = new Uint8Array(loaded);
   let offset = 0;
-  for (const c of chunks) (data.set(c, offset), (offset += c.byteLength));
+  for (const c of chunks) data.set(c, offset), (offset += c.byteLength);
   if (loaded !== file.bytes) return failIntegrity(url, file, data.buffer);
   try {
     await verifyBytes(file, data.buffer);

@@ -130,7 +130,11 @@ export function probeManifest(manifest: ModelManifest): ModelManifest {
  * removed) when the budget runs out, when it fails, or when it is clearly slower. `trial` is returned only when
  * the whole ensemble is loaded on it and timed; `failure` only when the backend did not start at all.
  */
-async function measureGpu(gpu: GpuIdentity, wasmMs: number | undefined, deps: ChoiceDeps): Promise<{ trial?: Trial; measurement?: BackendMeasurement; failure?: string }> {
+async function measureGpu(
+  gpu: GpuIdentity,
+  wasmMs: number | undefined,
+  deps: ChoiceDeps,
+): Promise<{ trial?: Trial; measurement?: BackendMeasurement; failure?: string }> {
   const trial: Trial = { backend: gpu.backend, abort: new AbortController(), graphs: new GraphCache(), runs: [], startMs: 0 };
   const started = performance.now();
   try {
@@ -156,7 +160,10 @@ async function measureGpu(gpu: GpuIdentity, wasmMs: number | undefined, deps: Ch
   })();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const outcome = await Promise.race([
-    work.then(() => 'done' as const, (error: unknown) => ({ error })),
+    work.then(
+      () => 'done' as const,
+      (error: unknown) => ({ error }),
+    ),
     new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), Math.max(0, GPU_BUDGET_MS - (performance.now() - started))))),
   ]);
   clearTimeout(timer);
@@ -210,7 +217,9 @@ async function measure(key: string, gpus: GpuIdentity[], deps: ChoiceDeps): Prom
   }
   if (!finished.length) {
     const cpu = await selectBackend(['cpu']);
-    return { choice: { ...cpu, fallbacks: [...fallbacks, ...measurements.map((m) => ({ backend: m.backend, reason: m.abandoned ?? 'abandoned' }))], how: 'only' } };
+    return {
+      choice: { ...cpu, fallbacks: [...fallbacks, ...measurements.map((m) => ({ backend: m.backend, reason: m.abandoned ?? 'abandoned' }))], how: 'only' },
+    };
   }
   const winner = finished.reduce((best, t) => (median(t.runs) < median(best.runs) ? t : best));
   for (const trial of finished) {
@@ -223,7 +232,15 @@ async function measure(key: string, gpus: GpuIdentity[], deps: ChoiceDeps): Prom
   const choiceMs = Math.round(performance.now() - started);
   const measuredAt = Date.now();
   const how = measurements.length > 1 ? 'measured' : 'only';
-  await rememberChoice({ key, gpus: gpuSignature(gpus), backend: winner.backend, measurements, ...(measuredGpu ? { gpu: measuredGpu } : {}), choiceMs, measuredAt });
+  await rememberChoice({
+    key,
+    gpus: gpuSignature(gpus),
+    backend: winner.backend,
+    measurements,
+    ...(measuredGpu ? { gpu: measuredGpu } : {}),
+    choiceMs,
+    measuredAt,
+  });
   return {
     choice: { backend: winner.backend, fallbacks, detail, how, measurements, ...(measuredGpu ? { gpu: measuredGpu } : {}), choiceMs, measuredAt },
     embedder: winner.embedder!,

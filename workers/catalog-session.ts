@@ -26,7 +26,8 @@ export interface OpenCatalog {
 
 /** catalog.json's text, read up to MAX_CATALOG_FILE_BYTES: a longer answer is refused, not read to its end. */
 export async function readCatalogText(response: Response, url: string): Promise<string> {
-  const tooLarge = () => new CatalogError(`The catalog at ${url} is larger than any catalog.json can be (more than ${MAX_CATALOG_FILE_BYTES.toLocaleString('en')} bytes)`);
+  const tooLarge = () =>
+    new CatalogError(`The catalog at ${url} is larger than any catalog.json can be (more than ${MAX_CATALOG_FILE_BYTES.toLocaleString('en')} bytes)`);
   if (Number(response.headers.get('content-length')) > MAX_CATALOG_FILE_BYTES) {
     await response.body?.cancel().catch(() => undefined);
     throw tooLarge();
@@ -49,12 +50,20 @@ export async function readCatalogText(response: Response, url: string): Promise<
   return chunks.map((c) => decoder.decode(c, { stream: true })).join('') + decoder.decode();
 }
 
-export async function openCatalog(url: string, manifest: ModelManifest, memberIds: string[], dimension: number, onProgress: (p: ByteProgress & { overall: { loaded: number; total: number } }) => void): Promise<OpenCatalog> {
+export async function openCatalog(
+  url: string,
+  manifest: ModelManifest,
+  memberIds: string[],
+  dimension: number,
+  onProgress: (p: ByteProgress & { overall: { loaded: number; total: number } }) => void,
+): Promise<OpenCatalog> {
   let response: Response;
   try {
     response = await fetch(url);
   } catch {
-    throw new CatalogError(navigator.onLine ? `The catalog at ${url} could not be reached` : `You are offline and the catalog ${url} is not stored on this device yet`);
+    throw new CatalogError(
+      navigator.onLine ? `The catalog at ${url} could not be reached` : `You are offline and the catalog ${url} is not stored on this device yet`,
+    );
   }
   if (!response.ok) throw new CatalogError(`The catalog at ${url} could not be downloaded (HTTP ${response.status})`);
   const text = await readCatalogText(response, url);

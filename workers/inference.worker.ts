@@ -8,7 +8,17 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { allFiles, parseManifest, type ModelManifest } from '../src/shared/manifest.ts';
-import type { BackendChoice, CatalogApi, InitInfo, InitOptions, LoadProgress, ModelsApi, SearchApi, SearchResponse, WorkerApi } from '../src/shared/worker-api/index.ts';
+import type {
+  BackendChoice,
+  CatalogApi,
+  InitInfo,
+  InitOptions,
+  LoadProgress,
+  ModelsApi,
+  SearchApi,
+  SearchResponse,
+  WorkerApi,
+} from '../src/shared/worker-api/index.ts';
 import { fetchVerified } from './artifact-fetch.ts';
 import { keepDownloadsForOffline, keepForOffline } from './offline-store.ts';
 import { chooseBackend, forceBackend } from './backend-choice.ts';
@@ -60,7 +70,11 @@ async function loadModels(options: InitOptions, onProgress: (p: LoadProgress) =>
   const manifestUrl = new URL('manifest.json', options.modelsBase).href;
   const manifestResponse = await fetch(manifestUrl).catch(() => undefined);
   if (!manifestResponse?.ok) {
-    throw new Error(navigator.onLine ? 'The model list (manifest.json) could not be downloaded' : 'You are offline and the models are not stored on this device yet. Connect once to download them.');
+    throw new Error(
+      navigator.onLine
+        ? 'The model list (manifest.json) could not be downloaded'
+        : 'You are offline and the models are not stored on this device yet. Connect once to download them.',
+    );
   }
   const manifestText = await manifestResponse.text();
   const next = parseManifest(JSON.parse(manifestText));
@@ -101,14 +115,19 @@ async function loadModels(options: InitOptions, onProgress: (p: LoadProgress) =>
   }
   const loaded =
     measured ??
-    (await Embedder.load(next, reader, {
-      onStep: (step) => {
-        if (step === 'warming up') {
-          warmupStarted = performance.now();
-          onProgress({ phase: 'warmup', message: `warming up on ${backend!.backend}`, loaded: total, total });
-        }
+    (await Embedder.load(
+      next,
+      reader,
+      {
+        onStep: (step) => {
+          if (step === 'warming up') {
+            warmupStarted = performance.now();
+            onProgress({ phase: 'warmup', message: `warming up on ${backend!.backend}`, loaded: total, total });
+          }
+        },
       },
-    }, graphs));
+      graphs,
+    ));
   // Only now replace the models in use: a failed load leaves the previous ones working.
   const modelsChanged = manifest?.ensembleId !== next.ensembleId;
   embedder?.dispose();
@@ -212,7 +231,13 @@ const catalogApi: CatalogApi = {
   open(url, onProgress) {
     return serial(async () => {
       if (!embedder || !manifest) throw new Error('The models are not loaded yet');
-      const next = await openCatalog(url, manifest, embedder.members.map((m) => m.entry.id), embedder.dimension, (p) => onProgress({ ...p.overall, file: p.file }));
+      const next = await openCatalog(
+        url,
+        manifest,
+        embedder.members.map((m) => m.entry.id),
+        embedder.dimension,
+        (p) => onProgress({ ...p.overall, file: p.file }),
+      );
       catalog?.index.dispose();
       catalog = next;
       return next.info;
@@ -242,13 +267,17 @@ const catalogApi: CatalogApi = {
     if (!catalog) return undefined;
     const open = catalog;
     const vectors = open.index.quantized();
-    const items = open.catalog.items.map((item) => ({ id: item.id, category: item.category ?? 'other', ...(item.attributes?.color ? { color: item.attributes.color } : {}) }));
+    const items = open.catalog.items.map((item) => ({
+      id: item.id,
+      category: item.category ?? 'other',
+      ...(item.attributes?.color ? { color: item.attributes.color } : {}),
+    }));
     const complements = open.catalog.meta.complements;
     const clusters = await open.readClusters();
-    return Comlink.transfer(
-      { catalogId: open.info.url, items, vectors, ...(complements ? { complements } : {}), ...(clusters ? { clusters } : {}) },
-      [vectors.codes.buffer, vectors.scales.buffer],
-    );
+    return Comlink.transfer({ catalogId: open.info.url, items, vectors, ...(complements ? { complements } : {}), ...(clusters ? { clusters } : {}) }, [
+      vectors.codes.buffer,
+      vectors.scales.buffer,
+    ]);
   },
 };
 
@@ -265,7 +294,14 @@ const localCatalog = createLocalCatalogApi({
   },
   app: () => {
     if (!embedder || !manifest) throw new Error('The models are not loaded yet');
-    return { ensembleId: manifest.ensembleId, dimension: embedder.dimension, modelSha256: embeddingModelSha256(manifest, embedder.members.map((m) => m.entry.id)) };
+    return {
+      ensembleId: manifest.ensembleId,
+      dimension: embedder.dimension,
+      modelSha256: embeddingModelSha256(
+        manifest,
+        embedder.members.map((m) => m.entry.id),
+      ),
+    };
   },
   useCatalog: (open) => {
     catalog?.index.dispose();

@@ -26,7 +26,12 @@ type Row = SearchRow;
 /** The embedding dimension the shipped models give, from the manifest (no model loading). */
 function embedderDimension(): number {
   const m = readManifest();
-  return m.projection?.outputDim ?? backbones(m).filter((b) => !b.optional).reduce((n, b) => n + b.featureDim, 0);
+  return (
+    m.projection?.outputDim ??
+    backbones(m)
+      .filter((b) => !b.optional)
+      .reduce((n, b) => n + b.featureDim, 0)
+  );
 }
 
 /** xorshift32 uniform in [-1, 1): cheap, enough for timing. */
@@ -169,21 +174,36 @@ async function main(): Promise<void> {
     }
   }
 
-  const header = ['N', 'dim', 'shards', 'MB', 'typed ms/q', 'typed GB/s', 'byte-scan GB/s', 'typed/scan', 'word-scan GB/s', `tfjs(${backend}) ms/q`, 'tfjs GB/s', 'upload ms'];
-  const table = rows.map((r) => [
-    r.n.toLocaleString('en'),
-    r.dimension,
-    r.shards,
-    r.shardMB.toFixed(1),
-    r.typedArrayMsPerQuery.toFixed(1),
-    r.typedArrayGBps.toFixed(2),
-    r.memoryScanGBps.toFixed(2),
-    `${Math.round(r.typedArrayVsMemoryScan * 100)}%`,
-    r.wordScanGBps.toFixed(2),
-    r.tfjsMsPerQuery.toFixed(1),
-    r.tfjsGBps.toFixed(2),
-    r.tfjsUploadMs,
-  ].map(String));
+  const header = [
+    'N',
+    'dim',
+    'shards',
+    'MB',
+    'typed ms/q',
+    'typed GB/s',
+    'byte-scan GB/s',
+    'typed/scan',
+    'word-scan GB/s',
+    `tfjs(${backend}) ms/q`,
+    'tfjs GB/s',
+    'upload ms',
+  ];
+  const table = rows.map((r) =>
+    [
+      r.n.toLocaleString('en'),
+      r.dimension,
+      r.shards,
+      r.shardMB.toFixed(1),
+      r.typedArrayMsPerQuery.toFixed(1),
+      r.typedArrayGBps.toFixed(2),
+      r.memoryScanGBps.toFixed(2),
+      `${Math.round(r.typedArrayVsMemoryScan * 100)}%`,
+      r.wordScanGBps.toFixed(2),
+      r.tfjsMsPerQuery.toFixed(1),
+      r.tfjsGBps.toFixed(2),
+      r.tfjsUploadMs,
+    ].map(String),
+  );
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
   console.log(line(header));

@@ -48,7 +48,9 @@ const { values } = parseArgs({
 });
 
 const log = (line: string) => process.stderr.write(line + '\n');
-const sections = new Set<Section>(values.only ? (values.only.split(',').map((s) => s.trim()) as Section[]) : ['download', 'model', 'search', ...(values.soak ? (['soak'] as const) : [])]);
+const sections = new Set<Section>(
+  values.only ? (values.only.split(',').map((s) => s.trim()) as Section[]) : ['download', 'model', 'search', ...(values.soak ? (['soak'] as const) : [])],
+);
 for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`unknown section "${s}" (one of ${SECTIONS.join(', ')})`);
 const backends = values.backends.split(',').map((b) => b.trim()) as BenchBackend[];
 for (const b of backends) if (!BACKENDS.includes(b)) throw new Error(`unknown backend "${b}" (one of ${BACKENDS.join(', ')})`);
@@ -90,7 +92,15 @@ function runSearchBench(): SearchSection {
     if (r.status !== 0) throw new Error(`scripts/bench/bench-search.ts failed (exit ${r.status})`);
   } else log(`search: reusing ${out}`);
   const json = JSON.parse(readFileSync(resolve(ROOT, out), 'utf8')) as Omit<SearchSection, 'command'>;
-  return { date: json.date, tfjsBackend: json.tfjsBackend, embedderDimension: json.embedderDimension, k: json.k, queries: json.queries, rows: json.rows, command: `npx ${args.join(' ')}` };
+  return {
+    date: json.date,
+    tfjsBackend: json.tfjsBackend,
+    embedderDimension: json.embedderDimension,
+    k: json.k,
+    queries: json.queries,
+    rows: json.rows,
+    command: `npx ${args.join(' ')}`,
+  };
 }
 
 async function main(): Promise<void> {
@@ -124,12 +134,16 @@ async function main(): Promise<void> {
   // The timings need the worker's benchmark hooks (workers/bench-api.ts), which only the test build has.
   if (values.build || (needsBrowser && !existsSync(resolve(ROOT, TEST_BUILD_DIR, 'index.html')))) {
     log(`building the test build (npx vite build --mode test --outDir ${TEST_BUILD_DIR})…`);
-    await timed(durations, 'buildTest', async () => execFileSync('npx', ['vite', 'build', '--mode', 'test', '--outDir', TEST_BUILD_DIR, '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' }));
+    await timed(durations, 'buildTest', async () =>
+      execFileSync('npx', ['vite', 'build', '--mode', 'test', '--outDir', TEST_BUILD_DIR, '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' }),
+    );
   }
 
   if (sections.has('download')) {
     results.download = await timed(durations, 'download', async () => ({ date: new Date().toISOString(), ...measureDownload(ROOT) }));
-    log(`download: page ${results.download.page.reduce((n, f) => n + f.bytes, 0)} B, worker path ${results.download.worker.reduce((n, f) => n + f.bytes, 0)} B, models ${results.download.models.reduce((n, f) => n + f.bytes, 0)} B`);
+    log(
+      `download: page ${results.download.page.reduce((n, f) => n + f.bytes, 0)} B, worker path ${results.download.worker.reduce((n, f) => n + f.bytes, 0)} B, models ${results.download.models.reduce((n, f) => n + f.bytes, 0)} B`,
+    );
   }
 
   if (sections.has('search')) results.search = await timed(durations, 'search', async () => runSearchBench());
@@ -143,8 +157,12 @@ async function main(): Promise<void> {
       results.machine.chromiumFlags = CHROMIUM_ARGS;
       await instrumentContext(context);
       results.machine.gpu = await gpuInfo(context, app.url);
-      results.machine.softwareGpu = /swiftshader/i.test(`${results.machine.gpu.webgpu.architecture} ${results.machine.gpu.webgpu.description} ${results.machine.gpu.webgl.renderer}`);
-      log(`Chromium ${results.machine.chromium}; WebGPU: ${JSON.stringify(results.machine.gpu.webgpu)}; WebGL: ${results.machine.gpu.webgl.renderer ?? results.machine.gpu.webgl.error}`);
+      results.machine.softwareGpu = /swiftshader/i.test(
+        `${results.machine.gpu.webgpu.architecture} ${results.machine.gpu.webgpu.description} ${results.machine.gpu.webgl.renderer}`,
+      );
+      log(
+        `Chromium ${results.machine.chromium}; WebGPU: ${JSON.stringify(results.machine.gpu.webgpu)}; WebGL: ${results.machine.gpu.webgl.renderer ?? results.machine.gpu.webgl.error}`,
+      );
 
       if (sections.has('model')) {
         results.model = await timed(durations, 'model', async () => {
@@ -163,7 +181,16 @@ async function main(): Promise<void> {
             const rounds = values.rounds ? Number(values.rounds) : DEFAULT_ROUNDS[backend];
             section.rounds[backend] = rounds;
             log(`model: ${backend}, ${rounds} rounds`);
-            section.backends.push(await measureBackend(context, backend, { baseUrl: app.url, rounds, photoSets: [photos.small, photos.phone, photos.phoneOldDecode], readyTimeoutMs: 300_000, queryTimeoutMs: 180_000, log }));
+            section.backends.push(
+              await measureBackend(context, backend, {
+                baseUrl: app.url,
+                rounds,
+                photoSets: [photos.small, photos.phone, photos.phoneOldDecode],
+                readyTimeoutMs: 300_000,
+                queryTimeoutMs: 180_000,
+                log,
+              }),
+            );
           }
           // Backends `--backends` left out keep the last run's figures, marked with its date.
           for (const kept of previous.model?.backends ?? []) {
@@ -175,7 +202,9 @@ async function main(): Promise<void> {
           log('model: the backend the app chooses by itself (fresh profile, then a second visit)');
           try {
             section.choice = await measureChoice(app.browser, app.url, 300_000);
-            log(`model: chose ${section.choice.backend} (${section.choice.how}: ${section.choice.reason}) in ${section.choice.choiceMs ?? '?'} ms; first visit ready in ${section.choice.firstVisitReadyMs} ms (next frame +${section.choice.firstVisitFrameMs} ms); second visit ${section.choice.secondVisit.how} ${section.choice.secondVisit.backend}, ready in ${section.choice.secondVisit.readyMs} ms (next frame +${section.choice.secondVisit.frameMs} ms)`);
+            log(
+              `model: chose ${section.choice.backend} (${section.choice.how}: ${section.choice.reason}) in ${section.choice.choiceMs ?? '?'} ms; first visit ready in ${section.choice.firstVisitReadyMs} ms (next frame +${section.choice.firstVisitFrameMs} ms); second visit ${section.choice.secondVisit.how} ${section.choice.secondVisit.backend}, ready in ${section.choice.secondVisit.readyMs} ms (next frame +${section.choice.secondVisit.frameMs} ms)`,
+            );
           } catch (error) {
             section.choice = { error: error instanceof Error ? error.message : String(error) };
           }

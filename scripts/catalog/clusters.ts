@@ -40,7 +40,8 @@ async function main(argv: string[]): Promise<void> {
       'catalog-id': { type: 'string' },
     },
   });
-  const usage = 'usage: npx tsx scripts/catalog/clusters.ts <events.csv> (--catalog <dir> | --embeddings <file.json>) --out <file.json> [--seed N] [--k-min 2] [--k-max 10] [--top 20]';
+  const usage =
+    'usage: npx tsx scripts/catalog/clusters.ts <events.csv> (--catalog <dir> | --embeddings <file.json>) --out <file.json> [--seed N] [--k-min 2] [--k-max 10] [--top 20]';
   if (positionals.length !== 1 || !values.out || (!values.catalog && !values.embeddings)) throw new Error(usage);
   const int = (name: string, v: string) => {
     const n = Number(v);
@@ -85,7 +86,13 @@ async function main(argv: string[]): Promise<void> {
     writeFileSync(catalogJson, JSON.stringify(meta, null, 2) + '\n');
     console.log(`recorded the clusters in ${catalogJson}`);
   }
-  for (const c of out.clusters) console.log(`cluster ${c.id}: ${c.size} users; favourites ${c.favourites.slice(0, 5).map((f) => f.itemId).join(', ')}`);
+  for (const c of out.clusters)
+    console.log(
+      `cluster ${c.id}: ${c.size} users; favourites ${c.favourites
+        .slice(0, 5)
+        .map((f) => f.itemId)
+        .join(', ')}`,
+    );
   console.log(`wrote ${values.out} (k=${out.k})`);
 }
 

@@ -15,7 +15,10 @@ import { readManifest } from '../lib/manifest-writer.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const { values } = parseArgs({
-  options: { datasets: { type: 'string', default: resolve(ROOT, '../shared/datasets') }, out: { type: 'string', default: resolve(ROOT, '.cache/demo-catalog') } },
+  options: {
+    datasets: { type: 'string', default: resolve(ROOT, '../shared/datasets') },
+    out: { type: 'string', default: resolve(ROOT, '.cache/demo-catalog') },
+  },
 });
 const datasets = resolve(values.datasets!);
 const out = resolve(values.out!);
@@ -32,11 +35,26 @@ const readJson = (file: string): unknown => {
 
 if (JSON.stringify(readJson(stampFile)) === JSON.stringify(wanted) && existsSync(join(out, 'catalog.json'))) process.exit(0);
 
-console.log('Building the demo catalog from ../shared/datasets: once, and again only when the models change; about 15 minutes on 2 cores the first time, progress below…');
+console.log(
+  'Building the demo catalog from ../shared/datasets: once, and again only when the models change; about 15 minutes on 2 cores the first time, progress below…',
+);
 const [ikea, hm] = writeDemoInputs(datasets, resolve(ROOT, '.cache/demo-inputs'));
 execFileSync(
   'npx',
-  ['tsx', 'scripts/catalog/index-catalog.ts', ikea!, hm!, '--scenes', join(datasets, 'ikea/room_items.csv'), '--out', out, '--name', 'Demo: IKEA furniture and H&M clothing', '--currency', 'EUR'],
+  [
+    'tsx',
+    'scripts/catalog/index-catalog.ts',
+    ikea!,
+    hm!,
+    '--scenes',
+    join(datasets, 'ikea/room_items.csv'),
+    '--out',
+    out,
+    '--name',
+    'Demo: IKEA furniture and H&M clothing',
+    '--currency',
+    'EUR',
+  ],
   { stdio: 'inherit', cwd: ROOT },
 );
 writeFileSync(stampFile, `${JSON.stringify(wanted)}\n`);

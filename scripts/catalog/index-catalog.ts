@@ -41,23 +41,26 @@ function summary(report: IndexReport): string {
     .join('\n');
 }
 
+const parseCommandLine = (argv: string[]) =>
+  parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string', short: 'o' },
+      name: { type: 'string' },
+      'thumb-size': { type: 'string' },
+      scenes: { type: 'string' },
+      'scene-size': { type: 'string' },
+      complements: { type: 'string' },
+      currency: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+
 async function main(argv: string[]): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseCommandLine>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        out: { type: 'string', short: 'o' },
-        name: { type: 'string' },
-        'thumb-size': { type: 'string' },
-        scenes: { type: 'string' },
-        'scene-size': { type: 'string' },
-        complements: { type: 'string' },
-        currency: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    parsed = parseCommandLine(argv);
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
     return 2;

@@ -45,7 +45,9 @@ let cropViews = 0;
 const started = performance.now();
 
 function rank(p: Float32Array): string[] {
-  return Array.from(p, (v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).map(([, i]) => labels[i]!);
+  return Array.from(p, (v, i) => [v, i] as const)
+    .sort((a, b) => b[0] - a[0])
+    .map(([, i]) => labels[i]!);
 }
 
 for (const row of rows) {
@@ -77,7 +79,8 @@ for (const row of rows) {
 const n = rows.length - failed;
 console.log(`\n${n} images classified${failed ? `, ${failed} unreadable` : ''}`);
 const view = embedder.manifest.cropView;
-if (view) console.log(`crop view [${view.box.join(', ')}] averaged in for ${cropViews} of them (whole-photo vote mostly ${view.labels.length} of the categories)`);
+if (view)
+  console.log(`crop view [${view.box.join(', ')}] averaged in for ${cropViews} of them (whole-photo vote mostly ${view.labels.length} of the categories)`);
 if (embedder.manifest.mirrorView) console.log('mirror view: every view classified together with its mirror image');
 console.log('');
 console.log('model'.padEnd(12) + 'top-1'.padStart(8) + 'top-3'.padStart(8));

@@ -32,7 +32,9 @@ async function main(): Promise<void> {
     },
   });
   if (values.help) {
-    console.log('usage: npx tsx scripts/eval/eval-ranking.ts [--catalog <dir>] [--shoppers N] [--seed N] [--beta B] [--no-history-weights] [--colour-weight W] [--noise N]');
+    console.log(
+      'usage: npx tsx scripts/eval/eval-ranking.ts [--catalog <dir>] [--shoppers N] [--seed N] [--beta B] [--no-history-weights] [--colour-weight W] [--noise N]',
+    );
     return;
   }
   const catalog = values.catalog
@@ -49,7 +51,9 @@ async function main(): Promise<void> {
   const f = (x: number) => x.toFixed(2);
   const kind = values.catalog ?? `synthetic, colour weight ${values['colour-weight']}, noise ${values.noise}`;
   console.log(`catalog: ${kind} (${r.catalogSize} items, dim ${r.dim}); ${r.shoppers} simulated shoppers`);
-  console.log(`settings: weights ${JSON.stringify(r.settings.weights)}, half-life ${r.settings.halfLifeDays} d, β ${r.settings.beta}, category prior ${DEFAULT_CATEGORY_PRIOR} (the search's)`);
+  console.log(
+    `settings: weights ${JSON.stringify(r.settings.weights)}, half-life ${r.settings.halfLifeDays} d, β ${r.settings.beta}, category prior ${DEFAULT_CATEGORY_PRIOR} (the search's)`,
+  );
   console.log('');
   console.log('For-you top-10 in the shopper’s taste (category and colour):');
   console.log(`  no history (default list)   ${f(r.forYou.before)}`);

@@ -30,7 +30,8 @@ import { DEFAULT_CATEGORY_PRIOR } from '../../workers/search/category-prior.ts';
 import { Detector } from '../../workers/models/detector.ts';
 import { GraphCache } from '../../workers/models/load-backbone.ts';
 
-const USAGE = 'usage: npx tsx scripts/eval/eval-search.ts --catalog <dir> (--queries <csv> [--split val] | --pairs <csv> [--queries <csv>]) [--root <dir>] [--k 10] [--limit N] [--qe n] [--category-prior w]';
+const USAGE =
+  'usage: npx tsx scripts/eval/eval-search.ts --catalog <dir> (--queries <csv> [--split val] | --pairs <csv> [--queries <csv>]) [--root <dir>] [--k 10] [--limit N] [--qe n] [--category-prior w]';
 const RECALL_KS = [10, 50, 100];
 
 class UsageError extends LookalikeError {
@@ -82,7 +83,9 @@ async function main(): Promise<void> {
   const catalog = await readCatalogDir(values.catalog, app);
   const index = new SearchIndex(catalog);
   const categoryOf = new Map(catalog.items.map((i) => [i.id, i.category]));
-  process.stderr.write(`catalog "${catalog.meta.name}": ${catalog.items.length} items, ${catalog.meta.dimension}-d, ${index.path} path; models ${app.ensembleId}${qe ? `; query expansion n=${qe}` : ''}; category prior ${priorWeight}\n`);
+  process.stderr.write(
+    `catalog "${catalog.meta.name}": ${catalog.items.length} items, ${catalog.meta.dimension}-d, ${index.path} path; models ${app.ensembleId}${qe ? `; query expansion n=${qe}` : ''}; category prior ${priorWeight}\n`,
+  );
   const bar = new ProgressBar();
   const started = performance.now();
 
@@ -90,7 +93,7 @@ async function main(): Promise<void> {
     const out = new Map<string, string[]>();
     const failed: string[] = [];
     for (const [n, path] of paths.entries()) {
-      let image;
+      let image: Awaited<ReturnType<typeof decodeImage>> | undefined;
       try {
         image = await decodeImage(path);
         out.set(path, await resultsFor(path)(image));
@@ -132,7 +135,9 @@ async function main(): Promise<void> {
     process.stderr.write(detector ? 'rooms: searched per detected object (lists interleaved by rank)\n' : 'rooms: whole image\n');
     const results = await run(rooms.map(abs), () => resultsFor);
     const recalls = RECALL_KS.map((kk) => recallAtK(pairs, results, kk));
-    process.stderr.write(`${results.size} photos, ${pairs.length} (photo, item) pairs${missing ? `, ${missing} of whose items are not in the catalog (counted as misses)` : ''}\n`);
+    process.stderr.write(
+      `${results.size} photos, ${pairs.length} (photo, item) pairs${missing ? `, ${missing} of whose items are not in the catalog (counted as misses)` : ''}\n`,
+    );
     process.stderr.write(RECALL_KS.map((kk, i) => `recall@${kk} ${recalls[i]!.toFixed(4)}`).join('  ') + '\n');
     process.stdout.write(RECALL_KS.map((kk, i) => `recall@${kk}=${recalls[i]!.toFixed(2)}`).join(' ') + '\n');
     return;
@@ -162,7 +167,8 @@ async function main(): Promise<void> {
   }
   const all = [...perCategory.values()].flat();
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-  for (const [category, ps] of [...perCategory].sort()) process.stderr.write(`  ${category.padEnd(12)} ${ps.length.toString().padStart(4)} queries  precision@${k} ${mean(ps).toFixed(3)}\n`);
+  for (const [category, ps] of [...perCategory].sort())
+    process.stderr.write(`  ${category.padEnd(12)} ${ps.length.toString().padStart(4)} queries  precision@${k} ${mean(ps).toFixed(3)}\n`);
   process.stderr.write(`${all.length} queries${values.split ? ` (split ${values.split})` : ''}: precision@${k} ${mean(all).toFixed(4)}\n`);
   process.stdout.write(`precision@${k}=${mean(all).toFixed(2)}\n`);
 }

@@ -22,7 +22,9 @@ const { values } = parseArgs({ options: { limit: { type: 'string', default: '300
 await useWasmBackend();
 const manifest = readManifest();
 const shipped = findModel(manifest, 'mnv3s');
-const photos = clothingPhotos().filter((p) => p.split === 'val').slice(0, Number(values.limit));
+const photos = clothingPhotos()
+  .filter((p) => p.split === 'val')
+  .slice(0, Number(values.limit));
 
 const tuning = shippedTuning();
 const variants: Record<string, { entry: typeof shipped; root: string }> = { float16: { entry: shipped, root: SHIPPED_DIR } };
@@ -61,7 +63,9 @@ const report = {
   model: 'mnv3s',
   photos: photos.length,
   bytes: Object.fromEntries(Object.entries(variants).map(([k, v]) => [k, v.entry.files.reduce((n, f) => n + f.bytes, 0)])),
-  meanCosineToFloat32: Object.fromEntries(Object.keys(variants).map((k) => [k, features[k]!.reduce((s, f, i) => s + cos(f, features.float32![i]!), 0) / photos.length])),
+  meanCosineToFloat32: Object.fromEntries(
+    Object.keys(variants).map((k) => [k, features[k]!.reduce((s, f, i) => s + cos(f, features.float32![i]!), 0) / photos.length]),
+  ),
   top1,
 };
 console.log(JSON.stringify(report, null, 2));

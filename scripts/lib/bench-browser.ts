@@ -98,7 +98,15 @@ export async function waitLoaded(page: Page, timeout: number): Promise<{ ok: tru
       { timeout },
     );
   } catch {
-    return { ok: false, error: `not ready within ${timeout / 1000} s: "${(await page.getByTestId('status').textContent().catch(() => '')) ?? ''}"` };
+    return {
+      ok: false,
+      error: `not ready within ${timeout / 1000} s: "${
+        (await page
+          .getByTestId('status')
+          .textContent()
+          .catch(() => '')) ?? ''
+      }"`,
+    };
   }
   const status = page.getByTestId('status');
   if (await status.evaluate((el) => el.classList.contains('error'))) return { ok: false, error: ((await status.textContent()) ?? '').trim() };
@@ -134,7 +142,8 @@ async function callBench<T>(page: Page, method: BenchMethod, args: (number | nul
   return undefined;
 }
 
-export const NOT_WIRED = 'the worker has no benchPredict: serve the test build (`npm run build:test`, dist-test/), which has the benchmark hooks of workers/bench-api.ts';
+export const NOT_WIRED =
+  'the worker has no benchPredict: serve the test build (`npm run build:test`, dist-test/), which has the benchmark hooks of workers/bench-api.ts';
 
 /** The worker's benchPredict: `n` timed `embedder.run` calls on a fixed tensor after `warmRuns` untimed ones. */
 export async function benchPredict(page: Page, n: number, warmRuns = 1, size?: number): Promise<BenchPredictResult> {
@@ -147,8 +156,16 @@ export async function benchPredict(page: Page, n: number, warmRuns = 1, size?: n
 export async function workerMemory(page: Page): Promise<BenchMemory> {
   const viaBench = await callBench<BenchMemory>(page, 'benchMemory', []).catch(() => undefined);
   if (viaBench) return viaBench;
-  const m = await page.evaluate(() => (window as unknown as { lookalike: { memory(): Promise<{ numTensors: number; numBytes: number; numBytesInGPUAllocated?: number }> } }).lookalike.memory());
-  return { backend: '?', numTensors: m.numTensors, numDataBuffers: NaN, numBytes: m.numBytes, ...(m.numBytesInGPUAllocated !== undefined ? { gpuBytesAllocated: m.numBytesInGPUAllocated } : {}) };
+  const m = await page.evaluate(() =>
+    (window as unknown as { lookalike: { memory(): Promise<{ numTensors: number; numBytes: number; numBytesInGPUAllocated?: number }> } }).lookalike.memory(),
+  );
+  return {
+    backend: '?',
+    numTensors: m.numTensors,
+    numDataBuffers: NaN,
+    numBytes: m.numBytes,
+    ...(m.numBytesInGPUAllocated !== undefined ? { gpuBytesAllocated: m.numBytesInGPUAllocated } : {}),
+  };
 }
 
 export interface QueryTiming {
@@ -187,7 +204,12 @@ export async function runQueries(page: Page, files: string[], options: { timeout
     if (options.catalog) await page.waitForFunction(() => !document.querySelector('.object-chips .hint'), undefined, { timeout: options.timeout, polling: 50 });
     const q = (await probe(page)).queries[before]!;
     const m = q.status.match(/ in ([\d.]+ m?s) on [^;.]+(?:; searched [\d,]+ items in ([\d.]+ m?s))?/);
-    out.push({ totalMs: q.frame - q.start, commitMs: q.commit - q.start, ...(m?.[1] ? { embedMs: parseMs(m[1])! } : {}), ...(m?.[2] ? { searchMs: parseMs(m[2])! } : {}) });
+    out.push({
+      totalMs: q.frame - q.start,
+      commitMs: q.commit - q.start,
+      ...(m?.[1] ? { embedMs: parseMs(m[1])! } : {}),
+      ...(m?.[2] ? { searchMs: parseMs(m[2])! } : {}),
+    });
   }
   return out;
 }
@@ -334,7 +356,11 @@ export async function measureBackend(context: BrowserContext, backend: BenchBack
         return undefined;
       }
     };
-    const decodeAsBefore = (on: boolean) => page.evaluate((on) => (window as unknown as { lookalike: { debug: { scaledJpegDecoding(e: boolean): void } } }).lookalike.debug.scaledJpegDecoding(!on), on);
+    const decodeAsBefore = (on: boolean) =>
+      page.evaluate(
+        (on) => (window as unknown as { lookalike: { debug: { scaledJpegDecoding(e: boolean): void } } }).lookalike.debug.scaledJpegDecoding(!on),
+        on,
+      );
     const query = async (set: PhotoSet, i: number) => {
       if (set.decode) await decodeAsBefore(true);
       try {
@@ -357,18 +383,25 @@ export async function measureBackend(context: BrowserContext, backend: BenchBack
       if (ms !== undefined) rawRuns.push(ms);
       rawByRound.push(ms);
       for (const [i, set] of options.photoSets.entries()) timings[i]!.push(await query(set, r));
-      log(`  ${backend}: round ${r}/${options.rounds}: raw ${ms === undefined ? '–' : round(ms)} ms, app ${timings.map((t) => round(t[t.length - 1]!.totalMs)).join(' / ')} ms`);
+      log(
+        `  ${backend}: round ${r}/${options.rounds}: raw ${ms === undefined ? '–' : round(ms)} ms, app ${timings.map((t) => round(t[t.length - 1]!.totalMs)).join(' / ')} ms`,
+      );
     }
     const memEnd = await workerMemory(page);
     result.memory = {
       start: memStart,
       end: memEnd,
       tensorGrowth: memEnd.numTensors - memStart.numTensors,
-      ...(memStart.gpuBytesAllocated !== undefined && memEnd.gpuBytesAllocated !== undefined ? { gpuBytesGrowth: memEnd.gpuBytesAllocated - memStart.gpuBytesAllocated } : {}),
+      ...(memStart.gpuBytesAllocated !== undefined && memEnd.gpuBytesAllocated !== undefined
+        ? { gpuBytesGrowth: memEnd.gpuBytesAllocated - memStart.gpuBytesAllocated }
+        : {}),
     };
 
     const rawMedian = median(rawRuns);
-    result.raw = rawInfo && rawRuns.length ? { medianMs: round(rawMedian), runs: rawRuns.map((r) => round(r)), size: rawInfo.size, members: rawInfo.members } : { error: rawError ?? 'no runs' };
+    result.raw =
+      rawInfo && rawRuns.length
+        ? { medianMs: round(rawMedian), runs: rawRuns.map((r) => round(r)), size: rawInfo.size, members: rawInfo.members }
+        : { error: rawError ?? 'no runs' };
     result.app = options.photoSets.map((set, i) => {
       const measured = timings[i]!;
       const embeds = measured.flatMap((t) => (t.embedMs !== undefined ? [t.embedMs] : []));
@@ -391,7 +424,9 @@ export async function measureBackend(context: BrowserContext, backend: BenchBack
           : {}),
         allMs: measured.map((t) => round(t.totalMs)),
       };
-      log(`  ${backend}: app query on ${stats.photos} photos ${stats.medianMs} ms (median of ${stats.runs}; worker embed ${stats.embedMedianMs ?? '?'} ms)${stats.ratioToRaw ? `, ${stats.ratioToRaw}× raw` : ''}`);
+      log(
+        `  ${backend}: app query on ${stats.photos} photos ${stats.medianMs} ms (median of ${stats.runs}; worker embed ${stats.embedMedianMs ?? '?'} ms)${stats.ratioToRaw ? `, ${stats.ratioToRaw}× raw` : ''}`,
+      );
       return stats;
     });
     return result;
@@ -503,18 +538,38 @@ export interface ChoiceResult {
 
 async function badgeOf(page: Page): Promise<{ backend: string; how: string; reason: string; details: string }> {
   const badge = page.getByTestId('backend-badge');
-  const reason = ((await page.getByTestId('backend-reason').textContent().catch(() => '')) ?? '').replace(/^\s*·\s*/, '');
-  return { backend: ((await page.getByTestId('backend').textContent()) ?? '').trim(), how: (await badge.getAttribute('data-how')) ?? '', reason, details: (await badge.getAttribute('title')) ?? '' };
+  const reason = (
+    (await page
+      .getByTestId('backend-reason')
+      .textContent()
+      .catch(() => '')) ?? ''
+  ).replace(/^\s*·\s*/, '');
+  return {
+    backend: ((await page.getByTestId('backend').textContent()) ?? '').trim(),
+    how: (await badge.getAttribute('data-how')) ?? '',
+    reason,
+    details: (await badge.getAttribute('title')) ?? '',
+  };
 }
 
 /** Navigation → the app's data-phase says ready, polled on a timer (not on animation frames, which a busy GPU process delays). */
 async function readyAfterNavigation(page: Page, url: string, timeout: number): Promise<{ readyMs: number; frameMs: number }> {
   const started = performance.now();
   await page.goto(url);
-  await page.waitForFunction(() => /^(ready|failed)$/.test(document.querySelector('[data-testid="app"]')?.getAttribute('data-phase') ?? ''), undefined, { timeout, polling: 100 });
+  await page.waitForFunction(() => /^(ready|failed)$/.test(document.querySelector('[data-testid="app"]')?.getAttribute('data-phase') ?? ''), undefined, {
+    timeout,
+    polling: 100,
+  });
   const readyMs = round(performance.now() - started, 0);
-  if ((await page.getByTestId('app').getAttribute('data-phase')) === 'failed') throw new Error(`the app did not start: ${await page.getByTestId('status').textContent()}`);
-  const frameMs = await page.evaluate(() => new Promise<number>((resolve) => { const t = performance.now(); requestAnimationFrame(() => resolve(Math.round(performance.now() - t))); }));
+  if ((await page.getByTestId('app').getAttribute('data-phase')) === 'failed')
+    throw new Error(`the app did not start: ${await page.getByTestId('status').textContent()}`);
+  const frameMs = await page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        const t = performance.now();
+        requestAnimationFrame(() => resolve(Math.round(performance.now() - t)));
+      }),
+  );
   return { readyMs, frameMs };
 }
 
@@ -534,7 +589,13 @@ export async function measureChoice(browser: Browser, baseUrl: string, timeout: 
     const again = await context.newPage();
     const second = await readyAfterNavigation(again, url, timeout);
     const remembered = await badgeOf(again);
-    return { ...chosen, ...(took ? { choiceMs: Number(took) * 1000 } : {}), firstVisitReadyMs: first.readyMs, firstVisitFrameMs: first.frameMs, secondVisit: { backend: remembered.backend, how: remembered.how, readyMs: second.readyMs, frameMs: second.frameMs } };
+    return {
+      ...chosen,
+      ...(took ? { choiceMs: Number(took) * 1000 } : {}),
+      firstVisitReadyMs: first.readyMs,
+      firstVisitFrameMs: first.frameMs,
+      secondVisit: { backend: remembered.backend, how: remembered.how, readyMs: second.readyMs, frameMs: second.frameMs },
+    };
   } finally {
     await context.close();
   }

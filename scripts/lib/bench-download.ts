@@ -90,7 +90,10 @@ export function measureDownload(root: string, modelsDir = resolve(root, 'model-a
   page.unshift(sized(join(dist, 'index.html'), 'index.html', 'document'));
 
   // The worker: named in the page script as new URL(`inference.worker-….js`, import.meta.url).
-  const mainJs = page.filter((f) => f.file.endsWith('.js')).map((f) => readFileSync(join(dist, f.file), 'utf8')).join('\n');
+  const mainJs = page
+    .filter((f) => f.file.endsWith('.js'))
+    .map((f) => readFileSync(join(dist, f.file), 'utf8'))
+    .join('\n');
   const workerName = mainJs.match(/inference\.worker-[\w-]+\.js/)?.[0];
   if (!workerName) throw new Error('could not find the worker bundle in the page script');
   const worker: SizedFile[] = [];
@@ -109,7 +112,11 @@ export function measureDownload(root: string, modelsDir = resolve(root, 'model-a
   const wasm = readdirSync(assets)
     .filter((f) => f.endsWith('.wasm'))
     .map((f) => {
-      const kind = f.includes('threaded') ? 'threads+SIMD: needs cross-origin isolation (not used here)' : f.includes('simd') ? 'SIMD: what the wasm backend loads' : 'plain: for browsers without SIMD';
+      const kind = f.includes('threaded')
+        ? 'threads+SIMD: needs cross-origin isolation (not used here)'
+        : f.includes('simd')
+          ? 'SIMD: what the wasm backend loads'
+          : 'plain: for browsers without SIMD';
       return sized(join(assets, f), `assets/${f}`, kind);
     });
 
@@ -136,7 +143,8 @@ export function measureDownload(root: string, modelsDir = resolve(root, 'model-a
   const manifest = parseManifest(JSON.parse(readFileSync(join(modelsDir, 'manifest.json'), 'utf8')));
   const models: SizedFile[] = [sized(join(modelsDir, 'manifest.json'), 'models/manifest.json', 'model list')];
   const usedBy = new Map<string, string[]>();
-  for (const entry of manifest.models) for (const f of entry.files) usedBy.set(f.path, [...(usedBy.get(f.path) ?? []), `${entry.id} (${entry.role}${entry.optional ? ', optional' : ''})`]);
+  for (const entry of manifest.models)
+    for (const f of entry.files) usedBy.set(f.path, [...(usedBy.get(f.path) ?? []), `${entry.id} (${entry.role}${entry.optional ? ', optional' : ''})`]);
   for (const head of manifest.heads ?? []) for (const f of head.files) usedBy.set(f.path, [...(usedBy.get(f.path) ?? []), `head ${head.modelId}`]);
   for (const f of manifest.projection?.files ?? []) usedBy.set(f.path, [...(usedBy.get(f.path) ?? []), 'projection']);
   for (const [path, users] of usedBy) {
@@ -158,12 +166,22 @@ export function measureDownload(root: string, modelsDir = resolve(root, 'model-a
 }
 
 function embedderDimension(manifest: ModelManifest): number {
-  return manifest.projection?.outputDim ?? backbones(manifest).filter((b) => !b.optional).reduce((n, b) => n + b.featureDim, 0);
+  return (
+    manifest.projection?.outputDim ??
+    backbones(manifest)
+      .filter((b) => !b.optional)
+      .reduce((n, b) => n + b.featureDim, 0)
+  );
 }
 
 /** A real catalog on disk to take per-item JSON and thumbnail sizes from (largest first). */
 function findSampleCatalog(root: string): string | undefined {
-  const candidates = [resolve(root, '.cache/catalogs/hm'), resolve(root, '.cache/catalogs/ikea'), resolve(root, '.cache/demo-catalog'), resolve(root, '.cache/test-catalog')];
+  const candidates = [
+    resolve(root, '.cache/catalogs/hm'),
+    resolve(root, '.cache/catalogs/ikea'),
+    resolve(root, '.cache/demo-catalog'),
+    resolve(root, '.cache/test-catalog'),
+  ];
   return candidates.find((dir) => existsSync(join(dir, 'catalog.json')));
 }
 

@@ -24,7 +24,11 @@ export interface PhotoSet {
 export function datasetPhotos(datasets: string, count: number): string[] {
   const csv = resolve(datasets, 'clothing-photos/labels.csv');
   if (!existsSync(csv)) return [];
-  const rows = readFileSync(csv, 'utf8').trim().split(/\r?\n/).slice(1).map((l) => l.trim().split(','));
+  const rows = readFileSync(csv, 'utf8')
+    .trim()
+    .split(/\r?\n/)
+    .slice(1)
+    .map((l) => l.trim().split(','));
   const byCategory = new Map<string, string[]>();
   for (const [path, category, , , split] of rows) {
     if (split !== 'val' || !path || !category) continue;
@@ -49,7 +53,10 @@ export async function uniformPhotos(datasets: string, count: number): Promise<st
   const counts = new Map<string, number>();
   for (const s of sized) counts.set(s.key, (counts.get(s.key) ?? 0) + 1);
   const common = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-  return sized.filter((s) => s.key === common).slice(0, count).map((s) => s.file);
+  return sized
+    .filter((s) => s.key === common)
+    .slice(0, count)
+    .map((s) => s.file);
 }
 
 async function size(file: string): Promise<{ width: number; height: number }> {
@@ -87,7 +94,9 @@ async function synthetic(count: number, cacheDir: string, width: number, height:
           raw[o + 2] = ((x * y + 97 * i) >> 6) & 255;
         }
       }
-      await sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 88 }).toFile(target);
+      await sharp(raw, { raw: { width, height, channels: 3 } })
+        .jpeg({ quality: 88 })
+        .toFile(target);
     }
     out.push(target);
   }

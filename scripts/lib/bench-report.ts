@@ -80,7 +80,8 @@ type Table = { head: string[]; rows: string[][]; align?: ('l' | 'r')[] };
 
 function consoleTable(t: Table): string {
   const widths = t.head.map((h, i) => Math.max(h.length, ...t.rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => ((t.align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => ((t.align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(t.head), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line)].join('\n');
 }
 
@@ -107,7 +108,11 @@ function downloadTables(d: DownloadReport): { files: Table; totals: Table; catal
     catalog: {
       head: [`catalog of ${c.items.toLocaleString('en')} items, d=${c.dimension}`, 'bytes', 'gzip'],
       rows: [
-        [`int8 shards (${c.shards.map((s) => s.count).join(' + ')} vectors: 16 B header + 4 B scale + ${c.dimension} B per vector)`, kb(c.shardBytes), kb(c.shardGzipBytes)],
+        [
+          `int8 shards (${c.shards.map((s) => s.count).join(' + ')} vectors: 16 B header + 4 B scale + ${c.dimension} B per vector)`,
+          kb(c.shardBytes),
+          kb(c.shardGzipBytes),
+        ],
         ['item metadata (items-000.json)', kb(c.itemsJsonBytes), kb(c.itemsJsonGzipBytes)],
         ['catalog.json', kb(c.catalogJsonBytes), '–'],
         ['opening the catalog in all', kb(c.totalBytes), kb(c.totalGzipBytes)],
@@ -119,7 +124,17 @@ function downloadTables(d: DownloadReport): { files: Table; totals: Table; catal
 
 function modelTable(m: ModelSection): Table {
   const sets = m.photoSets;
-  const head = ['backend', 'ready (warm cache)', 'startup', 'model load', 'warm-up', 'raw models', ...sets.flatMap((s) => [`app query ${s.size}`, 'ratio']), 'tensors Δ', 'GPU bytes Δ'];
+  const head = [
+    'backend',
+    'ready (warm cache)',
+    'startup',
+    'model load',
+    'warm-up',
+    'raw models',
+    ...sets.flatMap((s) => [`app query ${s.size}`, 'ratio']),
+    'tensors Δ',
+    'GPU bytes Δ',
+  ];
   const rows = m.backends.map((b) => {
     if (!b.ok) return [b.requested, `failed: ${b.error ?? '?'}`, ...head.slice(2).map(() => '')];
     const raw = b.raw && 'medianMs' in b.raw ? b.raw.medianMs : undefined;
@@ -135,7 +150,11 @@ function modelTable(m: ModelSection): Table {
         return [ms(q?.medianMs), ratio(q?.ratioToRaw)];
       }),
       b.memory ? `${b.memory.tensorGrowth >= 0 ? '+' : ''}${b.memory.tensorGrowth}` : '–',
-      b.memory?.gpuBytesGrowth !== undefined ? (b.memory.gpuBytesGrowth === 0 ? '0 B' : `${b.memory.gpuBytesGrowth > 0 ? '+' : '−'}${kb(Math.abs(b.memory.gpuBytesGrowth))}`) : '–',
+      b.memory?.gpuBytesGrowth !== undefined
+        ? b.memory.gpuBytesGrowth === 0
+          ? '0 B'
+          : `${b.memory.gpuBytesGrowth > 0 ? '+' : '−'}${kb(Math.abs(b.memory.gpuBytesGrowth))}`
+        : '–',
     ];
   });
   return { head, rows };
@@ -145,7 +164,8 @@ function breakdownTable(m: ModelSection): Table {
   const rows: string[][] = [];
   for (const b of m.backends) {
     if (!b.ok) continue;
-    for (const q of b.app ?? []) rows.push([b.requested, q.photos, String(q.runs), ms(q.medianMs), ms(q.embedMedianMs), ms(q.searchMedianMs), ms(q.pageMedianMs), ratio(q.ratioToRaw)]);
+    for (const q of b.app ?? [])
+      rows.push([b.requested, q.photos, String(q.runs), ms(q.medianMs), ms(q.embedMedianMs), ms(q.searchMedianMs), ms(q.pageMedianMs), ratio(q.ratioToRaw)]);
   }
   const head = ['backend', 'photo', 'runs', 'whole query', 'worker embed', 'worker search', 'page + transfer', '÷ raw'];
   // Without a catalog there is no search figure: leave the column out.
@@ -156,7 +176,16 @@ function breakdownTable(m: ModelSection): Table {
 function searchTable(s: SearchSection): Table {
   return {
     head: ['items', 'dim', 'shards MB', 'typed-array ms/query', 'GB/s', '% of a plain byte scan', `tfjs (${s.tfjsBackend}) ms/query`, 'tfjs upload ms'],
-    rows: s.rows.map((r) => [r.n.toLocaleString('en'), String(r.dimension), r.shardMB.toFixed(1), r.typedArrayMsPerQuery.toFixed(1), r.typedArrayGBps.toFixed(2), `${Math.round(r.typedArrayVsMemoryScan * 100)}%`, r.tfjsMsPerQuery.toFixed(1), String(r.tfjsUploadMs)]),
+    rows: s.rows.map((r) => [
+      r.n.toLocaleString('en'),
+      String(r.dimension),
+      r.shardMB.toFixed(1),
+      r.typedArrayMsPerQuery.toFixed(1),
+      r.typedArrayGBps.toFixed(2),
+      `${Math.round(r.typedArrayVsMemoryScan * 100)}%`,
+      r.tfjsMsPerQuery.toFixed(1),
+      String(r.tfjsUploadMs),
+    ]),
   };
 }
 
@@ -199,27 +228,55 @@ function summaryLines(r: Results): string[] {
         continue;
       }
       const raw = b.raw && 'medianMs' in b.raw ? b.raw.medianMs : undefined;
-      const queries = (b.app ?? []).map((q) => `${q.photos} photos ${ms(q.medianMs)} = **${ratio(q.ratioToRaw)}** ${q.ratioToRaw === undefined ? '' : q.ratioToRaw <= 1.25 ? '(≤ 1.25×: met)' : '(over 1.25×)'}`);
-      const mem = b.memory ? `; tensors ${b.memory.tensorGrowth === 0 ? 'flat' : `${b.memory.tensorGrowth > 0 ? '+' : ''}${b.memory.tensorGrowth}`}${b.memory.gpuBytesGrowth !== undefined ? `, GPU bytes ${b.memory.gpuBytesGrowth === 0 ? 'flat' : `${b.memory.gpuBytesGrowth > 0 ? '+' : ''}${b.memory.gpuBytesGrowth} B`}` : ''} over the measured rounds` : '';
-      out.push(`- **${b.requested}**: ready in ${ms(b.load?.toReadyMs)} from cache (warm-up ${ms(b.load?.warmupMs)}); raw models ${raw === undefined ? 'not measured (bench API not wired)' : ms(raw)}; whole query: ${queries.join(', ')}${mem}.`);
+      const queries = (b.app ?? []).map(
+        (q) =>
+          `${q.photos} photos ${ms(q.medianMs)} = **${ratio(q.ratioToRaw)}** ${q.ratioToRaw === undefined ? '' : q.ratioToRaw <= 1.25 ? '(≤ 1.25×: met)' : '(over 1.25×)'}`,
+      );
+      const mem = b.memory
+        ? `; tensors ${b.memory.tensorGrowth === 0 ? 'flat' : `${b.memory.tensorGrowth > 0 ? '+' : ''}${b.memory.tensorGrowth}`}${b.memory.gpuBytesGrowth !== undefined ? `, GPU bytes ${b.memory.gpuBytesGrowth === 0 ? 'flat' : `${b.memory.gpuBytesGrowth > 0 ? '+' : ''}${b.memory.gpuBytesGrowth} B`}` : ''} over the measured rounds`
+        : '';
+      out.push(
+        `- **${b.requested}**: ready in ${ms(b.load?.toReadyMs)} from cache (warm-up ${ms(b.load?.warmupMs)}); raw models ${raw === undefined ? 'not measured (bench API not wired)' : ms(raw)}; whole query: ${queries.join(', ')}${mem}.`,
+      );
     }
     for (const b of r.model.backends) {
       const now = (b.app ?? []).find((q) => q.photos === '3024×4032');
       const before = (b.app ?? []).find((q) => q.photos.startsWith('3024×4032 decoded as before'));
-      if (b.ok && now && before) out.push(`- 12 MP camera photo on ${b.requested}, decoded straight at about 1024 px (ImageDecoder, the JPEG decoder's own scaling): page + transfer ${ms(now.pageMedianMs)}, whole query ${ms(now.medianMs)} = **${ratio(now.ratioToRaw)}** raw; decoded in full then shrunk as before #24, in the same run: page + transfer ${ms(before.pageMedianMs)}, whole query ${ms(before.medianMs)} = ${ratio(before.ratioToRaw)}.`);
+      if (b.ok && now && before)
+        out.push(
+          `- 12 MP camera photo on ${b.requested}, decoded straight at about 1024 px (ImageDecoder, the JPEG decoder's own scaling): page + transfer ${ms(now.pageMedianMs)}, whole query ${ms(now.medianMs)} = **${ratio(now.ratioToRaw)}** raw; decoded in full then shrunk as before #24, in the same run: page + transfer ${ms(before.pageMedianMs)}, whole query ${ms(before.medianMs)} = ${ratio(before.ratioToRaw)}.`,
+        );
     }
     const kept = r.model.backends.filter((b) => b.keptFrom);
-    if (kept.length) out.push(`- Not re-measured in this run (\`--backends\`), figures from ${[...new Set(kept.map((b) => b.keptFrom!.slice(0, 10)))].join(', ')}: ${kept.map((b) => b.requested).join(', ')}.`);
+    if (kept.length)
+      out.push(
+        `- Not re-measured in this run (\`--backends\`), figures from ${[...new Set(kept.map((b) => b.keptFrom!.slice(0, 10)))].join(', ')}: ${kept.map((b) => b.requested).join(', ')}.`,
+      );
     const c = r.model.choice;
     if (c && 'error' in c) out.push(`- Backend chosen by the app: not measured (${c.error}).`);
-    else if (c) out.push(`- Backend chosen by the app itself on a fresh profile: **${c.backend}** (${c.how}: “${c.reason}”), choosing took ${ms(c.choiceMs)}; first visit ready in ${ms(c.firstVisitReadyMs)} (download included; its next frame came ${ms(c.firstVisitFrameMs)} later); the next visit ${c.secondVisit.how === 'remembered' ? 'reused the remembered choice' : `was ${c.secondVisit.how}`} (${c.secondVisit.backend}) and was ready in ${ms(c.secondVisit.readyMs)} (next frame ${ms(c.secondVisit.frameMs)} later). Timings behind it: ${c.details.split('\n').filter((l) => /^(GPU|Measured):/.test(l)).join('; ')}.`);
+    else if (c)
+      out.push(
+        `- Backend chosen by the app itself on a fresh profile: **${c.backend}** (${c.how}: “${c.reason}”), choosing took ${ms(c.choiceMs)}; first visit ready in ${ms(c.firstVisitReadyMs)} (download included; its next frame came ${ms(c.firstVisitFrameMs)} later); the next visit ${c.secondVisit.how === 'remembered' ? 'reused the remembered choice' : `was ${c.secondVisit.how}`} (${c.secondVisit.backend}) and was ready in ${ms(c.secondVisit.readyMs)} (next frame ${ms(c.secondVisit.frameMs)} later). Timings behind it: ${c.details
+          .split('\n')
+          .filter((l) => /^(GPU|Measured):/.test(l))
+          .join('; ')}.`,
+      );
   }
-  if (r.download) out.push(`- Download: first search needs ${kb(r.download.firstSearch.webgpu.gzip)} gzip on WebGPU (${kb(r.download.firstSearch.wasm.gzip)} on WASM), almost all of it model weights; a 10,000-item catalog adds ${kb(r.download.catalog10k.totalGzipBytes)} gzip.`);
+  if (r.download)
+    out.push(
+      `- Download: first search needs ${kb(r.download.firstSearch.webgpu.gzip)} gzip on WebGPU (${kb(r.download.firstSearch.wasm.gzip)} on WASM), almost all of it model weights; a 10,000-item catalog adds ${kb(r.download.catalog10k.totalGzipBytes)} gzip.`,
+    );
   if (r.search) {
     const row = r.search.rows.find((x) => x.n === 10_000 && x.dimension === r.search!.embedderDimension) ?? r.search.rows[0];
-    if (row) out.push(`- Search: ${row.n.toLocaleString('en')} items at d=${row.dimension} take ${row.typedArrayMsPerQuery.toFixed(1)} ms per query (typed-array scan, Node).`);
+    if (row)
+      out.push(
+        `- Search: ${row.n.toLocaleString('en')} items at d=${row.dimension} take ${row.typedArrayMsPerQuery.toFixed(1)} ms per query (typed-array scan, Node).`,
+      );
   }
-  if (r.soak && 'pass' in r.soak) out.push(`- Soak (${r.soak.queries} searches, ${r.soak.backend}): **${r.soak.pass ? 'pass' : 'FAIL'}**: tensors ${r.soak.tensorGrowth === 0 ? 'flat' : `${r.soak.tensorGrowth > 0 ? '+' : ''}${r.soak.tensorGrowth}`}, last ${r.soak.window} ÷ first ${r.soak.window} = ${r.soak.slowdown.toFixed(2)}×.`);
+  if (r.soak && 'pass' in r.soak)
+    out.push(
+      `- Soak (${r.soak.queries} searches, ${r.soak.backend}): **${r.soak.pass ? 'pass' : 'FAIL'}**: tensors ${r.soak.tensorGrowth === 0 ? 'flat' : `${r.soak.tensorGrowth > 0 ? '+' : ''}${r.soak.tensorGrowth}`}, last ${r.soak.window} ÷ first ${r.soak.window} = ${r.soak.slowdown.toFixed(2)}×.`,
+    );
   else out.push('- Soak: not run in this measurement (`npm run bench -- --soak`).');
   return out;
 }
@@ -233,11 +290,22 @@ export function consoleReport(r: Results): string {
     out.push('', 'DOWNLOAD', consoleTable(t.files), '', consoleTable(t.totals), '', consoleTable(t.catalog));
   }
   if (r.model) {
-    out.push('', `MODEL (medians; ready = navigation → models warmed, with the caches warm so nothing is downloaded; ratio = app query ÷ raw models, target ≤ 1.25×)`, consoleTable(modelTable(r.model)), '', consoleTable(breakdownTable(r.model)));
+    out.push(
+      '',
+      `MODEL (medians; ready = navigation → models warmed, with the caches warm so nothing is downloaded; ratio = app query ÷ raw models, target ≤ 1.25×)`,
+      consoleTable(modelTable(r.model)),
+      '',
+      consoleTable(breakdownTable(r.model)),
+    );
   }
   if (r.search) out.push('', `SEARCH (bench/search.json, Node, ${r.search.queries} queries, k=${r.search.k})`, consoleTable(searchTable(r.search)));
   out.push('', 'SOAK', ...soakLines(r.soak).map((l) => l.replace(/\*\*/g, '')));
-  out.push('', `durations: ${Object.entries(r.durationsMs).map(([k, v]) => `${k} ${(v / 1000).toFixed(0)} s`).join(', ')}`);
+  out.push(
+    '',
+    `durations: ${Object.entries(r.durationsMs)
+      .map(([k, v]) => `${k} ${(v / 1000).toFixed(0)} s`)
+      .join(', ')}`,
+  );
   return out.join('\n');
 }
 
@@ -297,11 +365,15 @@ export function markdownReport(r: Results): string {
       `Each backend in its own page of the built app (\`?backend=…&catalog=${m.catalog === 'none' ? 'none' : m.catalog}\`), after a first visit and a reload have filled the Service Worker cache, so the load below downloads nothing (only the network-first manifest.json). Medians.`,
       '',
       '- **ready**: navigation → "Ready on …" (page, worker start, backend start, models from cache, warm-up). **startup**: until the worker starts fetching models. **model load**: cached files → graphs built (InitInfo.loadMs without download). **warm-up**: the compile/first pass at the production shape (InitInfo.warmupMs).',
-      '- **raw models**: the worker\'s `benchPredict` (workers/bench-api.ts): `embedder.run` — every ensemble member, heads, projection and the classification views the manifest asks for, read back — on one fixed 224×224 RGB tensor, no decode, no transfer, no search.',
-      '- **app query**: the whole query as the shopper gets it, timed inside the page: the photo input\'s `change` → decode on the page (EXIF, ≤ 1024 px) → transfer to the worker → setPhoto → search → results rendered and the next frame painted. Photos: ' +
+      "- **raw models**: the worker's `benchPredict` (workers/bench-api.ts): `embedder.run` — every ensemble member, heads, projection and the classification views the manifest asks for, read back — on one fixed 224×224 RGB tensor, no decode, no transfer, no search.",
+      "- **app query**: the whole query as the shopper gets it, timed inside the page: the photo input's `change` → decode on the page (EXIF, ≤ 1024 px) → transfer to the worker → setPhoto → search → results rendered and the next frame painted. Photos: " +
         m.photoSets.map((s) => `${s.size} = ${s.label}`).join('; ') +
         '.',
-      `- Rounds interleave one raw run with one query per photo size (${Object.entries(m.rounds).map(([b, n]) => `${b}: ${n}`).join(', ')} measured rounds after one unmeasured round). **ratio** is the median over rounds of that round's query ÷ that round's raw run, so the drift of a shared machine cancels (the ratio of the two medians is in results.json as ratioOfMedians). **tensors Δ / GPU bytes Δ**: the worker's tfjs counters after the measured rounds minus before (all photos of one size are the same shape, so pools should not grow).`,
+      `- Rounds interleave one raw run with one query per photo size (${Object.entries(m.rounds)
+        .map(([b, n]) => `${b}: ${n}`)
+        .join(
+          ', ',
+        )} measured rounds after one unmeasured round). **ratio** is the median over rounds of that round's query ÷ that round's raw run, so the drift of a shared machine cancels (the ratio of the two medians is in results.json as ratioOfMedians). **tensors Δ / GPU bytes Δ**: the worker's tfjs counters after the measured rounds minus before (all photos of one size are the same shape, so pools should not grow).`,
       m.catalog === 'none'
         ? '- No catalog is open here (with one, the app runs the object detector after every photo, which on SwiftShader costs tens of seconds per photo and would queue before the next query). The catalog search itself is in the next section and the soak: a few ms per query on 10k items.'
         : `- Catalog: ${m.catalog}.`,
@@ -314,21 +386,28 @@ export function markdownReport(r: Results): string {
     );
     const failed = m.backends.filter((b) => !b.ok);
     if (failed.length) out.push('', ...failed.map((b) => `- ${b.requested} did not run: ${b.error}`));
-    if (m.firstVisit) out.push('', `First visit on a fresh profile (models downloaded from the local preview server, wasm): ready in ${ms(m.firstVisit.firstVisitReadyMs)}; the reload with the Service Worker in control: ${ms(m.firstVisit.reloadReadyMs)}.`);
+    if (m.firstVisit)
+      out.push(
+        '',
+        `First visit on a fresh profile (models downloaded from the local preview server, wasm): ready in ${ms(m.firstVisit.firstVisitReadyMs)}; the reload with the Service Worker in control: ${ms(m.firstVisit.reloadReadyMs)}.`,
+      );
     const c = m.choice;
     out.push(
       '',
       '## Backend choice',
       '',
-      'Without `?backend=` (or the widget\'s `backend` attribute) the app measures which backend is fastest on this device, on the first visit and again whenever the browser (user agent), the GPU (WebGPU adapter or WebGL renderer description) or the ensemble changes; the choice is remembered in IndexedDB (`lookalike-backend-choice`, workers/backend-memory.ts). How (workers/backend-choice.ts):',
+      "Without `?backend=` (or the widget's `backend` attribute) the app measures which backend is fastest on this device, on the first visit and again whenever the browser (user agent), the GPU (WebGPU adapter or WebGL renderer description) or the ensemble changes; the choice is remembered in IndexedDB (`lookalike-backend-choice`, workers/backend-memory.ts). How (workers/backend-choice.ts):",
       '',
       '- **wasm first**: the real ensemble is loaded, warmed up and timed for up to 3 warm passes (every member, heads, projection, read back), about a second.',
-      '- **then the GPU backend** (WebGPU where an adapter exists, else WebGL) gets 4 s in all (`GPU_BUDGET_MS`): first the ensemble\'s smallest member alone, warmed up and timed once; if that alone is over 1.5× wasm\'s whole ensemble, the GPU is clearly slower and is dropped; else the whole ensemble is warmed up and timed. Over budget, it is abandoned: the load is aborted (its tensors freed), its device destroyed, its backend removed. The fastest median wins and keeps its warm models (nothing is loaded twice).',
+      "- **then the GPU backend** (WebGPU where an adapter exists, else WebGL) gets 4 s in all (`GPU_BUDGET_MS`): first the ensemble's smallest member alone, warmed up and timed once; if that alone is over 1.5× wasm's whole ensemble, the GPU is clearly slower and is dropped; else the whole ensemble is warmed up and timed. Over budget, it is abandoned: the load is aborted (its tensors freed), its device destroyed, its backend removed. The fastest median wins and keeps its warm models (nothing is loaded twice).",
       '- **Software GPUs are measured like any other** (never assumed fast or slow); they are only named as such (WebGPU `isFallbackAdapter` or an adapter/renderer naming SwiftShader, llvmpipe, WARP…), so the badge can say "wasm · faster than this software GPU". The badge\'s tooltip lists the timings.',
-      '- **Cost on a software GPU**: SwiftShader compiles WebGPU shaders in the browser\'s GPU process, and that work cannot be cancelled from the page (destroying the device, even closing the page, leaves it running). Asking for one member first limits what is queued: on this machine the GPU process kept compiling for about 30 s after the app was ready on the first visit (45 s and more when the whole ensemble was queued), on about half a core. Meanwhile the GPU process answers little else: `requestAdapter` waited for it (so a visit with a remembered choice waits at most 1 s for the GPU to name itself, `GPU_PROBE_MS`, and otherwise trusts the remembered choice), and in one of three runs here a frame of the first page waited 25 s for it. Later visits measure nothing.',
+      "- **Cost on a software GPU**: SwiftShader compiles WebGPU shaders in the browser's GPU process, and that work cannot be cancelled from the page (destroying the device, even closing the page, leaves it running). Asking for one member first limits what is queued: on this machine the GPU process kept compiling for about 30 s after the app was ready on the first visit (45 s and more when the whole ensemble was queued), on about half a core. Meanwhile the GPU process answers little else: `requestAdapter` waited for it (so a visit with a remembered choice waits at most 1 s for the GPU to name itself, `GPU_PROBE_MS`, and otherwise trusts the remembered choice), and in one of three runs here a frame of the first page waited 25 s for it. Later visits measure nothing.",
       '',
       c && !('error' in c)
-        ? `Measured here (${m.date.slice(0, 10)}, fresh profile, \`?catalog=none\`): **${c.backend}** (${c.how}: “${c.reason}”); choosing took ${ms(c.choiceMs)}; first visit ready in ${ms(c.firstVisitReadyMs)} (download from the local server included; its next frame came ${ms(c.firstVisitFrameMs)} later); the next visit ${c.secondVisit.how === 'remembered' ? 'reused the remembered choice' : `was ${c.secondVisit.how}`} and was ready in ${ms(c.secondVisit.readyMs)} (next frame ${ms(c.secondVisit.frameMs)} later). ${c.details.split('\n').filter((l) => /^(GPU|Measured):/.test(l)).join('. ')}.`
+        ? `Measured here (${m.date.slice(0, 10)}, fresh profile, \`?catalog=none\`): **${c.backend}** (${c.how}: “${c.reason}”); choosing took ${ms(c.choiceMs)}; first visit ready in ${ms(c.firstVisitReadyMs)} (download from the local server included; its next frame came ${ms(c.firstVisitFrameMs)} later); the next visit ${c.secondVisit.how === 'remembered' ? 'reused the remembered choice' : `was ${c.secondVisit.how}`} and was ready in ${ms(c.secondVisit.readyMs)} (next frame ${ms(c.secondVisit.frameMs)} later). ${c.details
+            .split('\n')
+            .filter((l) => /^(GPU|Measured):/.test(l))
+            .join('. ')}.`
         : `Not measured in this run${c ? ` (${c.error})` : ''}.`,
       '',
       '## Photo decode',
@@ -356,7 +435,9 @@ export function markdownReport(r: Results): string {
     '- The overhead target is app query ≤ 1.25× the raw models. The page-side part is mostly decoding the photo: a 12 MP camera JPEG costs far more to decode than the models take on a fast backend, so that ratio is the one to watch on real devices.',
     '- The hooks: `workers/bench-api.ts` sets `benchPredict(n, size?, warmRuns?)` and `benchMemory()` as `self.lookalikeBench` in the worker, which the benchmark calls through Playwright (`page.workers()`). Only the test build (`npm run build:test`, dist-test/) has them; the production build leaves them out.',
     '',
-    `Durations of this run: ${Object.entries(r.durationsMs).map(([k, v]) => `${k} ${(v / 1000).toFixed(0)} s`).join(', ')}.`,
+    `Durations of this run: ${Object.entries(r.durationsMs)
+      .map(([k, v]) => `${k} ${(v / 1000).toFixed(0)} s`)
+      .join(', ')}.`,
     '',
   );
   return out.join('\n');

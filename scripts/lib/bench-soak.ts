@@ -78,7 +78,9 @@ export async function runSoak(context: BrowserContext, options: SoakOptions): Pr
     await page.goto(`${options.baseUrl}?backend=${options.backend}&catalog=${encodeURIComponent(options.catalogUrl)}`);
     const loaded = await waitLoaded(page, options.readyTimeoutMs ?? 300_000);
     if (!loaded.ok) throw new Error(`the app did not start on ${options.backend}: ${loaded.error}`);
-    await page.waitForFunction(() => /\d items\./.test(document.querySelector('[data-testid="status"]')?.textContent ?? ''), undefined, { timeout: options.readyTimeoutMs ?? 300_000 });
+    await page.waitForFunction(() => /\d items\./.test(document.querySelector('[data-testid="status"]')?.textContent ?? ''), undefined, {
+      timeout: options.readyTimeoutMs ?? 300_000,
+    });
     const catalogItems = Number((await page.getByTestId('status').textContent())?.match(/([\d,]+) items\./)?.[1]?.replace(/,/g, '') ?? NaN);
     log(`soak: ${total} searches on ${loaded.backend} (${loaded.detail}), catalog of ${catalogItems} items, ${photos.length} photos in turn`);
 
@@ -101,14 +103,18 @@ export async function runSoak(context: BrowserContext, options: SoakOptions): Pr
         const sample = { query: done, ...(await workerMemory(page)) };
         samples.push(sample);
         if (done === baselineAt) baseline = sample;
-        if (done % every === 0) log(`soak: ${done}/${total}, median of the last ${every} ${round(median(times.slice(-every)))} ms, ${sample.numTensors} tensors, ${(sample.numBytes / 1e6).toFixed(1)} MB${sample.gpuBytesAllocated !== undefined ? `, GPU ${(sample.gpuBytesAllocated / 1e6).toFixed(1)} MB` : ''}`);
+        if (done % every === 0)
+          log(
+            `soak: ${done}/${total}, median of the last ${every} ${round(median(times.slice(-every)))} ms, ${sample.numTensors} tensors, ${(sample.numBytes / 1e6).toFixed(1)} MB${sample.gpuBytesAllocated !== undefined ? `, GPU ${(sample.gpuBytesAllocated / 1e6).toFixed(1)} MB` : ''}`,
+          );
       }
     }
     const final = samples[samples.length - 1]!;
     baseline ??= samples[0]!;
     const firstMedianMs = median(times.slice(0, window));
     const lastMedianMs = median(times.slice(-window));
-    const gpuBytesGrowth = final.gpuBytesAllocated !== undefined && baseline.gpuBytesAllocated !== undefined ? final.gpuBytesAllocated - baseline.gpuBytesAllocated : undefined;
+    const gpuBytesGrowth =
+      final.gpuBytesAllocated !== undefined && baseline.gpuBytesAllocated !== undefined ? final.gpuBytesAllocated - baseline.gpuBytesAllocated : undefined;
     const checks: SoakResult['checks'] = {
       tensorsDoNotGrow: final.numTensors <= baseline.numTensors,
       gpuBytesDoNotGrow: gpuBytesGrowth === undefined ? 'not applicable' : gpuBytesGrowth <= 0,

@@ -52,10 +52,19 @@ function serveTestCatalogs(outDir: string): void {
 export async function startApp({ testHooks = false }: AppBuildOptions = {}): Promise<{ url: string; close: () => Promise<void> }> {
   const outDir = testHooks ? TEST_BUILD_DIR : 'dist';
   if (!existsSync(resolve(ROOT, outDir, 'index.html'))) {
-    throw new Error(testHooks ? `${outDir}/ is missing: run \`npm test\` (it builds it) or \`npm run build:test\`` : 'dist/ is missing: run `npm test` (it builds the app first) or `npx vite build`');
+    throw new Error(
+      testHooks
+        ? `${outDir}/ is missing: run \`npm test\` (it builds it) or \`npm run build:test\``
+        : 'dist/ is missing: run `npm test` (it builds the app first) or `npx vite build`',
+    );
   }
   if (testHooks) serveTestCatalogs(resolve(ROOT, outDir));
-  const server: PreviewServer = await preview({ root: ROOT, logLevel: 'silent', build: { outDir }, preview: { port: 0, host: '127.0.0.1', strictPort: false } });
+  const server: PreviewServer = await preview({
+    root: ROOT,
+    logLevel: 'silent',
+    build: { outDir },
+    preview: { port: 0, host: '127.0.0.1', strictPort: false },
+  });
   const address = server.httpServer.address();
   if (!address || typeof address === 'string') throw new Error('preview server has no port');
   return { url: `http://127.0.0.1:${address.port}/`, close: () => server.close() };

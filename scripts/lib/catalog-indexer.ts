@@ -121,7 +121,10 @@ function defaultSource(path: string, isDir: boolean): string {
 }
 
 function parsePrice(value: string): number | undefined {
-  const cleaned = value.replace(/[^\d.,-]/g, '').replace(/,(?=\d{3}\b)/g, '').replace(',', '.');
+  const cleaned = value
+    .replace(/[^\d.,-]/g, '')
+    .replace(/,(?=\d{3}\b)/g, '')
+    .replace(',', '.');
   const n = Number.parseFloat(cleaned);
   return cleaned && Number.isFinite(n) ? n : undefined;
 }
@@ -225,7 +228,7 @@ export async function nodeImageEmbedder(): Promise<ImageEmbedder> {
       embedder.members.map((m) => m.entry.id),
     ),
     async embed(bytes, name) {
-      let image;
+      let image: Awaited<ReturnType<typeof decodeImage>>;
       try {
         image = await decodeImage(bytes);
       } catch (error) {
@@ -276,7 +279,8 @@ export async function indexCatalog(options: IndexOptions, onProgress: (p: IndexP
     ids.add(e.item.id);
     return true;
   });
-  if (unique.length === 0) throw new IndexError(`no images found in ${options.inputs.map((i) => (typeof i === 'string' ? i : i.path)).join(', ')}`, [], skipped);
+  if (unique.length === 0)
+    throw new IndexError(`no images found in ${options.inputs.map((i) => (typeof i === 'string' ? i : i.path)).join(', ')}`, [], skipped);
 
   mkdirSync(join(outDir, 'thumbs'), { recursive: true });
   const embedder = options.embedder ?? (await nodeImageEmbedder());
@@ -293,7 +297,8 @@ export async function indexCatalog(options: IndexOptions, onProgress: (p: IndexP
       } catch (error) {
         failed.push({ name: e.name, reason: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : message(error) });
       }
-      if (i % 200 === 0 || i === unique.length - 1) onProgress({ phase: 'scan', done: i + 1, total: unique.length, embedded: 0, reused: 0, failed: failed.length });
+      if (i % 200 === 0 || i === unique.length - 1)
+        onProgress({ phase: 'scan', done: i + 1, total: unique.length, embedded: 0, reused: 0, failed: failed.length });
     }
     const readable = unique.filter((e) => e.hash !== undefined);
     const toEmbed = new Set(readable.filter((e) => !state.has(e.hash!)).map((e) => e.hash!));
@@ -350,8 +355,14 @@ export async function indexCatalog(options: IndexOptions, onProgress: (p: IndexP
     let scenes: CatalogScene[] = [];
     let droppedSceneItems = 0;
     if (options.scenes) {
-      const result = await indexScenes(options.scenes, outDir, new Set(indexed.map((x) => x.item.id)), thumbSize, options.sceneSize ?? 1024, failed, (done, total) =>
-        onProgress({ phase: 'scenes', done, total, embedded, reused, failed: failed.length }),
+      const result = await indexScenes(
+        options.scenes,
+        outDir,
+        new Set(indexed.map((x) => x.item.id)),
+        thumbSize,
+        options.sceneSize ?? 1024,
+        failed,
+        (done, total) => onProgress({ phase: 'scenes', done, total, embedded, reused, failed: failed.length }),
       );
       scenes = result.scenes;
       droppedSceneItems = result.dropped;
@@ -398,7 +409,11 @@ export async function indexCatalog(options: IndexOptions, onProgress: (p: IndexP
  * → "A bed that folds away" (words from the slug, a leading brand word "ikea" dropped, the first letter capitalised).
  */
 export function sceneTitleFromFile(file: string): string {
-  const words = basename(file, extname(file)).replace(/__.*$/, '').replace(/[-_.]+/g, ' ').trim().replace(/^ikea\s+/i, '');
+  const words = basename(file, extname(file))
+    .replace(/__.*$/, '')
+    .replace(/[-_.]+/g, ' ')
+    .trim()
+    .replace(/^ikea\s+/i, '');
   return words ? words[0]!.toUpperCase() + words.slice(1) : basename(file);
 }
 
@@ -415,7 +430,8 @@ async function indexScenes(
   const table = parseCsvTable(readFileSync(csvPath, 'utf8'), csvPath);
   const roomCol = ['room', 'path', 'image'].map((c) => table.header.indexOf(c)).find((k) => k >= 0);
   const itemCol = ['item_id', 'id'].map((c) => table.header.indexOf(c)).find((k) => k >= 0);
-  if (roomCol === undefined || itemCol === undefined) throw new IndexError(`${csvPath} needs a "room" and an "item_id" column (columns: ${table.header.join(', ')})`);
+  if (roomCol === undefined || itemCol === undefined)
+    throw new IndexError(`${csvPath} needs a "room" and an "item_id" column (columns: ${table.header.join(', ')})`);
   const titleCol = table.header.indexOf('title');
   const rooms = new Map<string, { title?: string; items: string[] }>();
   for (const row of table.rows) {

@@ -18,4 +18,4 @@ export function darknetData(): string | undefined {
   return PLACES.find((dir) => DARKNET_PHOTOS.every((f) => existsSync(join(dir, f))));
 }
 
-export const DARKNET_MISSING = 'Debian darknet\'s photos are missing (`apt-get install -y darknet`, or let `npm test` unpack the package into .cache/darknet)';
+export const DARKNET_MISSING = "Debian darknet's photos are missing (`apt-get install -y darknet`, or let `npm test` unpack the package into .cache/darknet)";

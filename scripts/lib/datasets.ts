@@ -12,7 +12,21 @@ export const hasDatasets = () => existsSync(resolve(DATASETS_DIR, 'clothing-phot
 
 export const CLOTHING_LABELS = ['tshirt', 'longsleeve', 'pants', 'shoes', 'shirt', 'dress', 'outerwear', 'shorts', 'hat', 'skirt'];
 /** ikea's coarse categories the heads learn (not `other`, and not `clock`: 12 photos are too few to learn or measure). */
-export const FURNITURE_LABELS = ['sofa', 'armchair', 'chair', 'table_desk', 'bed', 'storage', 'lamp', 'rug', 'mirror_frame', 'stool_bench', 'plant_pot', 'textile', 'tableware'];
+export const FURNITURE_LABELS = [
+  'sofa',
+  'armchair',
+  'chair',
+  'table_desk',
+  'bed',
+  'storage',
+  'lamp',
+  'rug',
+  'mirror_frame',
+  'stool_bench',
+  'plant_pot',
+  'textile',
+  'tableware',
+];
 export const ALL_LABELS = [...CLOTHING_LABELS, ...FURNITURE_LABELS];
 
 export interface LabelledImage {
@@ -29,7 +43,13 @@ function readCsv(file: string): Record<string, string>[] {
 
 export function clothingPhotos(): LabelledImage[] {
   const csv = resolve(DATASETS_DIR, 'clothing-photos/labels.csv');
-  return readCsv(csv).map((r) => ({ path: resolve(dirname(csv), r.path!), label: r.category!, split: r.split === 'val' ? 'val' : 'train', source: 'clothing-photos', id: r.path! }));
+  return readCsv(csv).map((r) => ({
+    path: resolve(dirname(csv), r.path!),
+    label: r.category!,
+    split: r.split === 'val' ? 'val' : 'train',
+    source: 'clothing-photos',
+    id: r.path!,
+  }));
 }
 
 export function hmCatalog(): LabelledImage[] {

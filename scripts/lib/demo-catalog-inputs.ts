@@ -14,10 +14,28 @@ export const DEMO_INPUTS_VERSION = 2;
 
 /** Price ranges in euros by category (IKEA's and H&M's categories); others get OTHER_RANGE. */
 const PRICE_RANGES: Record<string, [number, number]> = {
-  sofa: [299, 1299], armchair: [99, 499], bed: [149, 899], chair: [29, 199], stool_bench: [19, 129], table_desk: [49, 399],
-  storage: [19, 349], lamp: [9, 149], textile: [5, 59], tableware: [2, 39], mirror_frame: [5, 129], plant_pot: [3, 49],
-  tshirt: [7, 25], shirt: [15, 45], longsleeve: [10, 35], pants: [20, 60], shorts: [12, 35], skirt: [15, 50], dress: [20, 80],
-  outerwear: [40, 150], shoes: [25, 90], hat: [8, 25],
+  sofa: [299, 1299],
+  armchair: [99, 499],
+  bed: [149, 899],
+  chair: [29, 199],
+  stool_bench: [19, 129],
+  table_desk: [49, 399],
+  storage: [19, 349],
+  lamp: [9, 149],
+  textile: [5, 59],
+  tableware: [2, 39],
+  mirror_frame: [5, 129],
+  plant_pot: [3, 49],
+  tshirt: [7, 25],
+  shirt: [15, 45],
+  longsleeve: [10, 35],
+  pants: [20, 60],
+  shorts: [12, 35],
+  skirt: [15, 50],
+  dress: [20, 80],
+  outerwear: [40, 150],
+  shoes: [25, 90],
+  hat: [8, 25],
 };
 const OTHER_RANGE: [number, number] = [5, 99];
 

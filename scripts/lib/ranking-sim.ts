@@ -161,7 +161,8 @@ const colourOf = (attributes: Record<string, string> | undefined): string | unde
 export async function loadCatalogDir(dir: string): Promise<SimCatalog> {
   if (existsSync(join(dir, 'catalog.json'))) {
     const mod = (await import('./catalog-files.ts')) as unknown as { readCatalogDir?: (d: string) => Promise<LoadedShape> };
-    if (typeof mod.readCatalogDir !== 'function') throw new Error('scripts/lib/catalog-files.ts has no readCatalogDir: wire loadCatalogDir to the catalog reader');
+    if (typeof mod.readCatalogDir !== 'function')
+      throw new Error('scripts/lib/catalog-files.ts has no readCatalogDir: wire loadCatalogDir to the catalog reader');
     const loaded = await mod.readCatalogDir(dir);
     const vectors = new Map<string, Float32Array>();
     const items: CatalogItemInfo[] = [];
@@ -199,7 +200,10 @@ const ev = (catalogId: string, type: EventType, itemId: string, at: number): Eve
 
 /** Tastes with enough items to fill a top-10 after the shopper's own items are left out. */
 export function eligibleTastes(catalog: SimCatalog, minItems = 20): string[] {
-  return [...catalog.byTaste].filter(([, items]) => items.length >= minItems).map(([k]) => k).sort();
+  return [...catalog.byTaste]
+    .filter(([, items]) => items.length >= minItems)
+    .map(([k]) => k)
+    .sort();
 }
 
 /**
@@ -227,7 +231,15 @@ export function simulateShopper(catalog: SimCatalog, rng: Rng, now: number, tast
 /** Onboarding only: 3 items of their taste picked as liked, nothing else. */
 export function onboardedShopper(catalog: SimCatalog, rng: Rng, now: number, taste: string): SimShopper {
   const picks = sample(rng, catalog.byTaste.get(taste)!, 3);
-  return { taste, signals: { catalogId: catalog.id, events: [], wishlist: [], preferences: picks.map((it) => ({ catalogId: catalog.id, itemId: it.id, pickedAt: now - DAY })) } };
+  return {
+    taste,
+    signals: {
+      catalogId: catalog.id,
+      events: [],
+      wishlist: [],
+      preferences: picks.map((it) => ({ catalogId: catalog.id, itemId: it.id, pickedAt: now - DAY })),
+    },
+  };
 }
 
 // ---- evaluation ------------------------------------------------------------
@@ -275,8 +287,16 @@ export function runRankingEval(options: RankingEvalOptions = {}): RankingEvalRep
     return forYou(catalog, signals, { profile, settings, limit: 10 }).map((r) => r.id);
   };
 
-  let before = 0, onboarding = 0, after = 0, driftNew = 0, driftOld = 0;
-  let rankBefore = 0, rankAfter = 0, counted = 0, photoTopBefore = 0, photoTopAfter = 0;
+  let before = 0,
+    onboarding = 0,
+    after = 0,
+    driftNew = 0,
+    driftOld = 0;
+  let rankBefore = 0,
+    rankAfter = 0,
+    counted = 0,
+    photoTopBefore = 0,
+    photoTopAfter = 0;
   const empty: PersonalSignals = { catalogId: catalog.id, events: [], wishlist: [], preferences: [] };
   const beforeList = top10(empty);
   for (let s = 0; s < n; s++) {
@@ -287,7 +307,10 @@ export function runRankingEval(options: RankingEvalOptions = {}): RankingEvalRep
     after += share(top10(shopper.signals), taste);
 
     // taste drift: an old taste two to three months ago, a new one this week
-    const oldTaste = pick(rng, tastes.filter((t) => t !== taste));
+    const oldTaste = pick(
+      rng,
+      tastes.filter((t) => t !== taste),
+    );
     const old = simulateShopper(catalog, rng, now - 60 * DAY, oldTaste);
     const recent = simulateShopper(catalog, rng, now, taste, 7);
     const drifted: PersonalSignals = {
@@ -320,8 +343,14 @@ export function runRankingEval(options: RankingEvalOptions = {}): RankingEvalRep
       rankAfter += mean(ranksAfter);
       counted++;
     }
-    photoTopBefore += share(candidates.slice(0, 10).map((c) => c.id), taste);
-    photoTopAfter += share(reranked.slice(0, 10).map((c) => c.id), taste);
+    photoTopBefore += share(
+      candidates.slice(0, 10).map((c) => c.id),
+      taste,
+    );
+    photoTopAfter += share(
+      reranked.slice(0, 10).map((c) => c.id),
+      taste,
+    );
   }
   return {
     catalogSize: catalog.items.length,

@@ -17,7 +17,13 @@ export type ResultsForPhoto = (image: tf.Tensor3D) => Promise<string[]>;
 export type EvalSearchOptions = Omit<SearchOptions, 'k' | 'categoryPrior'> & { priorWeight?: number };
 
 /** One query as the worker runs it: embed, then search with the photo's own category prior. */
-async function searchImage(embedder: Embedder, index: SearchIndex, image: tf.Tensor3D, k: number, { priorWeight = 0, ...options }: EvalSearchOptions): Promise<string[]> {
+async function searchImage(
+  embedder: Embedder,
+  index: SearchIndex,
+  image: tf.Tensor3D,
+  k: number,
+  { priorWeight = 0, ...options }: EvalSearchOptions,
+): Promise<string[]> {
   const { embedding, probabilities } = await embedder.run(image);
   const prior = priorWeight > 0 && probabilities ? { categoryPrior: categoryPrior(embedder.labels, probabilities, priorWeight) } : {};
   return (await index.search(embedding, { ...options, ...prior, k })).map((r) => r.id);

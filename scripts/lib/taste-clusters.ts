@@ -53,7 +53,8 @@ export function parseEventsCsv(text: string, fileName = 'events.csv'): { events:
   let ignored = 0;
   table.rows.forEach((row, r) => {
     const name = row[ev]!.trim().toLowerCase();
-    if (!Object.hasOwn(EVENT_NAMES, name)) throw new Error(`${fileName}, line ${table.lines[r]}: unknown event "${row[ev]}" (expected ${Object.keys(EVENT_NAMES).join(', ')})`);
+    if (!Object.hasOwn(EVENT_NAMES, name))
+      throw new Error(`${fileName}, line ${table.lines[r]}: unknown event "${row[ev]}" (expected ${Object.keys(EVENT_NAMES).join(', ')})`);
     const kind = EVENT_NAMES[name]!;
     const user = row[u]!.trim();
     const itemId = row[it]!.trim();
@@ -291,7 +292,8 @@ export function buildClusterFile(events: readonly AnonEvent[], embedding: Embedd
   if (kMax < kMin) throw new Error(`k range ${kMin}…${kMax} is empty for ${vectors.length} users`);
   log(`${users.length} users with a taste vector (dim ${vectors[0]!.length}), ${events.length} events`);
 
-  const sampleIdx = vectors.length > silhouetteSample ? sample(mulberry32(seed), [...vectors.keys()], silhouetteSample).sort((a, b) => a - b) : [...vectors.keys()];
+  const sampleIdx =
+    vectors.length > silhouetteSample ? sample(mulberry32(seed), [...vectors.keys()], silhouetteSample).sort((a, b) => a - b) : [...vectors.keys()];
   const dist = distanceMatrix(sampleIdx.map((i) => vectors[i]!));
   const ks: number[] = [];
   const inertia: number[] = [];
@@ -302,12 +304,20 @@ export function buildClusterFile(events: readonly AnonEvent[], embedding: Embedd
     fits.set(k, fit);
     ks.push(k);
     inertia.push(fit.inertia);
-    sil.push(silhouette(dist, sampleIdx.map((i) => fit.labels[i]!), k));
+    sil.push(
+      silhouette(
+        dist,
+        sampleIdx.map((i) => fit.labels[i]!),
+        k,
+      ),
+    );
   }
   const choice = chooseK(ks, inertia, sil);
   log('  k   inertia (elbow)   silhouette');
   ks.forEach((k, i) => {
-    const marks = [k === choice.elbowK ? 'elbow' : '', k === choice.silhouetteK ? 'best silhouette' : '', k === choice.chosenK ? '← chosen' : ''].filter(Boolean).join(', ');
+    const marks = [k === choice.elbowK ? 'elbow' : '', k === choice.silhouetteK ? 'best silhouette' : '', k === choice.chosenK ? '← chosen' : '']
+      .filter(Boolean)
+      .join(', ');
     log(`${String(k).padStart(3)}   ${inertia[i]!.toFixed(2).padStart(15)}   ${sil[i]!.toFixed(3).padStart(10)}   ${marks}`);
   });
   log(`chosen k=${choice.chosenK} (${CHOOSE_K_RULE})`);
@@ -338,7 +348,12 @@ export function buildClusterFile(events: readonly AnonEvent[], embedding: Embedd
   }
   clusters.forEach((cluster, i) => {
     cluster.favourites = [...counts[i]!]
-      .map(([itemId, { wishlists, clicks }]) => ({ itemId, wishlists, clicks, score: Math.round(((weights.wishlist * wishlists + weights.click * clicks) / cluster.size) * 1e4) / 1e4 }))
+      .map(([itemId, { wishlists, clicks }]) => ({
+        itemId,
+        wishlists,
+        clicks,
+        score: Math.round(((weights.wishlist * wishlists + weights.click * clicks) / cluster.size) * 1e4) / 1e4,
+      }))
       .sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1))
       .slice(0, top);
   });

@@ -37,8 +37,7 @@ export function convToHwio(t: Tensor): Tensor {
   const out = new Float32Array(t.data.length);
   for (let o = 0; o < O; o++)
     for (let i = 0; i < I; i++)
-      for (let h = 0; h < H; h++)
-        for (let w = 0; w < W; w++) out[((h * W + w) * I + i) * O + o] = t.data[((o * I + i) * H + h) * W + w]!;
+      for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) out[((h * W + w) * I + i) * O + o] = t.data[((o * I + i) * H + h) * W + w]!;
   return { shape: [H, W, I, O], data: out };
 }
 
@@ -47,8 +46,7 @@ export function depthwiseToHwc1(t: Tensor): Tensor {
   const [C, one, H, W] = t.shape as [number, number, number, number];
   if (one !== 1) throw new Error(`depthwise weight has shape [${t.shape}]`);
   const out = new Float32Array(t.data.length);
-  for (let c = 0; c < C; c++)
-    for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) out[(h * W + w) * C + c] = t.data[(c * H + h) * W + w]!;
+  for (let c = 0; c < C; c++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) out[(h * W + w) * C + c] = t.data[(c * H + h) * W + w]!;
   return { shape: [H, W, C, 1], data: out };
 }
 

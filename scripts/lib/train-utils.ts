@@ -45,7 +45,12 @@ export async function trainMlp(data: Dataset, options: MlpOptions): Promise<{ ar
     const inp = sizes[i]!;
     const limit = Math.sqrt(6 / (inp + out));
     return {
-      kernel: tf.variable(tf.tensor2d(Float32Array.from({ length: inp * out }, () => (random() * 2 - 1) * limit), [inp, out])),
+      kernel: tf.variable(
+        tf.tensor2d(
+          Float32Array.from({ length: inp * out }, () => (random() * 2 - 1) * limit),
+          [inp, out],
+        ),
+      ),
       bias: tf.variable(tf.zeros([out])),
       activation: i === sizes.length - 2 ? 'softmax' : hiddenAct,
     };
@@ -90,7 +95,11 @@ export async function trainMlp(data: Dataset, options: MlpOptions): Promise<{ ar
 
 export function topK(probs: Float32Array, classes: number, row: number, k: number): number[] {
   const slice = Array.from(probs.subarray(row * classes, (row + 1) * classes));
-  return slice.map((p, i) => [p, i] as const).sort((a, b) => b[0] - a[0]).slice(0, k).map(([, i]) => i);
+  return slice
+    .map((p, i) => [p, i] as const)
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, k)
+    .map(([, i]) => i);
 }
 
 export function accuracy(probs: Float32Array, labels: Int32Array, classes: number, k = 1): number {

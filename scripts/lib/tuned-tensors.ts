@@ -31,7 +31,10 @@ export function readTunedTensors(dir: string): TunedTensors {
   if (index.format !== TUNED_TENSORS_FORMAT) throw new Error(`${dir}/tensors.json: format "${index.format}", expected "${TUNED_TENSORS_FORMAT}"`);
   const bin = readFileSync(join(dir, 'tensors.bin'));
   const sha256 = createHash('sha256').update(bin).digest('hex');
-  if (sha256 !== index.sha256) throw new Error(`${dir}/tensors.bin is corrupt or truncated (${bin.length} bytes, sha256 ${sha256.slice(0, 12)}…, expected ${index.sha256.slice(0, 12)}…): run \`npm run train:backbone\` again`);
+  if (sha256 !== index.sha256)
+    throw new Error(
+      `${dir}/tensors.bin is corrupt or truncated (${bin.length} bytes, sha256 ${sha256.slice(0, 12)}…, expected ${index.sha256.slice(0, 12)}…): run \`npm run train:backbone\` again`,
+    );
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const t of index.tensors) {
     const n = t.shape.reduce((a, b) => a * b, 1);

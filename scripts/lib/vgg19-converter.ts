@@ -21,14 +21,7 @@ import { basename, join } from 'node:path';
 import h5wasm, { Dataset, Group, type File as H5File } from 'h5wasm/node';
 import { LookalikeError } from '../../src/shared/errors.ts';
 import type { Normalization } from '../../src/shared/manifest.ts';
-import {
-  VGG19_CONV_LAYERS,
-  VGG19_FEATURE_DIM,
-  VGG19_INPUT_SIZE,
-  VGG19_NORMALIZATION,
-  vgg19BiasName,
-  vgg19KernelName,
-} from '../../workers/models/vgg19.ts';
+import { VGG19_CONV_LAYERS, VGG19_FEATURE_DIM, VGG19_INPUT_SIZE, VGG19_NORMALIZATION, vgg19BiasName, vgg19KernelName } from '../../workers/models/vgg19.ts';
 import { sameShape } from '../../workers/models/weights-format.ts';
 import { SHIPPED_DIR } from './model-artifacts.ts';
 import { type NamedArray, writeWeightsModel } from './weights-writer.ts';
@@ -303,11 +296,7 @@ export async function readKerasVgg19(h5Path: string): Promise<{ arrays: NamedArr
  * Converts Keras's VGG19 notop weights into `<outDir>/model.json` + `<outDir>/weights.bin`
  * (architecture "vgg19-keras"). Returns the preprocessing and feature size the manifest entry needs.
  */
-export async function convertVgg19(
-  h5Path: string,
-  outDir: string,
-  quantization: 'float16' | 'float32' = 'float16',
-): Promise<Vgg19Conversion> {
+export async function convertVgg19(h5Path: string, outDir: string, quantization: 'float16' | 'float32' = 'float16'): Promise<Vgg19Conversion> {
   const { arrays, notes, top } = await readKerasVgg19(h5Path);
   const { sha256: sourceSha256, md5 } = await hashFile(h5Path);
   const kerasReleaseFile = md5 === VGG19_KERAS_NOTOP_MD5;

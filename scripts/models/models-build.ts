@@ -97,7 +97,9 @@ async function main(): Promise<void> {
   // EfficientNet-Lite0 (ImageNet): converted and tested, not yet in the ensemble. It joins the manifest when
   // train:heads has trained its head and refitted the projection (issue 21).
   const lite = await convertEfficientNetLite(EFFNET_VARIANT, EFFNET_CANDIDATE_DIR, 'float16', EFFNET_CLASSIFIER_DIR);
-  console.log(`candidate effnetl0 (${lite.config.variant}, ${lite.config.blocks.length} blocks) → ${EFFNET_CANDIDATE_DIR}; ImageNet classifier → ${EFFNET_CLASSIFIER_DIR}`);
+  console.log(
+    `candidate effnetl0 (${lite.config.variant}, ${lite.config.blocks.length} blocks) → ${EFFNET_CANDIDATE_DIR}; ImageNet classifier → ${EFFNET_CLASSIFIER_DIR}`,
+  );
 
   // Everything but the models (labels, heads, vote weights, projection, views) is train:heads' and stays.
   const manifest = writeManifest(withModels(previous, models));

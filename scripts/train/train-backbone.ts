@@ -54,7 +54,22 @@ function train(gguf: string): void {
   }
 
   // 2. Fine-tuning (about 9 min on 2 cores).
-  python('finetune.py', ['--photos', photos, '--gguf', gguf, '--member', 's', '--first', String(FIRST_TUNED_BLOCK), '--ikea-weight', String(IKEA_WEIGHT), '--seed', String(SEED), '--write', MNV3S_TUNED_DIR]);
+  python('finetune.py', [
+    '--photos',
+    photos,
+    '--gguf',
+    gguf,
+    '--member',
+    's',
+    '--first',
+    String(FIRST_TUNED_BLOCK),
+    '--ikea-weight',
+    String(IKEA_WEIGHT),
+    '--seed',
+    String(SEED),
+    '--write',
+    MNV3S_TUNED_DIR,
+  ]);
 }
 
 const checkOnly = process.argv.includes('--check-only');
@@ -63,7 +78,9 @@ if (!checkOnly && !hasDatasets()) {
   process.exit(1);
 }
 if (spawnSync(PYTHON, ['-c', 'import torch, torchvision, PIL'], { stdio: 'ignore' }).status !== 0) {
-  console.error(`train:backbone trains in PyTorch: install it with\n  apt-get install -y python3-torch python3-torchvision python3-pil\n(it runs ${PYTHON}, Debian's Python, which those packages serve).`);
+  console.error(
+    `train:backbone trains in PyTorch: install it with\n  apt-get install -y python3-torch python3-torchvision python3-pil\n(it runs ${PYTHON}, Debian's Python, which those packages serve).`,
+  );
   process.exit(1);
 }
 const gguf = qvacGgufPath();
@@ -77,7 +94,14 @@ const embedder = await loadNodeEmbedder();
 const random = [1, 2].map((seed) => tf.randomUniform([224, 224, 3], 0, 255, 'float32', seed).round() as tf.Tensor3D);
 const reference: Record<string, unknown> = { photos: await Promise.all(random.map((p) => p.array())) };
 for (const m of embedder.members) {
-  reference[m.entry.id] = await Promise.all(random.map((p) => tf.tidy(() => m.features(toModelInput(p, m.entry.inputSize, m.entry.normalization))).array().then((r) => r[0])));
+  reference[m.entry.id] = await Promise.all(
+    random.map((p) =>
+      tf
+        .tidy(() => m.features(toModelInput(p, m.entry.inputSize, m.entry.normalization)))
+        .array()
+        .then((r) => r[0]),
+    ),
+  );
 }
 random.forEach((p) => p.dispose());
 embedder.dispose();

@@ -11,7 +11,17 @@ import * as tf from '@tensorflow/tfjs';
 import { join, relative } from 'node:path';
 import type { ArtifactFile, CropView, ModelEntry } from '../../src/shared/manifest.ts';
 import { backbones, opensCropView } from '../../src/shared/manifest.ts';
-import { ALL_LABELS, CLOTHING_LABELS, DATASETS_DIR, clothingPhotos, furnitureVal as furnitureValOf, hasDatasets, hmCatalog, ikeaProducts, type LabelledImage } from '../lib/datasets.ts';
+import {
+  ALL_LABELS,
+  CLOTHING_LABELS,
+  DATASETS_DIR,
+  clothingPhotos,
+  furnitureVal as furnitureValOf,
+  hasDatasets,
+  hmCatalog,
+  ikeaProducts,
+  type LabelledImage,
+} from '../lib/datasets.ts';
 import { featureTable, type FeatureKind, type FeatureTable } from '../lib/feature-cache.ts';
 import { fineTuneHead, pooledFeatures, type HeadInputMaps, type Standardiser } from '../lib/finetune-head.ts';
 import { fileReader } from '../lib/node-models.ts';
@@ -79,7 +89,13 @@ const all = [...clothing, ...hm, ...ikea];
 const tables = new Map<string, FeatureTable>();
 for (const m of members) {
   console.log(`features: ${m.name}`);
-  tables.set(m.id, await featureTable(m, all.map((x) => x.path)));
+  tables.set(
+    m.id,
+    await featureTable(
+      m,
+      all.map((x) => x.path),
+    ),
+  );
 }
 const usable = (list: LabelledImage[]) => list.filter((x) => members.every((m) => tables.get(m.id)!.get(x.path)));
 
@@ -102,8 +118,8 @@ function features(t: FeatureTable, list: LabelledImage[], view: 'orig' | 'mirror
   const labels: number[] = [];
   for (const x of list) {
     const [o, m] = t.get(x.path)!;
-    if (view !== 'mirror') (rows.push(o), labels.push(labelIndex.get(x.label)!));
-    if (view !== 'orig') (rows.push(m), labels.push(labelIndex.get(x.label)!));
+    if (view !== 'mirror') rows.push(o), labels.push(labelIndex.get(x.label)!);
+    if (view !== 'orig') rows.push(m), labels.push(labelIndex.get(x.label)!);
   }
   return stack(rows, labels);
 }
@@ -113,10 +129,13 @@ function concatFeatures(list: LabelledImage[], view: 'orig' | 'mirror'): Dataset
     const parts = members.map((m) => tables.get(m.id)!.get(x.path)![view === 'orig' ? 0 : 1]);
     const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
     let o = 0;
-    for (const p of parts) (out.set(p, o), (o += p.length));
+    for (const p of parts) out.set(p, o), (o += p.length);
     return out;
   });
-  return stack(rows, list.map((x) => labelIndex.get(x.label)!));
+  return stack(
+    rows,
+    list.map((x) => labelIndex.get(x.label)!),
+  );
 }
 
 const labelsOf = (list: LabelledImage[]) => Int32Array.from(list.map((x) => labelIndex.get(x.label)!));
@@ -200,9 +219,22 @@ const wholeViews = (probs: (list: LabelledImage[], view: 0 | 1) => Float32Array)
  * view's categories also train as that crop (not its mirror image: measured better), and the crop's probabilities
  * are measured.
  */
-async function denseHead(t: FeatureTable, trainList: LabelledImage[], kind: HeadKind, hidden: number[], taps?: string[], crop?: FeatureTable): Promise<MemberResult> {
+async function denseHead(
+  t: FeatureTable,
+  trainList: LabelledImage[],
+  kind: HeadKind,
+  hidden: number[],
+  taps?: string[],
+  crop?: FeatureTable,
+): Promise<MemberResult> {
   const whole = features(t, trainList, 'both');
-  const cropped = crop && features(crop, trainList.filter((x) => CROP_VIEW.labels.includes(x.label)), 'orig');
+  const cropped =
+    crop &&
+    features(
+      crop,
+      trainList.filter((x) => CROP_VIEW.labels.includes(x.label)),
+      'orig',
+    );
   const rawTrain = cropped ? { x: concatRows(whole.x, cropped.x), y: Int32Array.from([...whole.y, ...cropped.y]), dim: whole.dim } : whole;
   const norm = standardiser(rawTrain.x, rawTrain.dim);
   const epochs = hidden.length ? 30 : 40;
@@ -228,7 +260,15 @@ function concatRows(a: Float32Array, b: Float32Array): Float32Array {
 const extraTables = new Map<string, Promise<FeatureTable>>();
 function memberTable(m: ModelEntry, kind: FeatureKind): Promise<FeatureTable> {
   const key = `${m.id} ${JSON.stringify(kind)}`;
-  if (!extraTables.has(key)) extraTables.set(key, featureTable(m, all.map((x) => x.path), kind));
+  if (!extraTables.has(key))
+    extraTables.set(
+      key,
+      featureTable(
+        m,
+        all.map((x) => x.path),
+        kind,
+      ),
+    );
   return extraTables.get(key)!;
 }
 
@@ -242,7 +282,14 @@ async function multiTapHead(m: ModelEntry, trainList: LabelledImage[], kind: Hea
 /** The member's last 1×1 conv fine-tuned with its head, on head-input maps (scripts/lib/finetune-head.ts). */
 async function fineTunedHead(m: ModelEntry, trainList: LabelledImage[]): Promise<MemberResult | undefined> {
   const backbone = await loadBackbone(m, fileReader(), new GraphCache());
-  const conv = backbone.lastConv && backbone.featuresAndHeadInput ? { kernel: (await backbone.lastConv.kernel.data()) as Float32Array, bias: (await backbone.lastConv.bias.data()) as Float32Array, shape: backbone.lastConv.kernel.shape } : undefined;
+  const conv =
+    backbone.lastConv && backbone.featuresAndHeadInput
+      ? {
+          kernel: (await backbone.lastConv.kernel.data()) as Float32Array,
+          bias: (await backbone.lastConv.bias.data()) as Float32Array,
+          shape: backbone.lastConv.kernel.shape,
+        }
+      : undefined;
   backbone.dispose();
   if (!conv) return undefined;
   const channels = conv.shape[2];
@@ -260,7 +307,15 @@ async function fineTunedHead(m: ModelEntry, trainList: LabelledImage[]): Promise
   const pooled = pooledFeatures(trainMaps, conv.kernel, conv.bias);
   const dim = conv.bias.length;
   const norm = standardiser(pooled, dim);
-  const start = await trainMlp(standardise({ x: pooled, y: Int32Array.from(Array.from(labels).flatMap((l) => [l, l])), dim }, norm), { hidden: [], classes: C, epochs: 40, learningRate: 1e-3, l2: 1e-4, dropout: 0, seed: 1 });
+  const start = await trainMlp(standardise({ x: pooled, y: Int32Array.from(Array.from(labels).flatMap((l) => [l, l])), dim }, norm), {
+    hidden: [],
+    classes: C,
+    epochs: 40,
+    learningRate: 1e-3,
+    l2: 1e-4,
+    dropout: 0,
+    seed: 1,
+  });
   // Stage 2: the conv and the softmax layer together.
   const t0 = performance.now();
   const tuned = await fineTuneHead(
@@ -280,7 +335,8 @@ async function fineTunedHead(m: ModelEntry, trainList: LabelledImage[]): Promise
 const valLabels = labelsOf(clothingVal);
 const furnitureValLabels = labelsOf(furnitureVal);
 /** How a head is chosen: the mean of its clothing-val and furniture-val top-1. */
-const validationScore = (r: MemberResult) => (accuracy(r.views.whole.valProbs, valLabels, C) + accuracy(r.views.whole.furnitureValProbs, furnitureValLabels, C)) / 2;
+const validationScore = (r: MemberResult) =>
+  (accuracy(r.views.whole.valProbs, valLabels, C) + accuracy(r.views.whole.furnitureValProbs, furnitureValLabels, C)) / 2;
 /** Trains one kind of head for a member on the given photos (undefined: this member cannot have that kind). */
 const trainHead: Record<HeadKind, (m: ModelEntry, list: LabelledImage[]) => Promise<MemberResult | undefined>> = {
   linear: (m, list) => denseHead(tables.get(m.id)!, list, 'linear', []),
@@ -332,8 +388,17 @@ function simplex(k: number, step = 0.05): number[][] {
 let bestWeights = members.map(() => 1 / members.length);
 let bestLL = -Infinity;
 for (const w of simplex(members.length)) {
-  const ll = (logLik(vote(chosen, w, (r) => r.views.whole.valProbs), valLabels) + logLik(vote(chosen, w, (r) => r.views.whole.furnitureValProbs), furnitureValLabels)) / 2;
-  if (ll > bestLL) (bestLL = ll, (bestWeights = w));
+  const ll =
+    (logLik(
+      vote(chosen, w, (r) => r.views.whole.valProbs),
+      valLabels,
+    ) +
+      logLik(
+        vote(chosen, w, (r) => r.views.whole.furnitureValProbs),
+        furnitureValLabels,
+      )) /
+    2;
+  if (ll > bestLL) (bestLL = ll), (bestWeights = w);
 }
 const ikeaLabels = labelsOf(ikeaTest);
 // The crop view, as the app applies it (workers/models/ensemble.ts): the rows whose whole-photo vote puts more
@@ -357,29 +422,45 @@ function viewProbs(r: MemberResult, set: keyof EvalProbs, of: 'whole' | 'crop', 
   return own.map((v, i) => (v + flipped[i]!) / 2);
 }
 /** The soft vote over one evaluation set from each member's whole photo (with its mirror image with `mirror`). */
-const wholeVote = (heads: Map<string, MemberResult>, set: keyof EvalProbs, mirror: boolean) => vote(heads, bestWeights, (r) => viewProbs(r, set, 'whole', mirror));
+const wholeVote = (heads: Map<string, MemberResult>, set: keyof EvalProbs, mirror: boolean) =>
+  vote(heads, bestWeights, (r) => viewProbs(r, set, 'whole', mirror));
 /** The soft vote over one evaluation set with the given views, as workers/models/ensemble.ts computes it. */
 function shippedVote(heads: Map<string, MemberResult>, set: keyof EvalProbs, views: Views): Float32Array {
   const whole = wholeVote(heads, set, views.mirror);
-  return views.crop ? withCropView(whole, vote(heads, bestWeights, (r) => viewProbs(r, set, 'crop', views.mirror)), cropGate(whole)) : whole;
+  return views.crop
+    ? withCropView(
+        whole,
+        vote(heads, bestWeights, (r) => viewProbs(r, set, 'crop', views.mirror)),
+        cropGate(whole),
+      )
+    : whole;
 }
 /** The validation score of the chosen heads with the given views (the mean of clothing-val and furniture-val top-1). */
-const viewScore = (views: Views) => (accuracy(shippedVote(chosen, 'valProbs', views), valLabels, C) + accuracy(shippedVote(chosen, 'furnitureValProbs', views), furnitureValLabels, C)) / 2;
+const viewScore = (views: Views) =>
+  (accuracy(shippedVote(chosen, 'valProbs', views), valLabels, C) + accuracy(shippedVote(chosen, 'furnitureValProbs', views), furnitureValLabels, C)) / 2;
 // The crop view first, then the mirror view on top of what was decided: each ships only if it raises the score.
 const canCrop = members.every((m) => chosen.get(m.id)!.views.crop);
 const cropView = canCrop ? { without: viewScore({ crop: false, mirror: false }), with: viewScore({ crop: true, mirror: false }) } : undefined;
 const useCropView = cropView !== undefined && cropView.with > cropView.without;
 const mirrorView = { without: useCropView ? cropView.with : viewScore({ crop: false, mirror: false }), with: viewScore({ crop: useCropView, mirror: true }) };
 const useMirrorView = mirrorView.with > mirrorView.without;
-console.log(`crop view: validation score ${cropView ? `${cropView.without.toFixed(3)} without, ${cropView.with.toFixed(3)} with` : 'n/a (a chosen head reads no taps)'} → ${useCropView ? 'ships' : 'not used'}`);
-console.log(`mirror view: validation score ${mirrorView.without.toFixed(3)} without, ${mirrorView.with.toFixed(3)} with → ${useMirrorView ? 'ships' : 'not used'}`);
+console.log(
+  `crop view: validation score ${cropView ? `${cropView.without.toFixed(3)} without, ${cropView.with.toFixed(3)} with` : 'n/a (a chosen head reads no taps)'} → ${useCropView ? 'ships' : 'not used'}`,
+);
+console.log(
+  `mirror view: validation score ${mirrorView.without.toFixed(3)} without, ${mirrorView.with.toFixed(3)} with → ${useMirrorView ? 'ships' : 'not used'}`,
+);
 const shippedViews: Views = { crop: useCropView, mirror: useMirrorView };
 /** The validation scores each view was decided on (metrics.json). */
 const viewDecisions = { cropView: cropView && { ...cropView, ships: useCropView }, mirrorView: { ...mirrorView, ships: useMirrorView } };
 /** The soft vote's figures on held-out data: clothing val, and the held-out ikea products. */
 function ensembleFigures(heads: Map<string, MemberResult>, views = shippedViews) {
   const val = shippedVote(heads, 'valProbs', views);
-  return { clothingTop1: accuracy(val, valLabels, C), clothingTop3: accuracy(val, valLabels, C, 3), furnitureTop1: accuracy(shippedVote(heads, 'ikeaProbs', views), ikeaLabels, C) };
+  return {
+    clothingTop1: accuracy(val, valLabels, C),
+    clothingTop3: accuracy(val, valLabels, C, 3),
+    furnitureTop1: accuracy(shippedVote(heads, 'ikeaProbs', views), ikeaLabels, C),
+  };
 }
 /** A member's own figures with the shipped views, the crop view where the ensemble's vote opens it (as `npm run eval` reports members). */
 function memberFigures(heads: Map<string, MemberResult>, r: MemberResult) {
@@ -388,7 +469,11 @@ function memberFigures(heads: Map<string, MemberResult>, r: MemberResult) {
     if (!useCropView) return whole;
     return withCropView(whole, viewProbs(r, set, 'crop', useMirrorView), cropGate(wholeVote(heads, set, useMirrorView)));
   };
-  return { clothingTop1: accuracy(own('valProbs'), valLabels, C), clothingTop3: accuracy(own('valProbs'), valLabels, C, 3), furnitureTop1: accuracy(own('ikeaProbs'), ikeaLabels, C) };
+  return {
+    clothingTop1: accuracy(own('valProbs'), valLabels, C),
+    clothingTop3: accuracy(own('valProbs'), valLabels, C, 3),
+    furnitureTop1: accuracy(own('ikeaProbs'), ikeaLabels, C),
+  };
 }
 table['ensemble, heads before refit'] = ensembleFigures(chosen);
 
@@ -424,7 +509,10 @@ const pcaDims = PROJECTION_DIM / 2;
 const p = pca(trainConcat.x, n, dim, pcaDims);
 const centered = new Float32Array(trainConcat.x.length);
 for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) centered[i * dim + j] = trainConcat.x[i * dim + j]! - p.mean[j]!;
-const disc = await trainMlp({ ...trainConcat, x: centered }, { hidden: [PROJECTION_DIM - pcaDims], hiddenActivation: 'linear', classes: C, epochs: 25, learningRate: 1e-3, l2: 1e-4, dropout: 0, seed: 3 });
+const disc = await trainMlp(
+  { ...trainConcat, x: centered },
+  { hidden: [PROJECTION_DIM - pcaDims], hiddenActivation: 'linear', classes: C, epochs: 25, learningRate: 1e-3, l2: 1e-4, dropout: 0, seed: 3 },
+);
 const discKernel = disc.arrays.find((a) => a.name === 'dense0.kernel')!.data;
 
 function projectionKernel(alpha: number): Float32Array {
@@ -460,7 +548,9 @@ function project(data: Dataset, kernel: Float32Array | undefined): tf.Tensor2D {
 /** Mean precision@10: phone photos (clothing val) against the H&M catalog, same category. */
 function precisionAt10(kernel: Float32Array | undefined): number {
   const catLabels = Int32Array.from(hm.map((x) => labelIndex.get(x.label)!));
-  const top = tf.tidy(() => tf.topk(tf.matMul(project(concatFeatures(clothingVal, 'orig'), kernel), project(concatFeatures(hm, 'orig'), kernel), false, true), 10).indices);
+  const top = tf.tidy(
+    () => tf.topk(tf.matMul(project(concatFeatures(clothingVal, 'orig'), kernel), project(concatFeatures(hm, 'orig'), kernel), false, true), 10).indices,
+  );
   const idx = top.dataSync();
   top.dispose();
   let total = 0;
@@ -480,7 +570,13 @@ for (const alpha of [0, 1, 2, 3, 5, 8, 13]) {
   if (!chosenAlpha && p10 >= 0.82) chosenAlpha = alpha;
 }
 // Smallest weight reaching the target keeps the most visual detail; otherwise the best measured.
-if (!chosenAlpha) chosenAlpha = Number(Object.entries(retrieval).filter(([k]) => k.startsWith('projection')).sort((a, b) => b[1] - a[1])[0]![0].split('=')[1]);
+if (!chosenAlpha)
+  chosenAlpha = Number(
+    Object.entries(retrieval)
+      .filter(([k]) => k.startsWith('projection'))
+      .sort((a, b) => b[1] - a[1])[0]![0]
+      .split('=')[1],
+  );
 console.log(`precision@10 (clothing val → H&M): raw ${retrieval.rawConcat!.toFixed(3)}, chosen alpha ${chosenAlpha}`);
 
 // Write artifacts.
@@ -521,7 +617,25 @@ const written = writeManifest({
 });
 writeFileSync(
   join(REPORTS_DIR, 'metrics.json'),
-  JSON.stringify({ ensembleId: written.ensembleId, classification: table, headCandidates: headTable, voteWeights: written.voteWeights, viewDecisions, retrievalPrecisionAt10: retrieval, counts: { train: trainSet.length, headTrain: headTrainSet.length, clothingVal: clothingVal.length, furnitureVal: furnitureVal.length, ikeaTest: ikeaTest.length } }, null, 2) + '\n',
+  JSON.stringify(
+    {
+      ensembleId: written.ensembleId,
+      classification: table,
+      headCandidates: headTable,
+      voteWeights: written.voteWeights,
+      viewDecisions,
+      retrievalPrecisionAt10: retrieval,
+      counts: {
+        train: trainSet.length,
+        headTrain: headTrainSet.length,
+        clothingVal: clothingVal.length,
+        furnitureVal: furnitureVal.length,
+        ikeaTest: ikeaTest.length,
+      },
+    },
+    null,
+    2,
+  ) + '\n',
 );
 // The held-out ikea products as a labels CSV, so `npm run eval` measures the furniture figure on exactly them.
 writeFileSync(

@@ -90,7 +90,15 @@ export function App(props: AppProps = {}) {
   const { info } = models;
   const phase = models.phase === 'ready' && search.busy ? 'busy' : models.phase;
   const { cards, byId } = resultCards({ catalog: catalog.info, response: search.response, personal, sessionPhotos: search.sessionPhotos });
-  const actions = itemActions({ catalog: catalog.info, personal, byId, onSelect: props.onSelect, onWishlist: props.onWishlist, showGoesWith: panels.showGoesWith, showSeenIn: panels.showSeenIn });
+  const actions = itemActions({
+    catalog: catalog.info,
+    personal,
+    byId,
+    onSelect: props.onSelect,
+    onWishlist: props.onWishlist,
+    showGoesWith: panels.showGoesWith,
+    showSeenIn: panels.showSeenIn,
+  });
   const { photo, response } = search;
   const open = catalog.info;
 
@@ -100,7 +108,7 @@ export function App(props: AppProps = {}) {
       {pwa.applyUpdate && (
         <div class="banner" role="alert">
           A new version of Lookalike is ready.
-          <button class="button" onClick={() => pwa.applyUpdate!()}>
+          <button type="button" class="button" onClick={() => pwa.applyUpdate!()}>
             Update now
           </button>
         </div>
@@ -116,28 +124,70 @@ export function App(props: AppProps = {}) {
           {feedback.status}
         </p>
         {phase === 'failed' && (
-          <button class="button" onClick={() => void models.load()}>
+          <button type="button" class="button" onClick={() => void models.load()}>
             Try again
           </button>
         )}
-        {info && <CatalogBar catalog={open} loading={catalog.loading} canOpenOther={features.otherCatalogs} onOpen={(url) => void catalog.open(new URL(url, document.baseURI).href, true, `Ready on ${info.backend.backend}.`)} />}
+        {info && (
+          <CatalogBar
+            catalog={open}
+            loading={catalog.loading}
+            canOpenOther={features.otherCatalogs}
+            onOpen={(url) => void catalog.open(new URL(url, document.baseURI).href, true, `Ready on ${info.backend.backend}.`)}
+          />
+        )}
         {info && !open && !catalog.loading && !embedded && (
           <section class="add-catalog" aria-label="Add a catalog">
             <h2>Add a catalog to search</h2>
-            <p>Open a shop's catalog with “Open another catalog” above (a link to its catalog.json), or index your own photos below: they stay on this device. Until then, photos you add are compared with each other.</p>
+            <p>
+              Open a shop's catalog with “Open another catalog” above (a link to its catalog.json), or index your own photos below: they stay on this device.
+              Until then, photos you add are compared with each other.
+            </p>
           </section>
         )}
-        {info && features.localCatalog && <LocalCatalogPanel client={client} info={info} catalog={open} catalogLoading={catalog.loading} disabled={phase === 'loading' || phase === 'failed'} open={(id) => void catalog.openLocal(id)} remove={catalog.removeLocal} />}
+        {info && features.localCatalog && (
+          <LocalCatalogPanel
+            client={client}
+            info={info}
+            catalog={open}
+            catalogLoading={catalog.loading}
+            disabled={phase === 'loading' || phase === 'failed'}
+            open={(id) => void catalog.openLocal(id)}
+            remove={catalog.removeLocal}
+          />
+        )}
         {photo && (
           <button type="button" class="button new-search" data-testid="new-search" disabled={phase === 'busy'} onClick={() => search.startOver()}>
             New search
           </button>
         )}
-        <PhotoPicker disabled={phase !== 'ready'} waitMessage={phase === 'busy' ? 'Still working on your last photo; add this one again once its results show.' : 'The models are still loading; add the photo again once they are ready.'} compact={!!photo} onFiles={(files) => void search.choosePhotos(files)} onMessage={feedback.setStatus} pasteAnywhere={!embedded} />
+        <PhotoPicker
+          disabled={phase !== 'ready'}
+          waitMessage={
+            phase === 'busy'
+              ? 'Still working on your last photo; add this one again once its results show.'
+              : 'The models are still loading; add the photo again once they are ready.'
+          }
+          compact={!!photo}
+          onFiles={(files) => void search.choosePhotos(files)}
+          onMessage={feedback.setStatus}
+          pasteAnywhere={!embedded}
+        />
         {/* Wide screens: the photo beside its results (styles.css .search-layout), not above them. */}
         <div class={photo && response ? 'search-layout' : 'search-stack'}>
           <div class="search-photo">
-            {photo && open && <ObjectPicker url={photo.url} name={photo.name} objects={search.objects} selected={search.box} detecting={search.detecting} busy={search.busy} onSelect={(b) => void search.refine(b, search.category)} onSearchArea={(b) => void search.refine(b, search.category, 'the area you chose')} />}
+            {photo && open && (
+              <ObjectPicker
+                url={photo.url}
+                name={photo.name}
+                objects={search.objects}
+                selected={search.box}
+                detecting={search.detecting}
+                busy={search.busy}
+                onSelect={(b) => void search.refine(b, search.category)}
+                onSearchArea={(b) => void search.refine(b, search.category, 'the area you chose')}
+              />
+            )}
             {photo && !open && (
               <section class="query" aria-label="Your photo">
                 <div class="photo-frame">
@@ -149,12 +199,24 @@ export function App(props: AppProps = {}) {
           </div>
           {response && (
             <div class="search-answer">
-              <SearchResults response={response} info={info} catalog={open} category={search.category} onCategory={(c) => void search.refine(search.box, c)} cards={cards} actions={actions} answer={search.answers} busy={search.busy} />
+              <SearchResults
+                response={response}
+                info={info}
+                catalog={open}
+                category={search.category}
+                onCategory={(c) => void search.refine(search.box, c)}
+                cards={cards}
+                actions={actions}
+                answer={search.answers}
+                busy={search.busy}
+              />
             </div>
           )}
         </div>
         {open && goesWithFor && <GoesWith client={client} personal={personal} itemId={goesWithFor} onClose={panels.closeGoesWith} actions={actions} />}
-        {open && seenInFor && <SeenIn key={seenInFor.id} client={client} item={seenInFor} wishlisted={personal.wishlisted} actions={actions} onClose={panels.closeSeenIn} />}
+        {open && seenInFor && (
+          <SeenIn key={seenInFor.id} client={client} item={seenInFor} wishlisted={personal.wishlisted} actions={actions} onClose={panels.closeSeenIn} />
+        )}
         {open && !response && <Onboarding client={client} personal={personal} />}
         {open && !response && <ForYou client={client} personal={personal} actions={actions} />}
         {open && <Wishlist client={client} personal={personal} actions={actions} />}

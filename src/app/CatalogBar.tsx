@@ -2,7 +2,17 @@ import { useState } from 'preact/hooks';
 import type { CatalogInfo } from '../shared/worker-api/index.ts';
 
 /** The open catalog's name and size; with `canOpenOther`, a form to open another by its catalog.json URL. */
-export function CatalogBar({ catalog, loading, canOpenOther, onOpen }: { catalog: CatalogInfo | undefined; loading: boolean; canOpenOther: boolean; onOpen: (url: string) => void }) {
+export function CatalogBar({
+  catalog,
+  loading,
+  canOpenOther,
+  onOpen,
+}: {
+  catalog: CatalogInfo | undefined;
+  loading: boolean;
+  canOpenOther: boolean;
+  onOpen: (url: string) => void;
+}) {
   const [editing, setEditing] = useState(false);
   const [url, setUrl] = useState('');
   return (
@@ -39,7 +49,7 @@ export function CatalogBar({ catalog, loading, canOpenOther, onOpen }: { catalog
           </button>
         </form>
       ) : (
-        <button class="button small" onClick={() => setEditing(true)}>
+        <button type="button" class="button small" onClick={() => setEditing(true)}>
           Open another catalog
         </button>
       )}

@@ -10,7 +10,11 @@ export function CatalogPicture({ src, alt = '', lazy = false, class: className }
   if (failed === src) {
     const words = navigator.onLine ? 'No picture' : 'No picture offline';
     return (
-      <span class={className ? `noimage ${className}` : 'noimage'} data-testid="no-picture" {...(alt ? { role: 'img', 'aria-label': `${alt} (${words.toLowerCase()})` } : { 'aria-hidden': 'true' })}>
+      <span
+        class={className ? `noimage ${className}` : 'noimage'}
+        data-testid="no-picture"
+        {...(alt ? { role: 'img', 'aria-label': `${alt} (${words.toLowerCase()})` } : { 'aria-hidden': 'true' })}
+      >
         {words}
       </span>
     );

@@ -23,7 +23,15 @@ export function CategoryVotes({ labels, probabilities, members, cropView = false
       <ul class="vote-list">
         {top.map((v) => (
           <li key={v.label}>
-            <button class="vote" data-testid="category" data-label={v.label} data-prob={v.prob.toFixed(4)} aria-expanded={open === v.label} onClick={() => setOpen(open === v.label ? undefined : v.label)}>
+            <button
+              type="button"
+              class="vote"
+              data-testid="category"
+              data-label={v.label}
+              data-prob={v.prob.toFixed(4)}
+              aria-expanded={open === v.label}
+              onClick={() => setOpen(open === v.label ? undefined : v.label)}
+            >
               <span>{prettyLabel(v.label)}</span>
               <span class="vote-bar" style={{ width: `${Math.round(v.prob * 100)}%` }} />
               <span class="vote-prob">{Math.round(v.prob * 100)}%</span>
@@ -31,7 +39,13 @@ export function CategoryVotes({ labels, probabilities, members, cropView = false
             {open === v.label && (
               <ul class="member-votes">
                 {members.map((m) => (
-                  <li key={m.id} data-testid="member-vote" data-model={m.id} data-prob={(m.probabilities[labels.indexOf(v.label)] ?? 0).toFixed(4)} title={m.name}>
+                  <li
+                    key={m.id}
+                    data-testid="member-vote"
+                    data-model={m.id}
+                    data-prob={(m.probabilities[labels.indexOf(v.label)] ?? 0).toFixed(4)}
+                    title={m.name}
+                  >
                     {shortModelName(m.name)}: {Math.round((m.probabilities[labels.indexOf(v.label)] ?? 0) * 100)}%
                   </li>
                 ))}

@@ -72,8 +72,10 @@ export function CropBox({ box, onChange, onSubmit }: { box: Box; onChange: (box:
   const where = describeBox(box);
   return (
     <div ref={layer} class="crop-layer" onPointerDown={onPointerDown} onPointerMove={onPointerMove} onPointerUp={onPointerUp} onPointerCancel={onPointerUp}>
+      {/* biome-ignore lint/a11y/useSemanticElements: a keyboard-operable search area (arrows move it, Enter searches); no native element is one */}
       <div
         class="crop-box"
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: the area is operated with the keyboard (see onKeyDown)
         tabIndex={0}
         role="group"
         aria-roledescription="search area"

@@ -45,7 +45,7 @@ export function InstallButton() {
     }
   };
   return (
-    <button class="button small install" data-testid="install" onClick={() => void install()}>
+    <button type="button" class="button small install" data-testid="install" onClick={() => void install()}>
       Install app
     </button>
   );

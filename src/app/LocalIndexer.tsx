@@ -58,8 +58,7 @@ function SummaryView({ summary, onOpen }: { summary: LocalIndexSummary; onOpen?:
         Indexed {photos(indexed)}
         {summary.catalogId ? ` into “${name}”` : ''}
         {alreadyIndexed ? `; ${photos(alreadyIndexed)} already indexed` : ''}
-        {summary.failed.length ? `; skipped ${summary.failed.length}` : ''}.
-        {summary.catalogId && count > 0 ? ` The catalog holds ${photos(count)}.` : ''}
+        {summary.failed.length ? `; skipped ${summary.failed.length}` : ''}.{summary.catalogId && count > 0 ? ` The catalog holds ${photos(count)}.` : ''}
         {summary.reset ? ' It had been built with other models and was re-indexed.' : ''}
       </p>
       {summary.error && (
@@ -167,7 +166,10 @@ export function LocalIndexer({ run, list, open, remove, disabled = false, refres
   return (
     <section class="local-indexer" aria-labelledby="local-indexer-heading">
       <h2 id="local-indexer-heading">Index your own photos</h2>
-      <p class="hint">Pick photos or a folder (your wardrobe, a shop’s photo folder) to search them like a catalog. They are indexed and stored on this device only; sub-folders become categories.</p>
+      <p class="hint">
+        Pick photos or a folder (your wardrobe, a shop’s photo folder) to search them like a catalog. They are indexed and stored on this device only;
+        sub-folders become categories.
+      </p>
       <label class="local-indexer-name">
         Catalog name
         <input
@@ -248,10 +250,19 @@ export function LocalIndexer({ run, list, open, remove, disabled = false, refres
         {(catalogs ?? []).map((c) => (
           <li key={c.id}>
             <span>
-              <strong>{c.name}</strong> <span class="local-catalog-meta">· {photos(c.count)} · {new Date(c.updatedAt).toLocaleDateString()}</span>
+              <strong>{c.name}</strong>{' '}
+              <span class="local-catalog-meta">
+                · {photos(c.count)} · {new Date(c.updatedAt).toLocaleDateString()}
+              </span>
             </span>
             <span class="local-catalog-buttons">
-              <button class="button small" type="button" disabled={disabled || running || c.compatible === false} aria-label={`Open ${c.name}`} onClick={() => open(c.id)}>
+              <button
+                class="button small"
+                type="button"
+                disabled={disabled || running || c.compatible === false}
+                aria-label={`Open ${c.name}`}
+                onClick={() => open(c.id)}
+              >
                 Open
               </button>
               <button class="button small" type="button" disabled={running} aria-label={`Delete ${c.name}`} onClick={() => void remove1(c)}>

@@ -46,16 +46,31 @@ export function ObjectPicker({
         {!cropping &&
           objects.map((o, i) => (
             <button
+              type="button"
               key={i}
               class={selected === o.box ? 'box selected' : 'box'}
-              style={{ left: `${o.box[0] * 100}%`, top: `${o.box[1] * 100}%`, width: `${(o.box[2] - o.box[0]) * 100}%`, height: `${(o.box[3] - o.box[1]) * 100}%` }}
+              style={{
+                left: `${o.box[0] * 100}%`,
+                top: `${o.box[1] * 100}%`,
+                width: `${(o.box[2] - o.box[0]) * 100}%`,
+                height: `${(o.box[3] - o.box[1]) * 100}%`,
+              }}
               aria-label={`Search only the ${o.label}`}
               tabIndex={-1}
               onClick={() => onSelect(o.box)}
             />
           ))}
         {!cropping && selected && !objects.some((o) => o.box === selected) && (
-          <div class="box selected area" style={{ left: `${selected[0] * 100}%`, top: `${selected[1] * 100}%`, width: `${(selected[2] - selected[0]) * 100}%`, height: `${(selected[3] - selected[1]) * 100}%` }} aria-hidden="true" />
+          <div
+            class="box selected area"
+            style={{
+              left: `${selected[0] * 100}%`,
+              top: `${selected[1] * 100}%`,
+              width: `${(selected[2] - selected[0]) * 100}%`,
+              height: `${(selected[3] - selected[1]) * 100}%`,
+            }}
+            aria-hidden="true"
+          />
         )}
         {cropping && <CropBox box={area} onChange={setArea} onSubmit={searchArea} />}
         {busy && !cropping && <Working what="Finding similar products…" />}
@@ -70,26 +85,39 @@ export function ObjectPicker({
             Area: {describeBox(area)}
           </p>
           <div class="row">
-            <button class="button primary" data-testid="crop-search" onClick={searchArea}>
+            <button type="button" class="button primary" data-testid="crop-search" onClick={searchArea}>
               Search this area
             </button>
-            <button class="button" onClick={() => setArea(undefined)}>
+            <button type="button" class="button" onClick={() => setArea(undefined)}>
               Cancel
             </button>
           </div>
         </div>
       ) : (
+        // biome-ignore lint/a11y/useSemanticElements: a row of toggle chips, not a form's fieldset
         <div class="object-chips" role="group" aria-label="Objects in your photo">
-          <button class={selected ? 'chip' : 'chip selected'} aria-pressed={!selected} onClick={() => onSelect(undefined)}>
+          <button type="button" class={selected ? 'chip' : 'chip selected'} aria-pressed={!selected} onClick={() => onSelect(undefined)}>
             Whole photo
           </button>
           {objects.map((o, i) => (
-            <button key={i} class={selected === o.box ? 'chip selected' : 'chip'} aria-pressed={selected === o.box} data-testid="detected-object" data-label={o.label} onClick={() => onSelect(o.box)}>
+            <button
+              type="button"
+              key={i}
+              class={selected === o.box ? 'chip selected' : 'chip'}
+              aria-pressed={selected === o.box}
+              data-testid="detected-object"
+              data-label={o.label}
+              onClick={() => onSelect(o.box)}
+            >
               {o.label} <span class="chip-score">{Math.round(o.score * 100)}%</span>
             </button>
           ))}
-          {detecting && <span class="hint" data-testid="detecting">Looking for separate objects in your photo…</span>}
-          <button class="chip crop-start" data-testid="crop-start" onClick={() => setArea(selected ?? DEFAULT_AREA)}>
+          {detecting && (
+            <span class="hint" data-testid="detecting">
+              Looking for separate objects in your photo…
+            </span>
+          )}
+          <button type="button" class="chip crop-start" data-testid="crop-start" onClick={() => setArea(selected ?? DEFAULT_AREA)}>
             Choose an area…
           </button>
         </div>

@@ -49,14 +49,31 @@ export function cardOf(view: ItemView | undefined, id: string, score: number, ex
 
 export function ForYou({ client, personal, actions }: { client: InferenceClient; personal: Personal; actions: ResultActions }) {
   const { view, ctx } = personal;
-  const ranked = view && ctx ? forYou(view, ctx.signals, { profile: ctx.profile, settings: ctx.settings, limit: 18, ...(ctx.cluster ? { clusterFavourites: ctx.cluster.favourites } : {}) }) : [];
-  const items = useItems(client, ranked.map((r) => r.id));
+  const ranked =
+    view && ctx
+      ? forYou(view, ctx.signals, {
+          profile: ctx.profile,
+          settings: ctx.settings,
+          limit: 18,
+          ...(ctx.cluster ? { clusterFavourites: ctx.cluster.favourites } : {}),
+        })
+      : [];
+  const items = useItems(
+    client,
+    ranked.map((r) => r.id),
+  );
   if (!view) return null;
   const cards = groupColourVariants(
     ranked.map((r) =>
       cardOf(items.get(r.id), r.id, r.score, {
-      why: r.source === 'default' ? 'A pick from each category (no history yet)' : `Matches your taste${r.clusterBonus > 0 ? ' · popular with shoppers like you' : ''}`,
-        whyDetail: r.source === 'default' ? `look ${r.score.toFixed(2)}` : `your taste ${r.taste?.toFixed(2) ?? '–'}${r.clusterBonus > 0 ? ` · shoppers like you +${r.clusterBonus.toFixed(2)}` : ''}`,
+        why:
+          r.source === 'default'
+            ? 'A pick from each category (no history yet)'
+            : `Matches your taste${r.clusterBonus > 0 ? ' · popular with shoppers like you' : ''}`,
+        whyDetail:
+          r.source === 'default'
+            ? `look ${r.score.toFixed(2)}`
+            : `your taste ${r.taste?.toFixed(2) ?? '–'}${r.clusterBonus > 0 ? ` · shoppers like you +${r.clusterBonus.toFixed(2)}` : ''}`,
         wishlisted: personal.wishlisted.has(r.id),
       }),
     ),
@@ -65,7 +82,13 @@ export function ForYou({ client, personal, actions }: { client: InferenceClient;
   ).slice(0, 12); // 18 asked for: a product's colour variants fold into one card
   return (
     <div data-testid="for-you">
-      <ResultGrid heading="For you" results={cards} empty="Nothing left to suggest: you have seen this whole catalog." actions={actions} testId="for-you-item" />
+      <ResultGrid
+        heading="For you"
+        results={cards}
+        empty="Nothing left to suggest: you have seen this whole catalog."
+        actions={actions}
+        testId="for-you-item"
+      />
     </div>
   );
 }
@@ -73,7 +96,10 @@ export function ForYou({ client, personal, actions }: { client: InferenceClient;
 /** The shopper's wishlist for this catalog, newest first: every wished product, removable with its ♡. */
 export function Wishlist({ client, personal, actions }: { client: InferenceClient; personal: Personal; actions: ResultActions }) {
   const wished = [...(personal.ctx?.signals.wishlist ?? [])].sort((a, b) => b.addedAt - a.addedAt);
-  const items = useItems(client, wished.map((w) => w.itemId));
+  const items = useItems(
+    client,
+    wished.map((w) => w.itemId),
+  );
   if (!personal.view || !personal.ctx) return null;
   const since = (at: number) => new Date(at).toLocaleDateString('en', { day: 'numeric', month: 'short', year: 'numeric' });
   return (
@@ -90,7 +116,19 @@ export function Wishlist({ client, personal, actions }: { client: InferenceClien
   );
 }
 
-export function GoesWith({ client, personal, itemId, onClose, actions }: { client: InferenceClient; personal: Personal; itemId: string; onClose: () => void; actions: ResultActions }) {
+export function GoesWith({
+  client,
+  personal,
+  itemId,
+  onClose,
+  actions,
+}: {
+  client: InferenceClient;
+  personal: Personal;
+  itemId: string;
+  onClose: () => void;
+  actions: ResultActions;
+}) {
   const { view, ctx } = personal;
   const groups = view ? goesWith(view, itemId, { profile: ctx?.profile ?? null, ...(ctx ? { exclude: excludedItems(ctx.signals) } : {}) }) : [];
   const ids = [itemId, ...groups.flatMap((g) => g.items.map((i) => i.id))];
@@ -107,7 +145,7 @@ export function GoesWith({ client, personal, itemId, onClose, actions }: { clien
         <h2 ref={heading} tabIndex={-1} data-testid="goes-with-heading">
           Goes with {items.get(itemId)?.title ?? 'this'}
         </h2>
-        <button class="button small" onClick={onClose}>
+        <button type="button" class="button small" onClick={onClose}>
           Close
         </button>
       </div>
@@ -117,7 +155,13 @@ export function GoesWith({ client, personal, itemId, onClose, actions }: { clien
           key={g.category}
           heading={prettyLabel(g.category)}
           results={groupColourVariants(
-            g.items.map((i) => cardOf(items.get(i.id), i.id, i.score, { why: `Goes with it${i.taste !== null && i.taste > 0 ? ' · matches your taste' : ''}`, whyDetail: `goes with it ${i.anchor.toFixed(2)}${i.taste !== null ? ` · your taste ${i.taste.toFixed(2)}` : ''}`, wishlisted: personal.wishlisted.has(i.id) })),
+            g.items.map((i) =>
+              cardOf(items.get(i.id), i.id, i.score, {
+                why: `Goes with it${i.taste !== null && i.taste > 0 ? ' · matches your taste' : ''}`,
+                whyDetail: `goes with it ${i.anchor.toFixed(2)}${i.taste !== null ? ` · your taste ${i.taste.toFixed(2)}` : ''}`,
+                wishlisted: personal.wishlisted.has(i.id),
+              }),
+            ),
             (id) => items.get(id),
             view?.embedding,
           )}
@@ -156,7 +200,12 @@ export function Onboarding({ client, personal }: { client: InferenceClient; pers
           const on = picked.has(id);
           return (
             <li key={id} class={on ? 'card picked' : 'card'}>
-              <button class="pick" aria-pressed={on} onClick={() => setPicked((p) => (p.has(id) ? (p.delete(id), new Set(p)) : new Set(p.add(id))))}>
+              <button
+                type="button"
+                class="pick"
+                aria-pressed={on}
+                onClick={() => setPicked((p) => (p.has(id) ? (p.delete(id), new Set(p)) : new Set(p.add(id))))}
+              >
                 <CatalogPicture src={item?.thumbnail} />
                 <span>{item?.title ?? id}</span>
               </button>
@@ -165,10 +214,10 @@ export function Onboarding({ client, personal }: { client: InferenceClient; pers
         })}
       </ul>
       <div class="row">
-        <button class="button primary" disabled={picked.size === 0} onClick={() => void finish(false)}>
+        <button type="button" class="button primary" disabled={picked.size === 0} onClick={() => void finish(false)}>
           Done ({picked.size} picked)
         </button>
-        <button class="button" onClick={() => void finish(true)}>
+        <button type="button" class="button" onClick={() => void finish(true)}>
           Skip
         </button>
       </div>
@@ -193,11 +242,15 @@ export function YourData({ personal, onMessage }: { personal: Personal; onMessag
       <p>Your clicks, wishlist and picks are stored only in this browser and never sent anywhere.</p>
       <div class="row">
         <button
+          type="button"
           class="button"
           onClick={() =>
             void run(async () => {
               const { fileName, text } = exportToJson(await exportPersonalData(db));
-              const a = Object.assign(document.createElement('a'), { href: URL.createObjectURL(new Blob([text], { type: 'application/json' })), download: fileName });
+              const a = Object.assign(document.createElement('a'), {
+                href: URL.createObjectURL(new Blob([text], { type: 'application/json' })),
+                download: fileName,
+              });
               a.click();
               setTimeout(() => URL.revokeObjectURL(a.href), 1000);
               return `Exported your data as ${fileName}.`;
@@ -224,9 +277,11 @@ export function YourData({ personal, onMessage }: { personal: Personal; onMessag
           />
         </label>
         <button
+          type="button"
           class="button danger"
           onClick={() => {
-            if (confirm('Delete all your history, wishlist and picks from this device? This cannot be undone.')) void run(async () => (await deleteAllPersonalData(db), 'All your personal data was deleted from this device.'));
+            if (confirm('Delete all your history, wishlist and picks from this device? This cannot be undone.'))
+              void run(async () => (await deleteAllPersonalData(db), 'All your personal data was deleted from this device.'));
           }}
         >
           Delete all my data

@@ -47,6 +47,7 @@ export function PhotoPicker({
   };
 
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: a drop target for dragged files; its buttons are the accessible way in
     <div
       class={['dropzone', compact && 'compact', dragging && 'dragging'].filter(Boolean).join(' ')}
       onDragOver={(e) => {

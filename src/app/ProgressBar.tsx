@@ -14,7 +14,11 @@ export function ProgressBar({ progress }: { progress: ProgressState }) {
     <div class="progress" data-phase={phase}>
       <div class="progress-label">
         <span data-testid="progress-label">{label}</span>
-        {amount && <span class="progress-amount" data-testid="progress-amount">{amount}</span>}
+        {amount && (
+          <span class="progress-amount" data-testid="progress-amount">
+            {amount}
+          </span>
+        )}
       </div>
       <div
         class="progress-track"

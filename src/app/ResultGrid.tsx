@@ -3,7 +3,19 @@ import { CatalogPicture } from './CatalogPicture.tsx';
 
 const price = (p: number) => p.toLocaleString('en', { style: 'currency', currency: 'EUR' });
 
-export function ResultGrid({ heading, results, empty, actions = {}, testId = 'result' }: { heading: string; results: ResultCard[]; empty: string; actions?: ResultActions; testId?: string }) {
+export function ResultGrid({
+  heading,
+  results,
+  empty,
+  actions = {},
+  testId = 'result',
+}: {
+  heading: string;
+  results: ResultCard[];
+  empty: string;
+  actions?: ResultActions;
+  testId?: string;
+}) {
   return (
     <section class="results" aria-label={heading}>
       <h2>{heading}</h2>
@@ -40,17 +52,31 @@ export function ResultGrid({ heading, results, empty, actions = {}, testId = 're
                 )}
                 <div class="card-actions">
                   {actions.onWishlist && (
-                    <button class={r.wishlisted ? 'icon-button on' : 'icon-button'} data-testid="wishlist-toggle" aria-pressed={!!r.wishlisted} aria-label={r.wishlisted ? `Remove ${r.title} from wishlist` : `Add ${r.title} to wishlist`} onClick={() => actions.onWishlist!(r, !r.wishlisted)}>
+                    <button
+                      type="button"
+                      class={r.wishlisted ? 'icon-button on' : 'icon-button'}
+                      data-testid="wishlist-toggle"
+                      aria-pressed={!!r.wishlisted}
+                      aria-label={r.wishlisted ? `Remove ${r.title} from wishlist` : `Add ${r.title} to wishlist`}
+                      onClick={() => actions.onWishlist!(r, !r.wishlisted)}
+                    >
                       {r.wishlisted ? '♥' : '♡'}
                     </button>
                   )}
                   {actions.onGoesWith && (
-                    <button class="link-button" onClick={() => actions.onGoesWith!(r)}>
+                    <button type="button" class="link-button" onClick={() => actions.onGoesWith!(r)}>
                       Goes with…
                     </button>
                   )}
                   {actions.onSeenIn && (actions.hasScenes?.(r) ?? true) && (
-                    <button class="link-button" data-testid="seen-in" aria-haspopup="dialog" aria-label={`Seen in: scenes with ${r.title}`} onClick={() => actions.onSeenIn!(r)}>
+                    <button
+                      type="button"
+                      class="link-button"
+                      data-testid="seen-in"
+                      aria-haspopup="dialog"
+                      aria-label={`Seen in: scenes with ${r.title}`}
+                      onClick={() => actions.onSeenIn!(r)}
+                    >
                       Seen in…
                     </button>
                   )}

@@ -81,12 +81,19 @@ export function SeenIn({
     >
       <div class="section-head">
         <h2 id={headingId}>{open ? open.summary.title : `Seen in: ${item.title}`}</h2>
-        <button class="button small" onClick={onClose} aria-label="Close seen in">
+        <button type="button" class="button small" onClick={onClose} aria-label="Close seen in">
           Close
         </button>
       </div>
       {open ? (
-        <SceneDetail summary={open.summary} scene={open.scene} askedId={item.id} wishlisted={wishlisted} actions={itemActions} onBack={() => setOpen(undefined)} />
+        <SceneDetail
+          summary={open.summary}
+          scene={open.scene}
+          askedId={item.id}
+          wishlisted={wishlisted}
+          actions={itemActions}
+          onBack={() => setOpen(undefined)}
+        />
       ) : scenes.state === 'loading' ? (
         <p class="empty" role="status">
           Looking for scenes…
@@ -106,7 +113,7 @@ export function SeenIn({
         <ul class="scene-list" aria-label={`Scenes with ${item.title} or a look-alike`}>
           {scenes.value.map((s) => (
             <li key={s.id}>
-              <button class="scene-card" data-testid="scene" data-scene-id={s.id} data-reason={s.reason.kind} onClick={() => openScene(s)}>
+              <button type="button" class="scene-card" data-testid="scene" data-scene-id={s.id} data-reason={s.reason.kind} onClick={() => openScene(s)}>
                 <CatalogPicture src={s.thumbnail} lazy />
                 <span class="scene-title">{s.title}</span>
                 <span class="score">
@@ -144,14 +151,19 @@ function SceneDetail({
     scene.state === 'done'
       ? scene.value.items.map((view) =>
           cardOf(view, view.id, 0, {
-            why: view.id === askedId ? 'the product you asked about' : view.id === lookAlikeId ? `looks like it (${summary.lookAlike!.similarity.toFixed(2)})` : 'in this scene',
+            why:
+              view.id === askedId
+                ? 'the product you asked about'
+                : view.id === lookAlikeId
+                  ? `looks like it (${summary.lookAlike!.similarity.toFixed(2)})`
+                  : 'in this scene',
             wishlisted: wishlisted.has(view.id),
           }),
         )
       : [];
   return (
     <div class="scene-detail" data-testid="scene-detail" data-scene-id={summary.id}>
-      <button ref={back} class="link-button" onClick={onBack}>
+      <button type="button" ref={back} class="link-button" onClick={onBack}>
         ← All scenes
       </button>
       {summary.image ? <CatalogPicture class="scene-photo" src={summary.image} alt={`Scene: ${summary.title}`} /> : <span class="noimage" aria-hidden="true" />}
@@ -165,7 +177,9 @@ function SceneDetail({
           {scene.message}
         </p>
       )}
-      {scene.state === 'done' && <ResultGrid heading="Items in this scene" results={cards} empty="This scene lists no items of this catalog." actions={actions} testId="scene-item" />}
+      {scene.state === 'done' && (
+        <ResultGrid heading="Items in this scene" results={cards} empty="This scene lists no items of this catalog." actions={actions} testId="scene-item" />
+      )}
     </div>
   );
 }

@@ -26,7 +26,9 @@ export function exposeAutomationHooks(client: InferenceClient): void {
               const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
               const ctx = canvas.getContext('2d')!;
               ctx.drawImage(bitmap, 0, 0);
-              const rgb = points.map(([x, y]) => Array.from(ctx.getImageData(Math.floor(x * (bitmap.width - 1)), Math.floor(y * (bitmap.height - 1)), 1, 1).data.slice(0, 3)));
+              const rgb = points.map(([x, y]) =>
+                Array.from(ctx.getImageData(Math.floor(x * (bitmap.width - 1)), Math.floor(y * (bitmap.height - 1)), 1, 1).data.slice(0, 3)),
+              );
               bitmap.close();
               return { width: canvas.width, height: canvas.height, rgb };
             },

@@ -24,8 +24,12 @@ function timing(m: BackendMeasurement): string {
 export function backendDetails(choice: BackendChoice): string {
   const lines = [choice.detail];
   if (choice.gpu) lines.push(`GPU: ${choice.gpu.description}${choice.gpu.software ? ' (software, runs on the CPU)' : ''}`);
-  if (choice.measurements?.length) lines.push(`Measured: ${choice.measurements.map(timing).join('; ')}${choice.choiceMs !== undefined ? ` (choosing took ${(choice.choiceMs / 1000).toFixed(1)} s)` : ''}`);
-  if (choice.how === 'remembered' && choice.measuredAt) lines.push(`Remembered from ${new Date(choice.measuredAt).toLocaleString()} for this browser, GPU and models.`);
+  if (choice.measurements?.length)
+    lines.push(
+      `Measured: ${choice.measurements.map(timing).join('; ')}${choice.choiceMs !== undefined ? ` (choosing took ${(choice.choiceMs / 1000).toFixed(1)} s)` : ''}`,
+    );
+  if (choice.how === 'remembered' && choice.measuredAt)
+    lines.push(`Remembered from ${new Date(choice.measuredAt).toLocaleString()} for this browser, GPU and models.`);
   if (choice.how === 'forced') lines.push('Chosen by the page (?backend= or the backend attribute), not measured.');
   return lines.join('\n');
 }

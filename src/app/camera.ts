@@ -31,8 +31,12 @@ export function cameraErrorMessage(error: unknown): string {
 /** Opens the rear camera (any camera where there is no rear one). */
 export async function openRearCamera(): Promise<MediaStream> {
   if (!window.isSecureContext) throw new CameraError('The camera works only on a secure (https) page. Choose a photo instead.');
-  if (!navigator.mediaDevices?.getUserMedia) throw new CameraError('This browser cannot show a camera preview. Choose a photo instead (on a phone, “Take a photo” opens the camera app).');
-  return navigator.mediaDevices.getUserMedia({ video: { facingMode: { ideal: 'environment' }, width: { ideal: 1920 }, height: { ideal: 1080 } }, audio: false });
+  if (!navigator.mediaDevices?.getUserMedia)
+    throw new CameraError('This browser cannot show a camera preview. Choose a photo instead (on a phone, “Take a photo” opens the camera app).');
+  return navigator.mediaDevices.getUserMedia({
+    video: { facingMode: { ideal: 'environment' }, width: { ideal: 1920 }, height: { ideal: 1080 } },
+    audio: false,
+  });
 }
 
 export function stopStream(stream: MediaStream | undefined): void {

@@ -11,13 +11,19 @@ import type { ResultCard } from './result-card.ts';
 export const SAME_PRODUCT_MIN_COSINE = 0.9;
 
 const productKey = (item: ItemView): string =>
-  item.attributes?.['product_code'] ? `code\u0000${item.attributes['product_code']}` : `title\u0000${item.category ?? ''}\u0000${item.title.trim().toLowerCase()}`;
+  item.attributes?.['product_code']
+    ? `code\u0000${item.attributes['product_code']}`
+    : `title\u0000${item.category ?? ''}\u0000${item.title.trim().toLowerCase()}`;
 
 /**
  * The cards (best first) with colour variants folded into the first of each product. `itemOf` gives a card's
  * catalog item (cards without one are kept as they are); `embedding`, when given, must agree for title matches.
  */
-export function groupColourVariants(cards: readonly ResultCard[], itemOf: (id: string) => ItemView | undefined, embedding?: (id: string) => Float32Array | undefined): ResultCard[] {
+export function groupColourVariants(
+  cards: readonly ResultCard[],
+  itemOf: (id: string) => ItemView | undefined,
+  embedding?: (id: string) => Float32Array | undefined,
+): ResultCard[] {
   const leads = new Map<string, { card: ResultCard; item: ItemView; colours: string[] }[]>();
   const out: ResultCard[] = [];
   for (const card of cards) {

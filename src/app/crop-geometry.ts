@@ -33,8 +33,8 @@ export function boxFromPoints(ax: number, ay: number, bx: number, by: number): B
   let y1 = clamp(Math.min(ay, by), 0, 1);
   let x2 = clamp(Math.max(ax, bx), 0, 1);
   let y2 = clamp(Math.max(ay, by), 0, 1);
-  if (x2 - x1 < MIN_SIDE) (x2 = Math.min(1, x1 + MIN_SIDE), (x1 = x2 - MIN_SIDE));
-  if (y2 - y1 < MIN_SIDE) (y2 = Math.min(1, y1 + MIN_SIDE), (y1 = y2 - MIN_SIDE));
+  if (x2 - x1 < MIN_SIDE) (x2 = Math.min(1, x1 + MIN_SIDE)), (x1 = x2 - MIN_SIDE);
+  if (y2 - y1 < MIN_SIDE) (y2 = Math.min(1, y1 + MIN_SIDE)), (y1 = y2 - MIN_SIDE);
   return normalise([x1, y1, x2, y2]);
 }
 

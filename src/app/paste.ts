@@ -4,14 +4,21 @@
 export function pastedImages(data: DataTransfer | null): File[] {
   if (!data) return [];
   const files = Array.from(data.files ?? []);
-  const fromItems = Array.from(data.items ?? []).filter((i) => i.kind === 'file').map((i) => i.getAsFile()).filter((f): f is File => !!f);
+  const fromItems = Array.from(data.items ?? [])
+    .filter((i) => i.kind === 'file')
+    .map((i) => i.getAsFile())
+    .filter((f): f is File => !!f);
   const all = files.length ? files : fromItems;
   return all.filter((f) => f.type.startsWith('image/') || f.type === '');
 }
 
 function isEditable(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
-  return target.isContentEditable || target instanceof HTMLTextAreaElement || (target instanceof HTMLInputElement && !['file', 'button', 'checkbox', 'radio', 'submit'].includes(target.type));
+  return (
+    target.isContentEditable ||
+    target instanceof HTMLTextAreaElement ||
+    (target instanceof HTMLInputElement && !['file', 'button', 'checkbox', 'radio', 'submit'].includes(target.type))
+  );
 }
 
 export const NOTHING_TO_PASTE = 'The clipboard holds no image. Copy a photo itself (not its link or text) and paste again, or choose a photo.';

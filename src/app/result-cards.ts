@@ -45,7 +45,14 @@ export function resultCards({ catalog, response, personal, sessionPhotos }: Resu
         };
       })
     : lastSession
-      ? nearestPhotos(lastSession.embedding, sessionPhotos, 12, lastSession.id).map((n) => ({ id: n.photo.id, title: n.photo.name, imageUrl: n.photo.url, score: n.score, why: 'Similar look', whyDetail: `look ${n.score.toFixed(2)}` }))
+      ? nearestPhotos(lastSession.embedding, sessionPhotos, 12, lastSession.id).map((n) => ({
+          id: n.photo.id,
+          title: n.photo.name,
+          imageUrl: n.photo.url,
+          score: n.score,
+          why: 'Similar look',
+          whyDetail: `look ${n.score.toFixed(2)}`,
+        }))
       : [];
   return { cards: catalog ? groupColourVariants(cards, (id) => byId.get(id), personal.view?.embedding) : cards, byId };
 }

@@ -31,7 +31,14 @@ export function useCatalog(client: InferenceClient, { setStatus, setProgress }: 
     setLoading(true);
     try {
       setProgress({ label: 'Opening the catalog', loaded: 0, total: 0, unit: 'none' });
-      const opened = await client.catalog.open(url, (p) => setProgress({ label: p.loaded < p.total ? 'Downloading the catalog' : 'Indexing the catalog for search', loaded: p.loaded, total: p.total, unit: 'bytes' }));
+      const opened = await client.catalog.open(url, (p) =>
+        setProgress({
+          label: p.loaded < p.total ? 'Downloading the catalog' : 'Indexing the catalog for search',
+          loaded: p.loaded,
+          total: p.total,
+          unit: 'bytes',
+        }),
+      );
       setInfo(opened);
       if (explicit && !options.embedded) rememberCatalog(url);
       setStatus(`${readyLine} ${opened.name}: ${opened.count.toLocaleString('en')} items. Choose a photo.`);

@@ -34,8 +34,23 @@ export function useModels(client: InferenceClient, { setStatus, setProgress }: F
     try {
       const { backend } = options;
       const ready = await client.models.init({ modelsBase: options.modelsBase, keepForOffline: !options.embedded, ...(backend ? { backend } : {}) }, (p) => {
-        if (p.phase === 'download') setProgress({ phase: p.phase, label: 'Downloading the image models (first run only)', loaded: p.loaded, total: p.total, unit: 'bytes', ...(p.file && p.fileTotal ? { file: { name: p.file, loaded: p.fileLoaded ?? 0, total: p.fileTotal } } : {}) });
-        else if (p.phase === 'measure') setProgress({ phase: p.phase, label: `Choosing the fastest engine for this device (first run only, a few seconds): ${p.message}`, loaded: 0, total: 0, unit: 'none' });
+        if (p.phase === 'download')
+          setProgress({
+            phase: p.phase,
+            label: 'Downloading the image models (first run only)',
+            loaded: p.loaded,
+            total: p.total,
+            unit: 'bytes',
+            ...(p.file && p.fileTotal ? { file: { name: p.file, loaded: p.fileLoaded ?? 0, total: p.fileTotal } } : {}),
+          });
+        else if (p.phase === 'measure')
+          setProgress({
+            phase: p.phase,
+            label: `Choosing the fastest engine for this device (first run only, a few seconds): ${p.message}`,
+            loaded: 0,
+            total: 0,
+            unit: 'none',
+          });
         else if (p.phase === 'warmup') setProgress({ phase: p.phase, label: 'Warming up the models', loaded: 0, total: 0, unit: 'none' });
         else if (p.phase === 'backend') setProgress({ phase: p.phase, label: 'Starting the compute engine', loaded: 0, total: 0, unit: 'none' });
       });

@@ -106,7 +106,8 @@ export function usePersonal(client: InferenceClient, catalog: CatalogInfo | unde
     wishlisted: new Set(ctx?.signals.wishlist.map((w) => w.itemId) ?? []),
     refresh,
     click: (itemId) => void (db && view && guarded(() => db.recordClick(view.id, itemId))),
-    setWishlisted: (itemId, on) => guarded(async () => (db && view ? (on ? db.addToWishlist(view.id, itemId) : db.removeFromWishlist(view.id, itemId)) : undefined)),
+    setWishlisted: (itemId, on) =>
+      guarded(async () => (db && view ? (on ? db.addToWishlist(view.id, itemId) : db.removeFromWishlist(view.id, itemId)) : undefined)),
     dismiss: (itemId) => guarded(async () => (db && view ? db.dismiss(view.id, itemId) : undefined)),
   };
 }

@@ -76,11 +76,16 @@ export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback,
         setCategory('');
         const res = await runSearch(undefined, '');
         const index = photos.current.length;
-        photos.current = [...photos.current, { id: `photo-${index + 1}-${file.name}`, name: file.name, url: URL.createObjectURL(file), embedding: res.embedding }];
+        photos.current = [
+          ...photos.current,
+          { id: `photo-${index + 1}-${file.name}`, name: file.name, url: URL.createObjectURL(file), embedding: res.embedding },
+        ];
         setSessionPhotos(photos.current);
         shown.current = index;
         pushView({ photo: index, category: '' }, useHistory);
-        setStatus(`Embedded ${file.name} in ${formatMs(res.embedMs)} on ${info?.backend.backend ?? 'your device'}${catalog ? `; searched ${catalog.count.toLocaleString('en')} items in ${formatMs(res.searchMs)}` : ''}.`);
+        setStatus(
+          `Embedded ${file.name} in ${formatMs(res.embedMs)} on ${info?.backend.backend ?? 'your device'}${catalog ? `; searched ${catalog.count.toLocaleString('en')} items in ${formatMs(res.searchMs)}` : ''}.`,
+        );
         if (catalog) void detectObjects();
       } catch (error) {
         setStatus(errorMessage(error));
@@ -157,7 +162,21 @@ export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback,
     return () => removeEventListener('popstate', onPop);
   });
 
-  return { busy, photo, objects, detecting, box, category, response, answers, sessionPhotos, choosePhotos, refine, startOver, clearResults: () => setResponse(undefined) };
+  return {
+    busy,
+    photo,
+    objects,
+    detecting,
+    box,
+    category,
+    response,
+    answers,
+    sessionPhotos,
+    choosePhotos,
+    refine,
+    startOver,
+    clearResults: () => setResponse(undefined),
+  };
 }
 
 export type PhotoSearch = ReturnType<typeof usePhotoSearch>;

@@ -31,7 +31,12 @@ function extension(name: string): string {
 export function skipReason(file: File): string | undefined {
   const base = file.name;
   if (base.startsWith('._') || base === '.DS_Store' || base === 'Thumbs.db' || base === 'desktop.ini') return 'a system file, not a photo';
-  if (displayPath(file).split('/').some((part, i, parts) => i < parts.length - 1 && part.startsWith('.'))) return 'inside a hidden folder';
+  if (
+    displayPath(file)
+      .split('/')
+      .some((part, i, parts) => i < parts.length - 1 && part.startsWith('.'))
+  )
+    return 'inside a hidden folder';
   const ext = extension(base);
   const type = file.type.toLowerCase();
   if (type === 'image/svg+xml' || ext === 'svg') return 'an SVG drawing, not a photo';

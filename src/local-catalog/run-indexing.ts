@@ -166,7 +166,13 @@ export async function runIndexing(options: RunIndexingOptions): Promise<LocalInd
       }
       // 2. The worker: embed and store (committed whole). A failure here stops the run.
       const category = categoryFromPath(relativePath(file));
-      const outcome = await worker.addLocalPhoto(catalogId, bitmap, { name: file.name, hash: contentHash, size: file.size, source: path, ...(category ? { category } : {}) });
+      const outcome = await worker.addLocalPhoto(catalogId, bitmap, {
+        name: file.name,
+        hash: contentHash,
+        size: file.size,
+        source: path,
+        ...(category ? { category } : {}),
+      });
       done++;
       if (outcome.ok) {
         indexed++;

@@ -91,7 +91,8 @@ export function parseClusterFile(json: unknown): ClusterFile {
   const clusters = list.map((c: unknown, i): ClusterEntry => {
     if (!isRecord(c)) return fail(`clusters[${i}] is not an object`);
     const centroid = c['centroid'];
-    if (!Array.isArray(centroid) || centroid.length !== dim || !centroid.every(isFiniteNumber)) return fail(`clusters[${i}].centroid must be ${String(dim)} finite numbers`);
+    if (!Array.isArray(centroid) || centroid.length !== dim || !centroid.every(isFiniteNumber))
+      return fail(`clusters[${i}].centroid must be ${String(dim)} finite numbers`);
     const favourites = c['favourites'];
     if (!Array.isArray(favourites)) return fail(`clusters[${i}].favourites must be an array`);
     if (favourites.length > MAX_FAVOURITES) fail(`clusters[${i}] has ${favourites.length.toLocaleString('en')} favourites; at most ${MAX_FAVOURITES}`);
@@ -102,8 +103,10 @@ export function parseClusterFile(json: unknown): ClusterFile {
       favourites: favourites.map((fav: unknown, j): ClusterFavourite => {
         const o = isRecord(fav) ? fav : undefined;
         const itemId = o?.['itemId'];
-        if (!o || typeof itemId !== 'string' || !itemId || !isFiniteNumber(o['score'])) return fail(`clusters[${i}].favourites[${j}] needs an itemId and a score (a number)`);
-        if (itemId.length > MAX_ITEM_ID_LENGTH) fail(`clusters[${i}].favourites[${j}].itemId is too long (${itemId.length.toLocaleString('en')} characters; at most ${MAX_ITEM_ID_LENGTH})`);
+        if (!o || typeof itemId !== 'string' || !itemId || !isFiniteNumber(o['score']))
+          return fail(`clusters[${i}].favourites[${j}] needs an itemId and a score (a number)`);
+        if (itemId.length > MAX_ITEM_ID_LENGTH)
+          fail(`clusters[${i}].favourites[${j}].itemId is too long (${itemId.length.toLocaleString('en')} characters; at most ${MAX_ITEM_ID_LENGTH})`);
         return { itemId, score: o['score'] as number, wishlists: isCount(o['wishlists']) ? o['wishlists'] : 0, clicks: isCount(o['clicks']) ? o['clicks'] : 0 };
       }),
     };
@@ -128,8 +131,26 @@ export function parseClusterFile(json: unknown): ClusterFile {
 /** How k was chosen (shown nowhere in the app, it documents the file): kept when well-formed, else empty. */
 function checkedSelection(v: unknown): ClusterFile['selection'] {
   const numbers = (x: unknown): x is number[] => Array.isArray(x) && x.length <= MAX_CLUSTERS && x.every(isFiniteNumber);
-  if (isRecord(v) && numbers(v['ks']) && numbers(v['inertia']) && numbers(v['silhouette']) && isCount(v['elbowK']) && isCount(v['silhouetteK']) && isCount(v['chosenK']) && typeof v['rule'] === 'string' && v['rule'].length <= 1000) {
-    return { ks: [...v['ks']], inertia: [...v['inertia']], silhouette: [...v['silhouette']], elbowK: v['elbowK'], silhouetteK: v['silhouetteK'], chosenK: v['chosenK'], rule: v['rule'] };
+  if (
+    isRecord(v) &&
+    numbers(v['ks']) &&
+    numbers(v['inertia']) &&
+    numbers(v['silhouette']) &&
+    isCount(v['elbowK']) &&
+    isCount(v['silhouetteK']) &&
+    isCount(v['chosenK']) &&
+    typeof v['rule'] === 'string' &&
+    v['rule'].length <= 1000
+  ) {
+    return {
+      ks: [...v['ks']],
+      inertia: [...v['inertia']],
+      silhouette: [...v['silhouette']],
+      elbowK: v['elbowK'],
+      silhouetteK: v['silhouetteK'],
+      chosenK: v['chosenK'],
+      rule: v['rule'],
+    };
   }
   return { ks: [], inertia: [], silhouette: [], elbowK: 0, silhouetteK: 0, chosenK: 0, rule: '' };
 }

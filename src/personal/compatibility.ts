@@ -43,6 +43,6 @@ export function resolveCompatibility(catalogMatrix?: CompatibilityMatrix): Compa
 
 /** The categories that go with `category` (none for an unknown category, never itself). */
 export function complementsOf(category: string, matrix: CompatibilityMatrix = DEFAULT_COMPATIBILITY): string[] {
-  const list = Object.prototype.hasOwnProperty.call(matrix, category) ? matrix[category]! : [];
+  const list = Object.hasOwn(matrix, category) ? matrix[category]! : [];
   return [...new Set(list)].filter((c) => c !== category);
 }

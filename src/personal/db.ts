@@ -29,13 +29,7 @@ import {
   type StoreName,
   type WishlistRecord,
 } from './schema.ts';
-import {
-  mergeRankingPatches,
-  resolveRankingSettings,
-  validateRankingPatch,
-  type RankingSettings,
-  type RankingSettingsPatch,
-} from './settings.ts';
+import { mergeRankingPatches, resolveRankingSettings, validateRankingPatch, type RankingSettings, type RankingSettingsPatch } from './settings.ts';
 import type { PersonalSignals } from './types.ts';
 
 export type PersonalDbStatus =
@@ -114,7 +108,10 @@ export class PersonalDb {
         },
       });
     } catch (e) {
-      throw toStoreError(upgradeError ?? e, personalDbFailures(() => null));
+      throw toStoreError(
+        upgradeError ?? e,
+        personalDbFailures(() => null),
+      );
     }
     return self;
   }
@@ -177,7 +174,10 @@ export class PersonalDb {
     return this.run(['events'], 'readonly', (tx) =>
       query.catalogId === undefined
         ? tx.objectStore('events').index('by-at').getAll(IDBKeyRange.lowerBound(since))
-        : tx.objectStore('events').index('by-catalog').getAll(IDBKeyRange.bound([query.catalogId, since], [query.catalogId, Infinity])),
+        : tx
+            .objectStore('events')
+            .index('by-catalog')
+            .getAll(IDBKeyRange.bound([query.catalogId, since], [query.catalogId, Infinity])),
     );
   }
 
@@ -302,7 +302,12 @@ export class PersonalDb {
   async loadSignals(catalogId: string): Promise<PersonalSignals> {
     return this.run(['events', 'wishlist', 'preferences'], 'readonly', async (tx, queue) => {
       const [events, wishlist, preferences] = await Promise.all([
-        queue(tx.objectStore('events').index('by-catalog').getAll(IDBKeyRange.bound([catalogId, -Infinity], [catalogId, Infinity]))),
+        queue(
+          tx
+            .objectStore('events')
+            .index('by-catalog')
+            .getAll(IDBKeyRange.bound([catalogId, -Infinity], [catalogId, Infinity])),
+        ),
         queue(tx.objectStore('wishlist').index('by-catalog').getAll(catalogId)),
         queue(tx.objectStore('preferences').index('by-catalog').getAll(catalogId)),
       ]);
@@ -323,11 +328,7 @@ export class PersonalDb {
    * transaction is aborted, so none of its writes stay. `body` must await
    * only requests of `tx`; requests it does not await itself go through `queue`.
    */
-  async run<S extends StoreName, M extends IDBTransactionMode, T>(
-    stores: S[],
-    mode: M,
-    body: (tx: Tx<S, M>, queue: Queue) => Promise<T>,
-  ): Promise<T> {
+  async run<S extends StoreName, M extends IDBTransactionMode, T>(stores: S[], mode: M, body: (tx: Tx<S, M>, queue: Queue) => Promise<T>): Promise<T> {
     return runTransaction(this.connection(), stores, mode, body, this.failures);
   }
 

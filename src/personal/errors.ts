@@ -22,7 +22,10 @@ export type ClosedReason = 'upgraded-elsewhere' | 'terminated' | 'closed';
 /** The connection is gone: a newer Lookalike opened in another tab, the browser closed it, or we did. */
 export class PersonalDbClosedError extends PersonalDbError {
   override name = 'PersonalDbClosedError';
-  constructor(readonly reason: ClosedReason, options?: { cause?: unknown }) {
+  constructor(
+    readonly reason: ClosedReason,
+    options?: { cause?: unknown },
+  ) {
     super(closedMessage(reason), options);
   }
 }

@@ -106,7 +106,9 @@ export function parsePersonalDataExport(input: unknown, legacyCatalogId: string 
   let json = input;
   if (typeof input === 'string') {
     if (input.length > MAX_IMPORT_TEXT_LENGTH) {
-      throw new PersonalImportError([`the file is too large (${Math.round(input.length / 1024 / 1024)} MB; at most ${MAX_IMPORT_TEXT_LENGTH / 1024 / 1024} MB)`]);
+      throw new PersonalImportError([
+        `the file is too large (${Math.round(input.length / 1024 / 1024)} MB; at most ${MAX_IMPORT_TEXT_LENGTH / 1024 / 1024} MB)`,
+      ]);
     }
     try {
       json = JSON.parse(input);
@@ -239,11 +241,7 @@ const pairKey = (r: { catalogId: string; itemId: string }) => `${r.catalogId}\u0
  * settings merge field by field, device first). One transaction: a failure
  * (e.g. PersonalQuotaError) leaves the stored data exactly as it was.
  */
-export async function importPersonalData(
-  db: PersonalDb,
-  input: unknown,
-  options: { mode: ImportMode; legacyCatalogId?: string },
-): Promise<ImportSummary> {
+export async function importPersonalData(db: PersonalDb, input: unknown, options: { mode: ImportMode; legacyCatalogId?: string }): Promise<ImportSummary> {
   const data = parsePersonalDataExport(input, options.legacyCatalogId);
   const { mode } = options;
   return db.run(STORE_NAMES, 'readwrite', async (tx, queue) => {

@@ -124,7 +124,10 @@ function typicality(catalog: CatalogView, items: readonly CatalogItemInfo[]): Ma
   }
   if (!mean) return out;
   const space = tasteSpaceOf(catalog);
-  const m = centred(space, mean.map((x) => x / vecs.length));
+  const m = centred(
+    space,
+    mean.map((x) => x / vecs.length),
+  );
   const md = dotMean(space, m);
   for (const [id, e] of vecs) out.set(id, centredCosine(space, e, m, md));
   return out;

@@ -43,11 +43,19 @@ export interface TasteProfile {
   meanDot: number;
 }
 
-export const EMPTY_PROFILE: TasteProfile = Object.freeze({ vector: null, positiveWeight: 0, negativeWeight: 0, confidence: 0, signalCount: 0, space: RAW_SPACE, meanDot: 0 });
+export const EMPTY_PROFILE: TasteProfile = Object.freeze({
+  vector: null,
+  positiveWeight: 0,
+  negativeWeight: 0,
+  confidence: 0,
+  signalCount: 0,
+  space: RAW_SPACE,
+  meanDot: 0,
+});
 
 /** 0.5^(age / half-life); ages in the future (clock changes) count as now. */
 export function decayFactor(ageMs: number, halfLifeDays: number): number {
-  return Math.pow(0.5, Math.max(0, ageMs) / (halfLifeDays * DAY_MS));
+  return 0.5 ** (Math.max(0, ageMs) / (halfLifeDays * DAY_MS));
 }
 
 /** Every signal with its decayed weight (signals whose weight is 0 are left out). */

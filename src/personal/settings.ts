@@ -88,7 +88,11 @@ export function validateRankingPatch(value: unknown): { ok: true; patch: Ranking
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, problems: ['ranking settings must be an object'] };
   const entries = Object.entries(value as Record<string, unknown>);
   // Only own keys count ("__proto__", "constructor" are unknown settings like any other name).
-  if (entries.length > MAX_SETTING_ENTRIES) return { ok: false, problems: [`ranking settings have ${entries.length.toLocaleString('en')} entries; there are ${Object.keys(RANGES).length + 1} settings`] };
+  if (entries.length > MAX_SETTING_ENTRIES)
+    return {
+      ok: false,
+      problems: [`ranking settings have ${entries.length.toLocaleString('en')} entries; there are ${Object.keys(RANGES).length + 1} settings`],
+    };
   const patch: RankingSettingsPatch = {};
   for (const [key, v] of entries) {
     if (key === 'weights') {
@@ -109,7 +113,6 @@ export function validateRankingPatch(value: unknown): { ok: true; patch: Ranking
       }
       patch.weights = w;
     } else if (RETIRED_RANKING_KEYS.includes(key)) {
-      continue;
     } else if (Object.hasOwn(RANGES, key)) {
       const [lo, hi] = RANGES[key as keyof typeof RANGES];
       if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) problem(`"${key}" must be a number in ${lo}…${hi}`);

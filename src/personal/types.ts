@@ -37,7 +37,6 @@ export function itemIndex(catalog: CatalogView): Map<string, CatalogItemInfo> {
 }
 const indexCache = new WeakMap<CatalogView, Map<string, CatalogItemInfo>>();
 
-
 /** Everything the shopper did in one catalog: what the profile is built from. */
 export interface PersonalSignals {
   catalogId: string;

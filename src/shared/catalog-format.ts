@@ -142,13 +142,16 @@ function checkPath(p: unknown, where: string): string {
 
 function checkFileList(value: unknown, key: string, file: string): (ArtifactFile & { count: number })[] {
   if (!Array.isArray(value)) throw new CatalogError(`${file}: "${key}" must be a list of files`);
-  if (value.length > MAX_FILES) throw new CatalogError(`${file}: "${key}" lists ${value.length.toLocaleString('en')} files; at most ${MAX_FILES.toLocaleString('en')}`);
+  if (value.length > MAX_FILES)
+    throw new CatalogError(`${file}: "${key}" lists ${value.length.toLocaleString('en')} files; at most ${MAX_FILES.toLocaleString('en')}`);
   return value.map((entry, index) => {
     if (!isObject(entry)) throw new CatalogError(`${file}: ${key}[${index}] is not an object`);
     const path = checkPath(entry.path, `${file}: the path of ${key}[${index}]`);
     if (!Number.isInteger(entry.bytes) || (entry.bytes as number) <= 0) throw new CatalogError(`${file}: ${entry.path} has no valid byte size`);
     if ((entry.bytes as number) > MAX_CATALOG_FILE_BYTES) {
-      throw new CatalogError(`${file}: ${entry.path} is listed as ${(entry.bytes as number).toLocaleString('en')} bytes; a catalog file may have at most ${MAX_CATALOG_FILE_BYTES.toLocaleString('en')}`);
+      throw new CatalogError(
+        `${file}: ${entry.path} is listed as ${(entry.bytes as number).toLocaleString('en')} bytes; a catalog file may have at most ${MAX_CATALOG_FILE_BYTES.toLocaleString('en')}`,
+      );
     }
     if (!isSha256(entry.sha256)) throw new CatalogError(`${file}: ${entry.path} has no valid sha256`);
     if (!isCount(entry.count)) throw new CatalogError(`${file}: ${entry.path} has no valid item count`);
@@ -158,7 +161,8 @@ function checkFileList(value: unknown, key: string, file: string): (ArtifactFile
 
 function checkScenes(value: unknown, file: string): CatalogScene[] {
   if (!Array.isArray(value)) throw new CatalogError(`${file}: "scenes" must be a list`);
-  if (value.length > MAX_SCENES) throw new CatalogError(`${file}: "scenes" lists ${value.length.toLocaleString('en')} scenes; at most ${MAX_SCENES.toLocaleString('en')}`);
+  if (value.length > MAX_SCENES)
+    throw new CatalogError(`${file}: "scenes" lists ${value.length.toLocaleString('en')} scenes; at most ${MAX_SCENES.toLocaleString('en')}`);
   const ids = new Set<string>();
   return value.map((scene, index) => {
     const where = `${file}: scenes[${index}]`;
@@ -169,11 +173,15 @@ function checkScenes(value: unknown, file: string): CatalogScene[] {
     if (ids.has(id)) throw new CatalogError(`${where}: duplicate scene id ${quoted(id)}`);
     ids.add(id);
     const titleProblem = textProblem(scene.title, MAX_TEXT_LENGTH, false);
-    if (titleProblem) throw new CatalogError(scene.title === undefined ? `${where} (${quoted(id)}) has no title` : `${where} (${quoted(id)}): the title ${titleProblem}`);
+    if (titleProblem)
+      throw new CatalogError(scene.title === undefined ? `${where} (${quoted(id)}) has no title` : `${where} (${quoted(id)}): the title ${titleProblem}`);
     checkPath(scene.image, `${where} (${quoted(id)}): the image path`);
     if (scene.thumbnail !== undefined) checkPath(scene.thumbnail, `${where} (${quoted(id)}): the thumbnail path`);
     if (!Array.isArray(scene.itemIds)) throw new CatalogError(`${where} (${quoted(id)}): itemIds must be a list of item ids`);
-    if (scene.itemIds.length > MAX_SCENE_ITEMS) throw new CatalogError(`${where} (${quoted(id)}) names ${scene.itemIds.length.toLocaleString('en')} items; at most ${MAX_SCENE_ITEMS.toLocaleString('en')}`);
+    if (scene.itemIds.length > MAX_SCENE_ITEMS)
+      throw new CatalogError(
+        `${where} (${quoted(id)}) names ${scene.itemIds.length.toLocaleString('en')} items; at most ${MAX_SCENE_ITEMS.toLocaleString('en')}`,
+      );
     scene.itemIds.forEach((x: unknown, i: number) => {
       const problem = textProblem(x, MAX_ID_LENGTH, true);
       if (problem) throw new CatalogError(`${where} (${quoted(id)}): itemIds[${i}] ${problem}`);
@@ -188,13 +196,20 @@ function checkScenes(value: unknown, file: string): CatalogScene[] {
 function checkComplements(value: unknown, file: string): Record<string, string[]> {
   if (!isObject(value)) throw new CatalogError(`${file}: "complements" must be an object of category → list of categories`);
   const entries = Object.entries(value);
-  if (entries.length > MAX_COMPLEMENT_CATEGORIES) throw new CatalogError(`${file}: "complements" has ${entries.length.toLocaleString('en')} categories; at most ${MAX_COMPLEMENT_CATEGORIES.toLocaleString('en')}`);
+  if (entries.length > MAX_COMPLEMENT_CATEGORIES)
+    throw new CatalogError(
+      `${file}: "complements" has ${entries.length.toLocaleString('en')} categories; at most ${MAX_COMPLEMENT_CATEGORIES.toLocaleString('en')}`,
+    );
   const out = Object.create(null) as Record<string, string[]>;
   for (const [category, list] of entries) {
     const where = `${file}: complements[${quoted(category)}]`;
-    if (category.length > MAX_TEXT_LENGTH) throw new CatalogError(`${file}: a category in "complements" is too long (${category.length.toLocaleString('en')} characters; at most ${MAX_TEXT_LENGTH.toLocaleString('en')})`);
+    if (category.length > MAX_TEXT_LENGTH)
+      throw new CatalogError(
+        `${file}: a category in "complements" is too long (${category.length.toLocaleString('en')} characters; at most ${MAX_TEXT_LENGTH.toLocaleString('en')})`,
+      );
     if (!Array.isArray(list)) throw new CatalogError(`${where} must be a list of category names`);
-    if (list.length > MAX_COMPLEMENTS_PER_CATEGORY) throw new CatalogError(`${where} lists ${list.length.toLocaleString('en')} categories; at most ${MAX_COMPLEMENTS_PER_CATEGORY.toLocaleString('en')}`);
+    if (list.length > MAX_COMPLEMENTS_PER_CATEGORY)
+      throw new CatalogError(`${where} lists ${list.length.toLocaleString('en')} categories; at most ${MAX_COMPLEMENTS_PER_CATEGORY.toLocaleString('en')}`);
     list.forEach((x: unknown, i: number) => {
       const problem = textProblem(x, MAX_TEXT_LENGTH, false);
       if (problem) throw new CatalogError(`${where}[${i}] ${problem === 'must be a string' ? 'must be a category name' : problem}`);
@@ -219,9 +234,11 @@ export function parseCatalogJson(json: unknown, file = CATALOG_FILE): CatalogJso
   if (json.name.length > MAX_TEXT_LENGTH) throw new CatalogError(`${file}: the name ${textProblem(json.name, MAX_TEXT_LENGTH, true)}`);
   if (typeof json.ensembleId !== 'string' || !json.ensembleId) throw new CatalogError(`${file} has no ensembleId (which models built it is unknown)`);
   if (json.ensembleId.length > MAX_ID_LENGTH) throw new CatalogError(`${file}: the ensembleId ${textProblem(json.ensembleId, MAX_ID_LENGTH, true)}`);
-  if (!Array.isArray(json.modelSha256) || json.modelSha256.length > MAX_FILES || !json.modelSha256.every(isSha256)) throw new CatalogError(`${file}: "modelSha256" must be a list of sha256 digests`);
+  if (!Array.isArray(json.modelSha256) || json.modelSha256.length > MAX_FILES || !json.modelSha256.every(isSha256))
+    throw new CatalogError(`${file}: "modelSha256" must be a list of sha256 digests`);
   if (!Number.isInteger(json.dimension) || (json.dimension as number) <= 0) throw new CatalogError(`${file} has no valid dimension`);
-  if ((json.dimension as number) > MAX_DIMENSION) throw new CatalogError(`${file} has ${json.dimension}-dimensional embeddings; at most ${MAX_DIMENSION} are read`);
+  if ((json.dimension as number) > MAX_DIMENSION)
+    throw new CatalogError(`${file} has ${json.dimension}-dimensional embeddings; at most ${MAX_DIMENSION} are read`);
   if (json.dtype !== 'int8') throw new CatalogError(`${file} has dtype ${shownValue(json.dtype)}; this app reads "int8"`);
   if (!isCount(json.count)) throw new CatalogError(`${file} has no valid item count`);
   const shards = checkFileList(json.shards, 'shards', file);
@@ -234,7 +251,8 @@ export function parseCatalogJson(json: unknown, file = CATALOG_FILE): CatalogJso
   if (itemTotal !== count) throw new CatalogError(`${file}: the item files hold ${itemTotal} items but the catalog has ${count}`);
   for (const shard of shards) {
     const expected = shardByteLength(shard.count, dimension);
-    if (shard.bytes !== expected) throw new CatalogError(`${file}: ${shard.path} is listed as ${shard.bytes} bytes; ${shard.count} vectors of ${dimension} take ${expected}`);
+    if (shard.bytes !== expected)
+      throw new CatalogError(`${file}: ${shard.path} is listed as ${shard.bytes} bytes; ${shard.count} vectors of ${dimension} take ${expected}`);
   }
   const paths = new Set<string>();
   for (const f of [...shards, ...items]) {
@@ -266,9 +284,13 @@ export function parseCatalogJson(json: unknown, file = CATALOG_FILE): CatalogJso
   if (json.complements !== undefined) out.complements = checkComplements(json.complements, file);
   if (json.clusters !== undefined) {
     const c = json.clusters as Partial<ArtifactFile> | null;
-    if (!isObject(c) || !isCount(c.bytes) || !isSha256(c.sha256)) throw new CatalogError(`${file}: "clusters" must name a file inside the catalog with its bytes and sha256`);
+    if (!isObject(c) || !isCount(c.bytes) || !isSha256(c.sha256))
+      throw new CatalogError(`${file}: "clusters" must name a file inside the catalog with its bytes and sha256`);
     checkPath(c.path, `${file}: "clusters" must name a file inside the catalog; its path`);
-    if (c.bytes > MAX_CATALOG_FILE_BYTES) throw new CatalogError(`${file}: "clusters" is listed as ${c.bytes.toLocaleString('en')} bytes; a catalog file may have at most ${MAX_CATALOG_FILE_BYTES.toLocaleString('en')}`);
+    if (c.bytes > MAX_CATALOG_FILE_BYTES)
+      throw new CatalogError(
+        `${file}: "clusters" is listed as ${c.bytes.toLocaleString('en')} bytes; a catalog file may have at most ${MAX_CATALOG_FILE_BYTES.toLocaleString('en')}`,
+      );
     out.clusters = { path: c.path as string, bytes: c.bytes, sha256: c.sha256 };
   }
   return out;
@@ -363,7 +385,10 @@ export function parseItemsJson(json: unknown, file: string, expected: number): C
       if (entries.length > MAX_ATTRIBUTES) throw new CatalogError(`${name} has ${entries.length} attributes; at most ${MAX_ATTRIBUTES}`);
       const attributes = Object.create(null) as Record<string, string>;
       for (const [key, value] of entries) {
-        if (key.length > MAX_ATTRIBUTE_NAME_LENGTH) throw new CatalogError(`${name}: an attribute name is too long (${key.length.toLocaleString('en')} characters; at most ${MAX_ATTRIBUTE_NAME_LENGTH})`);
+        if (key.length > MAX_ATTRIBUTE_NAME_LENGTH)
+          throw new CatalogError(
+            `${name}: an attribute name is too long (${key.length.toLocaleString('en')} characters; at most ${MAX_ATTRIBUTE_NAME_LENGTH})`,
+          );
         const problem = textProblem(value, MAX_TEXT_LENGTH, false);
         if (problem) throw new CatalogError(`${name}: "attributes" must map names to strings: ${quoted(key)} ${problem}`);
         attributes[key] = value as string;

@@ -114,13 +114,16 @@ export function decodeShard(data: ArrayBuffer | Uint8Array, expected: { count: n
   if (count !== expected.count || dimension !== expected.dimension) {
     throw new CatalogError(`${file} holds ${count} vectors of ${dimension}; catalog.json says ${expected.count} of ${expected.dimension}`);
   }
-  if (length !== shardByteLength(count, dimension)) throw new CatalogError(`${file} is ${length} bytes; ${count} vectors of ${dimension} take ${shardByteLength(count, dimension)}`);
+  if (length !== shardByteLength(count, dimension))
+    throw new CatalogError(`${file} is ${length} bytes; ${count} vectors of ${dimension} take ${shardByteLength(count, dimension)}`);
   const shard = views(buffer, count, dimension, offset);
   for (let i = 0; i < count; i++) {
     const s = shard.scales[i]!;
     if (!(s >= 0) || !Number.isFinite(s)) throw new CatalogError(`${file}: vector ${i} has an invalid scale (${s})`);
     if (s > MAX_SHARD_SCALE) {
-      throw new CatalogError(`${file}: vector ${i} has the scale ${s}, more than a unit-length vector can have (at most 1/127): the shard is damaged or was not made from this app's embeddings`);
+      throw new CatalogError(
+        `${file}: vector ${i} has the scale ${s}, more than a unit-length vector can have (at most 1/127): the shard is damaged or was not made from this app's embeddings`,
+      );
     }
   }
   return shard;

@@ -29,6 +29,7 @@ export const MAX_PRODUCT_LINK_LENGTH = 4096;
 const PLACEHOLDER_CATALOG_URL = 'https://catalog.invalid/some/catalog/catalog.json';
 
 // C0 controls and DEL: the URL parser strips tabs and line breaks inside and controls at the ends.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point (they are refused)
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 

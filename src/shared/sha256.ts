@@ -29,9 +29,7 @@ export async function verifyBytes(file: { path: string; bytes: number; sha256: s
     throw new IntegrityError(
       file.path,
       'size',
-      data.byteLength < file.bytes
-        ? `truncated (${data.byteLength} of ${file.bytes} bytes)`
-        : `${data.byteLength} bytes where ${file.bytes} were expected`,
+      data.byteLength < file.bytes ? `truncated (${data.byteLength} of ${file.bytes} bytes)` : `${data.byteLength} bytes where ${file.bytes} were expected`,
     );
   }
   const actual = await sha256Hex(data);

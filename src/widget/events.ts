@@ -29,6 +29,10 @@ declare global {
   }
 }
 
-export function dispatchWidgetEvent<K extends typeof SELECT_EVENT | typeof WISHLIST_EVENT>(target: EventTarget, type: K, detail: HTMLElementEventMap[K]['detail']): void {
+export function dispatchWidgetEvent<K extends typeof SELECT_EVENT | typeof WISHLIST_EVENT>(
+  target: EventTarget,
+  type: K,
+  detail: HTMLElementEventMap[K]['detail'],
+): void {
   target.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
 }

@@ -21,7 +21,8 @@ async function recordPhases(page: Page): Promise<void> {
 
 const phasesSeen = (page: Page) => page.evaluate(() => (window as unknown as { phasesSeen: string[] }).phasesSeen);
 const badge = (page: Page) => page.getByTestId('backend-badge');
-const workerTensors = (page: Page) => page.evaluate(async () => (await (window as unknown as { lookalike: { memory(): Promise<{ numTensors: number }> } }).lookalike.memory()).numTensors);
+const workerTensors = (page: Page) =>
+  page.evaluate(async () => (await (window as unknown as { lookalike: { memory(): Promise<{ numTensors: number }> } }).lookalike.memory()).numTensors);
 
 describe('backend chosen by measurement', () => {
   let env: BrowserApp;

@@ -20,7 +20,11 @@ describe('the builds ship only the model files the app loads', () => {
     it(dir, () => {
       const built = resolve(ROOT, dir);
       expect(existsSync(built), `${dir} is missing: run \`npm test\` (it builds the app and the widget first)`).toBe(true);
-      expect(filesUnder(built).map((f) => relative(built, f).replaceAll('\\', '/')).sort()).toEqual(expected);
+      expect(
+        filesUnder(built)
+          .map((f) => relative(built, f).replaceAll('\\', '/'))
+          .sort(),
+      ).toEqual(expected);
     });
   }
 });
@@ -48,9 +52,14 @@ describe('the test and benchmark hooks are in the test build only', () => {
         expect(existsSync(resolve(ROOT, dir)), `${dir} is missing: run \`npm test\` (it builds the app, the widget and the test build first)`).toBe(true);
       }
       // The test build has it (so the marker is one the bundler keeps)…
-      expect(builtText(TEST_BUILD_DIR).some((f) => f.text.includes(marker)), `${TEST_BUILD_DIR}/ lacks "${marker}"`).toBe(true);
+      expect(
+        builtText(TEST_BUILD_DIR).some((f) => f.text.includes(marker)),
+        `${TEST_BUILD_DIR}/ lacks "${marker}"`,
+      ).toBe(true);
       // …and no shipped bundle does: the app's page, worker and service worker, the widget and its worker (dist/widget/).
-      const shipped = builtText('dist').filter((f) => f.text.includes(marker)).map((f) => f.file);
+      const shipped = builtText('dist')
+        .filter((f) => f.text.includes(marker))
+        .map((f) => f.file);
       expect(shipped).toEqual([]);
     });
   }

@@ -31,7 +31,13 @@ export function sha256(bytes: Uint8Array): string {
  * `listed` for it in catalog.json (size and sha256; by default the served bytes
  * themselves). Listing other bytes than are served makes a damaged download.
  */
-export function replaceCatalogFile(name: string, path: string, served: Uint8Array, listed: Uint8Array = served, edit?: (json: Record<string, unknown>) => void): void {
+export function replaceCatalogFile(
+  name: string,
+  path: string,
+  served: Uint8Array,
+  listed: Uint8Array = served,
+  edit?: (json: Record<string, unknown>) => void,
+): void {
   const dir = resolve(ROOT, 'dist/catalog', name);
   writeFileSync(resolve(dir, path), served);
   const json = JSON.parse(readFileSync(resolve(dir, 'catalog.json'), 'utf8')) as Record<string, unknown>;

@@ -39,7 +39,9 @@ describe.skipIf(!hasDatasets)(`catalog search in the browser ${hasDatasets ? '' 
     const top = (await results(page))[0]!;
     expect(top.id).toBe(sofa.item_id);
     expect(top.score).toBeGreaterThanOrEqual(0.999);
-    const categories = await page.getByTestId('category').evaluateAll((els) => els.map((e) => ({ label: e.getAttribute('data-label'), prob: Number(e.getAttribute('data-prob')) })));
+    const categories = await page
+      .getByTestId('category')
+      .evaluateAll((els) => els.map((e) => ({ label: e.getAttribute('data-label'), prob: Number(e.getAttribute('data-prob')) })));
     expect(categories).toHaveLength(3);
     expect(categories[0]!.label).toBe('sofa');
     expect(categories[0]!.prob).toBeGreaterThan(categories[1]!.prob);
@@ -58,8 +60,13 @@ describe.skipIf(!hasDatasets)(`catalog search in the browser ${hasDatasets ? '' 
     const top = page.getByTestId('category').first();
     const ensembleProb = Number(await top.getAttribute('data-prob'));
     await top.click();
-    const votes = await page.getByTestId('member-vote').evaluateAll((els) => els.map((e) => ({ model: e.getAttribute('data-model')!, prob: Number(e.getAttribute('data-prob')) })));
-    const { voteWeights, mirrorView } = JSON.parse(readFileSync(resolve(ROOT, 'model-artifacts/shipped/manifest.json'), 'utf8')) as { voteWeights: Record<string, number>; mirrorView?: boolean };
+    const votes = await page
+      .getByTestId('member-vote')
+      .evaluateAll((els) => els.map((e) => ({ model: e.getAttribute('data-model')!, prob: Number(e.getAttribute('data-prob')) })));
+    const { voteWeights, mirrorView } = JSON.parse(readFileSync(resolve(ROOT, 'model-artifacts/shipped/manifest.json'), 'utf8')) as {
+      voteWeights: Record<string, number>;
+      mirrorView?: boolean;
+    };
     expect(votes.map((v) => v.model).sort()).toEqual(Object.keys(voteWeights).sort());
     expect(Math.abs(votes.reduce((sum, v) => sum + voteWeights[v.model]! * v.prob, 0) - ensembleProb)).toBeLessThan(2e-4);
     // A photo the vote calls clothing is classified from its centre as well (manifest cropView), and with the

@@ -25,7 +25,12 @@ const FOR_YOU_SIZE = 12; // ForYou's limit in src/app/PersonalPanels.tsx
  */
 async function justOutOfReach(liked: string[], category: string): Promise<string> {
   const catalog = await loadCatalogDir(SERVED_DIR);
-  const profile = profileFromSignals(liked.map((itemId) => ({ itemId, kind: 'wishlist' as const, weight: 1 })), catalog.embedding, 1, tasteSpaceOf(catalog));
+  const profile = profileFromSignals(
+    liked.map((itemId) => ({ itemId, kind: 'wishlist' as const, weight: 1 })),
+    catalog.embedding,
+    1,
+    tasteSpaceOf(catalog),
+  );
   const ranked = catalog.items
     .filter((i) => !liked.includes(i.id))
     .map((i) => ({ ...i, taste: tasteSimilarity(profile, catalog.embedding(i.id))! }))
@@ -65,11 +70,12 @@ async function forYouAfterWishlisting(page: Page, photo: string, ids: string[]):
   await page.getByTestId('for-you-item').first().waitFor({ timeout: 60_000 });
   // For-you settles once the profile (and the cluster) are loaded: wait for the taste reasons.
   await expect.poll(() => page.getByTestId('for-you').getByTestId('why').first().textContent(), { timeout: 30_000 }).toMatch(/Matches your taste/);
-  return page
-    .getByTestId('for-you-item')
-    .evaluateAll((els) =>
-      els.map((e) => ({ id: e.getAttribute('data-item-id')!, why: `${e.querySelector('[data-testid="why"]')?.textContent ?? ''} | ${e.querySelector('[data-testid="why-detail"]')?.textContent ?? ''}` })),
-    );
+  return page.getByTestId('for-you-item').evaluateAll((els) =>
+    els.map((e) => ({
+      id: e.getAttribute('data-item-id')!,
+      why: `${e.querySelector('[data-testid="why"]')?.textContent ?? ''} | ${e.querySelector('[data-testid="why-detail"]')?.textContent ?? ''}`,
+    })),
+  );
 }
 
 describe.skipIf(!hasDatasets)(`shoppers like you (taste clusters) ${hasDatasets ? '' : `(skipped: ${SKIP_DATASETS})`}`, () => {
@@ -100,7 +106,11 @@ describe.skipIf(!hasDatasets)(`shoppers like you (taste clusters) ${hasDatasets 
         { name: 'sofa-lover', items: sofas, favourite: sofaFavourite },
       ]),
     );
-    execFileSync(resolve(ROOT, 'node_modules/.bin/tsx'), ['scripts/catalog/clusters.ts', events, '--catalog', dir, '--out', resolve(dir, 'clusters.json'), '--k-max', '4'], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync(
+      resolve(ROOT, 'node_modules/.bin/tsx'),
+      ['scripts/catalog/clusters.ts', events, '--catalog', dir, '--out', resolve(dir, 'clusters.json'), '--k-max', '4'],
+      { cwd: ROOT, stdio: 'pipe' },
+    );
     expect(JSON.parse(readFileSync(resolve(dir, 'catalog.json'), 'utf8')).clusters?.path).toBe('clusters.json');
     env = await startBrowserApp();
   }, 300_000);
@@ -135,7 +145,10 @@ describe.skipIf(!hasDatasets)(`shoppers like you (taste clusters) ${hasDatasets 
     await page.close();
 
     // Privacy: every request of both sessions is a GET of one of the app's own static files.
-    expect(requests.some((r) => r.includes(`/${clustered.replace('catalog.json', 'clusters.json')}`)), 'the cluster file was fetched with the catalog').toBe(true);
+    expect(
+      requests.some((r) => r.includes(`/${clustered.replace('catalog.json', 'clusters.json')}`)),
+      'the cluster file was fetched with the catalog',
+    ).toBe(true);
     for (const line of requests) {
       const [method, url] = line.split(' ') as [string, string];
       if (url.startsWith('blob:') || url.startsWith('data:')) continue;

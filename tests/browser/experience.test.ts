@@ -42,7 +42,9 @@ async function seriousViolations(page: Page): Promise<string[]> {
   });
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .flatMap((v) => v.nodes.map((n) => `[${v.impact}] ${v.id}: ${v.help} — ${n.target.join(' ')}${n.failureSummary ? ` (${n.failureSummary.replace(/\s+/g, ' ')})` : ''}`));
+    .flatMap((v) =>
+      v.nodes.map((n) => `[${v.impact}] ${v.id}: ${v.help} — ${n.target.join(' ')}${n.failureSummary ? ` (${n.failureSummary.replace(/\s+/g, ' ')})` : ''}`),
+    );
 }
 
 async function screenshot(page: Page, state: string): Promise<void> {
@@ -70,7 +72,11 @@ async function openAt(env: BrowserApp, url: string, viewport: Viewport, context 
   return { page, errors };
 }
 
-const statusText = (page: Page) => page.getByTestId('status').textContent().then((s) => s ?? '');
+const statusText = (page: Page) =>
+  page
+    .getByTestId('status')
+    .textContent()
+    .then((s) => s ?? '');
 
 /** Waits for the status line to move on from `before` to a finished search ("Embedded …"/"Searched …") or an error. */
 async function waitForSearch(page: Page, before: string, pattern = /Embedded|Searched|could not|not an image/): Promise<string> {
@@ -115,13 +121,20 @@ describe.skipIf(!hasDatasets)(`the shopper's experience ${hasDatasets ? '' : `(s
       new MutationObserver(() => {
         const text = (id: string) => document.querySelector(`[data-testid="${id}"]`)?.textContent ?? '';
         const phase = document.querySelector('.progress')?.getAttribute('data-phase') ?? '';
-        if (document.querySelector('[data-testid="progress"]')) seen.push({ label: text('progress-label'), amount: text('progress-amount'), file: text('progress-file'), phase });
+        if (document.querySelector('[data-testid="progress"]'))
+          seen.push({ label: text('progress-label'), amount: text('progress-amount'), file: text('progress-file'), phase });
       }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
     });
     await page.goto(env.url + '?catalog=none&backend=wasm');
     await waitReady(page);
-    const seen = await page.evaluate(() => (window as unknown as { progressSeen: { label: string; amount: string; file: string; phase: string }[] }).progressSeen);
-    const manifest = JSON.parse(readFileSync(resolve(ROOT, 'model-artifacts/shipped/manifest.json'), 'utf8')) as { models: { files: { path: string; bytes: number }[] }[]; heads: { files: { path: string; bytes: number }[] }[]; projection: { files: { path: string; bytes: number }[] } };
+    const seen = await page.evaluate(
+      () => (window as unknown as { progressSeen: { label: string; amount: string; file: string; phase: string }[] }).progressSeen,
+    );
+    const manifest = JSON.parse(readFileSync(resolve(ROOT, 'model-artifacts/shipped/manifest.json'), 'utf8')) as {
+      models: { files: { path: string; bytes: number }[] }[];
+      heads: { files: { path: string; bytes: number }[] }[];
+      projection: { files: { path: string; bytes: number }[] };
+    };
     const files = [...new Map([...manifest.models, ...manifest.heads, manifest.projection].flatMap((m) => m.files).map((f) => [f.path, f])).values()];
     const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
     const total = files.reduce((a, f) => a + f.bytes, 0);
@@ -132,7 +145,9 @@ describe.skipIf(!hasDatasets)(`the shopper's experience ${hasDatasets ? '' : `(s
     expect(downloads.map((d) => d.amount)).toContain(`${mb(total)} of ${mb(total)}`);
     // Per file: "<file name> · x of <file size> MB", for more than one file.
     const fileLines = new Set(downloads.map((d) => d.file).filter(Boolean));
-    const named = files.filter((f) => [...fileLines].some((line) => line.startsWith(`${f.path.split('/').slice(-2).join('/')} · `) && line.endsWith(`of ${mb(f.bytes)}`)));
+    const named = files.filter((f) =>
+      [...fileLines].some((line) => line.startsWith(`${f.path.split('/').slice(-2).join('/')} · `) && line.endsWith(`of ${mb(f.bytes)}`)),
+    );
     expect(named.length).toBeGreaterThan(1);
     expect(seen.some((s) => /Warming up the models/.test(s.label))).toBe(true);
     // The bar names each load step (data-phase, what `npm run bench` times the load phases by), in order.
@@ -195,7 +210,13 @@ describe.skipIf(!hasDatasets)(`the shopper's experience ${hasDatasets ? '' : `(s
       const focus = await page.evaluate(() => {
         const el = document.activeElement as HTMLElement | null;
         if (!el || el === document.body) return undefined;
-        const where = el.matches('[data-testid="photo-input"]') ? 'photo picker' : el.matches('[data-testid="detected-object"]') ? 'detected object' : el.closest('[data-testid="result"]') ? 'result' : '';
+        const where = el.matches('[data-testid="photo-input"]')
+          ? 'photo picker'
+          : el.matches('[data-testid="detected-object"]')
+            ? 'detected object'
+            : el.closest('[data-testid="result"]')
+              ? 'result'
+              : '';
         // A visually hidden input shows its focus on the button-like label around it.
         const shown = el.matches('.visually-hidden') ? (el.closest('label') ?? el) : el;
         const style = getComputedStyle(shown);
@@ -264,7 +285,9 @@ describe.skipIf(!hasDatasets)(`the shopper's experience ${hasDatasets ? '' : `(s
     await shutter.click();
     expect(await waitForSearch(page, before)).toMatch(/Embedded camera-\d{6}\.jpg/);
     expect(await page.getByTestId('camera-dialog').evaluate((d) => (d as HTMLDialogElement).open)).toBe(false);
-    const tracks = await page.evaluate(() => ((document.querySelector('.camera-preview') as HTMLVideoElement).srcObject as MediaStream | null)?.getTracks().map((t) => t.readyState) ?? []);
+    const tracks = await page.evaluate(
+      () => ((document.querySelector('.camera-preview') as HTMLVideoElement).srcObject as MediaStream | null)?.getTracks().map((t) => t.readyState) ?? [],
+    );
     expect(tracks.length).toBeGreaterThan(0);
     expect(tracks.every((s) => s === 'ended')).toBe(true);
     await expect.poll(() => page.getByTestId('result').count()).toBeGreaterThan(0);

@@ -22,7 +22,9 @@ describe('faults and bad input', () => {
     const context = await env.browser.newContext();
     try {
       const good = readFileSync(resolve(ROOT, 'model-artifacts/shipped/mnv3s/weights.bin'));
-      await context.route('**/models/mnv3s/weights.bin*', (route) => route.fulfill({ status: 200, body: damage(good), contentType: 'application/octet-stream' }));
+      await context.route('**/models/mnv3s/weights.bin*', (route) =>
+        route.fulfill({ status: 200, body: damage(good), contentType: 'application/octet-stream' }),
+      );
       const { page } = await openApp(context, env.url + '?catalog=none&backend=wasm');
       await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 60_000 }).toMatch(message);
       await context.unroute('**/models/mnv3s/weights.bin*');
@@ -36,12 +38,19 @@ describe('faults and bad input', () => {
   it.skipIf(!hasDatasets)(`files that are not photos get a specific message, and the next photo still works ${hasDatasets ? '' : SKIP_DATASETS}`, async () => {
     const { page, errors } = await openApp(env.context, env.url + '?catalog=none&backend=wasm');
     await waitReady(page);
-    const jpeg = readFileSync(resolve(DATASETS, 'clothing-photos', readFileSync(resolve(DATASETS, 'clothing-photos/labels.csv'), 'utf8').split('\n')[1]!.split(',')[0]!));
+    const jpeg = readFileSync(
+      resolve(DATASETS, 'clothing-photos', readFileSync(resolve(DATASETS, 'clothing-photos/labels.csv'), 'utf8').split('\n')[1]!.split(',')[0]!),
+    );
     const cases: [string, string, Buffer, RegExp][] = [
       ['empty.jpg', 'image/jpeg', Buffer.alloc(0), /empty\.jpg is empty \(0 bytes\)/],
       ['notes.jpg', 'image/jpeg', Buffer.from('just some text, not a photo'), /notes\.jpg is not an image this app can read/],
       ['manual.pdf', 'application/pdf', Buffer.from('%PDF-1.4\n%âãÏÓ\n1 0 obj\n<<>>\nendobj\n'), /manual\.pdf is a PDF, not a photo/],
-      ['drawing.svg', 'image/svg+xml', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'), /drawing\.svg is an SVG drawing/],
+      [
+        'drawing.svg',
+        'image/svg+xml',
+        Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+        /drawing\.svg is an SVG drawing/,
+      ],
       ['iphone.heic', 'image/heic', Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic'), Buffer.alloc(16)]), /iphone\.heic is a HEIC photo/],
       ['cut.jpg', 'image/jpeg', jpeg.subarray(0, 200), /cut\.jpg could not be decoded: the file looks damaged or truncated/],
     ];

@@ -30,10 +30,13 @@ interface BusyMoment {
 }
 
 const firstResult = (page: Page) =>
-  page.getByTestId('result').first().evaluate((card) => {
-    const { top, bottom } = card.getBoundingClientRect();
-    return { top: Math.round(top), inView: top >= 0 && bottom <= innerHeight };
-  });
+  page
+    .getByTestId('result')
+    .first()
+    .evaluate((card) => {
+      const { top, bottom } = card.getBoundingClientRect();
+      return { top: Math.round(top), inView: top >= 0 && bottom <= innerHeight };
+    });
 
 describe.skipIf(!hasDatasets)(`results first ${hasDatasets ? '' : `(skipped: ${SKIP_DATASETS})`}`, () => {
   let env: BrowserApp;
@@ -120,7 +123,15 @@ describe.skipIf(!hasDatasets)(`results first ${hasDatasets ? '' : `(skipped: ${S
     // A category change searches again without running the models: it reports that search's time.
     const embedded = ms((await page.getByTestId('embed-ms').textContent()) ?? '');
     const category = (await page.getByTestId('category').first().getAttribute('data-label'))!;
-    const line = await afterStatus(page, () => page.getByTestId('category-filter').selectOption(category).then(() => undefined), /^Searched/);
+    const line = await afterStatus(
+      page,
+      () =>
+        page
+          .getByTestId('category-filter')
+          .selectOption(category)
+          .then(() => undefined),
+      /^Searched/,
+    );
     expect(ms(line)).toBeLessThan(embedded);
     await page.close();
   });

@@ -9,14 +9,29 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../../scripts/lib/browser-app.ts';
 
-export { CHROMIUM_ARGS, DATASETS, ROOT, TEST_BUILD_DIR, hasDatasets, launchBrowser, startApp, startBrowserApp, type AppBuildOptions, type BrowserApp } from '../../scripts/lib/browser-app.ts';
+export {
+  CHROMIUM_ARGS,
+  DATASETS,
+  ROOT,
+  TEST_BUILD_DIR,
+  hasDatasets,
+  launchBrowser,
+  startApp,
+  startBrowserApp,
+  type AppBuildOptions,
+  type BrowserApp,
+} from '../../scripts/lib/browser-app.ts';
 
 export const SKIP_DATASETS = 'needs ../shared/datasets (the shared photo datasets) beside the repository';
 
 /** A browser with a real (non-incognito) profile in a temporary folder. */
 export async function launchProfile(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'lookalike-profile-'));
-  const context = await chromium.launchPersistentContext(dir, { executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
   return {
     context,
     close: async () => {
@@ -40,8 +55,11 @@ export async function openApp(context: BrowserContext, url: string): Promise<{ p
 /** Waits until the app can take a photo (models loaded, the catalog opened or refused); returns the backend. */
 export async function waitReady(page: Page, timeout = 240_000): Promise<string> {
   // data-phase, not the status line: a refused catalog replaces "Ready on …" within the same frame.
-  await page.waitForFunction(() => /^(ready|busy|failed)$/.test(document.querySelector('[data-testid="app"]')?.getAttribute('data-phase') ?? ''), undefined, { timeout });
-  if ((await page.getByTestId('app').getAttribute('data-phase')) === 'failed') throw new Error(`The models did not load: ${await page.getByTestId('status').textContent()}`);
+  await page.waitForFunction(() => /^(ready|busy|failed)$/.test(document.querySelector('[data-testid="app"]')?.getAttribute('data-phase') ?? ''), undefined, {
+    timeout,
+  });
+  if ((await page.getByTestId('app').getAttribute('data-phase')) === 'failed')
+    throw new Error(`The models did not load: ${await page.getByTestId('status').textContent()}`);
   return (await page.getByTestId('backend').textContent())?.trim() ?? '';
 }
 

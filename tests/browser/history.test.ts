@@ -10,7 +10,8 @@ import { buildTestCatalog } from './catalog-fixture.ts';
 import { SKIP_DATASETS, hasDatasets, openApp, startBrowserApp, waitReady, type BrowserApp } from './harness.ts';
 
 const resultIds = (page: Page) => page.getByTestId('result').evaluateAll((els) => els.map((e) => e.getAttribute('data-item-id')).join(','));
-const idle = (page: Page) => page.waitForFunction(() => document.querySelector('[data-testid="app"]')?.getAttribute('data-phase') === 'ready', undefined, { timeout: 120_000 });
+const idle = (page: Page) =>
+  page.waitForFunction(() => document.querySelector('[data-testid="app"]')?.getAttribute('data-phase') === 'ready', undefined, { timeout: 120_000 });
 
 describe.skipIf(!hasDatasets)(`history and Back ${hasDatasets ? '' : `(skipped: ${SKIP_DATASETS})`}`, () => {
   let env: BrowserApp;
@@ -67,7 +68,16 @@ describe.skipIf(!hasDatasets)(`history and Back ${hasDatasets ? '' : `(skipped: 
     const heading = page.getByTestId('goes-with-heading');
     await heading.waitFor();
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('goes-with-heading');
-    await expect.poll(() => heading.evaluate((h) => { const r = h.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(
+        () =>
+          heading.evaluate((h) => {
+            const r = h.getBoundingClientRect();
+            return r.top >= 0 && r.bottom <= innerHeight;
+          }),
+        { timeout: 10_000 },
+      )
+      .toBe(true);
     await page.goBack();
     await expect.poll(() => heading.count()).toBe(0);
     expect(await resultIds(page)).toBe(results);

@@ -23,12 +23,16 @@ describe.skipIf(!hasDatasets)(`layout on phones and desktops ${hasDatasets ? '' 
     await page.goto(`${env.url}?catalog=${fixture.url}&backend=wasm`);
     await waitReady(page);
     expect(await page.getByText(/Ctrl\+V/).isVisible()).toBe(false);
-    const visibleButtons = await page.locator('.picker-buttons > *').evaluateAll((els) => els.filter((e) => (e as HTMLElement).offsetParent !== null).map((e) => e.textContent?.trim()));
+    const visibleButtons = await page
+      .locator('.picker-buttons > *')
+      .evaluateAll((els) => els.filter((e) => (e as HTMLElement).offsetParent !== null).map((e) => e.textContent?.trim()));
     expect(visibleButtons).toEqual(['Choose a photo', 'Take a photo']);
     await phone.setOffline(true);
     await page.evaluate(() => dispatchEvent(new Event('offline')));
     await page.locator('.badge.offline').waitFor();
-    const header = await page.locator('header.topbar').evaluate((h) => ({ height: h.getBoundingClientRect().height, title: h.querySelector('h1')!.getBoundingClientRect().height }));
+    const header = await page
+      .locator('header.topbar')
+      .evaluate((h) => ({ height: h.getBoundingClientRect().height, title: h.querySelector('h1')!.getBoundingClientRect().height }));
     expect(header.height).toBeLessThan(header.title + 30); // one line: no badge wrapped under the title
     const badges = await page.locator('.badge').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
     for (const h of badges) expect(h).toBeLessThan(32); // not stretched to the install button's height

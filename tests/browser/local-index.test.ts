@@ -36,7 +36,9 @@ const indexerProgress = (page: Page) => page.locator('.local-indexer').getByTest
 async function searchPhoto(page: Page, path: string): Promise<{ title: string; score: number }> {
   await page.getByTestId('photo-input').setInputFiles(path);
   // Wait for this photo's results (the status line names the photo once it is embedded).
-  await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 120_000 }).toMatch(new RegExp(`Embedded ${basename(path).replace(/\./g, '\\.')}`));
+  await expect
+    .poll(() => page.getByTestId('status').textContent(), { timeout: 120_000 })
+    .toMatch(new RegExp(`Embedded ${basename(path).replace(/\./g, '\\.')}`));
   const first = page.getByTestId('result').first();
   return { title: (await first.locator('.card-title').textContent()) ?? '', score: Number(await first.getAttribute('data-score')) };
 }
@@ -71,7 +73,9 @@ describe.skipIf(!hasDatasets)(`on-device indexing ${hasDatasets ? '' : `(skipped
     await page.getByTestId('local-index-input').setInputFiles(first);
     const summary = page.getByTestId('local-index-summary');
     while (!(await summary.isVisible())) {
-      const now = await indexerProgress(page).getAttribute('aria-valuenow', { timeout: 1_000 }).catch(() => null);
+      const now = await indexerProgress(page)
+        .getAttribute('aria-valuenow', { timeout: 1_000 })
+        .catch(() => null);
       if (now !== null) seen.add(Number(now));
       await page.waitForTimeout(50);
     }
@@ -90,7 +94,17 @@ describe.skipIf(!hasDatasets)(`on-device indexing ${hasDatasets ? '' : `(skipped
     // 3. A second run into the same catalog, cancelled midway: what it indexed is kept, nothing before is lost.
     await unfoldIndexer(page);
     await page.getByTestId('local-index-input').setInputFiles(more);
-    await expect.poll(async () => Number((await indexerProgress(page).getAttribute('aria-valuenow').catch(() => null)) ?? 0), { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(
+        async () =>
+          Number(
+            (await indexerProgress(page)
+              .getAttribute('aria-valuenow')
+              .catch(() => null)) ?? 0,
+          ),
+        { timeout: 60_000 },
+      )
+      .toBeGreaterThanOrEqual(2);
     await page.getByTestId('local-index-cancel').click();
     await summary.waitFor({ timeout: 60_000 });
     const stopped = (await summary.textContent()) ?? '';

@@ -16,7 +16,12 @@ async function searchPhoto(page: Page, file: string): Promise<string> {
 }
 
 /** Images on the page the browser could not show (what a shopper sees as a broken picture). */
-const brokenImages = (page: Page) => page.locator('img').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 0).map((i) => (i as HTMLImageElement).src));
+const brokenImages = (page: Page) =>
+  page
+    .locator('img')
+    .evaluateAll((imgs) =>
+      imgs.filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 0).map((i) => (i as HTMLImageElement).src),
+    );
 
 const resultIds = (page: Page) => page.getByTestId('result').evaluateAll((els) => els.map((e) => e.getAttribute('data-item-id')!));
 
@@ -24,8 +29,19 @@ const resultIds = (page: Page) => page.getByTestId('result').evaluateAll((els) =
 async function shownPictures(page: Page): Promise<string[]> {
   for (const card of await page.getByTestId('result').all()) await card.scrollIntoViewIfNeeded();
   // Lazy pictures start loading once in view: wait until none is still on its way.
-  await expect.poll(() => page.locator('[data-testid="result"] img').evaluateAll((imgs) => imgs.filter((i) => !(i as HTMLImageElement).complete).length), { timeout: 30_000 }).toBe(0);
-  return page.getByTestId('result').evaluateAll((cards) => cards.filter((c) => { const img = c.querySelector('img'); return img && img.complete && img.naturalWidth > 0; }).map((c) => c.getAttribute('data-item-id')!));
+  await expect
+    .poll(() => page.locator('[data-testid="result"] img').evaluateAll((imgs) => imgs.filter((i) => !(i as HTMLImageElement).complete).length), {
+      timeout: 30_000,
+    })
+    .toBe(0);
+  return page.getByTestId('result').evaluateAll((cards) =>
+    cards
+      .filter((c) => {
+        const img = c.querySelector('img');
+        return img && img.complete && img.naturalWidth > 0;
+      })
+      .map((c) => c.getAttribute('data-item-id')!),
+  );
 }
 
 describe.skipIf(!hasDatasets)(`offline after one visit ${hasDatasets ? '' : `(skipped: ${SKIP_DATASETS})`}`, () => {

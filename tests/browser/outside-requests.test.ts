@@ -111,7 +111,11 @@ function hostileCatalogs(): { name: string; trick: string; where: Where }[] {
 async function serveShop(route: Route, url: URL): Promise<void> {
   try {
     const body = readFileSync(resolve(ROOT, 'dist', `.${decodeURIComponent(url.pathname)}`));
-    await route.fulfill({ status: 200, body, headers: { 'content-type': TYPES[extname(url.pathname)] ?? 'application/octet-stream', 'access-control-allow-origin': '*' } });
+    await route.fulfill({
+      status: 200,
+      body,
+      headers: { 'content-type': TYPES[extname(url.pathname)] ?? 'application/octet-stream', 'access-control-allow-origin': '*' },
+    });
   } catch {
     await route.fulfill({ status: 404, body: 'not found', headers: { 'access-control-allow-origin': '*' } });
   }
@@ -194,13 +198,25 @@ describe.skipIf(!hasDatasets)(`requests a hostile catalog can cause ${hasDataset
     const sofa = fixture.items.find((r) => r.category === 'sofa')!;
     const before = await page.getByTestId('status').textContent();
     await page.getByTestId('photo-input').setInputFiles(resolve(sofa.path!));
-    await expect.poll(async () => (await page.getByTestId('status').textContent()) !== before && (await page.getByTestId('app').getAttribute('data-phase')) === 'ready', { timeout: 120_000 }).toBe(true);
+    await expect
+      .poll(async () => (await page.getByTestId('status').textContent()) !== before && (await page.getByTestId('app').getAttribute('data-phase')) === 'ready', {
+        timeout: 120_000,
+      })
+      .toBe(true);
     await page.getByTestId('result').first().waitFor({ timeout: 120_000 });
     const seenIn = page.getByTestId('seen-in').first();
     if (await seenIn.count()) {
       await seenIn.click();
-      await page.getByTestId('scene').first().waitFor({ timeout: 30_000 }).catch(() => undefined);
-      await page.getByTestId('scene').first().click().catch(() => undefined);
+      await page
+        .getByTestId('scene')
+        .first()
+        .waitFor({ timeout: 30_000 })
+        .catch(() => undefined);
+      await page
+        .getByTestId('scene')
+        .first()
+        .click()
+        .catch(() => undefined);
       await page.waitForTimeout(500);
       await page.keyboard.press('Escape');
     }
@@ -222,8 +238,14 @@ describe.skipIf(!hasDatasets)(`requests a hostile catalog can cause ${hasDataset
     // Control: the honest catalog on the shop's origin works, and its files and thumbnails come from there (the recorder sees the worker's requests too).
     during = 'the honest catalog';
     await searchAndLook(page);
-    expect(requests.some((r) => r.url.startsWith(`${SHOP}/catalog/test/`) && r.url.includes('.bin')), 'the shard was fetched from the shop').toBe(true);
-    expect(requests.some((r) => r.url.startsWith(`${SHOP}/catalog/test/`) && /\.(jpg|png|webp)/.test(r.url)), 'thumbnails were shown from the shop').toBe(true);
+    expect(
+      requests.some((r) => r.url.startsWith(`${SHOP}/catalog/test/`) && r.url.includes('.bin')),
+      'the shard was fetched from the shop',
+    ).toBe(true);
+    expect(
+      requests.some((r) => r.url.startsWith(`${SHOP}/catalog/test/`) && /\.(jpg|png|webp)/.test(r.url)),
+      'thumbnails were shown from the shop',
+    ).toBe(true);
 
     const outcomes: string[] = [];
     for (const h of hostile) {

@@ -17,7 +17,9 @@ async function rotatedJpeg(width: number, height: number): Promise<Buffer> {
   const half = Math.floor(width / 2);
   const red = { r: 230, g: 20, b: 20 };
   const blue = { r: 20, g: 20, b: 230 };
-  const left = await sharp({ create: { width: half, height, channels: 3, background: red } }).png().toBuffer();
+  const left = await sharp({ create: { width: half, height, channels: 3, background: red } })
+    .png()
+    .toBuffer();
   return sharp({ create: { width, height, channels: 3, background: blue }, limitInputPixels: false })
     .composite([{ input: left, left: 0, top: 0 }])
     .withMetadata({ orientation: 6 })
@@ -28,7 +30,13 @@ async function rotatedJpeg(width: number, height: number): Promise<Buffer> {
 type Decoded = { width: number; height: number; rgb: number[][] };
 const decode = (page: Page, jpeg: Buffer, name: string): Promise<Decoded> =>
   page.evaluate(
-    ([b64, n]) => (window as unknown as { lookalike: { debug: { decodePhoto(b: string, n: string, p: [number, number][]): Promise<Decoded> } } }).lookalike.debug.decodePhoto(b64, n, [[0.5, 0.1], [0.5, 0.9]]),
+    ([b64, n]) =>
+      (
+        window as unknown as { lookalike: { debug: { decodePhoto(b: string, n: string, p: [number, number][]): Promise<Decoded> } } }
+      ).lookalike.debug.decodePhoto(b64, n, [
+        [0.5, 0.1],
+        [0.5, 0.9],
+      ]),
     [jpeg.toString('base64'), name] as const,
   );
 
@@ -62,7 +70,11 @@ describe('camera photos decoded at the size the app keeps', () => {
 
   it('a rotated 12 MP camera photo is searched end to end', async () => {
     const buffer = await rotatedJpeg(4032, 3024);
-    const status = await afterStatus(page, () => page.getByTestId('photo-input').setInputFiles({ name: 'camera.jpg', mimeType: 'image/jpeg', buffer }), /^Embedded camera\.jpg/);
+    const status = await afterStatus(
+      page,
+      () => page.getByTestId('photo-input').setInputFiles({ name: 'camera.jpg', mimeType: 'image/jpeg', buffer }),
+      /^Embedded camera\.jpg/,
+    );
     expect(status).toMatch(/^Embedded camera\.jpg/);
   });
 });

@@ -53,7 +53,11 @@ describe('platform: the installable offline app and its inference worker', () =>
     // Forced: on this machine's software GPU the measured default is wasm (tests/browser/backend-choice.test.ts).
     await page.goto(env.url + '?catalog=none&backend=webgpu');
     expect(await waitReady(page)).toBe('webgpu');
-    const manifest = JSON.parse(readFileSync(resolve(ROOT, 'model-artifacts/shipped/manifest.json'), 'utf8')) as { models: { files: { path: string; bytes: number }[] }[]; heads: { files: { path: string; bytes: number }[] }[]; projection: { files: { path: string; bytes: number }[] } };
+    const manifest = JSON.parse(readFileSync(resolve(ROOT, 'model-artifacts/shipped/manifest.json'), 'utf8')) as {
+      models: { files: { path: string; bytes: number }[] }[];
+      heads: { files: { path: string; bytes: number }[] }[];
+      projection: { files: { path: string; bytes: number }[] };
+    };
     const files = new Map([...manifest.models, ...manifest.heads, manifest.projection].flatMap((m) => m.files).map((f) => [f.path, f.bytes]));
     const total = [...files.values()].reduce((a, b) => a + b, 0);
     const seen = await page.evaluate(() => (window as unknown as { progressSeen: [string | null, string | null][] }).progressSeen);
@@ -102,7 +106,7 @@ describe('platform: the installable offline app and its inference worker', () =>
     await page.close();
   });
 
-  it.skipIf(!hasDatasets)('20 embeds in a row leave the worker\'s tensor count unchanged', async () => {
+  it.skipIf(!hasDatasets)("20 embeds in a row leave the worker's tensor count unchanged", async () => {
     // WebGPU on a software GPU takes seconds per photo; the wasm backend runs the same model code quickly.
     // The 500-search soak in the benchmarks covers WebGPU's allocated bytes.
     const { page } = await openApp(env.context, env.url + '?catalog=none&backend=wasm');

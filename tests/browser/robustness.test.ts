@@ -66,7 +66,13 @@ async function syntheticPhoto(name: string, seed: number): Promise<{ name: strin
       raw[o + 1] = (Math.sin((x + seed * 7) / 17) * 120 + 128) | 0;
       raw[o + 2] = ((x ^ y) * (seed + 3)) & 255;
     }
-  return { name, mimeType: 'image/jpeg', buffer: await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toBuffer() };
+  return {
+    name,
+    mimeType: 'image/jpeg',
+    buffer: await sharp(raw, { raw: { width: w, height: h, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toBuffer(),
+  };
 }
 
 /** Opens a catalog the way a shopper does and waits for the app's answer (it opened, or why not). */
@@ -75,7 +81,9 @@ async function openCatalogByUrl(page: Page, url: string): Promise<void> {
   await page.getByRole('button', { name: 'Open another catalog' }).click();
   await page.getByLabel('Catalog URL (catalog.json)').fill(url);
   await page.getByRole('button', { name: 'Open', exact: true }).click();
-  await expect.poll(async () => (await statuses(page)).slice(before).some((s) => /^Ready on|damaged|could not|not valid|refused|offline/.test(s)), { timeout: 60_000 }).toBe(true);
+  await expect
+    .poll(async () => (await statuses(page)).slice(before).some((s) => /^Ready on|damaged|could not|not valid|refused|offline/.test(s)), { timeout: 60_000 })
+    .toBe(true);
   await expect.poll(() => phase(page)).toBe('ready');
 }
 
@@ -266,7 +274,9 @@ describe('robustness: faults and hostile input', () => {
       expect(await pickPhoto(page, await syntheticPhoto('before.jpg', 1))).toMatch(/^Embedded before\.jpg/);
       await page.evaluate(() => (window as unknown as { lookalike: { debug: { crashWorker(): Promise<void> } } }).lookalike.debug.crashWorker());
       await pickPhoto(page, await syntheticPhoto('during.jpg', 2));
-      await expect.poll(() => statuses(page), { timeout: 30_000 }).toContainEqual(expect.stringMatching(/image engine stopped \(.*simulated crash.*\) and was restarted\. Please try again/));
+      await expect
+        .poll(() => statuses(page), { timeout: 30_000 })
+        .toContainEqual(expect.stringMatching(/image engine stopped \(.*simulated crash.*\) and was restarted\. Please try again/));
       expect(await waitReady(page)).toBe('wasm');
       expect(await status(page)).toMatch(/restarted; the request it was working on was cancelled\. Ready on wasm/);
       const seen = await statuses(page);
@@ -288,9 +298,13 @@ describe('robustness: faults and hostile input', () => {
       // Let the search reach the GPU, then lose the device under it.
       await page.waitForTimeout(1500);
       expect(await phase(page)).toBe('busy');
-      const lost = await page.evaluate(() => (window as unknown as { lookalike: { debug: { loseDevice(): Promise<boolean> } } }).lookalike.debug.loseDevice().catch(() => true));
+      const lost = await page.evaluate(() =>
+        (window as unknown as { lookalike: { debug: { loseDevice(): Promise<boolean> } } }).lookalike.debug.loseDevice().catch(() => true),
+      );
       expect(lost).toBe(true);
-      await expect.poll(() => statuses(page), { timeout: 60_000 }).toContainEqual(expect.stringMatching(/image engine stopped \(the GPU device was lost \(destroyed.*\) and was restarted\. Please try again/));
+      await expect
+        .poll(() => statuses(page), { timeout: 60_000 })
+        .toContainEqual(expect.stringMatching(/image engine stopped \(the GPU device was lost \(destroyed.*\) and was restarted\. Please try again/));
       expect(await waitReady(page)).toBe('webgpu');
       log(`GPU device lost: the pending search ended with “${(await statuses(page)).find((s) => /Please try again/.test(s))}”; then “${await status(page)}”`);
       expect(await pickPhoto(page, await syntheticPhoto('gpu-after.jpg', 5), 240_000)).toMatch(/^Embedded gpu-after\.jpg .* on webgpu/);
@@ -309,19 +323,73 @@ describe('robustness: faults and hostile input', () => {
       const raw = Buffer.alloc(64 * 64 * frames * 3);
       for (let i = 0; i < raw.length; i++) raw[i] = (i * 7 + Math.floor(i / (64 * 64 * 3)) * 90) & 255;
       const cases: [string, string, () => Promise<Buffer>, RegExp][] = [
-        ['huge.png', 'image/png', () => sharp({ create: { width: 10000, height: 10000, channels: 3, background: '#9a6b3c' } }).png().toBuffer(), /^Embedded huge\.png/],
-        ['dot.png', 'image/png', () => sharp({ create: { width: 1, height: 1, channels: 3, background: '#204080' } }).png().toBuffer(), /^Embedded dot\.png/],
-        ['moving.gif', 'image/gif', () => sharp(raw, { raw: { width: 64, height: 64 * frames, channels: 3, pageHeight: 64 } }).gif({ loop: 0, delay: [100, 100, 100] }).toBuffer(), /^Embedded moving\.gif/],
-        ['print.jpg', 'image/jpeg', async () => sharp((await syntheticPhoto('x', 6)).buffer).toColourspace('cmyk').jpeg().toBuffer(), /^Embedded print\.jpg/],
-        ['giant.png', 'image/png', async () => {
-          // A header claiming 20000×20000 (400 megapixels): refused before anything is decoded.
-          const png = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#000' } }).png().toBuffer();
-          png.writeUInt32BE(20000, 16);
-          png.writeUInt32BE(20000, 20);
-          return png;
-        }, /giant\.png is too large to process: 20000×20000 is over 100 megapixels/],
-        ['script.svg', 'image/svg+xml', async () => Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"><script>window.__pwned=1;alert(1)</script><rect width="100" height="100" onload="window.__pwned=1"/></svg>'), /script\.svg is an SVG drawing/],
-        ['IMG_0001.heic', 'image/heic', async () => Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic'), Buffer.from([0, 0, 0, 0]), Buffer.from('mif1heic'), Buffer.alloc(64)]), /IMG_0001\.heic is a HEIC photo/],
+        [
+          'huge.png',
+          'image/png',
+          () =>
+            sharp({ create: { width: 10000, height: 10000, channels: 3, background: '#9a6b3c' } })
+              .png()
+              .toBuffer(),
+          /^Embedded huge\.png/,
+        ],
+        [
+          'dot.png',
+          'image/png',
+          () =>
+            sharp({ create: { width: 1, height: 1, channels: 3, background: '#204080' } })
+              .png()
+              .toBuffer(),
+          /^Embedded dot\.png/,
+        ],
+        [
+          'moving.gif',
+          'image/gif',
+          () =>
+            sharp(raw, { raw: { width: 64, height: 64 * frames, channels: 3, pageHeight: 64 } })
+              .gif({ loop: 0, delay: [100, 100, 100] })
+              .toBuffer(),
+          /^Embedded moving\.gif/,
+        ],
+        [
+          'print.jpg',
+          'image/jpeg',
+          async () =>
+            sharp((await syntheticPhoto('x', 6)).buffer)
+              .toColourspace('cmyk')
+              .jpeg()
+              .toBuffer(),
+          /^Embedded print\.jpg/,
+        ],
+        [
+          'giant.png',
+          'image/png',
+          async () => {
+            // A header claiming 20000×20000 (400 megapixels): refused before anything is decoded.
+            const png = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#000' } })
+              .png()
+              .toBuffer();
+            png.writeUInt32BE(20000, 16);
+            png.writeUInt32BE(20000, 20);
+            return png;
+          },
+          /giant\.png is too large to process: 20000×20000 is over 100 megapixels/,
+        ],
+        [
+          'script.svg',
+          'image/svg+xml',
+          async () =>
+            Buffer.from(
+              '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"><script>window.__pwned=1;alert(1)</script><rect width="100" height="100" onload="window.__pwned=1"/></svg>',
+            ),
+          /script\.svg is an SVG drawing/,
+        ],
+        [
+          'IMG_0001.heic',
+          'image/heic',
+          async () =>
+            Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic'), Buffer.from([0, 0, 0, 0]), Buffer.from('mif1heic'), Buffer.alloc(64)]),
+          /IMG_0001\.heic is a HEIC photo/,
+        ],
       ];
       for (const [name, mimeType, make, expected] of cases) {
         const buffer = await make();
@@ -375,7 +443,9 @@ describe('robustness: faults and hostile input', () => {
         expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
         expect(dialogs).toEqual([]);
         expect(context.pages()).toHaveLength(1);
-        log(`hostile metadata: ${titles.length} titles shown as text (e.g. “${titles[0]}”), ${links.length} links none javascript:, clicking a title did nothing, window.__pwned stayed undefined`);
+        log(
+          `hostile metadata: ${titles.length} titles shown as text (e.g. “${titles[0]}”), ${links.length} links none javascript:, clicking a title did nothing, window.__pwned stayed undefined`,
+        );
         expect(errors).toEqual([]);
       });
     });
@@ -414,17 +484,25 @@ describe('robustness: faults and hostile input', () => {
 
         const exportFrom = async (page: Page) => {
           await page.getByText('Your data (stays on this device)').click();
-          const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.getByRole('button', { name: 'Export my data' }).click()]);
+          const [download] = await Promise.all([
+            page.waitForEvent('download', { timeout: 30_000 }),
+            page.getByRole('button', { name: 'Export my data' }).click(),
+          ]);
           return JSON.parse(readFileSync((await download.path())!, 'utf8')) as { events: { type: string; itemId: string }[]; wishlist: { itemId: string }[] };
         };
         const fromA = await exportFrom(a.page);
         const fromB = await exportFrom(b.page);
         for (const data of [fromA, fromB]) {
-          const events = data.events.filter((e) => e.type.startsWith('wishlist')).map((e) => `${e.type} ${e.itemId}`).sort();
+          const events = data.events
+            .filter((e) => e.type.startsWith('wishlist'))
+            .map((e) => `${e.type} ${e.itemId}`)
+            .sort();
           expect(events).toEqual(expected.map((e) => `${e.type} ${e.itemId}`).sort());
           expect(data.wishlist.map((w) => w.itemId).sort()).toEqual([...idsA.slice(1), idsB[0]!, ...idsB.slice(2)].sort());
         }
-        log(`two tabs: ${expected.length} wishlist events from both tabs (4 adds each, pairs at the same moment, 1 removal each); both tabs' exports hold all ${expected.length} and the same ${fromA.wishlist.length}-item wishlist`);
+        log(
+          `two tabs: ${expected.length} wishlist events from both tabs (4 adds each, pairs at the same moment, 1 removal each); both tabs' exports hold all ${expected.length} and the same ${fromA.wishlist.length}-item wishlist`,
+        );
         expect([...a.errors, ...b.errors]).toEqual([]);
       });
     });
@@ -475,13 +553,22 @@ describe('robustness: faults and hostile input', () => {
         await pickedResult.getByTestId('wishlist-toggle').click();
         await expect.poll(() => pickedResult.getByTestId('wishlist-toggle').getAttribute('aria-pressed'), { timeout: 15_000 }).toBe('true');
         await page.getByText('Your data (stays on this device)').click();
-        const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.getByRole('button', { name: 'Export my data' }).click()]);
-        const data = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { schemaVersion: number; wishlist: { itemId: string; catalogId: string }[]; events: { itemId: string }[] };
+        const [download] = await Promise.all([
+          page.waitForEvent('download', { timeout: 30_000 }),
+          page.getByRole('button', { name: 'Export my data' }).click(),
+        ]);
+        const data = JSON.parse(readFileSync((await download.path())!, 'utf8')) as {
+          schemaVersion: number;
+          wishlist: { itemId: string; catalogId: string }[];
+          events: { itemId: string }[];
+        };
         expect(data.schemaVersion).toBe(3);
         expect(data.wishlist.map((w) => w.itemId)).toContain('old-item');
         expect(data.events.map((e) => e.itemId)).toContain('old-item');
         expect(data.wishlist).toHaveLength(2);
-        log(`  once the old tab closed: the banner went, the database was upgraded to v3 with the old wishlist entry kept, and a new one was added (${data.wishlist.length} in the export)`);
+        log(
+          `  once the old tab closed: the banner went, the database was upgraded to v3 with the old wishlist entry kept, and a new one was added (${data.wishlist.length} in the export)`,
+        );
         expect(errors).toEqual([]);
       });
     });

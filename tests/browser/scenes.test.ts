@@ -41,7 +41,9 @@ describe.skipIf(!hasDatasets)(`"Seen in" scenes ${hasDatasets ? '' : `(skipped: 
     const dialog = page.getByRole('dialog', { name: new RegExp(`Seen in: ${product.name}`) });
     await dialog.waitFor();
     await page.getByTestId('scene').first().waitFor({ timeout: 30_000 });
-    const scenes = await page.getByTestId('scene').evaluateAll((els) => els.map((e) => ({ id: e.getAttribute('data-scene-id')!, reason: e.getAttribute('data-reason')!, text: e.textContent ?? '' })));
+    const scenes = await page
+      .getByTestId('scene')
+      .evaluateAll((els) => els.map((e) => ({ id: e.getAttribute('data-scene-id')!, reason: e.getAttribute('data-reason')!, text: e.textContent ?? '' })));
     const containing = scenes.filter((s) => s.reason === 'contains');
     expect(containing.map((s) => s.id).sort()).toEqual(rooms(productId).slice(0, 6).sort());
     for (const s of containing) expect(s.text).toMatch(/contains this product/);
@@ -90,7 +92,9 @@ describe.skipIf(!hasDatasets)(`"Seen in" scenes ${hasDatasets ? '' : `(skipped: 
     await expect.poll(() => page.getByTestId('catalog').textContent(), { timeout: 60_000 }).toMatch(/Test catalog/);
     await searchPhoto(page, resolve(fixture.items.find((r) => r.category === 'tshirt')!.path!));
     const clothes = new Set(fixture.items.filter((r) => r.product_code).map((r) => r.item_id));
-    const cards = await page.getByTestId('result').evaluateAll((els) => els.map((e) => ({ id: e.getAttribute('data-item-id')!, seenIn: !!e.querySelector('[data-testid="seen-in"]') })));
+    const cards = await page
+      .getByTestId('result')
+      .evaluateAll((els) => els.map((e) => ({ id: e.getAttribute('data-item-id')!, seenIn: !!e.querySelector('[data-testid="seen-in"]') })));
     expect(cards.filter((c) => clothes.has(c.id)).length).toBeGreaterThan(0);
     expect(cards.filter((c) => clothes.has(c.id) && c.seenIn)).toEqual([]);
     await page.close();

@@ -34,19 +34,23 @@ describe.skipIf(!SOAK)('soak: many searches in a row (LOOKALIKE_SOAK=1)', () => 
     await app?.close();
   });
 
-  it.skipIf(!SOAK || !hasDatasets)(`${QUERIES} searches on ${BACKEND}: tensors and GPU bytes flat, last ${WINDOW} within 1.2× of the first ${WINDOW} ${hasDatasets ? '' : `(${SKIP_DATASETS})`}`, async () => {
-    const result = await runSoak(app.context, {
-      baseUrl: app.url,
-      catalogUrl,
-      backend: BACKEND,
-      queries: QUERIES,
-      photos: await uniformPhotos(DATASETS, 20),
-      log: (line) => console.log(line),
-    });
-    for (const line of describeSoak(result)) console.log(line);
-    expect(result.pageErrors).toEqual([]);
-    expect(result.tensorGrowth).toBeLessThanOrEqual(0);
-    if (result.gpuBytesGrowth !== undefined) expect(result.gpuBytesGrowth).toBeLessThanOrEqual(0);
-    expect(result.slowdown).toBeLessThanOrEqual(result.maxSlowdown);
-  }, 3_600_000);
+  it.skipIf(!SOAK || !hasDatasets)(
+    `${QUERIES} searches on ${BACKEND}: tensors and GPU bytes flat, last ${WINDOW} within 1.2× of the first ${WINDOW} ${hasDatasets ? '' : `(${SKIP_DATASETS})`}`,
+    async () => {
+      const result = await runSoak(app.context, {
+        baseUrl: app.url,
+        catalogUrl,
+        backend: BACKEND,
+        queries: QUERIES,
+        photos: await uniformPhotos(DATASETS, 20),
+        log: (line) => console.log(line),
+      });
+      for (const line of describeSoak(result)) console.log(line);
+      expect(result.pageErrors).toEqual([]);
+      expect(result.tensorGrowth).toBeLessThanOrEqual(0);
+      if (result.gpuBytesGrowth !== undefined) expect(result.gpuBytesGrowth).toBeLessThanOrEqual(0);
+      expect(result.slowdown).toBeLessThanOrEqual(result.maxSlowdown);
+    },
+    3_600_000,
+  );
 });

@@ -50,14 +50,21 @@ interface Served {
  * (`catalog`, `backend`, `base`, and `features=a,b` for boolean ones), or without the widget at all (`widget=none`).
  */
 function hostPage(query: URLSearchParams): string {
-  let html = readFileSync(resolve(EXAMPLE_DIR, 'index.html'), 'utf8');
+  const html = readFileSync(resolve(EXAMPLE_DIR, 'index.html'), 'utf8');
   const element = /<lookalike-search\b[^>]*><\/lookalike-search>/;
   const script = /<script type="module" src="\.\.\/\.\.\/widget\/lookalike-search\.js"><\/script>/;
   if (!element.test(html) || !script.test(html)) throw new Error('examples/host-page/index.html no longer has the two widget lines this test rewrites');
   if (query.get('widget') === 'none') return html.replace(element, '').replace(script, '');
   const attrs =
-    ['catalog', 'backend', 'base'].filter((a) => query.has(a)).map((a) => ` ${a}="${query.get(a)}"`).join('') +
-    (query.get('features') ?? '').split(',').filter(Boolean).map((f) => ` ${f}`).join('');
+    ['catalog', 'backend', 'base']
+      .filter((a) => query.has(a))
+      .map((a) => ` ${a}="${query.get(a)}"`)
+      .join('') +
+    (query.get('features') ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((f) => ` ${f}`)
+      .join('');
   return html.replace(element, `<lookalike-search${attrs}></lookalike-search>`);
 }
 
@@ -164,7 +171,8 @@ const violations = (page: Page) => page.evaluate(() => (window as unknown as { c
 async function waitWidgetReady(page: Page): Promise<void> {
   const app = page.getByTestId('app');
   await page.locator('[data-testid="app"]:is([data-phase="ready"], [data-phase="failed"])').waitFor({ timeout: 240_000 });
-  if ((await app.getAttribute('data-phase')) === 'failed') throw new Error(`The widget could not load its models: ${await page.getByTestId('status').textContent()}`);
+  if ((await app.getAttribute('data-phase')) === 'failed')
+    throw new Error(`The widget could not load its models: ${await page.getByTestId('status').textContent()}`);
 }
 
 /** The events the example page's own script logged, parsed back. */
@@ -176,7 +184,23 @@ async function loggedEvents(page: Page): Promise<{ type: string; detail: Record<
   });
 }
 
-const HOST_PROPERTIES = ['font-family', 'font-size', 'color', 'background-color', 'display', 'margin-top', 'padding-top', 'border-top-style', 'border-top-width', 'text-transform', 'letter-spacing', 'line-height', 'box-sizing', 'border-radius', 'min-height'];
+const HOST_PROPERTIES = [
+  'font-family',
+  'font-size',
+  'color',
+  'background-color',
+  'display',
+  'margin-top',
+  'padding-top',
+  'border-top-style',
+  'border-top-width',
+  'text-transform',
+  'letter-spacing',
+  'line-height',
+  'box-sizing',
+  'border-radius',
+  'min-height',
+];
 
 /** Computed styles of the host page's own elements (not the widget's). */
 function hostStyles(page: Page) {
@@ -206,7 +230,8 @@ describe.skipIf(!hasDatasets)(`the <lookalike-search> widget on a strict-CSP pag
   let shop: Opened;
 
   beforeAll(async () => {
-    if (!existsSync(resolve(WIDGET_DIR, 'lookalike-search.js'))) throw new Error('dist/widget/ is missing: run `npm run build:widget` (after `npx vite build`, or `npm test` which builds both)');
+    if (!existsSync(resolve(WIDGET_DIR, 'lookalike-search.js')))
+      throw new Error('dist/widget/ is missing: run `npm run build:widget` (after `npx vite build`, or `npm test` which builds both)');
     fixture = await buildTestCatalog();
     served = await serve();
     catalogPath = shopCatalog(served.origin);
@@ -236,7 +261,10 @@ describe.skipIf(!hasDatasets)(`the <lookalike-search> widget on a strict-CSP pag
   it('is photo in, results out: other catalogs, the own-photo index and the data panel only when the shop turns them on', async () => {
     const parts = ['Open another catalog', 'Index your own photos (wardrobe, shop folder)', 'Your data (stays on this device)'];
     for (const text of parts) expect(await shop.page.getByText(text, { exact: true }).count(), text).toBe(0);
-    const full = await open(context, `${served.origin}/examples/host-page/?catalog=${catalogPath}&backend=wasm&features=other-catalogs,local-catalog,your-data`);
+    const full = await open(
+      context,
+      `${served.origin}/examples/host-page/?catalog=${catalogPath}&backend=wasm&features=other-catalogs,local-catalog,your-data`,
+    );
     await waitWidgetReady(full.page);
     for (const text of parts) expect(await full.page.getByText(text, { exact: true }).count(), text).toBe(1);
     await full.page.close();
@@ -257,7 +285,12 @@ describe.skipIf(!hasDatasets)(`the <lookalike-search> widget on a strict-CSP pag
     await expect.poll(() => loggedEvents(page)).toHaveLength(1);
     const [select] = await loggedEvents(page);
     expect(select!.type).toBe('lookalike:select');
-    expect(select!.detail).toMatchObject({ id: sofa.item_id, title: sofa.name, category: 'sofa', url: `${served.origin}/product/${encodeURIComponent(sofa.item_id!)}` });
+    expect(select!.detail).toMatchObject({
+      id: sofa.item_id,
+      title: sofa.name,
+      category: 'sofa',
+      url: `${served.origin}/product/${encodeURIComponent(sofa.item_id!)}`,
+    });
     expect(select!.detail.score).toBeCloseTo(score, 3);
 
     const heart = top.getByTestId('wishlist-toggle');

@@ -38,7 +38,14 @@ describe.skipIf(!hasDatasets)(`the wishlist view ${hasDatasets ? '' : `(skipped:
     await waitReady(page);
     await expect.poll(() => page.getByTestId('wishlist').locator('summary').textContent(), { timeout: 60_000 }).toBe('Your wishlist (1)');
     await page.getByTestId('wishlist').locator('summary').click();
-    await expect.poll(() => page.getByTestId('wishlist').getByTestId('wishlist-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-item-id')))).toEqual([ids[0]]);
+    await expect
+      .poll(() =>
+        page
+          .getByTestId('wishlist')
+          .getByTestId('wishlist-item')
+          .evaluateAll((els) => els.map((e) => e.getAttribute('data-item-id'))),
+      )
+      .toEqual([ids[0]]);
     await page.close();
   });
 });

@@ -50,9 +50,11 @@ describe('fetchVerified', () => {
     expect(bytes).toEqual(good);
   });
 
-  it('says a file is missing when the server answers with its web page (a single-page host\'s fallback), and finds it once deployed although the SW stored that page', async () => {
+  it("says a file is missing when the server answers with its web page (a single-page host's fallback), and finds it once deployed although the SW stored that page", async () => {
     let deployed = false;
-    const stored = stubServiceWorker(() => (deployed ? good : new Response('<!doctype html><title>Shop</title>', { headers: { 'content-type': 'text/html; charset=utf-8' } })));
+    const stored = stubServiceWorker(() =>
+      deployed ? good : new Response('<!doctype html><title>Shop</title>', { headers: { 'content-type': 'text/html; charset=utf-8' } }),
+    );
     await expect(fetchVerified(BASE, file)).rejects.toThrow('shop/embeddings-000.bin is missing on the server (it answered with a web page instead)');
     await new Promise((r) => setTimeout(r, 20));
     expect(stored.size).toBe(1); // the web page landed in the cache after the eviction
@@ -98,7 +100,7 @@ describe('fetchVerified keeps verified downloads for offline use', () => {
     expect(new Uint8Array(await stores.get(OFFLINE_CACHES.catalogs)!.get(shardUrl)!.arrayBuffer())).toEqual(good);
   });
 
-  it('stores nothing damaged, and nothing at all when not asked to (the widget on a shop\'s page)', async () => {
+  it("stores nothing damaged, and nothing at all when not asked to (the widget on a shop's page)", async () => {
     keepDownloadsForOffline(true);
     const stores = stubFirstVisit(() => good.map((b) => b ^ 1));
     await expect(fetchVerified(BASE, file)).rejects.toThrow(/damaged/);

@@ -34,7 +34,14 @@ describe('the backend badge in words', () => {
 
   it('names a hardware GPU that lost as a GPU, and a GPU that won as faster than wasm', () => {
     expect(backendReason({ ...measured, gpu: { ...swiftshader, description: 'nvidia ampere', software: false } })).toBe('faster than this GPU');
-    const gpuWon: BackendChoice = { ...measured, backend: 'webgpu', measurements: [{ backend: 'wasm', startMs: 1300, warmMs: 91 }, { backend: 'webgpu', startMs: 2100, warmMs: 8 }] };
+    const gpuWon: BackendChoice = {
+      ...measured,
+      backend: 'webgpu',
+      measurements: [
+        { backend: 'wasm', startMs: 1300, warmMs: 91 },
+        { backend: 'webgpu', startMs: 2100, warmMs: 8 },
+      ],
+    };
     expect(backendReason(gpuWon)).toBe('faster than wasm here');
   });
 
@@ -42,7 +49,14 @@ describe('the backend badge in words', () => {
     expect(backendReason({ ...measured, how: 'forced', measurements: undefined })).toBe('as requested');
     expect(backendReason({ ...measured, how: 'remembered' })).toBe('faster than this software GPU');
     expect(backendDetails({ ...measured, how: 'remembered' })).toMatch(/Remembered from .* for this browser, GPU and models\./);
-    expect(backendReason({ backend: 'wasm', fallbacks: [{ backend: 'webgpu', reason: 'no WebGPU adapter is available on this device' }], detail: 'WebAssembly', how: 'only' })).toBe('the only engine that started');
+    expect(
+      backendReason({
+        backend: 'wasm',
+        fallbacks: [{ backend: 'webgpu', reason: 'no WebGPU adapter is available on this device' }],
+        detail: 'WebAssembly',
+        how: 'only',
+      }),
+    ).toBe('the only engine that started');
   });
 });
 
@@ -71,7 +85,15 @@ describe('remembering the measured choice', () => {
   it('recalls what was remembered under the same key only, and knows when the GPU has changed', async () => {
     await forgetChoices();
     expect(await recallChoice(key)).toBeUndefined();
-    await rememberChoice({ key, gpus: gpuSignature(gpus), backend: 'wasm', measurements: measured.measurements!, gpu: swiftshader, choiceMs: 5500, measuredAt: 1 });
+    await rememberChoice({
+      key,
+      gpus: gpuSignature(gpus),
+      backend: 'wasm',
+      measurements: measured.measurements!,
+      gpu: swiftshader,
+      choiceMs: 5500,
+      measuredAt: 1,
+    });
     const recalled = await recallChoice(key);
     expect(recalled?.backend).toBe('wasm');
     expect(sameGpus(recalled!, gpus)).toBe(true);

@@ -16,7 +16,11 @@ describe('csv', () => {
 
   it('drops a BOM, skips blank lines, keeps empty fields, reads a last line without newline', () => {
     const { rows, lines } = parseCsvRows('\ufeffa,b\n\n1,\n,2');
-    expect(rows).toEqual([['a', 'b'], ['1', ''], ['', '2']]);
+    expect(rows).toEqual([
+      ['a', 'b'],
+      ['1', ''],
+      ['', '2'],
+    ]);
     expect(lines).toEqual([1, 3, 4]);
     expect(parseCsv('a\n""\n')).toEqual([{ a: '' }]);
   });

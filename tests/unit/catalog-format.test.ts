@@ -74,8 +74,16 @@ describe('catalog.json validation', () => {
     ['bad dimension', () => mutate((j) => (j.dimension = 0)), /no valid dimension/],
     ['float dtype', () => mutate((j) => (j.dtype = 'float32')), /dtype "float32"; this app reads "int8"/],
     ['count mismatch', () => mutate((j) => (j.count = 4)), /the shards hold 3 vectors but the catalog has 4/],
-    ['shard size', () => mutate((j) => ((j.shards as { bytes: number }[])[0]!.bytes = 99)), /embeddings-000\.bin is listed as 99 bytes; 3 vectors of 8 take 52/],
-    ['path escape', () => mutate((j) => ((j.items as { path: string }[])[0]!.path = '../x.json')), /the path of items\[0\] \("\.\.\/x\.json"\) leads out of the catalog's folder/],
+    [
+      'shard size',
+      () => mutate((j) => ((j.shards as { bytes: number }[])[0]!.bytes = 99)),
+      /embeddings-000\.bin is listed as 99 bytes; 3 vectors of 8 take 52/,
+    ],
+    [
+      'path escape',
+      () => mutate((j) => ((j.items as { path: string }[])[0]!.path = '../x.json')),
+      /the path of items\[0\] \("\.\.\/x\.json"\) leads out of the catalog's folder/,
+    ],
     ['bad sha', () => mutate((j) => ((j.items as { sha256: string }[])[0]!.sha256 = 'nope')), /items-000\.json has no valid sha256/],
     ['scene without items', () => mutate((j) => (j.scenes = [{ id: 's', title: 's', image: 'x.jpg' }])), /itemIds must be a list/],
     ['bad complements', () => mutate((j) => (j.complements = { sofa: 'rug' })), /complements\["sofa"\] must be a list/],
@@ -153,9 +161,9 @@ describe('loading a catalog', () => {
   it('refuses another ensemble before reading any other file', async () => {
     const json = JSON.parse(readFileSync(join(dir, 'catalog.json'), 'utf8'));
     let reads = 0;
-    await expect(loadCatalog(json, async () => (reads++, new ArrayBuffer(0)), { ensembleId: 'lookalike-other', dimension: dim }, 'catalog.json')).rejects.toThrow(
-      /built with the models "lookalike-0123456789abcdef", but this app runs "lookalike-other"/,
-    );
+    await expect(
+      loadCatalog(json, async () => (reads++, new ArrayBuffer(0)), { ensembleId: 'lookalike-other', dimension: dim }, 'catalog.json'),
+    ).rejects.toThrow(/built with the models "lookalike-0123456789abcdef", but this app runs "lookalike-other"/);
     expect(reads).toBe(0);
   });
 

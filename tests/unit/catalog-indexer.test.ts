@@ -41,7 +41,9 @@ async function photo(path: string, r: number, g: number, b: number, size = 400):
     pixels[i + 1] = g;
     pixels[i + 2] = b;
   }
-  await sharp(pixels, { raw: { width: size, height: size / 2, channels: 3 } }).jpeg().toFile(path);
+  await sharp(pixels, { raw: { width: size, height: size / 2, channels: 3 } })
+    .jpeg()
+    .toFile(path);
 }
 
 let dir: string;
@@ -172,9 +174,13 @@ describe('indexCatalog', () => {
     expect(error).toBeInstanceOf(IndexError);
     expect((error as IndexError).message).toMatch(/nothing could be indexed: all 1 images failed/);
     expect((error as IndexError).failed[0]!.name).toBe('x.jpg');
-    await expect(indexCatalog({ inputs: [join(dir, 'nowhere.csv')], out: join(dir, 'o'), embedder: fakeEmbedder() })).rejects.toThrow(/nowhere\.csv does not exist/);
+    await expect(indexCatalog({ inputs: [join(dir, 'nowhere.csv')], out: join(dir, 'o'), embedder: fakeEmbedder() })).rejects.toThrow(
+      /nowhere\.csv does not exist/,
+    );
     writeFileSync(join(dir, 'nopath.csv'), 'file,id\na.jpg,1\n');
-    await expect(indexCatalog({ inputs: [join(dir, 'nopath.csv')], out: join(dir, 'o'), embedder: fakeEmbedder() })).rejects.toThrow(/nopath\.csv has no "path" column/);
+    await expect(indexCatalog({ inputs: [join(dir, 'nopath.csv')], out: join(dir, 'o'), embedder: fakeEmbedder() })).rejects.toThrow(
+      /nopath\.csv has no "path" column/,
+    );
   });
 });
 
@@ -197,7 +203,8 @@ describe('with the real models', () => {
   });
 
   it('CLI: reports bad images by name and exits non-zero only when nothing was indexed', () => {
-    const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/catalog/index-catalog.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'scripts/catalog/index-catalog.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     const bad = run([join(dir, 'bad'), '--out', join(dir, 'out-cli-bad')]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/x\.jpg: not a readable image/);
@@ -212,6 +219,11 @@ describe('with the real models', () => {
     const report = await indexCatalog({ inputs: [csv], out, embedder: fakeEmbedder() });
     expect(report.indexed).toBe(3);
     const item = (await readCatalogDir(out)).items[0]!;
-    expect(item).toMatchObject({ id: '0145872052', title: 'Dorian l/s basic', category: 'longsleeve', attributes: { product_code: '145872', type: 'Sweater', color: 'Dark Blue' } });
+    expect(item).toMatchObject({
+      id: '0145872052',
+      title: 'Dorian l/s basic',
+      category: 'longsleeve',
+      attributes: { product_code: '145872', type: 'Sweater', color: 'Dark Blue' },
+    });
   });
 });

@@ -66,7 +66,10 @@ describe('resolveCatalogUrl: the one check of every URL a catalog names', () => 
 
   it('says in words what is wrong with a refused path', () => {
     expect(resolveCatalogUrl(' https://other.example/t.jpg', CATALOG, 'file')).toEqual({ ok: false, problem: 'starts or ends with a space' });
-    expect(resolveCatalogUrl('ht\ttps://other.example/t.jpg', CATALOG, 'file')).toEqual({ ok: false, problem: 'contains a tab, line break or other control character' });
+    expect(resolveCatalogUrl('ht\ttps://other.example/t.jpg', CATALOG, 'file')).toEqual({
+      ok: false,
+      problem: 'contains a tab, line break or other control character',
+    });
     expect(resolveCatalogUrl('../x.json', CATALOG, 'file')).toEqual({ ok: false, problem: "leads out of the catalog's folder" });
     expect(resolveCatalogUrl('x'.repeat(5000), CATALOG, 'file')).toEqual({ ok: false, problem: 'is too long (5000 characters; at most 1024)' });
   });
@@ -102,7 +105,9 @@ describe('catalog files and images never come from another site', () => {
   });
 
   it.each(TO_OTHER_SITE)('an item file whose thumbnail is %j is refused with a message', (path) => {
-    expect(() => parseItemsJson([{ id: 'a', title: 'A', thumbnail: path }], 'items-000.json', 1)).toThrow(/items-000\.json: item 0 \("a"\): the thumbnail path .* (space|control|backslash|absolute|starts with \/|leads out)/);
+    expect(() => parseItemsJson([{ id: 'a', title: 'A', thumbnail: path }], 'items-000.json', 1)).toThrow(
+      /items-000\.json: item 0 \("a"\): the thumbnail path .* (space|control|backslash|absolute|starts with \/|leads out)/,
+    );
   });
 
   it('the worker never requests a file whose path leads to another site, even one that slipped past catalog.json', async () => {

@@ -18,7 +18,11 @@ const BOX: CropBox = [0.1, 0.1, 0.9, 0.9];
 const mean = (...rows: Float32Array[]) => rows[0]!.map((_, i) => rows.reduce((sum, r) => sum + r[i]!, 0) / rows.length);
 const photo = () => {
   const r = mulberry32(5);
-  return tf.tensor3d(Int32Array.from({ length: 200 * 150 * 3 }, () => Math.floor(r() * 256)), [200, 150, 3], 'int32');
+  return tf.tensor3d(
+    Int32Array.from({ length: 200 * 150 * 3 }, () => Math.floor(r() * 256)),
+    [200, 150, 3],
+    'int32',
+  );
 };
 
 describe('the crop and mirror views of the ensemble (workers/models/ensemble.ts)', () => {
@@ -52,7 +56,7 @@ describe('the crop and mirror views of the ensemble (workers/models/ensemble.ts)
     out.probabilities!.forEach((v, i) => expect(v).toBeCloseTo((whole.probabilities![i]! + cropped.probabilities![i]!) / 2, 5));
     expect(moved).toBeGreaterThan(1e-4); // the crop is a different view, not the same pixels again
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) (await withView.run(image), await withView.embed(image));
+    for (let i = 0; i < 3; i++) await withView.run(image), await withView.embed(image);
     expect(tf.memory().numTensors).toBe(before);
     withView.dispose();
     tf.dispose([image, crop]);
@@ -75,7 +79,12 @@ describe('the crop and mirror views of the ensemble (workers/models/ensemble.ts)
     const flipped = tf.reverse(image, 1);
     const crop = tf.tidy(() => cropRelative(image, BOX));
     const cropFlipped = tf.reverse(crop, 1);
-    const [whole, mirrored, cropped, croppedMirrored] = [await wholeOnly.run(image), await wholeOnly.run(flipped), await wholeOnly.run(crop), await wholeOnly.run(cropFlipped)];
+    const [whole, mirrored, cropped, croppedMirrored] = [
+      await wholeOnly.run(image),
+      await wholeOnly.run(flipped),
+      await wholeOnly.run(crop),
+      await wholeOnly.run(cropFlipped),
+    ];
     const mirrorOnly = await Embedder.load({ ...manifest, mirrorView: true }, fileReader(), {}, graphs);
     const out = await mirrorOnly.run(image);
     expect(out.mirrorView).toBe(true);
@@ -96,7 +105,7 @@ describe('the crop and mirror views of the ensemble (workers/models/ensemble.ts)
     const expectedFour = mean(whole.probabilities!, mirrored.probabilities!, cropped.probabilities!, croppedMirrored.probabilities!);
     four.probabilities!.forEach((v, i) => expect(v).toBeCloseTo(expectedFour[i]!, 4));
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) (await both.run(image), await both.embed(image));
+    for (let i = 0; i < 3; i++) await both.run(image), await both.embed(image);
     expect(tf.memory().numTensors).toBe(before);
     [mirrorOnly, both].forEach((e) => e.dispose());
     tf.dispose([image, flipped, crop, cropFlipped]);

@@ -37,7 +37,11 @@ describe('colour variants', () => {
       ['lamp-c', unit(0, 1, 0)], // same name, another lamp altogether
     ]);
     const cards = ['lamp-a', 'lamp-b', 'lamp-c'].map((id, i) => card(id, 1 - i / 10));
-    const out = groupColourVariants(cards, (id) => byId.get(id), (id) => vectors.get(id));
+    const out = groupColourVariants(
+      cards,
+      (id) => byId.get(id),
+      (id) => vectors.get(id),
+    );
     expect(out.map((c) => c.id)).toEqual(['lamp-a', 'lamp-c']);
     expect(out[0]!.colours).toEqual(['White', 'Anthracite']);
   });

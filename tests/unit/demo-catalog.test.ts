@@ -28,8 +28,14 @@ describe('the demo catalog has prices and product links', () => {
     const datasets = join(work, 'datasets');
     mkdirSync(join(datasets, 'ikea'), { recursive: true });
     mkdirSync(join(datasets, 'hm-catalog'), { recursive: true });
-    writeFileSync(join(datasets, 'ikea/products.csv'), 'path,item_id,name,type,category,color\r\nproducts/1.jpg,500.210.76,MÅLA,Easel,other,"Softwood,white"\r\n');
-    writeFileSync(join(datasets, 'hm-catalog/items.csv'), 'path,item_id,product_code,name,type,category,color\nimages/2.jpg,0145872052,145872,"Dorian l/s ""basic""",Sweater,longsleeve,Dark Blue\n');
+    writeFileSync(
+      join(datasets, 'ikea/products.csv'),
+      'path,item_id,name,type,category,color\r\nproducts/1.jpg,500.210.76,MÅLA,Easel,other,"Softwood,white"\r\n',
+    );
+    writeFileSync(
+      join(datasets, 'hm-catalog/items.csv'),
+      'path,item_id,product_code,name,type,category,color\nimages/2.jpg,0145872052,145872,"Dorian l/s ""basic""",Sweater,longsleeve,Dark Blue\n',
+    );
     const [ikea, hm] = writeDemoInputs(datasets, join(work, 'out'));
     const easel = entriesFromCsv(ikea!, 'ikea').entries[0]!;
     expect(easel.file).toBe(join(datasets, 'ikea/products/1.jpg'));
@@ -42,7 +48,10 @@ describe('the demo catalog has prices and product links', () => {
   });
 
   it('links to the app’s demo product page wherever the demo catalog is served; other schemes are dropped', () => {
-    const open = { info: { url: 'http://127.0.0.1:4173/catalog/demo/catalog.json' }, resolve: (p?: string) => p && new URL(p, 'http://127.0.0.1:4173/catalog/demo/').href } as unknown as OpenCatalog;
+    const open = {
+      info: { url: 'http://127.0.0.1:4173/catalog/demo/catalog.json' },
+      resolve: (p?: string) => p && new URL(p, 'http://127.0.0.1:4173/catalog/demo/').href,
+    } as unknown as OpenCatalog;
     const url = demoProductUrl({ id: 'a b', title: 'Sofa & co', price: 299.99 });
     const view = itemView(open, { id: 'a b', title: 'Sofa & co', url });
     const link = new URL(view.url!);

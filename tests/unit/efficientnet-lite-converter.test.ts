@@ -34,7 +34,9 @@ describe('EfficientNet-Lite block table', () => {
   it('refuses a config whose blocks do not chain, naming the block', () => {
     const blocks = liteBlocks('lite0').map((b) => ({ ...b }));
     blocks[3]!.inChannels = 40;
-    expect(() => parseEfficientNetLiteConfig({ variant: 'lite0', nativeInputSize: 224, stemChannels: 32, headChannels: 1280, blocks })).toThrow(/block 3 reads 40 channels, the layer before gives 24/);
+    expect(() => parseEfficientNetLiteConfig({ variant: 'lite0', nativeInputSize: 224, stemChannels: 32, headChannels: 1280, blocks })).toThrow(
+      /block 3 reads 40 channels, the layer before gives 24/,
+    );
     expect(() => parseEfficientNetLiteConfig({ variant: 'lite0' })).toThrow(WeightsFormatError);
   });
 
@@ -72,7 +74,10 @@ describe.skipIf(noConverter !== null)('EfficientNet-Lite converter', () => {
       [join(dir, 'classifier'), EFFNET_CLASSIFIER_DIR],
     ] as const) {
       for (const f of ['model.json', 'weights.bin']) {
-        const sha = async (p: string) => createHash('sha256').update(await readFile(join(p, f))).digest('hex');
+        const sha = async (p: string) =>
+          createHash('sha256')
+            .update(await readFile(join(p, f)))
+            .digest('hex');
         expect(await sha(mine), `${committed}/${f}`).toBe(await sha(committed));
       }
     }

@@ -7,13 +7,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DARKNET_MISSING, darknetData } from '../../scripts/lib/darknet-photos.ts';
-import {
-  EFFNET_CANDIDATE_DIR,
-  EFFNET_CLASSIFIER_DIR,
-  EFFNET_VARIANT,
-  LITE_NORMALIZATION,
-  LITE_WHEELS,
-} from '../../scripts/lib/efficientnet-lite-converter.ts';
+import { EFFNET_CANDIDATE_DIR, EFFNET_CLASSIFIER_DIR, EFFNET_VARIANT, LITE_NORMALIZATION, LITE_WHEELS } from '../../scripts/lib/efficientnet-lite-converter.ts';
 import type { ModelEntry, Normalization } from '../../src/shared/manifest.ts';
 import { fileReader } from '../../scripts/lib/node-models.ts';
 import { createDenseStack, type DenseStack } from '../../workers/models/dense-stack.ts';
@@ -91,7 +85,7 @@ describe('EfficientNet-Lite0, the converted member (model-artifacts/candidates/e
   });
   afterAll(() => model?.dispose());
 
-  it('is the variant the fixture was computed for, with Google\'s preprocessing', () => {
+  it("is the variant the fixture was computed for, with Google's preprocessing", () => {
     expect(model.config.variant).toBe(EFFNET_VARIANT);
     expect(reference.variant).toBe(EFFNET_VARIANT);
     expect(reference.stateDictSha256).toBe(LITE_WHEELS[EFFNET_VARIANT].stateDict.sha256);
@@ -123,7 +117,7 @@ describe('EfficientNet-Lite0, the converted member (model-artifacts/candidates/e
     x.dispose();
   });
 
-  it('loads through the app\'s loader from its files, sha256-checked, by its architecture name', async () => {
+  it("loads through the app's loader from its files, sha256-checked, by its architecture name", async () => {
     const files = ['model.json', 'weights.bin'].map((f) => {
       const bytes = readFileSync(join(EFFNET_CANDIDATE_DIR, f));
       return { path: f, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
@@ -171,7 +165,12 @@ describe.skipIf(!DARKNET_DATA)('EfficientNet-Lite0 on real photos (Debian darkne
 
   const imagenet = (file: string, norm: Normalization = LITE_NORMALIZATION): number[] =>
     Array.from(tf.tidy(() => classifier.apply(model.features(toModelInput(photos.get(file)!, 224, norm)))).dataSync());
-  const top5 = (p: number[]) => p.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 5).map(([, i]) => i);
+  const top5 = (p: number[]) =>
+    p
+      .map((v, i) => [v, i] as const)
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, 5)
+      .map(([, i]) => i);
 
   it("matches the PyTorch network's features on each photo (cosine ≥ 0.9999)", () => {
     for (const ref of reference.images) {
@@ -194,7 +193,10 @@ describe.skipIf(!DARKNET_DATA)('EfficientNet-Lite0 on real photos (Debian darkne
       const p = imagenet(file);
       expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
       const mine = top5(p);
-      expect(mine.some((i) => right.has(i)), `${file}: top 5 ${mine}`).toBe(true);
+      expect(
+        mine.some((i) => right.has(i)),
+        `${file}: top 5 ${mine}`,
+      ).toBe(true);
       expect(mine[0], `${file}: top-1 differs from PyTorch's`).toBe(reference.images.find((r) => r.file === file)!.imagenetTop5[0]![0]);
     }
   });

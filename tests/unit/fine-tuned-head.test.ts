@@ -37,7 +37,8 @@ describe('a fine-tuned head at run time (workers/models/dense-stack.ts)', () => 
     'dense0.kernel': { shape: [d, k], data: randoms(d * k, 3) },
     'dense0.bias': { shape: [k], data: randoms(k, 4) },
   };
-  const stack = () => createDenseStack(new Map(Object.entries(arrays).map(([name, a]) => [name, tf.tensor(a.data, a.shape)])), { activations: ['softmax'] }, 'test head');
+  const stack = () =>
+    createDenseStack(new Map(Object.entries(arrays).map(([name, a]) => [name, tf.tensor(a.data, a.shape)])), { activations: ['softmax'] }, 'test head');
 
   it('gives softmax(mean over positions of hard-swish(1×1 conv)) · dense, as a plain-loop reference does', () => {
     const map = randoms(n * h * w * c, 5, 3);
@@ -53,7 +54,9 @@ describe('a fine-tuned head at run time (workers/models/dense-stack.ts)', () => 
           pooled[o] += hardSwish(s) / (h * w);
         }
       }
-      const logits = Array.from({ length: k }, (_, o) => pooled.reduce((s, v, j) => s + v * arrays['dense0.kernel'].data[j * k + o]!, arrays['dense0.bias'].data[o]!));
+      const logits = Array.from({ length: k }, (_, o) =>
+        pooled.reduce((s, v, j) => s + v * arrays['dense0.kernel'].data[j * k + o]!, arrays['dense0.bias'].data[o]!),
+      );
       const max = Math.max(...logits);
       const exp = logits.map((l) => Math.exp(l - max));
       const sum = exp.reduce((a, b) => a + b, 0);
@@ -175,7 +178,12 @@ describe('fine-tuning the last conv (scripts/lib/finetune-head.ts)', () => {
     const inv = new Float32Array(d).fill(1);
     const accuracyOf = (arrays: { name: string; shape: number[]; data: Float32Array }[]) => {
       const head = createDenseStack(new Map(arrays.map((a) => [a.name, tf.tensor(a.data, a.shape)])), { activations: ['softmax'] }, 'head');
-      const probs = tf.tidy(() => head.apply(tf.tensor4d(x, [n * 2, 1, positions, channels])).argMax(1).dataSync());
+      const probs = tf.tidy(() =>
+        head
+          .apply(tf.tensor4d(x, [n * 2, 1, positions, channels]))
+          .argMax(1)
+          .dataSync(),
+      );
       head.dispose();
       return Array.from(probs).reduce((hits: number, p, row) => hits + (p === labels[Math.floor(row / 2)] ? 1 : 0), 0) / (n * 2);
     };
@@ -188,7 +196,13 @@ describe('fine-tuning the last conv (scripts/lib/finetune-head.ts)', () => {
     ]);
     expect(pooled).toHaveLength(n * 2 * d);
     const before = tf.memory().numTensors;
-    const tuned = await fineTuneHead(maps, labels, start, { mean, inv }, { classes: 2, epochs: 30, convLearningRate: 0.05, headLearningRate: 0.05, l2: 0, dropout: 0, batch: 16, seed: 1 });
+    const tuned = await fineTuneHead(
+      maps,
+      labels,
+      start,
+      { mean, inv },
+      { classes: 2, epochs: 30, convLearningRate: 0.05, headLearningRate: 0.05, l2: 0, dropout: 0, batch: 16, seed: 1 },
+    );
     expect(tf.memory().numTensors).toBe(before);
     expect(frozen).toBeLessThanOrEqual(0.6);
     expect(accuracyOf(tuned)).toBeGreaterThanOrEqual(0.95);

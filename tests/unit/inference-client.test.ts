@@ -48,7 +48,8 @@ function fakeWorker(log: string[]) {
 }
 
 /** `search.run` of the fake: answers `tag` after `ms`. */
-const run = (client: InferenceClient, tag: string, ms: number, signal?: AbortSignal) => client.search.run({ k: ms, categories: [tag] }, signal) as unknown as Promise<string>;
+const run = (client: InferenceClient, tag: string, ms: number, signal?: AbortSignal) =>
+  client.search.run({ k: ms, categories: [tag] }, signal) as unknown as Promise<string>;
 
 describe('the page↔worker client', () => {
   it('runs calls one at a time, in the order they were made', async () => {

@@ -108,7 +108,9 @@ describe('indexLocalFiles (worker loop)', () => {
     let stored = 0;
     quotaOn('vectors', () => stored >= 3);
     const list = images(['a', 'b', 'c', 'd', 'e']);
-    const err = await indexLocalFiles({ store, embed, thumbnail, catalogId: cat.id, images: list, total: 5, onProgress: (p) => (stored = p.indexed) }).catch((e: unknown) => e);
+    const err = await indexLocalFiles({ store, embed, thumbnail, catalogId: cat.id, images: list, total: 5, onProgress: (p) => (stored = p.indexed) }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(LocalCatalogQuotaError);
     expect((err as Error).message).toMatch(/storage is full: 3 photos were indexed and kept/);
     expect(list.every((i) => i.bitmap.closed)).toBe(true);
@@ -196,7 +198,13 @@ describe('runIndexing (page loop)', () => {
 
   it('indexes photos with per-file progress, categories from folders and skip reasons', async () => {
     const { store, worker, transfers, now } = await setup();
-    const files = [photo('wardrobe/shoes/a.jpg'), photo('wardrobe/shirts/b.jpg'), photo('wardrobe/c.jpg'), photo('wardrobe/notes.txt', 'n', 'text/plain'), photo('wardrobe/d.jpg', 'broken bytes')];
+    const files = [
+      photo('wardrobe/shoes/a.jpg'),
+      photo('wardrobe/shirts/b.jpg'),
+      photo('wardrobe/c.jpg'),
+      photo('wardrobe/notes.txt', 'n', 'text/plain'),
+      photo('wardrobe/d.jpg', 'broken bytes'),
+    ];
     const progress: LocalIndexProgress[] = [];
     const summary = await runIndexing({ files, name: 'wardrobe', worker, decode, now, onProgress: (p) => progress.push(p) });
     expect(summary).toMatchObject({ name: 'wardrobe', files: 5, indexed: 3, alreadyIndexed: 0, count: 3, cancelled: false, resumed: false, reset: false });
@@ -231,7 +239,13 @@ describe('runIndexing (page loop)', () => {
     const { worker, now } = await setup();
     await runIndexing({ files: [photo('a.jpg'), photo('b.jpg')], name: 'Mine', worker, decode, now });
     decode.mockClear();
-    const summary = await runIndexing({ files: [photo('a.jpg'), photo('renamed-b.jpg', 'b.jpg'), photo('c.jpg'), photo('c-copy.jpg', 'c.jpg')], name: 'Mine', worker, decode, now });
+    const summary = await runIndexing({
+      files: [photo('a.jpg'), photo('renamed-b.jpg', 'b.jpg'), photo('c.jpg'), photo('c-copy.jpg', 'c.jpg')],
+      name: 'Mine',
+      worker,
+      decode,
+      now,
+    });
     expect(summary).toMatchObject({ indexed: 1, alreadyIndexed: 3, count: 3, resumed: true });
     expect(decode.mock.calls.map(([f]) => f.name)).toEqual(['c.jpg']);
   });
@@ -271,7 +285,14 @@ describe('runIndexing (page loop)', () => {
       if (f.name === 'b.jpg') controller.abort();
       return b;
     };
-    const summary = await runIndexing({ files: [photo('a.jpg'), photo('b.jpg'), photo('c.jpg')], name: 'Shop', worker, decode: slowDecode, now, signal: controller.signal });
+    const summary = await runIndexing({
+      files: [photo('a.jpg'), photo('b.jpg'), photo('c.jpg')],
+      name: 'Shop',
+      worker,
+      decode: slowDecode,
+      now,
+      signal: controller.signal,
+    });
     expect(summary).toMatchObject({ cancelled: true, indexed: 1, count: 1 });
     expect(bitmaps.every((b) => b.closed)).toBe(true);
   });

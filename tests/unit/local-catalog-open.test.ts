@@ -101,9 +101,26 @@ describe('opening a local catalog', () => {
     const shoes = await open.index.search(vs[4]!, { k: 5, filter: { categories: ['shoes'] } });
     expect(shoes.every((h) => open.catalog.items[h.index]!.category === 'shoes')).toBe(true);
 
-    expect(open.info).toMatchObject({ url: `local:${id}`, name: 'Wardrobe', count: 20, dimension: DIM, scenes: 0, searchPath: 'typed-array', categories: { shoes: 10, shirts: 10 } });
+    expect(open.info).toMatchObject({
+      url: `local:${id}`,
+      name: 'Wardrobe',
+      count: 20,
+      dimension: DIM,
+      scenes: 0,
+      searchPath: 'typed-array',
+      categories: { shoes: 10, shirts: 10 },
+    });
     expect(open.info.bytes).toBeGreaterThan(0);
-    expect(open.catalog.meta).toMatchObject({ formatVersion: 1, name: 'Wardrobe', ensembleId: 'ens-a', dimension: DIM, dtype: 'int8', count: 20, shards: [], items: [] });
+    expect(open.catalog.meta).toMatchObject({
+      formatVersion: 1,
+      name: 'Wardrobe',
+      ensembleId: 'ens-a',
+      dimension: DIM,
+      dtype: 'int8',
+      count: 20,
+      shards: [],
+      items: [],
+    });
     expect(open.catalog.shards.reduce((n, s) => n + s.count, 0)).toBe(20);
     const thumb = open.catalog.items[3]!.thumbnail!;
     expect(thumb).toMatch(/^blob:test\//);

@@ -51,7 +51,7 @@ describe('the model registry (model-artifacts/shipped/manifest.json)', () => {
     expect(() => parseManifest(bad)).toThrow(message);
   });
 
-  it('the crop view opens only when more than half of a row\'s vote is on its labels (app and trainer share this rule)', () => {
+  it("the crop view opens only when more than half of a row's vote is on its labels (app and trainer share this rule)", () => {
     const view = { box: [0.1, 0.1, 0.9, 0.9] as [number, number, number, number], labels: ['dress', 'hat'] };
     const labels = ['dress', 'sofa', 'hat'];
     const votes = [0.3, 0.5, 0.2, 0.4, 0.1, 0.5]; // row 0: exactly half on dress+hat; row 1: 0.9

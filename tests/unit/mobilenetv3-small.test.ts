@@ -141,7 +141,10 @@ describe('GGUF reader', () => {
 /** Fetched by `npm install` (postinstall: scripts/models/fetch-test-packages.ts); the tests never go to the network. */
 function findPackage(): string | null {
   const dir = cachedPinnedPackage(QVAC_CLASSIFICATION);
-  if (!dir) console.warn(`skipping MobileNetV3-Small tests: ${QVAC_CLASSIFICATION.name}@${QVAC_CLASSIFICATION.version} is not in .cache/npm (\`npm install\` fetches it when the npm registry is in reach)`);
+  if (!dir)
+    console.warn(
+      `skipping MobileNetV3-Small tests: ${QVAC_CLASSIFICATION.name}@${QVAC_CLASSIFICATION.version} is not in .cache/npm (\`npm install\` fetches it when the npm registry is in reach)`,
+    );
   return dir;
 }
 const pkgDir = findPackage();
@@ -243,10 +246,17 @@ describe.skipIf(!pkgDir)('MobileNetV3-Small converted from @qvac/classification-
   it("matches the package's own ggml runtime within 1e-2 on the same 224×224 pixels", async () => {
     for (const { file, image } of images) {
       const ref = refImages[file]!;
-      const raw = tf.tidy(() => tf.image.resizeBilinear(image.toFloat() as tf.Tensor3D, [224, 224], false, true).round().clipByValue(0, 255));
+      const raw = tf.tidy(() =>
+        tf.image
+          .resizeBilinear(image.toFloat() as tf.Tensor3D, [224, 224], false, true)
+          .round()
+          .clipByValue(0, 255),
+      );
       const bytes = Uint8Array.from(await raw.data());
       raw.dispose();
-      expect(createHash('sha256').update(bytes).digest('hex'), `${file}: 224×224 input differs from the one the reference was made with`).toBe(ref.raw224Sha256);
+      expect(createHash('sha256').update(bytes).digest('hex'), `${file}: 224×224 input differs from the one the reference was made with`).toBe(
+        ref.raw224Sha256,
+      );
       const pixels = tf.tensor3d(bytes, [224, 224, 3], 'int32');
       for (const model of [model16, model32]) {
         const probs = tf.tidy(() => model.classify3(toModelInput(pixels, 224, norm)));
@@ -300,10 +310,18 @@ async function writeTunedTensors(dir: string, tensors: { name: string; shape: nu
   const index = tensors.map((t, i) => ({ name: t.name, shape: t.shape, offset: (offset += i ? parts[i - 1]!.length : 0) }));
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'tensors.bin'), bin);
-  await writeFile(join(dir, 'tensors.json'), JSON.stringify({ format: TUNED_TENSORS_FORMAT, recipe: 'features.12 halved by a test', sha256: createHash('sha256').update(bin).digest('hex'), tensors: index }));
+  await writeFile(
+    join(dir, 'tensors.json'),
+    JSON.stringify({
+      format: TUNED_TENSORS_FORMAT,
+      recipe: 'features.12 halved by a test',
+      sha256: createHash('sha256').update(bin).digest('hex'),
+      tensors: index,
+    }),
+  );
 }
 
-describe.skipIf(!pkgDir)('MobileNetV3-Small with fine-tuned tensors in place of the GGUF\'s', () => {
+describe.skipIf(!pkgDir)("MobileNetV3-Small with fine-tuned tensors in place of the GGUF's", () => {
   let gguf: GgufFile;
   let dir = '';
   beforeAll(async () => {
@@ -329,13 +347,18 @@ describe.skipIf(!pkgDir)('MobileNetV3-Small with fine-tuned tensors in place of 
     expect(tuned.config.source).toContain('features.12 halved by a test');
   });
 
-  it('the shipped MobileNetV3-S is the GGUF converted with the committed fine-tuned tensors (the manifest\'s sha256)', async () => {
+  it("the shipped MobileNetV3-S is the GGUF converted with the committed fine-tuned tensors (the manifest's sha256)", async () => {
     const tuning = shippedTuning();
     expect(tuning, 'model-artifacts/training/mnv3s-finetuned is missing').toBeDefined();
     await convertMobileNetV3Small(join(dir, 'shipped/mnv3s'), 'float16', tuning);
     const entry = readManifest().models.find((m) => m.id === 'mnv3s')!;
     for (const f of entry.files) {
-      expect(createHash('sha256').update(await readFile(join(dir, 'shipped', f.path))).digest('hex'), f.path).toBe(f.sha256);
+      expect(
+        createHash('sha256')
+          .update(await readFile(join(dir, 'shipped', f.path)))
+          .digest('hex'),
+        f.path,
+      ).toBe(f.sha256);
     }
   });
 

@@ -45,7 +45,11 @@ describe('the shipped backbones give pooled taps from one pass (Backbone.pooledT
         const batch = toModelInput(image, m.entry.inputSize, m.entry.normalization);
         const out = m.featuresAndHeadInput!(batch);
         const taps = m.pooledTaps!(batch, ['headInput', 'features', 'headInput']);
-        expect(taps.map((t) => t.shape)).toEqual([[1, out.headInput.shape[3]], [1, m.entry.featureDim], [1, out.headInput.shape[3]]]);
+        expect(taps.map((t) => t.shape)).toEqual([
+          [1, out.headInput.shape[3]],
+          [1, m.entry.featureDim],
+          [1, out.headInput.shape[3]],
+        ]);
         return [out.features.dataSync(), tf.mean(out.headInput, [1, 2]).dataSync(), taps.map((t) => t.dataSync())];
       });
       expect(maxAbsDiff(viaTaps![1]!, features!), m.entry.id).toBe(0);
@@ -57,8 +61,12 @@ describe('the shipped backbones give pooled taps from one pass (Backbone.pooledT
   it('a graph backbone reads any node of its graph (an earlier layer differs from the features)', () => {
     const graph = members.find((m) => m.entry.architecture === 'tfjs-graph')!;
     const node = 'tower_0/MobilenetV3/expanded_conv_12/expand/hard_swish/mul_1';
-    const [features, early] = tf.tidy(() => graph.pooledTaps!(toModelInput(image, graph.entry.inputSize, graph.entry.normalization), ['features', node]).map((t) => t.dataSync()));
-    const [byName] = tf.tidy(() => graph.pooledTaps!(toModelInput(image, graph.entry.inputSize, graph.entry.normalization), [graph.entry.featureNode!]).map((t) => t.dataSync()));
+    const [features, early] = tf.tidy(() =>
+      graph.pooledTaps!(toModelInput(image, graph.entry.inputSize, graph.entry.normalization), ['features', node]).map((t) => t.dataSync()),
+    );
+    const [byName] = tf.tidy(() =>
+      graph.pooledTaps!(toModelInput(image, graph.entry.inputSize, graph.entry.normalization), [graph.entry.featureNode!]).map((t) => t.dataSync()),
+    );
     expect(maxAbsDiff(byName!, features!)).toBe(0);
     expect(early!.length).toBe(528);
     expect(early!.length).not.toBe(features!.length);
@@ -68,7 +76,12 @@ describe('the shipped backbones give pooled taps from one pass (Backbone.pooledT
   it("MobileNetV3-S reads its blocks by torchvision name: the last block's output is the head-input map", () => {
     const small = members.find((m) => m.entry.architecture === 'mobilenetv3-small-torchvision')!;
     const [headInput, last, expand, early] = tf.tidy(() =>
-      small.pooledTaps!(toModelInput(image, small.entry.inputSize, small.entry.normalization), ['headInput', 'features.11', 'features.11.expand', 'features.9.expand']).map((t) => t.dataSync()),
+      small.pooledTaps!(toModelInput(image, small.entry.inputSize, small.entry.normalization), [
+        'headInput',
+        'features.11',
+        'features.11.expand',
+        'features.9.expand',
+      ]).map((t) => t.dataSync()),
     );
     expect(maxAbsDiff(last!, headInput!)).toBe(0);
     expect([expand!.length, early!.length]).toEqual([576, 288]);
@@ -125,7 +138,9 @@ describe('a multi-tap head at run time (workers/models/dense-stack.ts)', () => {
   });
 
   it('refuses a malformed taps list, or taps together with a head-input conv', () => {
-    expect(() => createDenseStack(weights(), { activations: ['softmax'], taps: [] }, 'tap head')).toThrow(/tap head: config.taps must be a non-empty list of tap names/);
+    expect(() => createDenseStack(weights(), { activations: ['softmax'], taps: [] }, 'tap head')).toThrow(
+      /tap head: config.taps must be a non-empty list of tap names/,
+    );
     expect(() => createDenseStack(weights(), { activations: ['softmax'], taps: 'features' }, 'tap head')).toThrow(/config.taps must be/);
     const withConv = weights();
     withConv.set('conv.kernel', tf.zeros([4, d]));

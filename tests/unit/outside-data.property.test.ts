@@ -122,15 +122,27 @@ function expectSafePath(path: unknown): void {
 // ---------------------------------------------------------------- catalog.json
 
 /** A path that is fine most of the time, hostile otherwise. */
-const pathArb = (prefix: string) => fc.oneof({ weight: 4, arbitrary: fc.nat(100_000).map((n) => `${prefix}${n}.bin`) }, { weight: 1, arbitrary: hostileString });
+const pathArb = (prefix: string) =>
+  fc.oneof({ weight: 4, arbitrary: fc.nat(100_000).map((n) => `${prefix}${n}.bin`) }, { weight: 1, arbitrary: hostileString });
 /** Valid nearly always: a catalog has many fields, and each should be the one wrong field often enough. */
 const rarely = <T>(valid: fc.Arbitrary<T>) => maybe(valid, 25);
 const fileEntry = (d: number) =>
   fc.nat({ max: 6 }).chain((count) =>
-    fc.record({ path: rarely(pathArb('shards/embeddings-')), bytes: rarely(fc.constant(shardByteLength(count, d))), sha256: rarely(fc.constant(SHA)), count: rarely(fc.constant(count)) }),
+    fc.record({
+      path: rarely(pathArb('shards/embeddings-')),
+      bytes: rarely(fc.constant(shardByteLength(count, d))),
+      sha256: rarely(fc.constant(SHA)),
+      count: rarely(fc.constant(count)),
+    }),
   );
 const sceneArb = fc.record(
-  { id: rarely(fc.oneof(fc.string({ maxLength: 8 }), hostileString)), title: rarely(fc.string({ maxLength: 10 })), image: rarely(pathArb('scenes/')), thumbnail: rarely(pathArb('thumbs/')), itemIds: rarely(fc.array(hostileString, { maxLength: 4 })) },
+  {
+    id: rarely(fc.oneof(fc.string({ maxLength: 8 }), hostileString)),
+    title: rarely(fc.string({ maxLength: 10 })),
+    image: rarely(pathArb('scenes/')),
+    thumbnail: rarely(pathArb('thumbs/')),
+    itemIds: rarely(fc.array(hostileString, { maxLength: 4 })),
+  },
   { requiredKeys: ['id', 'title', 'image', 'itemIds'] },
 );
 const catalogJsonArb = fc.integer({ min: 1, max: 32 }).chain((d) =>
@@ -165,28 +177,32 @@ describe('catalog.json (property-based)', () => {
     let accepted = 0;
     fc.assert(
       fc.property(fc.oneof({ weight: 5, arbitrary: catalogJsonArb }, { weight: 1, arbitrary: anyValue }), (json) => {
-        refusedOr(() => parseCatalogJson(json), CatalogError, (c) => {
-          accepted++;
-          expect(within(c.name, MAX_TEXT_LENGTH, true)).toBe(true);
-          expect(Number.isInteger(c.dimension) && c.dimension >= 1 && c.dimension <= MAX_DIMENSION).toBe(true);
-          expect(Number.isSafeInteger(c.count) && c.count >= 0).toBe(true);
-          for (const f of [...c.shards, ...c.items, ...(c.clusters ? [c.clusters] : [])]) {
-            expectSafePath(f.path);
-            expect(Number.isSafeInteger(f.bytes) && f.bytes >= 0 && f.bytes <= MAX_CATALOG_FILE_BYTES).toBe(true);
-          }
-          for (const s of c.shards) expect(s.bytes).toBe(shardByteLength(s.count, c.dimension));
-          for (const scene of c.scenes ?? []) {
-            expect(within(scene.id, MAX_ID_LENGTH, true) && within(scene.title, MAX_TEXT_LENGTH)).toBe(true);
-            expectSafePath(scene.image);
-            if (scene.thumbnail !== undefined) expectSafePath(scene.thumbnail);
-            expect(scene.itemIds.length).toBeLessThanOrEqual(MAX_SCENE_ITEMS);
-            for (const id of scene.itemIds) expect(within(id, MAX_ID_LENGTH, true)).toBe(true);
-          }
-          for (const [category, list] of Object.entries(c.complements ?? {})) {
-            expect(within(category, MAX_TEXT_LENGTH)).toBe(true);
-            expect(Array.isArray(list) && list.every((x) => within(x, MAX_TEXT_LENGTH))).toBe(true);
-          }
-        });
+        refusedOr(
+          () => parseCatalogJson(json),
+          CatalogError,
+          (c) => {
+            accepted++;
+            expect(within(c.name, MAX_TEXT_LENGTH, true)).toBe(true);
+            expect(Number.isInteger(c.dimension) && c.dimension >= 1 && c.dimension <= MAX_DIMENSION).toBe(true);
+            expect(Number.isSafeInteger(c.count) && c.count >= 0).toBe(true);
+            for (const f of [...c.shards, ...c.items, ...(c.clusters ? [c.clusters] : [])]) {
+              expectSafePath(f.path);
+              expect(Number.isSafeInteger(f.bytes) && f.bytes >= 0 && f.bytes <= MAX_CATALOG_FILE_BYTES).toBe(true);
+            }
+            for (const s of c.shards) expect(s.bytes).toBe(shardByteLength(s.count, c.dimension));
+            for (const scene of c.scenes ?? []) {
+              expect(within(scene.id, MAX_ID_LENGTH, true) && within(scene.title, MAX_TEXT_LENGTH)).toBe(true);
+              expectSafePath(scene.image);
+              if (scene.thumbnail !== undefined) expectSafePath(scene.thumbnail);
+              expect(scene.itemIds.length).toBeLessThanOrEqual(MAX_SCENE_ITEMS);
+              for (const id of scene.itemIds) expect(within(id, MAX_ID_LENGTH, true)).toBe(true);
+            }
+            for (const [category, list] of Object.entries(c.complements ?? {})) {
+              expect(within(category, MAX_TEXT_LENGTH)).toBe(true);
+              expect(Array.isArray(list) && list.every((x) => within(x, MAX_TEXT_LENGTH))).toBe(true);
+            }
+          },
+        );
       }),
       { seed: SEED, numRuns: RUNS },
     );
@@ -197,13 +213,17 @@ describe('catalog.json (property-based)', () => {
     const base = { formatVersion: 1, name: 'S', ensembleId: 'e', modelSha256: [SHA], dimension: 4, dtype: 'int8', count: 0, shards: [], items: [] };
     fc.assert(
       fc.property(maybe(fc.array(sceneArb, { maxLength: 5 })), (scenes) => {
-        refusedOr(() => parseCatalogJson(asJson({ ...base, scenes })), CatalogError, (c) => {
-          for (const scene of c.scenes ?? []) {
-            expectSafePath(scene.image);
-            if (scene.thumbnail !== undefined) expectSafePath(scene.thumbnail);
-            expect(within(scene.id, MAX_ID_LENGTH, true)).toBe(true);
-          }
-        });
+        refusedOr(
+          () => parseCatalogJson(asJson({ ...base, scenes })),
+          CatalogError,
+          (c) => {
+            for (const scene of c.scenes ?? []) {
+              expectSafePath(scene.image);
+              if (scene.thumbnail !== undefined) expectSafePath(scene.thumbnail);
+              expect(within(scene.id, MAX_ID_LENGTH, true)).toBe(true);
+            }
+          },
+        );
       }),
       { seed: SEED, numRuns: RUNS },
     );
@@ -230,29 +250,37 @@ describe('item files (property-based)', () => {
   it('are refused with a CatalogError in plain words, or accepted with every field within bounds and only safe URLs', () => {
     let accepted = 0;
     fc.assert(
-      fc.property(fc.oneof({ weight: 5, arbitrary: fc.array(itemArb, { maxLength: 4 }) }, { weight: 1, arbitrary: anyValue }), fc.boolean(), (raw, rightCount) => {
-        const json = asJson(raw);
-        const expected = rightCount && Array.isArray(json) ? json.length : 3;
-        refusedOr(() => parseItemsJson(json, 'items-000.json', expected), CatalogError, (items) => {
-          accepted++;
-          expect(items).toHaveLength(expected);
-          for (const item of items) {
-            expect(within(item.id, MAX_ID_LENGTH, true) && within(item.title, MAX_TEXT_LENGTH)).toBe(true);
-            for (const key of ['category', 'source'] as const) if (item[key] !== undefined) expect(within(item[key], MAX_TEXT_LENGTH)).toBe(true);
-            if (item.price !== undefined) expect(Number.isFinite(item.price)).toBe(true);
-            if (item.thumbnail !== undefined) expectSafePath(item.thumbnail);
-            if (item.url !== undefined) {
-              expect(within(item.url, MAX_PRODUCT_LINK_LENGTH)).toBe(true);
-              const link = productLinkUrl(item.url, CATALOG_URLS[0]!);
-              if (link !== undefined) expect(['http:', 'https:']).toContain(new URL(link).protocol);
-            }
-            if (item.attributes) {
-              expect(Object.keys(item.attributes).length).toBeLessThanOrEqual(MAX_ATTRIBUTES);
-              for (const v of Object.values(item.attributes)) expect(within(v, MAX_TEXT_LENGTH)).toBe(true);
-            }
-          }
-        });
-      }),
+      fc.property(
+        fc.oneof({ weight: 5, arbitrary: fc.array(itemArb, { maxLength: 4 }) }, { weight: 1, arbitrary: anyValue }),
+        fc.boolean(),
+        (raw, rightCount) => {
+          const json = asJson(raw);
+          const expected = rightCount && Array.isArray(json) ? json.length : 3;
+          refusedOr(
+            () => parseItemsJson(json, 'items-000.json', expected),
+            CatalogError,
+            (items) => {
+              accepted++;
+              expect(items).toHaveLength(expected);
+              for (const item of items) {
+                expect(within(item.id, MAX_ID_LENGTH, true) && within(item.title, MAX_TEXT_LENGTH)).toBe(true);
+                for (const key of ['category', 'source'] as const) if (item[key] !== undefined) expect(within(item[key], MAX_TEXT_LENGTH)).toBe(true);
+                if (item.price !== undefined) expect(Number.isFinite(item.price)).toBe(true);
+                if (item.thumbnail !== undefined) expectSafePath(item.thumbnail);
+                if (item.url !== undefined) {
+                  expect(within(item.url, MAX_PRODUCT_LINK_LENGTH)).toBe(true);
+                  const link = productLinkUrl(item.url, CATALOG_URLS[0]!);
+                  if (link !== undefined) expect(['http:', 'https:']).toContain(new URL(link).protocol);
+                }
+                if (item.attributes) {
+                  expect(Object.keys(item.attributes).length).toBeLessThanOrEqual(MAX_ATTRIBUTES);
+                  for (const v of Object.values(item.attributes)) expect(within(v, MAX_TEXT_LENGTH)).toBe(true);
+                }
+              }
+            },
+          );
+        },
+      ),
       { seed: SEED, numRuns: RUNS },
     );
     expect(accepted).toBeGreaterThan(20);
@@ -264,7 +292,14 @@ describe('item files (property-based)', () => {
 const shardBytesArb = fc.oneof(
   // A real shard, then damaged: a byte overwritten, a float32 scale replaced by any bit pattern, or cut short.
   fc
-    .record({ count: fc.integer({ min: 1, max: 5 }), dim: fc.integer({ min: 1, max: 16 }), seed: fc.nat(), edit: fc.constantFrom('none', 'byte', 'scale', 'truncate', 'extend'), at: fc.nat(), value: fc.nat({ max: 0xffffffff }) })
+    .record({
+      count: fc.integer({ min: 1, max: 5 }),
+      dim: fc.integer({ min: 1, max: 16 }),
+      seed: fc.nat(),
+      edit: fc.constantFrom('none', 'byte', 'scale', 'truncate', 'extend'),
+      at: fc.nat(),
+      value: fc.nat({ max: 0xffffffff }),
+    })
     .map(({ count, dim, seed, edit, at, value }) => {
       const bytes = encodeShard(quantize(randomUnitVectors(count, dim, seed), count, dim));
       if (edit === 'byte') bytes[at % bytes.length] = value & 255;
@@ -282,18 +317,22 @@ describe('shard decoder (property-based)', () => {
       fc.property(shardBytesArb, fc.boolean(), ({ bytes, expected }, aligned) => {
         // Unaligned views are copied by the decoder; aligned ones are read in place.
         const data = aligned ? bytes : new Uint8Array([0, ...bytes]).subarray(1);
-        refusedOr(() => decodeShard(data, expected, 'embeddings-000.bin'), CatalogError, (shard) => {
-          accepted++;
-          expect(shard.count).toBe(expected.count);
-          expect(shard.codes.length).toBe(expected.count * expected.dimension);
-          for (let i = 0; i < shard.count; i++) {
-            const s = shard.scales[i]!;
-            expect(Number.isFinite(s) && s >= 0 && s <= MAX_SHARD_SCALE).toBe(true);
-            let norm = 0;
-            for (let j = 0; j < shard.dimension; j++) norm = Math.max(norm, Math.abs(s * shard.codes[i * shard.dimension + j]!));
-            expect(norm).toBeLessThanOrEqual(1.001);
-          }
-        });
+        refusedOr(
+          () => decodeShard(data, expected, 'embeddings-000.bin'),
+          CatalogError,
+          (shard) => {
+            accepted++;
+            expect(shard.count).toBe(expected.count);
+            expect(shard.codes.length).toBe(expected.count * expected.dimension);
+            for (let i = 0; i < shard.count; i++) {
+              const s = shard.scales[i]!;
+              expect(Number.isFinite(s) && s >= 0 && s <= MAX_SHARD_SCALE).toBe(true);
+              let norm = 0;
+              for (let j = 0; j < shard.dimension; j++) norm = Math.max(norm, Math.abs(s * shard.codes[i * shard.dimension + j]!));
+              expect(norm).toBeLessThanOrEqual(1.001);
+            }
+          },
+        );
       }),
       { seed: SEED, numRuns: RUNS },
     );
@@ -319,7 +358,17 @@ const clusterFileArb = fc.integer({ min: 1, max: 8 }).chain((dim) =>
           id: maybe(fc.nat(10)),
           size: maybe(fc.nat(100)),
           centroid: maybe(fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: dim, maxLength: dim })),
-          favourites: maybe(fc.array(fc.record({ itemId: maybe(hostileString), score: maybe(fc.double({ noNaN: true, min: 0, max: 10 })), wishlists: maybe(fc.nat(5)), clicks: maybe(fc.nat(5)) }), { maxLength: 3 })),
+          favourites: maybe(
+            fc.array(
+              fc.record({
+                itemId: maybe(hostileString),
+                score: maybe(fc.double({ noNaN: true, min: 0, max: 10 })),
+                wishlists: maybe(fc.nat(5)),
+                clicks: maybe(fc.nat(5)),
+              }),
+              { maxLength: 3 },
+            ),
+          ),
         }),
         { minLength: 1, maxLength: 3 },
       ),
@@ -332,18 +381,22 @@ describe('cluster files (property-based)', () => {
     let accepted = 0;
     fc.assert(
       fc.property(fc.oneof({ weight: 5, arbitrary: clusterFileArb }, { weight: 1, arbitrary: anyValue }), (raw) => {
-        refusedOr(() => parseClusterFile(asJson(raw)), ClusterFileError, (file) => {
-          accepted++;
-          expect(Number.isInteger(file.dim) && file.dim >= 1 && file.dim <= MAX_CLUSTER_DIM).toBe(true);
-          expect(['raw', 'catalog-centred']).toContain(file.space);
-          expect(file.clusters.length >= 1 && file.clusters.length <= MAX_CLUSTERS).toBe(true);
-          for (const c of file.clusters) {
-            expect(c.centroid.length === file.dim && c.centroid.every(Number.isFinite)).toBe(true);
-            expect(Number.isSafeInteger(c.id) && Number.isSafeInteger(c.size)).toBe(true);
-            expect(c.favourites.length).toBeLessThanOrEqual(MAX_FAVOURITES);
-            for (const f of c.favourites) expect(within(f.itemId, 1000, true) && Number.isFinite(f.score)).toBe(true);
-          }
-        });
+        refusedOr(
+          () => parseClusterFile(asJson(raw)),
+          ClusterFileError,
+          (file) => {
+            accepted++;
+            expect(Number.isInteger(file.dim) && file.dim >= 1 && file.dim <= MAX_CLUSTER_DIM).toBe(true);
+            expect(['raw', 'catalog-centred']).toContain(file.space);
+            expect(file.clusters.length >= 1 && file.clusters.length <= MAX_CLUSTERS).toBe(true);
+            for (const c of file.clusters) {
+              expect(c.centroid.length === file.dim && c.centroid.every(Number.isFinite)).toBe(true);
+              expect(Number.isSafeInteger(c.id) && Number.isSafeInteger(c.size)).toBe(true);
+              expect(c.favourites.length).toBeLessThanOrEqual(MAX_FAVOURITES);
+              for (const f of c.favourites) expect(within(f.itemId, 1000, true) && Number.isFinite(f.score)).toBe(true);
+            }
+          },
+        );
       }),
       { seed: SEED, numRuns: RUNS },
     );
@@ -356,7 +409,13 @@ describe('cluster files (property-based)', () => {
 const rankingPatchArb = fc.oneof(
   fc.record(
     {
-      weights: maybe(fc.dictionary(fc.oneof(fc.constantFrom('wishlist', 'preference', 'click', 'view', 'dismiss'), hostileString), maybe(fc.double({ min: -100, max: 100, noNaN: true })), { maxKeys: 4 })),
+      weights: maybe(
+        fc.dictionary(
+          fc.oneof(fc.constantFrom('wishlist', 'preference', 'click', 'view', 'dismiss'), hostileString),
+          maybe(fc.double({ min: -100, max: 100, noNaN: true })),
+          { maxKeys: 4 },
+        ),
+      ),
       halfLifeDays: maybe(fc.double({ min: 0.01, max: 3650, noNaN: true })),
       beta: maybe(fc.double({ min: 0, max: 1, noNaN: true })),
       gamma: maybe(fc.double({ min: 0, max: 10, noNaN: true })),
@@ -400,11 +459,36 @@ describe('ranking settings (property-based)', () => {
 
 // ---------------------------------------------------------------- personal-data import
 
-const eventArb = fc.record({ type: maybe(fc.constantFrom(...EVENT_TYPES), 20), catalogId: maybe(fc.constantFrom('shop', 'local:abc'), 20), itemId: maybe(fc.string({ minLength: 1, maxLength: 6 }), 20), at: maybe(fc.nat(), 20), id: fc.option(maybe(fc.integer({ min: 1, max: 1000 }), 20), { nil: undefined }) }, { requiredKeys: ['type', 'catalogId', 'itemId', 'at'] });
-const pairArb = (timeKey: string) => fc.record({ catalogId: maybe(fc.constantFrom('shop', 'home'), 20), itemId: maybe(fc.string({ minLength: 1, maxLength: 6 }), 20), [timeKey]: maybe(fc.nat(), 20) });
+const eventArb = fc.record(
+  {
+    type: maybe(fc.constantFrom(...EVENT_TYPES), 20),
+    catalogId: maybe(fc.constantFrom('shop', 'local:abc'), 20),
+    itemId: maybe(fc.string({ minLength: 1, maxLength: 6 }), 20),
+    at: maybe(fc.nat(), 20),
+    id: fc.option(maybe(fc.integer({ min: 1, max: 1000 }), 20), { nil: undefined }),
+  },
+  { requiredKeys: ['type', 'catalogId', 'itemId', 'at'] },
+);
+const pairArb = (timeKey: string) =>
+  fc.record({
+    catalogId: maybe(fc.constantFrom('shop', 'home'), 20),
+    itemId: maybe(fc.string({ minLength: 1, maxLength: 6 }), 20),
+    [timeKey]: maybe(fc.nat(), 20),
+  });
 const settingArb = fc.oneof(
   { weight: 3, arbitrary: fc.record({ key: fc.constant(RANKING_SETTINGS_KEY), value: rankingPatchArb }) },
-  { weight: 3, arbitrary: fc.record({ key: maybe(fc.oneof(fc.constantFrom('onboarding:shop', 'onboarding:home'), hostileString.map((s) => `onboarding:${s}`))), value: maybe(fc.constantFrom('done', 'skipped')) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      key: maybe(
+        fc.oneof(
+          fc.constantFrom('onboarding:shop', 'onboarding:home'),
+          hostileString.map((s) => `onboarding:${s}`),
+        ),
+      ),
+      value: maybe(fc.constantFrom('done', 'skipped')),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ key: anyValue, value: anyValue }) },
 );
 const exportArb = fc.record(
@@ -426,23 +510,28 @@ describe('personal-data import (property-based)', () => {
     fc.assert(
       fc.property(fc.oneof({ weight: 5, arbitrary: exportArb }, { weight: 1, arbitrary: anyValue }), fc.boolean(), (raw, asText) => {
         const input = asText ? JSON.stringify(raw ?? null) : asJson(raw);
-        refusedOr(() => parsePersonalDataExport(input), PersonalImportError, (data) => {
-          accepted++;
-          for (const e of data.events) {
-            expect(EVENT_TYPES).toContain(e.type);
-            expect(within(e.catalogId, MAX_IMPORT_ID_LENGTH, true) && within(e.itemId, MAX_IMPORT_ID_LENGTH, true)).toBe(true);
-            expect(Number.isFinite(e.at) && e.at >= 0 && e.at <= 8.64e15).toBe(true);
-          }
-          for (const r of [...data.wishlist, ...data.preferences]) expect(within(r.catalogId, MAX_IMPORT_ID_LENGTH, true) && within(r.itemId, MAX_IMPORT_ID_LENGTH, true)).toBe(true);
-          for (const s of data.settings) {
-            expect(within(s.key, MAX_SETTING_KEY_LENGTH, true)).toBe(true);
-            if (s.key === RANKING_SETTINGS_KEY) expectSettingsInBounds(s.value);
-            else {
-              expect(s.key.startsWith('onboarding:') && s.key.length > 'onboarding:'.length).toBe(true);
-              expect(['done', 'skipped']).toContain(s.value);
+        refusedOr(
+          () => parsePersonalDataExport(input),
+          PersonalImportError,
+          (data) => {
+            accepted++;
+            for (const e of data.events) {
+              expect(EVENT_TYPES).toContain(e.type);
+              expect(within(e.catalogId, MAX_IMPORT_ID_LENGTH, true) && within(e.itemId, MAX_IMPORT_ID_LENGTH, true)).toBe(true);
+              expect(Number.isFinite(e.at) && e.at >= 0 && e.at <= 8.64e15).toBe(true);
             }
-          }
-        });
+            for (const r of [...data.wishlist, ...data.preferences])
+              expect(within(r.catalogId, MAX_IMPORT_ID_LENGTH, true) && within(r.itemId, MAX_IMPORT_ID_LENGTH, true)).toBe(true);
+            for (const s of data.settings) {
+              expect(within(s.key, MAX_SETTING_KEY_LENGTH, true)).toBe(true);
+              if (s.key === RANKING_SETTINGS_KEY) expectSettingsInBounds(s.value);
+              else {
+                expect(s.key.startsWith('onboarding:') && s.key.length > 'onboarding:'.length).toBe(true);
+                expect(['done', 'skipped']).toContain(s.value);
+              }
+            }
+          },
+        );
       }),
       { seed: SEED, numRuns: RUNS },
     );

@@ -58,7 +58,11 @@ describe('shoppers like you: clustering', () => {
 
   it('KMeans is deterministic for a seed and k-means++ finds well separated blobs', () => {
     const rng = mulberry32(5);
-    const centres = [[5, 0], [0, 5], [-5, -5]];
+    const centres = [
+      [5, 0],
+      [0, 5],
+      [-5, -5],
+    ];
     const points = centres.flatMap((c) => Array.from({ length: 30 }, () => Float32Array.from([c[0]! + rng() - 0.5, c[1]! + rng() - 0.5])));
     const a = kmeans(points, 3, 1);
     const b = kmeans(points, 3, 1);
@@ -84,7 +88,10 @@ describe('shoppers like you: clustering', () => {
     expect(file.clusters.map((c) => c.size).sort()).toEqual([40, 40, 40]);
     const matched = new Set<string>();
     for (const c of file.clusters) {
-      const top4 = c.favourites.slice(0, 4).map((f) => f.itemId).sort();
+      const top4 = c.favourites
+        .slice(0, 4)
+        .map((f) => f.itemId)
+        .sort();
       const group = [...hits].find(([, h]) => [...h].sort().join() === top4.join());
       expect(group, `cluster ${c.id} favourites ${top4.join(', ')}`).toBeDefined();
       matched.add(group![0]);
@@ -101,12 +108,25 @@ describe('shoppers like you: clustering', () => {
     const settings = resolveRankingSettings({ clusterWeight: 0.3 });
     const now = Date.now();
     // a local shopper who clicked two non-hit items of the pants/navy taste
-    const pool = catalog.byTaste.get('pants/navy')!.map((it) => it.id).slice(6, 8);
-    const signals = { catalogId: 'synthetic', wishlist: [], preferences: [], events: pool.map((itemId) => ({ type: 'click' as const, catalogId: 'synthetic', itemId, at: now })) };
+    const pool = catalog.byTaste
+      .get('pants/navy')!
+      .map((it) => it.id)
+      .slice(6, 8);
+    const signals = {
+      catalogId: 'synthetic',
+      wishlist: [],
+      preferences: [],
+      events: pool.map((itemId) => ({ type: 'click' as const, catalogId: 'synthetic', itemId, at: now })),
+    };
     const profile = buildCatalogProfile(signals, catalog, settings, now);
     const assigned = assignCluster(profile, file)!;
     const cluster = file.clusters.find((c) => c.id === assigned.clusterId)!;
-    expect(cluster.favourites.slice(0, 4).map((f) => f.itemId).sort()).toEqual([...hits.get('pants/navy')!].sort());
+    expect(
+      cluster.favourites
+        .slice(0, 4)
+        .map((f) => f.itemId)
+        .sort(),
+    ).toEqual([...hits.get('pants/navy')!].sort());
     const plain = forYou(catalog, signals, { profile, settings, limit: 10 }).map((r) => r.id);
     const blended = forYou(catalog, signals, { profile, settings, limit: 10, clusterFavourites: assigned.favourites }).map((r) => r.id);
     const navyHits = hits.get('pants/navy')!;
@@ -124,7 +144,11 @@ describe('shoppers like you: clustering', () => {
     const outFile = join(tmp, 'clusters.json');
     writeFileSync(eventsFile, csv);
     writeFileSync(embFile, JSON.stringify(Object.fromEntries(catalog.items.map((it) => [it.id, Array.from(catalog.embedding(it.id)!, (x) => +x.toFixed(5))]))));
-    const { stdout } = await promisify(execFile)('npx', ['tsx', 'scripts/catalog/clusters.ts', eventsFile, '--embeddings', embFile, '--out', outFile, '--catalog-id', 'synthetic'], { cwd: process.cwd() });
+    const { stdout } = await promisify(execFile)(
+      'npx',
+      ['tsx', 'scripts/catalog/clusters.ts', eventsFile, '--embeddings', embFile, '--out', outFile, '--catalog-id', 'synthetic'],
+      { cwd: process.cwd() },
+    );
     expect(stdout).toMatch(/k\s+inertia \(elbow\)\s+silhouette/);
     expect(stdout).toMatch(/chosen k=3/);
     const file = parseClusterFile(JSON.parse(readFileSync(outFile, 'utf8')));

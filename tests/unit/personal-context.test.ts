@@ -41,7 +41,8 @@ describe('personal context (UI flow)', () => {
     // a cluster file where one cluster loves navy pants
     const events: AnonEvent[] = [];
     for (const [g, taste] of ['pants/navy', 'dress/red'].entries())
-      for (let u = 0; u < 10; u++) for (const it of catalog.byTaste.get(taste)!.slice(5, 8)) events.push({ user: `u${g}-${u}`, itemId: it.id, kind: 'wishlist' });
+      for (let u = 0; u < 10; u++)
+        for (const it of catalog.byTaste.get(taste)!.slice(5, 8)) events.push({ user: `u${g}-${u}`, itemId: it.id, kind: 'wishlist' });
     const clusters = parseClusterFile(JSON.parse(JSON.stringify(buildClusterFile(events, catalog.embedding, { space: tasteSpaceOf(catalog), kMax: 3 }))));
 
     const ctx = await loadPersonalContext(db, catalog, clusters);

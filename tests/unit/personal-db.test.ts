@@ -3,11 +3,7 @@ import { forceCloseDatabase } from 'fake-indexeddb';
 import { openDB, unwrap } from 'idb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PersonalDb, type PersonalDbStatus } from '../../src/personal/db.ts';
-import {
-  PersonalDbClosedError,
-  PersonalDbVersionError,
-  PersonalQuotaError,
-} from '../../src/personal/errors.ts';
+import { PersonalDbClosedError, PersonalDbVersionError, PersonalQuotaError } from '../../src/personal/errors.ts';
 import { DB_VERSION } from '../../src/personal/schema.ts';
 
 let counter = 0;
@@ -110,11 +106,7 @@ describe('personal db: basics', () => {
     expect(await db.removeFromWishlist('shop', 'a', 21)).toBe(false);
     expect(await db.isWishlisted('shop', 'a')).toBe(false);
     expect(await db.isWishlisted('home', 'a')).toBe(true);
-    expect((await db.getEvents({ catalogId: 'shop' })).map((e) => `${e.type}:${e.itemId}`)).toEqual([
-      'wishlist_add:a',
-      'wishlist_add:b',
-      'wishlist_remove:a',
-    ]);
+    expect((await db.getEvents({ catalogId: 'shop' })).map((e) => `${e.type}:${e.itemId}`)).toEqual(['wishlist_add:a', 'wishlist_add:b', 'wishlist_remove:a']);
   });
 
   it('stores onboarding picks (replacing earlier ones) or a skip, per catalog', async () => {

@@ -103,7 +103,10 @@ describe('export / import / delete', () => {
       ...before,
       events: [{ type: 'like', itemId: '', catalogId: 'shop', at: 'yesterday' }, ...before.events],
       wishlist: [{ catalogId: 'shop', itemId: 'x' }],
-      settings: [{ key: 'ranking', value: { beta: 7 } }, { key: 'theme', value: 'dark' }],
+      settings: [
+        { key: 'ranking', value: { beta: 7 } },
+        { key: 'theme', value: 'dark' },
+      ],
     };
     const err = await importPersonalData(db, bad, { mode: 'replace' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PersonalImportError);

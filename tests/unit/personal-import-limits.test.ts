@@ -24,7 +24,16 @@ afterEach(() => {
   for (const db of opened.splice(0)) db.close();
 });
 
-const file = (parts: Record<string, unknown>) => ({ format: EXPORT_FORMAT, schemaVersion: DB_VERSION, exportedAt: '2026-01-01T00:00:00.000Z', events: [], wishlist: [], preferences: [], settings: [], ...parts });
+const file = (parts: Record<string, unknown>) => ({
+  format: EXPORT_FORMAT,
+  schemaVersion: DB_VERSION,
+  exportedAt: '2026-01-01T00:00:00.000Z',
+  events: [],
+  wishlist: [],
+  preferences: [],
+  settings: [],
+  ...parts,
+});
 
 /** The refusal's message (fails the test when the file is accepted). */
 function refusal(input: unknown): string {
@@ -55,7 +64,9 @@ describe('personal-data import of hostile files', () => {
   });
 
   it('setting keys are checked against the known set, in plain words', () => {
-    expect(refusal(file({ settings: [{ key: 'theme', value: 'dark' }] }))).toMatch(/settings\[0\]: unknown setting "theme" \(known: "ranking" and "onboarding:" followed by a catalog id\)/);
+    expect(refusal(file({ settings: [{ key: 'theme', value: 'dark' }] }))).toMatch(
+      /settings\[0\]: unknown setting "theme" \(known: "ranking" and "onboarding:" followed by a catalog id\)/,
+    );
     expect(refusal(file({ settings: [{ key: '__proto__', value: {} }] }))).toMatch(/unknown setting "__proto__"/);
     expect(refusal(file({ settings: [{ key: 'x'.repeat(100_000), value: 1 }] }))).toMatch(/settings\[0\]\.key is too long/);
   });
@@ -75,7 +86,9 @@ describe('personal-data import of hostile files', () => {
 
   it('an over-long item or catalog id is called too long, not "must be a non-empty string"', () => {
     const long = 'x'.repeat(5000);
-    expect(refusal(file({ events: [{ type: 'click', catalogId: 'shop', itemId: long, at: 1 }] }))).toMatch(/events\[0\]\.itemId is too long \(5,000 characters; at most 1,000\)/);
+    expect(refusal(file({ events: [{ type: 'click', catalogId: 'shop', itemId: long, at: 1 }] }))).toMatch(
+      /events\[0\]\.itemId is too long \(5,000 characters; at most 1,000\)/,
+    );
     expect(refusal(file({ wishlist: [{ catalogId: long, itemId: 'a', addedAt: 1 }] }))).toMatch(/wishlist\[0\]\.catalogId is too long/);
     expect(refusal(file({ preferences: [{ catalogId: 'shop', itemId: '', pickedAt: 1 }] }))).toMatch(/preferences\[0\]\.itemId is empty/);
     expect(refusal(file({ events: [{ type: 'click', catalogId: 'shop', itemId: 7, at: 1 }] }))).toMatch(/events\[0\]\.itemId must be a non-empty string/);

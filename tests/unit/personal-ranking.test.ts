@@ -69,7 +69,12 @@ describe('taste profile', () => {
 
   it('points at what the shopper likes, away from what they dismissed', () => {
     const cat = tinyCatalog();
-    const p = buildTasteProfile(signals({ wishlist: [wish('red-shirt', 1)], events: [ev('click', 'red-pants', 2), ev('dismiss', 'blue-shirt', 1)] }), cat.embedding, settings, NOW);
+    const p = buildTasteProfile(
+      signals({ wishlist: [wish('red-shirt', 1)], events: [ev('click', 'red-pants', 2), ev('dismiss', 'blue-shirt', 1)] }),
+      cat.embedding,
+      settings,
+      NOW,
+    );
     expect(p.vector).not.toBeNull();
     expect(p.vector![0]).toBeGreaterThan(0.8);
     expect(p.vector![1]).toBeLessThan(0);
@@ -88,12 +93,7 @@ describe('taste profile', () => {
 
   it('lets taste drift: recent signals outweigh old ones', () => {
     const cat = tinyCatalog();
-    const p = buildTasteProfile(
-      signals({ wishlist: [wish('red-shirt', 90), wish('red-pants', 90), wish('blue-shirt', 2)] }),
-      cat.embedding,
-      settings,
-      NOW,
-    );
+    const p = buildTasteProfile(signals({ wishlist: [wish('red-shirt', 90), wish('red-pants', 90), wish('blue-shirt', 2)] }), cat.embedding, settings, NOW);
     expect(p.vector![1]).toBeGreaterThan(p.vector![0]! * 5);
   });
 });
@@ -200,7 +200,9 @@ describe('re-ranking a photo search', () => {
     expect(explainScores(r(-0.04, 0, 0.1))).toBe('look 0.82 · your taste −0.04');
     expect(explainScores(r(0, 0, null))).toBe('look 0.82');
     // small parts (a catalog whose scores are squeezed together) keep a third decimal rather than read 0.00
-    expect(explainScores({ id: 'x', score: 0.985, visual: 0.984, taste: 0.8, tasteDelta: -0.0012, prior: 0.0021 })).toBe('look 0.98 · your taste −0.001 · category +0.002');
+    expect(explainScores({ id: 'x', score: 0.985, visual: 0.984, taste: 0.8, tasteDelta: -0.0012, prior: 0.0021 })).toBe(
+      'look 0.98 · your taste −0.001 · category +0.002',
+    );
     expect(explainScores(r(0, 0))).toBe('look 0.82 · your taste +0.00');
   });
 });
@@ -262,8 +264,33 @@ describe('goes with', () => {
   it('has defaults for our clothing and furniture categories', () => {
     expect(complementsOf('sofa')).toEqual(expect.arrayContaining(['rug', 'lamp', 'table_desk', 'armchair']));
     expect(complementsOf('shirt')).toEqual(expect.arrayContaining(['pants', 'shoes']));
-    const all = ['tshirt', 'longsleeve', 'pants', 'shoes', 'shirt', 'dress', 'outerwear', 'shorts', 'hat', 'skirt',
-      'storage', 'textile', 'lamp', 'tableware', 'table_desk', 'rug', 'chair', 'mirror_frame', 'bed', 'stool_bench', 'sofa', 'plant_pot', 'armchair', 'clock', 'other'];
+    const all = [
+      'tshirt',
+      'longsleeve',
+      'pants',
+      'shoes',
+      'shirt',
+      'dress',
+      'outerwear',
+      'shorts',
+      'hat',
+      'skirt',
+      'storage',
+      'textile',
+      'lamp',
+      'tableware',
+      'table_desk',
+      'rug',
+      'chair',
+      'mirror_frame',
+      'bed',
+      'stool_bench',
+      'sofa',
+      'plant_pot',
+      'armchair',
+      'clock',
+      'other',
+    ];
     for (const c of all) {
       expect(complementsOf(c).length, c).toBeGreaterThan(0);
       for (const other of complementsOf(c)) expect(all, `${c} → ${other}`).toContain(other);

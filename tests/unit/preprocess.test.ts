@@ -8,7 +8,11 @@ beforeAll(async () => {
 });
 
 const rgb = (h: number, w: number, f: (y: number, x: number, c: number) => number) =>
-  tf.tensor3d(Int32Array.from({ length: h * w * 3 }, (_, i) => f(Math.floor(i / 3 / w), Math.floor(i / 3) % w, i % 3)), [h, w, 3], 'int32');
+  tf.tensor3d(
+    Int32Array.from({ length: h * w * 3 }, (_, i) => f(Math.floor(i / 3 / w), Math.floor(i / 3) % w, i % 3)),
+    [h, w, 3],
+    'int32',
+  );
 
 describe('normalisation (the one preprocessing definition)', () => {
   it('ImageNet mean/std: (x/255 - mean) / std per channel', async () => {
@@ -22,12 +26,20 @@ describe('normalisation (the one preprocessing definition)', () => {
   });
 
   it('raw 0–255 input stays 0–255', async () => {
-    const out = toModelInput(rgb(2, 2, () => 200), 2, { channelOrder: 'rgb', scale: 1, mean: [0, 0, 0], std: [1, 1, 1] });
+    const out = toModelInput(
+      rgb(2, 2, () => 200),
+      2,
+      { channelOrder: 'rgb', scale: 1, mean: [0, 0, 0], std: [1, 1, 1] },
+    );
     expect(Array.from(await out.data())).toEqual(new Array(12).fill(200));
   });
 
   it("Keras 'caffe' mode: channels become BGR and the BGR means are subtracted", async () => {
-    const out = toModelInput(rgb(1, 1, (_y, _x, c) => [10, 20, 30][c]!), 1, { channelOrder: 'bgr', scale: 1, mean: [123.68, 116.779, 103.939], std: [1, 1, 1] });
+    const out = toModelInput(
+      rgb(1, 1, (_y, _x, c) => [10, 20, 30][c]!),
+      1,
+      { channelOrder: 'bgr', scale: 1, mean: [123.68, 116.779, 103.939], std: [1, 1, 1] },
+    );
     const [b, g, r] = Array.from(await out.data());
     expect(b).toBeCloseTo(30 - 103.939, 3);
     expect(g).toBeCloseTo(20 - 116.779, 3);
@@ -53,7 +65,10 @@ describe('normalisation (the one preprocessing definition)', () => {
   });
 
   it('crops a relative box', () => {
-    const crop = cropRelative(rgb(100, 200, () => 1), [0.25, 0.5, 0.75, 1]);
+    const crop = cropRelative(
+      rgb(100, 200, () => 1),
+      [0.25, 0.5, 0.75, 1],
+    );
     expect(crop.shape).toEqual([50, 100, 3]);
   });
 });

@@ -4,7 +4,15 @@ import { interleaveByRank, precisionAtK, recallAtK } from '../../scripts/lib/sea
 describe('search-quality measures', () => {
   it('interleaves per-object lists by rank, dedupes, cuts at K', () => {
     expect(interleaveByRank([['a', 'b', 'c'], ['x', 'a', 'y'], []], 10)).toEqual(['a', 'x', 'b', 'c', 'y']);
-    expect(interleaveByRank([['a', 'b', 'c'], ['x', 'y', 'z']], 3)).toEqual(['a', 'x', 'b']);
+    expect(
+      interleaveByRank(
+        [
+          ['a', 'b', 'c'],
+          ['x', 'y', 'z'],
+        ],
+        3,
+      ),
+    ).toEqual(['a', 'x', 'b']);
     expect(interleaveByRank([], 5)).toEqual([]);
   });
 

@@ -10,7 +10,10 @@ describe('top-K heap', () => {
     const scores = Array.from({ length: 500 }, () => Math.round(rand() * 50) / 50);
     const top = new TopK(25);
     scores.forEach((s, i) => top.push(i, s));
-    const expected = scores.map((score, index) => ({ index, score })).sort((a, b) => b.score - a.score || a.index - b.index).slice(0, 25);
+    const expected = scores
+      .map((score, index) => ({ index, score }))
+      .sort((a, b) => b.score - a.score || a.index - b.index)
+      .slice(0, 25);
     expect(top.sorted()).toEqual(expected);
   });
 
@@ -21,7 +24,10 @@ describe('top-K heap', () => {
     const big = new TopK(10);
     big.push(3, 0.5);
     big.push(1, 0.9);
-    expect(big.sorted()).toEqual([{ index: 1, score: 0.9 }, { index: 3, score: 0.5 }]);
+    expect(big.sorted()).toEqual([
+      { index: 1, score: 0.9 },
+      { index: 3, score: 0.5 },
+    ]);
   });
 });
 
@@ -86,10 +92,18 @@ describe('typed-array exact search', () => {
     const lamps = filterMask({ categories: ['lamp'] }, items)!;
     const hits = exactSearch(shards, query, 15, lamps);
     expect(hits.every((h) => items[h.index]!.category === 'lamp')).toBe(true);
-    expectSameRanking(hits, referenceSearch(shards, query, 15, (i) => items[i]!.category === 'lamp'), 1e-5);
+    expectSameRanking(
+      hits,
+      referenceSearch(shards, query, 15, (i) => items[i]!.category === 'lamp'),
+      1e-5,
+    );
     const few = [5, 17, 400, 999];
     const mask = filterMask({ indices: few, categories: ['sofa', 'lamp'] }, items)!;
-    expect(exactSearch(shards, query, 10, mask).map((h) => h.index).sort((a, b) => a - b)).toEqual(few.filter((i) => items[i]!.category !== 'rug'));
+    expect(
+      exactSearch(shards, query, 10, mask)
+        .map((h) => h.index)
+        .sort((a, b) => a - b),
+    ).toEqual(few.filter((i) => items[i]!.category !== 'rug'));
     expect(() => filterMask({ indices: [n] }, items)).toThrow(/item index 1000 is outside the catalog/);
   });
 

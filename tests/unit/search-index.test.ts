@@ -60,7 +60,11 @@ describe('search index', () => {
     for (let q = 0; q < 4; q++) {
       const hits = await gpu.search(query(q), { k: 7, filter: { categories: ['rug', 'bed'] } });
       expect(hits.every((h) => ['rug', 'bed'].includes(items[h.index]!.category!))).toBe(true);
-      expectSameRanking(hits, referenceSearch(shards, query(q), 7, (i) => ['rug', 'bed'].includes(items[i]!.category!)), 2e-6);
+      expectSameRanking(
+        hits,
+        referenceSearch(shards, query(q), 7, (i) => ['rug', 'bed'].includes(items[i]!.category!)),
+        2e-6,
+      );
       expect(tf.memory().numTensors).toBe(base + 1);
     }
     gpu.dispose();
@@ -76,7 +80,10 @@ describe('search index', () => {
       const steered = await index.search(query(5), { k: 10, categoryPrior: prior });
       const shortlist = referenceSearch(shards, query(5), PRIOR_SHORTLIST);
       const rank = (i: number) => shortlist.find((r) => r.index === i)!.score + 0.5 * (prior.probabilities[items[i]!.category!] ?? 0);
-      const expected = [...shortlist].sort((a, b) => rank(b.index) - rank(a.index)).slice(0, 10).map((r) => r.index);
+      const expected = [...shortlist]
+        .sort((a, b) => rank(b.index) - rank(a.index))
+        .slice(0, 10)
+        .map((r) => r.index);
       expect(steered.map((h) => h.index)).toEqual(expected);
       // Lamps are predicted: more of them come first than by cosine alone, each carrying what the prior added.
       const lamps = (hits: { index: number }[]) => hits.filter((h) => items[h.index]!.category === 'lamp').length;

@@ -22,7 +22,6 @@ import { mulberry32 as prng } from '../../src/shared/prng.ts';
 
 // ---------------------------------------------------------------- test data
 
-
 interface LayerWeights {
   layer: Vgg19ConvLayer;
   /** HWIO, [3, 3, in, out]. */
@@ -65,8 +64,7 @@ function toOihw(k: Float32Array, cin: number, cout: number): Float32Array {
   const out = new Float32Array(k.length);
   for (let ky = 0; ky < 3; ky++)
     for (let kx = 0; kx < 3; kx++)
-      for (let i = 0; i < cin; i++)
-        for (let o = 0; o < cout; o++) out[((o * cin + i) * 3 + ky) * 3 + kx] = k[((ky * 3 + kx) * cin + i) * cout + o]!;
+      for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) out[((o * cin + i) * 3 + ky) * 3 + kx] = k[((ky * 3 + kx) * cin + i) * cout + o]!;
   return out;
 }
 
@@ -161,8 +159,7 @@ function maxPool2x2(x: Fmap): Fmap {
     for (let xx = 0; xx < w; xx++)
       for (let c = 0; c < x.c; c++) {
         let m = -Infinity;
-        for (let dy = 0; dy < 2; dy++)
-          for (let dx = 0; dx < 2; dx++) m = Math.max(m, x.data[((2 * y + dy) * x.w + 2 * xx + dx) * x.c + c]!);
+        for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) m = Math.max(m, x.data[((2 * y + dy) * x.w + 2 * xx + dx) * x.c + c]!);
         out[(y * w + xx) * x.c + c] = m;
       }
   return { h, w, c: x.c, data: out };

@@ -6,7 +6,14 @@
  */
 import { CatalogError, checkCompatible } from '../../src/shared/catalog-format.ts';
 import { errorMessage } from '../../src/shared/errors.ts';
-import type { AddLocalPhotoResult, CatalogInfo, LocalCatalogApi, LocalCatalogSummary, LocalIndexStart, LocalPhotoInfo } from '../../src/shared/worker-api/index.ts';
+import type {
+  AddLocalPhotoResult,
+  CatalogInfo,
+  LocalCatalogApi,
+  LocalCatalogSummary,
+  LocalIndexStart,
+  LocalPhotoInfo,
+} from '../../src/shared/worker-api/index.ts';
 import { LocalCatalogNotFoundError } from './errors.ts';
 import { indexPhoto } from './indexer.ts';
 import { browserObjectUrls, localCatalogWording, openLocalCatalog, type LocalOpenCatalog, type ObjectUrls } from './open-local.ts';

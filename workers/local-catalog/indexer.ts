@@ -8,7 +8,7 @@
 import { errorMessage } from '../../src/shared/errors.ts';
 import { isSha256 } from '../../src/shared/sha256.ts';
 import { LocalCatalogQuotaError } from './errors.ts';
-import { type LocalCatalogStore } from './store.ts';
+import type { LocalCatalogStore } from './store.ts';
 import { makeThumbnail } from './thumbnail.ts';
 import type { AddLocalPhotoResult, LocalPhotoInfo } from '../../src/shared/worker-api/local-catalog.ts';
 
@@ -135,10 +135,12 @@ export async function indexLocalFiles(options: IndexLocalFilesOptions): Promise<
   let done = 0;
   let count = (await options.store.getCatalog(catalogId))?.count ?? 0;
   let cancelled = false;
-  const report = (currentName?: string) => onProgress?.({ done, total, indexed, duplicates, failed: [...failed], ...(currentName !== undefined ? { currentName } : {}) });
+  const report = (currentName?: string) =>
+    onProgress?.({ done, total, indexed, duplicates, failed: [...failed], ...(currentName !== undefined ? { currentName } : {}) });
   report();
   const images = options.images;
-  const iterator: Iterator<LocalImage> | AsyncIterator<LocalImage> = Symbol.asyncIterator in images ? images[Symbol.asyncIterator]() : images[Symbol.iterator]();
+  const iterator: Iterator<LocalImage> | AsyncIterator<LocalImage> =
+    Symbol.asyncIterator in images ? images[Symbol.asyncIterator]() : images[Symbol.iterator]();
   let finished = false;
   try {
     for (;;) {

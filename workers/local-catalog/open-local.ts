@@ -6,7 +6,16 @@
  * URLs are revoked when the index is disposed (which the worker does whenever
  * it drops a catalog) or on close().
  */
-import { CATALOG_FORMAT_VERSION, checkCompatible, shardByteLength, vectorsPerShard, type AppModels, type CatalogItem, type CatalogJson, type CompatibilityWording } from '../../src/shared/catalog-format.ts';
+import {
+  CATALOG_FORMAT_VERSION,
+  checkCompatible,
+  shardByteLength,
+  vectorsPerShard,
+  type AppModels,
+  type CatalogItem,
+  type CatalogJson,
+  type CompatibilityWording,
+} from '../../src/shared/catalog-format.ts';
 import { allocateShard, decodeShard, type Shard } from '../../src/shared/catalog-shards.ts';
 import { countCategories, type OpenCatalog } from '../catalog-session.ts';
 import { SearchIndex, type SearchableCatalog, type SearchIndexOptions } from '../search/search-index.ts';
@@ -61,7 +70,8 @@ export function buildShards(vectors: readonly LocalVectorRecord[], dimension: nu
     const count = part.length;
     const { bytes, shard } = allocateShard(count, dimension);
     part.forEach((v, i) => {
-      if (v.codes.length !== dimension) throw new LocalCatalogError(`photo ${start + i} has a ${v.codes.length}-dimensional vector where ${dimension} were expected`);
+      if (v.codes.length !== dimension)
+        throw new LocalCatalogError(`photo ${start + i} has a ${v.codes.length}-dimensional vector where ${dimension} were expected`);
       shard.scales[i] = v.scale;
       shard.codes.set(v.codes, i * dimension);
     });

@@ -18,13 +18,7 @@ import { quantizeInto } from '../../src/shared/catalog-shards.ts';
 import { isQuotaError } from '../../src/shared/errors.ts';
 import { runTransaction, toStoreError, type Queue } from '../../src/shared/idb-transaction.ts';
 import { isSha256 } from '../../src/shared/sha256.ts';
-import {
-  LocalCatalogClosedError,
-  LocalCatalogError,
-  LocalCatalogNotFoundError,
-  LocalCatalogQuotaError,
-  localCatalogFailures,
-} from './errors.ts';
+import { LocalCatalogClosedError, LocalCatalogError, LocalCatalogNotFoundError, LocalCatalogQuotaError, localCatalogFailures } from './errors.ts';
 import type { LocalAppModels } from './types.ts';
 
 export const LOCAL_DB_NAME = 'lookalike-local-catalogs';
@@ -161,7 +155,10 @@ export class LocalCatalogStore {
         },
       });
     } catch (e) {
-      throw toStoreError(e, localCatalogFailures(() => null));
+      throw toStoreError(
+        e,
+        localCatalogFailures(() => null),
+      );
     }
     return self;
   }
@@ -293,7 +290,9 @@ export class LocalCatalogStore {
         const record = await tx.objectStore('catalogs').get(catalogId);
         if (!record) throw new LocalCatalogNotFoundError(catalogId);
         if (embedding.length !== record.dimension) {
-          throw new LocalCatalogError(`${item.fileName}: the embedding has ${embedding.length} values but "${record.name}" holds ${record.dimension}-dimensional ones`);
+          throw new LocalCatalogError(
+            `${item.fileName}: the embedding has ${embedding.length} values but "${record.name}" holds ${record.dimension}-dimensional ones`,
+          );
         }
         const existing = await tx.objectStore('items').index('by-hash').get([catalogId, item.hash]);
         if (existing) return { added: false as const, duplicate: { index: existing.index, id: existing.id }, count: record.count };
@@ -341,7 +340,9 @@ export class LocalCatalogStore {
     if (!stored) return undefined;
     const { record, items, vectors } = stored;
     if (items.length !== record.count || vectors.length !== record.count) {
-      throw new LocalCatalogError(`The local catalog "${record.name}" is inconsistent (${record.count} photos recorded, ${items.length} items and ${vectors.length} vectors stored): delete it and index the photos again.`);
+      throw new LocalCatalogError(
+        `The local catalog "${record.name}" is inconsistent (${record.count} photos recorded, ${items.length} items and ${vectors.length} vectors stored): delete it and index the photos again.`,
+      );
     }
     for (let i = 0; i < record.count; i++) {
       if (items[i]!.index !== i || vectors[i]!.index !== i || vectors[i]!.codes.length !== record.dimension) {

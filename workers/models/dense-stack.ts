@@ -59,7 +59,9 @@ export function createDenseStack(weights: Map<string, tf.Tensor>, config: Record
     throw new Error(`${owner}: config.taps must be a non-empty list of tap names`);
   }
   if (taps && weights.has('conv.kernel')) throw new Error(`${owner}: a head reads either taps or a head-input map, not both`);
-  const conv = weights.has('conv.kernel') ? { kernel: takeWeight(weights, 'conv.kernel') as tf.Tensor2D, bias: takeWeight(weights, 'conv.bias') as tf.Tensor1D } : undefined;
+  const conv = weights.has('conv.kernel')
+    ? { kernel: takeWeight(weights, 'conv.kernel') as tf.Tensor2D, bias: takeWeight(weights, 'conv.bias') as tf.Tensor1D }
+    : undefined;
   const pool = (map: tf.Tensor): tf.Tensor2D => {
     if (!conv) return map as tf.Tensor2D;
     if (map.rank !== 4) throw new Error(`${owner} reads a [n, h, w, c] map, not a tensor of shape [${map.shape}]`);

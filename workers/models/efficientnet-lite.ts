@@ -49,7 +49,8 @@ export function parseEfficientNetLiteConfig(raw: Record<string, unknown>): Effic
   if (!Array.isArray(c.blocks) || c.blocks.length === 0) fail('blocks missing');
   let channels = c.stemChannels!;
   c.blocks.forEach((b, i) => {
-    if (![b.kernel, b.inChannels, b.expandChannels, b.outChannels].every(positive) || (b.stride !== 1 && b.stride !== 2)) fail(`block ${i} ${JSON.stringify(b)} is invalid`);
+    if (![b.kernel, b.inChannels, b.expandChannels, b.outChannels].every(positive) || (b.stride !== 1 && b.stride !== 2))
+      fail(`block ${i} ${JSON.stringify(b)} is invalid`);
     if (b.inChannels !== channels) fail(`block ${i} reads ${b.inChannels} channels, the layer before gives ${channels}`);
     channels = b.outChannels;
   });
@@ -65,8 +66,12 @@ export function createEfficientNetLite(entry: ModelEntry, weights: Map<string, t
   const w4 = (name: string) => takeWeight(weights, name) as tf.Tensor4D;
   const w1 = (name: string) => takeWeight(weights, name) as tf.Tensor1D;
   // Every weight the blocks read is present before the first call, so a bad file fails at load, not mid-query.
-  const names = ['stem', 'head', ...config.blocks.flatMap((b, i) => [...(b.expandChannels !== b.inChannels ? [`blocks.${i}.expand`] : []), `blocks.${i}.dw`, `blocks.${i}.project`])];
-  for (const n of names) (w4(`${n}.kernel`), w1(`${n}.bias`));
+  const names = [
+    'stem',
+    'head',
+    ...config.blocks.flatMap((b, i) => [...(b.expandChannels !== b.inChannels ? [`blocks.${i}.expand`] : []), `blocks.${i}.dw`, `blocks.${i}.project`]),
+  ];
+  for (const n of names) w4(`${n}.kernel`), w1(`${n}.bias`);
 
   const conv = (x: tf.Tensor4D, name: string, stride: number, relu6: boolean): tf.Tensor4D =>
     tf.fused.conv2d({ x, filter: w4(`${name}.kernel`), bias: w1(`${name}.bias`), strides: stride, pad: 'same', activation: relu6 ? 'relu6' : 'linear' });
@@ -93,7 +98,11 @@ export function createEfficientNetLite(entry: ModelEntry, weights: Map<string, t
     return x;
   };
   const pooled = (map: tf.Tensor4D): tf.Tensor2D => tf.mean(conv(map, 'head', 1, true), [1, 2]) as tf.Tensor2D;
-  const tapNames = new Set(['features', 'headInput', ...config.blocks.flatMap((b, i) => [blockTap(i), ...(b.expandChannels !== b.inChannels ? [expandTap(i)] : [])])]);
+  const tapNames = new Set([
+    'features',
+    'headInput',
+    ...config.blocks.flatMap((b, i) => [blockTap(i), ...(b.expandChannels !== b.inChannels ? [expandTap(i)] : [])]),
+  ]);
 
   return {
     entry,
@@ -101,7 +110,10 @@ export function createEfficientNetLite(entry: ModelEntry, weights: Map<string, t
     features: (batch) => pooled(headInput(batch)),
     pooledTaps(batch, taps) {
       const unknown = taps.filter((t) => !tapNames.has(t));
-      if (unknown.length) throw new Error(`${entry.id} has no tap ${unknown.map((t) => `"${t}"`).join(', ')} (it gives "features", "headInput", "blocks.<i>" and "blocks.<i>.expand", i < ${config.blocks.length})`);
+      if (unknown.length)
+        throw new Error(
+          `${entry.id} has no tap ${unknown.map((t) => `"${t}"`).join(', ')} (it gives "features", "headInput", "blocks.<i>" and "blocks.<i>.expand", i < ${config.blocks.length})`,
+        );
       const maps: TapRecorder = new Map();
       const map = headInput(batch, maps);
       maps.set('headInput', map);

@@ -85,7 +85,8 @@ export class Embedder {
         if (stack.input === 'headInput' && !member.featuresAndHeadInput) {
           throw new Error(`the head of ${head.modelId} reads its head-input map, which this backbone does not give (manifest headInput missing?)`);
         }
-        if (stack.input === 'taps' && !member.pooledTaps) throw new Error(`the head of ${head.modelId} reads taps ${stack.taps!.join(', ')}, which this backbone does not give`);
+        if (stack.input === 'taps' && !member.pooledTaps)
+          throw new Error(`the head of ${head.modelId} reads taps ${stack.taps!.join(', ')}, which this backbone does not give`);
       }
       if (manifest.projection) projection = await loadDenseStack(manifest.projection.files, read, 'projection');
     } catch (error) {
@@ -98,7 +99,10 @@ export class Embedder {
     const size = members[0]?.entry.inputSize ?? 224;
     // The search path's shapes (with mirrorView, a batch of two).
     try {
-      await warmUp(() => tensorsOf(embedder.compute(tf.zeros([size, size, 3]) as tf.Tensor3D, { embed: true, classify: true, mirror: manifest.mirrorView === true })), options.signal);
+      await warmUp(
+        () => tensorsOf(embedder.compute(tf.zeros([size, size, 3]) as tf.Tensor3D, { embed: true, classify: true, mirror: manifest.mirrorView === true })),
+        options.signal,
+      );
     } catch (error) {
       // e.g. a GPU backend abandoned while it warmed up (workers/backend-choice.ts): nothing stays allocated.
       embedder.dispose();
@@ -191,7 +195,9 @@ export class Embedder {
   private async read(image: tf.Tensor3D, pass: PassOptions): Promise<EmbedOutput> {
     const outputs = tf.tidy(() => this.compute(image, pass));
     try {
-      const [embedding, vote, ...members] = await Promise.all([outputs.embedding, outputs.vote, ...outputs.members].map((t) => t?.data() as Promise<Float32Array> | undefined));
+      const [embedding, vote, ...members] = await Promise.all(
+        [outputs.embedding, outputs.vote, ...outputs.members].map((t) => t?.data() as Promise<Float32Array> | undefined),
+      );
       const result: EmbedOutput = { embedding: embedding ?? new Float32Array(0) };
       if (vote) {
         result.probabilities = vote;

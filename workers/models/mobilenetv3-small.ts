@@ -154,7 +154,10 @@ export function createMobileNetV3Small(entry: ModelEntry, weights: Map<string, t
     },
     pooledTaps(batch, taps) {
       const unknown = taps.filter((t) => !tapNames.includes(t));
-      if (unknown.length) throw new Error(`${entry.id} has no tap ${unknown.map((t) => `"${t}"`).join(', ')} (it gives "features", "headInput", "features.<block>" and "features.<block>.expand")`);
+      if (unknown.length)
+        throw new Error(
+          `${entry.id} has no tap ${unknown.map((t) => `"${t}"`).join(', ')} (it gives "features", "headInput", "features.<block>" and "features.<block>.expand")`,
+        );
       const maps: TapRecorder = new Map();
       const map = headInput(batch, maps);
       maps.set('headInput', map);

@@ -13,5 +13,8 @@ export function categoryPrior(labels: readonly string[], probabilities: ArrayLik
   if (labels.length !== probabilities.length) throw new RangeError(`${probabilities.length} probabilities for ${labels.length} labels`);
   if (!(weight >= 0)) throw new RangeError(`the category prior's weight must be ≥ 0, got ${weight}`);
   // Null prototype: the prior is looked up by catalog categories, and "constructor" or "__proto__" must find nothing here.
-  return { weight, probabilities: Object.assign(Object.create(null) as Record<string, number>, Object.fromEntries(labels.map((l, i) => [l, probabilities[i]!]))) };
+  return {
+    weight,
+    probabilities: Object.assign(Object.create(null) as Record<string, number>, Object.fromEntries(labels.map((l, i) => [l, probabilities[i]!]))),
+  };
 }

@@ -43,7 +43,7 @@ export class GpuSearch {
         }
         parts.push(tf.tensor2d(floats, [shard.count, dimension], 'float32'));
       }
-      const matrix = parts.length === 1 ? parts.pop()! : parts.length === 0 ? tf.zeros([0, dimension]) as tf.Tensor2D : tf.concat(parts, 0);
+      const matrix = parts.length === 1 ? parts.pop()! : parts.length === 0 ? (tf.zeros([0, dimension]) as tf.Tensor2D) : tf.concat(parts, 0);
       return new GpuSearch(matrix, count, dimension);
     } finally {
       tf.dispose(parts);

@@ -11,7 +11,7 @@ export function expandQuery(query: Float32Array, neighbours: readonly Float32Arr
   const out = Float64Array.from(query);
   neighbours.forEach((v, r) => {
     if (v.length !== query.length) throw new RangeError(`query expansion: neighbour of ${v.length} values for a query of ${query.length}`);
-    const w = alpha === 0 ? 1 : Math.pow(Math.max(scores[r] ?? 0, 0), alpha);
+    const w = alpha === 0 ? 1 : Math.max(scores[r] ?? 0, 0) ** alpha;
     for (let j = 0; j < v.length; j++) out[j]! += w * v[j]!;
   });
   let norm = 0;
