@@ -53,12 +53,18 @@ class Head(nn.Module):
         return F.normalize(matmul_t(F.normalize(x, dim=-1), lin.weight) + lin.bias, dim=-1)
 
 
-def pca_init(X, d):
-    """Weights projecting centred, normalised X onto its top d principal directions."""
+def pca_init(X, d, iters=4, seed=0):
+    """Weights projecting centred, normalised X onto its top d principal directions
+    (subspace iteration on the covariance; every product through matmul_t)."""
     Xn = F.normalize(X, dim=-1)
     mu = Xn.mean(0)
-    U, S, V = torch.pca_lowrank(Xn - mu, q=d, center=False, niter=4)
-    W = V[:, :d].T.contiguous()
+    Xc = (Xn - mu).T.contiguous()                      # [C, M]
+    cov = matmul_t(Xc, Xc) / Xn.shape[0]               # [C, C]
+    g = torch.Generator().manual_seed(seed)
+    Q = torch.linalg.qr(torch.randn(X.shape[1], d, generator=g))[0]
+    for _ in range(iters):
+        Q = torch.linalg.qr(matmul_t(cov, Q.T.contiguous()))[0]
+    W = Q.T.contiguous()
     return W, -(W @ mu)
 
 
@@ -69,10 +75,10 @@ def jitter_box(b, rng, amount=0.15):
     return [max(0, min(x0, x1 - 0.02)), max(0, min(y0, y1 - 0.02)), min(1, max(x1, x0 + 0.02)), min(1, max(y1, y0 + 0.02))]
 
 
-def synth_examples(name, pool, layer, n_jitter, rng):
-    """(features [M,C], item index [M]) of every paste box of the synthetic scenes in cache/<name>."""
+def synth_examples(name, pool, layer, n_jitter, rng, max_scenes=None):
+    """(features [M,C], item index [M]) of every paste box of the first max_scenes synthetic scenes in cache/<name>."""
     d = os.path.join(CACHE, name)
-    meta = json.load(open(os.path.join(d, "scenes.json")))
+    meta = json.load(open(os.path.join(d, "scenes.json")))[:max_scenes]
     X, y = [], []
     for k, s in enumerate(meta):
         fmap = np.load(os.path.join(d, layer, f"{k}.npy"))
@@ -108,6 +114,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="synth,mil")
     ap.add_argument("--synth", default="synth_lite0_0")
+    ap.add_argument("--scenes", type=int, default=60, help="use the first N synthetic scenes")
     ap.add_argument("--proposals", default="big")
     ap.add_argument("--pool", default="gem")
     ap.add_argument("--layer", default="head")
@@ -139,7 +146,7 @@ def main():
     # ---- training inputs
     sx = sy = None
     if "synth" in data:
-        sx, sy = synth_examples(a.synth, a.pool, a.layer, 3, rng)
+        sx, sy = synth_examples(a.synth, a.pool, a.layer, 3, rng, a.scenes)
         print(f"synthetic pastes: {len(sy)} examples ({len(set(sy.tolist()))} products)", flush=True)
     if "aug" in data:
         ax, ay = catalog_aug_examples(train_items.tolist(), a.pool, a.layer, 2, rng)
@@ -212,7 +219,19 @@ def main():
     with open(os.path.join(RESULTS, "head-runs.jsonl"), "a") as f:
         f.write(json.dumps(row, default=float) + "\n")
     if a.out:
-        torch.save(head.state_dict(), a.out)
+        save_head(head, a.out)
+
+
+def save_head(head, path):
+    """.npz (float16: W [d_out, d_in], b [d_out]; query_W/query_b when asymmetric) or a torch state dict (.pt).
+    The app's use: e = normalize(W @ normalize(gem_pooled_region) + b)."""
+    if path.endswith(".npz"):
+        arrays = {"W": head.cat.weight, "b": head.cat.bias}
+        if head.query is not head.cat:
+            arrays.update(query_W=head.query.weight, query_b=head.query.bias)
+        np.savez(path, **{k: v.detach().numpy().astype(np.float16) for k, v in arrays.items()})
+    else:
+        torch.save(head.state_dict(), path)
 
 
 if __name__ == "__main__":
