@@ -13,7 +13,7 @@ photos themselves, embedded by the same head; --asym gives the query side its ow
 Model selection uses only training rooms: the pairs of TRAINING rooms whose product is held out
 ('dev' below).  Validation rooms are scored once, at the end, for the report.
 
-  python train_head.py --data synth,mil,aug --steps 600 --seed 0 --out results/head-synth-mil.pt
+  python train_head.py --data synth,mil,aug --proposals s4r3 --steps 150 --negatives 256 --seed 0 --eval-val --out head.npz
 """
 import argparse
 import json
