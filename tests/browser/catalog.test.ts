@@ -11,7 +11,7 @@ import { buildTestCatalog, variantCatalog } from './catalog-fixture.ts';
 import { DATASETS, ROOT, SKIP_DATASETS, afterStatus, hasDatasets, openApp, waitReady, startBrowserApp, type BrowserApp } from './harness.ts';
 
 async function searchPhoto(page: Page, file: string): Promise<void> {
-  await afterStatus(page, () => page.getByTestId('photo-input').setInputFiles(file), /^(?!Looking at).*(Embedded|could not|not )/);
+  await afterStatus(page, () => page.getByTestId('photo-input').setInputFiles(file), /^(?!Looking at).*(Looked at|could not|not )/);
 }
 
 const results = (page: Page) =>

@@ -59,7 +59,7 @@ describe('faults and bad input', () => {
       await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 30_000 }).toMatch(message);
     }
     await page.getByTestId('photo-input').setInputFiles({ name: 'good.jpg', mimeType: 'image/jpeg', buffer: jpeg });
-    await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 60_000 }).toMatch(/Embedded good\.jpg/);
+    await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 60_000 }).toMatch(/Looked at good\.jpg/);
     expect(errors.join('\n')).toBe('');
     await page.close();
   });

@@ -18,7 +18,7 @@ function photosOf(category: string, count: number): string[] {
 }
 
 async function upload(page: Page, file: string): Promise<void> {
-  await afterStatus(page, () => page.getByTestId('photo-input').setInputFiles(file), /Embedded .* in /);
+  await afterStatus(page, () => page.getByTestId('photo-input').setInputFiles(file), /Looked at .* in /);
 }
 
 async function scores(page: Page): Promise<number[]> {
