@@ -125,7 +125,7 @@ describe.skipIf(!hasDatasets)(`the shopper's experience ${hasDatasets ? '' : `(s
           seen.push({ label: text('progress-label'), amount: text('progress-amount'), file: text('progress-file'), phase });
       }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
     });
-    await page.goto(env.url + '?catalog=none&backend=wasm');
+    await page.goto(`${env.url}?catalog=none&backend=wasm`);
     await waitReady(page);
     const seen = await page.evaluate(
       () => (window as unknown as { progressSeen: { label: string; amount: string; file: string; phase: string }[] }).progressSeen,

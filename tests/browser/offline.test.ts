@@ -38,7 +38,7 @@ async function shownPictures(page: Page): Promise<string[]> {
     cards
       .filter((c) => {
         const img = c.querySelector('img');
-        return img && img.complete && img.naturalWidth > 0;
+        return img?.complete && img.naturalWidth > 0;
       })
       .map((c) => c.getAttribute('data-item-id')!),
   );
