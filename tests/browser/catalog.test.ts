@@ -42,9 +42,12 @@ describe.skipIf(!hasDatasets)(`catalog search in the browser ${hasDatasets ? '' 
     const categories = await page
       .getByTestId('category')
       .evaluateAll((els) => els.map((e) => ({ label: e.getAttribute('data-label'), prob: Number(e.getAttribute('data-prob')) })));
-    expect(categories).toHaveLength(3);
+    // Up to three, leaving out those that would read 0%.
+    expect(categories.length).toBeGreaterThanOrEqual(1);
+    expect(categories.length).toBeLessThanOrEqual(3);
+    for (const c of categories.slice(1)) expect(c.prob).toBeGreaterThanOrEqual(0.005);
     expect(categories[0]!.label).toBe('sofa');
-    expect(categories[0]!.prob).toBeGreaterThan(categories[1]!.prob);
+    if (categories[1]) expect(categories[0]!.prob).toBeGreaterThan(categories[1].prob);
     expect(errors).toEqual([]);
     await page.close();
   });
