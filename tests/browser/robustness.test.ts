@@ -563,12 +563,12 @@ describe('robustness: faults and hostile input', () => {
           wishlist: { itemId: string; catalogId: string }[];
           events: { itemId: string }[];
         };
-        expect(data.schemaVersion).toBe(3);
+        expect(data.schemaVersion).toBe(4);
         expect(data.wishlist.map((w) => w.itemId)).toContain('old-item');
         expect(data.events.map((e) => e.itemId)).toContain('old-item');
         expect(data.wishlist).toHaveLength(2);
         log(
-          `  once the old tab closed: the banner went, the database was upgraded to v3 with the old wishlist entry kept, and a new one was added (${data.wishlist.length} in the export)`,
+          `  once the old tab closed: the banner went, the database was upgraded to v4 with the old wishlist entry kept, and a new one was added (${data.wishlist.length} in the export)`,
         );
         expect(errors).toEqual([]);
       });
