@@ -24,7 +24,7 @@ function staticMounts(): Plugin {
   const middleware = (req: { url?: string }, res: import('node:http').ServerResponse, next: () => void) => {
     const path = decodeURIComponent((req.url ?? '').split('?')[0] ?? '').replace(/^.*?\/(models|catalog)\//, '/$1/');
     for (const mount of STATIC_MOUNTS) {
-      const prefix = '/' + mount.urlPrefix;
+      const prefix = `/${mount.urlPrefix}`;
       if (!path.startsWith(prefix)) continue;
       const file = resolve(mount.dir, path.slice(prefix.length));
       if (!file.startsWith(mount.dir) || !existsSync(file) || !statSync(file).isFile()) break;

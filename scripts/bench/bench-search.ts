@@ -216,7 +216,7 @@ async function main(): Promise<void> {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(
     out,
-    JSON.stringify(
+    `${JSON.stringify(
       {
         date: new Date().toISOString(),
         machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? '', node: process.version },
@@ -228,7 +228,7 @@ async function main(): Promise<void> {
       },
       null,
       2,
-    ) + '\n',
+    )}\n`,
   );
   process.stderr.write(`wrote ${out}${sink < 0 ? ' ' : ''}\n`);
 }

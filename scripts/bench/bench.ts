@@ -47,7 +47,7 @@ const { values } = parseArgs({
   },
 });
 
-const log = (line: string) => process.stderr.write(line + '\n');
+const log = (line: string) => process.stderr.write(`${line}\n`);
 const sections = new Set<Section>(
   values.only ? (values.only.split(',').map((s) => s.trim()) as Section[]) : ['download', 'model', 'search', ...(values.soak ? (['soak'] as const) : [])],
 );
@@ -237,7 +237,7 @@ async function main(): Promise<void> {
 
   durations.total = Date.now() - started.getTime();
   mkdirSync(dirname(outPath), { recursive: true });
-  writeFileSync(outPath, JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(outPath, `${JSON.stringify(results, null, 2)}\n`);
   console.log(consoleReport(results));
   log(`wrote ${values.out}`);
   if (!values['no-docs']) {

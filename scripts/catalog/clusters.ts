@@ -76,14 +76,14 @@ async function main(argv: string[]): Promise<void> {
     space,
     log: (line) => console.log(line),
   });
-  writeFileSync(values.out, JSON.stringify(out) + '\n');
+  writeFileSync(values.out, `${JSON.stringify(out)}\n`);
   // Written inside the catalog folder: catalog.json names it (with sha256), so the app finds and verifies it.
   if (values.catalog && resolve(dirname(values.out)) === resolve(values.catalog)) {
     const catalogJson = join(values.catalog, 'catalog.json');
     const meta = JSON.parse(readFileSync(catalogJson, 'utf8')) as Record<string, unknown>;
     const bytes = readFileSync(values.out);
     meta.clusters = { path: basename(values.out), bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
-    writeFileSync(catalogJson, JSON.stringify(meta, null, 2) + '\n');
+    writeFileSync(catalogJson, `${JSON.stringify(meta, null, 2)}\n`);
     console.log(`recorded the clusters in ${catalogJson}`);
   }
   for (const c of out.clusters)

@@ -67,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    process.stdout.write(USAGE + '\n');
+    process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   if (positionals.length === 0 || !values.out) {
@@ -127,7 +127,7 @@ async function main(argv: string[]): Promise<number> {
   if (report.state.discarded) process.stderr.write(`note: ${report.state.discarded}; it was set aside and everything re-embedded\n`);
   printProblems('rows skipped', report.skipped);
   printProblems('images that could not be indexed', report.failed);
-  process.stdout.write(summary(report) + '\n');
+  process.stdout.write(`${summary(report)}\n`);
   return 0;
 }
 

@@ -138,8 +138,8 @@ async function main(): Promise<void> {
     process.stderr.write(
       `${results.size} photos, ${pairs.length} (photo, item) pairs${missing ? `, ${missing} of whose items are not in the catalog (counted as misses)` : ''}\n`,
     );
-    process.stderr.write(RECALL_KS.map((kk, i) => `recall@${kk} ${recalls[i]!.toFixed(4)}`).join('  ') + '\n');
-    process.stdout.write(RECALL_KS.map((kk, i) => `recall@${kk}=${recalls[i]!.toFixed(2)}`).join(' ') + '\n');
+    process.stderr.write(`${RECALL_KS.map((kk, i) => `recall@${kk} ${recalls[i]!.toFixed(4)}`).join('  ')}\n`);
+    process.stdout.write(`${RECALL_KS.map((kk, i) => `recall@${kk}=${recalls[i]!.toFixed(2)}`).join(' ')}\n`);
     return;
   }
 

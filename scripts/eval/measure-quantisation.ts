@@ -69,4 +69,4 @@ const report = {
   top1,
 };
 console.log(JSON.stringify(report, null, 2));
-writeFileSync(join(REPORTS_DIR, 'quantisation.json'), JSON.stringify(report, null, 2) + '\n');
+writeFileSync(join(REPORTS_DIR, 'quantisation.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -26,11 +26,14 @@ export const round = (x: number, digits = 1): number => (Number.isFinite(x) ? Nu
 interface ProbeQuery {
   /** `change` of the photo input (the file is chosen; Playwright's file transfer is before this). */
   start: number;
-  /** The DOM shows "Embedded …" and the results (same Preact commit). */
+  /** The DOM shows "Looked at …" and the results (same Preact commit). */
   commit: number;
   /** The next animation frame after that commit: results painted. */
   frame: number;
   status: string;
+  /** "How it ran": the models' time on the photo, and the search's. */
+  embed: string;
+  search: string;
 }
 
 interface Probe {
@@ -62,8 +65,10 @@ const PROBE_SCRIPT = `(() => {
     }
     if (status === probe.last) return;
     probe.last = status;
-    if (probe.pending !== undefined && /^Embedded .* in /.test(status)) {
-      const q = { start: probe.pending, commit: now, frame: NaN, status };
+    if (probe.pending !== undefined && /^Looked at .* in /.test(status)) {
+      // The worker's own figures, from "How it ran" beside the results (same Preact commit as the status).
+      const figure = (id) => (document.querySelector('[data-testid="' + id + '"]') || {}).textContent || '';
+      const q = { start: probe.pending, commit: now, frame: NaN, status, embed: figure('embed-ms'), search: figure('search-ms') };
       probe.pending = undefined;
       probe.queries.push(q);
       requestAnimationFrame(() => { q.frame = performance.now(); });
@@ -203,12 +208,13 @@ export async function runQueries(page: Page, files: string[], options: { timeout
     );
     if (options.catalog) await page.waitForFunction(() => !document.querySelector('.object-chips .hint'), undefined, { timeout: options.timeout, polling: 50 });
     const q = (await probe(page)).queries[before]!;
-    const m = q.status.match(/ in ([\d.]+ m?s) on [^;.]+(?:; searched [\d,]+ items in ([\d.]+ m?s))?/);
+    const embedMs = parseMs(q.embed);
+    const searchMs = parseMs(q.search);
     out.push({
       totalMs: q.frame - q.start,
       commitMs: q.commit - q.start,
-      ...(m?.[1] ? { embedMs: parseMs(m[1])! } : {}),
-      ...(m?.[2] ? { searchMs: parseMs(m[2])! } : {}),
+      ...(embedMs !== undefined ? { embedMs } : {}),
+      ...(searchMs !== undefined ? { searchMs } : {}),
     });
   }
   return out;

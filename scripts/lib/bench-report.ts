@@ -194,7 +194,7 @@ function soakLines(s: Results['soak']): string[] {
   if ('skipped' in s) return [s.skipped];
   const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
   return [
-    `Measured ${'date' in s ? String(s.date).slice(0, 16).replace('T', ' ') + ' UTC' : ''}: ${s.queries} consecutive searches on **${s.backend}** through the UI, ${s.distinctPhotos} photos in turn, on the test catalog (${s.catalogItems ?? '?'} items); each photo also runs object detection afterwards (waited for, not timed). ${(s.wallMs / 1000).toFixed(0)} s in all. **${s.pass ? 'PASS' : 'FAIL'}**.`,
+    `Measured ${'date' in s ? `${String(s.date).slice(0, 16).replace('T', ' ')} UTC` : ''}: ${s.queries} consecutive searches on **${s.backend}** through the UI, ${s.distinctPhotos} photos in turn, on the test catalog (${s.catalogItems ?? '?'} items); each photo also runs object detection afterwards (waited for, not timed). ${(s.wallMs / 1000).toFixed(0)} s in all. **${s.pass ? 'PASS' : 'FAIL'}**.`,
     `- query time, first ${s.window}: median ${ms(s.firstMedianMs)}; last ${s.window}: median ${ms(s.lastMedianMs)} → **${s.slowdown.toFixed(2)}×** (limit ${s.maxSlowdown}×) ${s.checks.lastWithinSlowdown ? 'ok' : 'FAIL'}`,
     `- worker tensors: ${s.baseline.numTensors} after ${s.baseline.query} searches → ${s.final.numTensors} after ${s.final.query} (**${s.tensorGrowth >= 0 ? '+' : ''}${s.tensorGrowth}**) ${s.checks.tensorsDoNotGrow ? 'ok' : 'FAIL'}; tensor bytes ${mb(s.baseline.numBytes)} → ${mb(s.final.numBytes)}`,
     s.gpuBytesGrowth !== undefined

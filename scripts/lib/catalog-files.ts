@@ -100,7 +100,7 @@ export function writeCatalog(outDir: string, content: CatalogContent, options: W
   if (content.scenes?.length) catalog.scenes = content.scenes;
   if (content.complements) catalog.complements = content.complements;
   parseCatalogJson(JSON.parse(JSON.stringify(catalog)), join(outDir, CATALOG_FILE));
-  writeAtomic(outDir, CATALOG_FILE, JSON.stringify(catalog, null, 1) + '\n');
+  writeAtomic(outDir, CATALOG_FILE, `${JSON.stringify(catalog, null, 1)}\n`);
   const keep = new Set([...shards, ...itemFiles].map((f) => f.path));
   for (const name of readdirSync(outDir)) {
     if ((SHARD_NAME.test(name) || ITEMS_NAME.test(name)) && !keep.has(name)) rmSync(join(outDir, name));

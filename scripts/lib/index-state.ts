@@ -65,7 +65,7 @@ export class IndexState {
         info.discarded = `${state.file} was made with the models "${old.ensembleId}" (now "${header.ensembleId}")`;
       }
       if (info.discarded) {
-        renameSync(state.file, state.file + '.old');
+        renameSync(state.file, `${state.file}.old`);
       } else {
         for (const line of lines.slice(1)) {
           if (!line) continue;
@@ -76,7 +76,7 @@ export class IndexState {
         info.reused = state.embeddings.size;
       }
     }
-    if (!existsSync(state.file)) writeFileSync(state.file, JSON.stringify(header) + '\n');
+    if (!existsSync(state.file)) writeFileSync(state.file, `${JSON.stringify(header)}\n`);
     else if (!readFileSync(state.file, 'utf8').endsWith('\n')) appendFileSync(state.file, '\n'); // after a line cut short
     return { state, info };
   }
@@ -111,7 +111,7 @@ export class IndexState {
   add(hash: string, embedding: Float32Array): void {
     if (embedding.length !== this.header.dimension) throw new RangeError(`embedding of ${embedding.length} values, expected ${this.header.dimension}`);
     const e = Buffer.from(embedding.buffer, embedding.byteOffset, embedding.byteLength).toString('base64');
-    appendFileSync(this.file, JSON.stringify({ h: hash, e }) + '\n');
+    appendFileSync(this.file, `${JSON.stringify({ h: hash, e })}\n`);
     this.embeddings.set(hash, embedding);
   }
 }

@@ -18,7 +18,7 @@ export function ensembleIdOf(manifest: Omit<ModelManifest, 'ensembleId'>): strin
   const hash = createHash('sha256');
   for (const m of manifest.models.filter((x) => x.role === 'backbone')) for (const f of m.files) hash.update(f.sha256);
   for (const f of manifest.projection?.files ?? []) hash.update(f.sha256);
-  return 'lookalike-' + hash.digest('hex').slice(0, 16);
+  return `lookalike-${hash.digest('hex').slice(0, 16)}`;
 }
 
 export function readManifest(): ModelManifest {
@@ -34,6 +34,6 @@ export function withModels(previous: Partial<ModelManifest>, models: ModelEntry[
 export function writeManifest(manifest: Omit<ModelManifest, 'ensembleId'>): ModelManifest {
   const full = parseManifest({ ...manifest, ensembleId: ensembleIdOf(manifest) });
   // Key order is fixed by construction, so the bytes are reproducible.
-  writeFileSync(MANIFEST_PATH, JSON.stringify({ ...manifest, formatVersion: full.formatVersion, ensembleId: full.ensembleId }, null, 2) + '\n');
+  writeFileSync(MANIFEST_PATH, `${JSON.stringify({ ...manifest, formatVersion: full.formatVersion, ensembleId: full.ensembleId }, null, 2)}\n`);
   return full;
 }

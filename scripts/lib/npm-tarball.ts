@@ -32,7 +32,7 @@ export const QVAC_CLASSIFICATION: PinnedPackage = {
 export const CACHE_DIR = resolve(import.meta.dirname, '../../.cache/npm');
 
 function integrityOf(file: string): string {
-  return 'sha512-' + createHash('sha512').update(readFileSync(file)).digest('base64');
+  return `sha512-${createHash('sha512').update(readFileSync(file)).digest('base64')}`;
 }
 
 const cacheDirOf = (pkg: PinnedPackage): string => join(CACHE_DIR, `${pkg.name.replace('@', '').replace('/', '-')}-${pkg.version}`);

@@ -57,7 +57,7 @@ export class ProgressBar {
     const now = Date.now();
     if (now - this.lastPlain >= this.plainEveryMs || p.done === p.total) {
       this.lastPlain = now;
-      this.stream.write(formatProgress(p, 0) + '\n');
+      this.stream.write(`${formatProgress(p, 0)}\n`);
     }
   }
 

@@ -88,7 +88,7 @@ export function recallAtK(pairs: readonly { photo: string; itemId: string }[], r
   let hits = 0;
   for (const { photo, itemId } of pairs) {
     const list = results.get(photo);
-    if (list && list.slice(0, k).includes(itemId)) hits++;
+    if (list?.slice(0, k).includes(itemId)) hits++;
   }
   return hits / pairs.length;
 }

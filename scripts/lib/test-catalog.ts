@@ -32,7 +32,7 @@ function sample(csv: string, perCategory: number, out: string): string {
   const header = Object.keys(picked[0]!);
   const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
   const lines = [header.join(','), ...picked.map((r) => header.map((h) => (h === 'path' ? resolve(csv, '..', r[h]!) : quote(r[h] ?? ''))).join(','))];
-  writeFileSync(out, lines.join('\n') + '\n');
+  writeFileSync(out, `${lines.join('\n')}\n`);
   return out;
 }
 
@@ -47,7 +47,7 @@ function sampleScenes(csv: string, itemIds: Set<string>, minItems: number, out: 
     rooms.set(r.room!, [...(rooms.get(r.room!) ?? []), r.item_id!]);
   }
   const picked = [...rooms].filter(([, ids]) => ids.length >= minItems).map(([room, ids]) => ({ room: resolve(csv, '..', room), itemIds: ids }));
-  writeFileSync(out, ['room,item_id', ...picked.flatMap((s) => s.itemIds.map((id) => `${s.room},${id}`))].join('\n') + '\n');
+  writeFileSync(out, `${['room,item_id', ...picked.flatMap((s) => s.itemIds.map((id) => `${s.room},${id}`))].join('\n')}\n`);
   return picked;
 }
 

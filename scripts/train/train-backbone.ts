@@ -44,7 +44,7 @@ function train(gguf: string): void {
     ...hmCatalog().map((x) => [x.path, x.label, 'hm']),
     ...ikea.map((x) => [x.path, x.label, x.split === 'test' ? 'itest' : validation.has(x) ? 'ival' : 'itrain']),
   ].map(([path, label, set]) => `"${path!.replaceAll('"', '""')}",${labelIndex.get(label!)},${set}`);
-  const listing = ['path,label,set', ...rows].join('\n') + '\n';
+  const listing = `${['path,label,set', ...rows].join('\n')}\n`;
   const listingPath = join(WORK, 'photos.csv');
   const photos = join(WORK, 'photos.npz');
   if (!existsSync(photos) || !existsSync(listingPath) || readFileSync(listingPath, 'utf8') !== listing) {

@@ -617,7 +617,7 @@ const written = writeManifest({
 });
 writeFileSync(
   join(REPORTS_DIR, 'metrics.json'),
-  JSON.stringify(
+  `${JSON.stringify(
     {
       ensembleId: written.ensembleId,
       classification: table,
@@ -635,11 +635,11 @@ writeFileSync(
     },
     null,
     2,
-  ) + '\n',
+  )}\n`,
 );
 // The held-out ikea products as a labels CSV, so `npm run eval` measures the furniture figure on exactly them.
 writeFileSync(
   join(REPORTS_DIR, 'ikea-heldout.csv'),
-  ['path,category', ...ikeaTest.map((x) => `${relative(join(DATASETS_DIR, 'ikea'), x.path)},${x.label}`).sort()].join('\n') + '\n',
+  `${['path,category', ...ikeaTest.map((x) => `${relative(join(DATASETS_DIR, 'ikea'), x.path)},${x.label}`).sort()].join('\n')}\n`,
 );
 console.log(`wrote heads, projection, manifest (${written.ensembleId}) and the ikea held-out list`);

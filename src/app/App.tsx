@@ -82,7 +82,7 @@ export function App(props: AppProps = {}) {
       else if (wanted.url) await catalog.open(wanted.url, wanted.explicit, readyLine);
     },
   });
-  const search = usePhotoSearch(client, feedback, { info: models.info, catalog: catalog.info, history: !embedded });
+  const search = usePhotoSearch(client, feedback, { catalog: catalog.info, history: !embedded });
   const personal = usePersonal(client, catalog.info);
   const panels = usePanels(!embedded);
   const { goesWithFor, seenInFor } = panels;

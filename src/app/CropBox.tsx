@@ -29,7 +29,7 @@ export function CropBox({ box, onChange, onSubmit }: { box: Box; onChange: (box:
     if (e.button !== 0) return;
     const p = point(e);
     const target = e.target as HTMLElement;
-    const corner = target.dataset['corner'] as Corner | undefined;
+    const corner = target.dataset.corner as Corner | undefined;
     if (corner) {
       // Resizing a corner = drawing from the opposite corner.
       drag.current = { kind: 'resize', ax: corner.includes('w') ? x2 : x1, ay: corner.includes('n') ? y2 : y1 };

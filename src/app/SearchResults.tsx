@@ -38,9 +38,12 @@ export function SearchResults({
   const categories = catalog ? Object.keys(catalog.categories).sort() : [];
   return (
     <div class={busy ? 'search-results busy' : 'search-results'} ref={block} aria-busy={busy}>
-      <p class="timing">
-        Embedded in <strong data-testid="embed-ms">{formatMs(response.embedMs)}</strong> on <strong>{info?.backend.backend}</strong>
-      </p>
+      <details class="timing">
+        <summary>How it ran</summary>
+        The models read the photo in <strong data-testid="embed-ms">{formatMs(response.embedMs)}</strong> on <strong>{info?.backend.backend}</strong>
+        {response.embeddingReused ? ' (earlier; this search reused it)' : ''}; the search took{' '}
+        <span data-testid="search-ms">{formatMs(response.searchMs)}</span>.
+      </details>
       {response.probabilities && info && (
         <CategoryVotes
           labels={info.labels}

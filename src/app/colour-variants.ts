@@ -11,9 +11,7 @@ import type { ResultCard } from './result-card.ts';
 export const SAME_PRODUCT_MIN_COSINE = 0.9;
 
 const productKey = (item: ItemView): string =>
-  item.attributes?.['product_code']
-    ? `code\u0000${item.attributes['product_code']}`
-    : `title\u0000${item.category ?? ''}\u0000${item.title.trim().toLowerCase()}`;
+  item.attributes?.product_code ? `code\u0000${item.attributes.product_code}` : `title\u0000${item.category ?? ''}\u0000${item.title.trim().toLowerCase()}`;
 
 /**
  * The cards (best first) with colour variants folded into the first of each product. `itemOf` gives a card's
@@ -35,7 +33,7 @@ export function groupColourVariants(
     const key = productKey(item);
     const byCode = key.startsWith('code');
     const candidates = leads.get(key) ?? [];
-    const colour = item.attributes?.['color'];
+    const colour = item.attributes?.color;
     const lead = candidates.find((c) => byCode || sameLook(c.item.id, item.id, embedding));
     if (lead) {
       if (colour && !lead.colours.includes(colour)) lead.colours.push(colour);

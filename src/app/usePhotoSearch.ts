@@ -8,7 +8,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { InferenceClient } from '../inference-client.ts';
 import { decodePhoto } from '../photo-decode.ts';
 import type { SessionPhoto } from '../session-gallery.ts';
-import type { CatalogInfo, DetectedObject, InitInfo, SearchResponse } from '../shared/worker-api/index.ts';
+import type { CatalogInfo, DetectedObject, SearchResponse } from '../shared/worker-api/index.ts';
 import { errorMessage, formatMs } from './format.ts';
 import type { Box } from './crop-geometry.ts';
 import { prettyLabel } from './vote-words.ts';
@@ -21,13 +21,12 @@ export interface Photo {
 }
 
 export interface PhotoSearchOptions {
-  info: InitInfo | undefined;
   catalog: CatalogInfo | undefined;
   /** Searches are browser history entries (src/app/view-history.ts); off when embedded in a shop's page. */
   history: boolean;
 }
 
-export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback, { info, catalog, history: useHistory }: PhotoSearchOptions) {
+export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback, { catalog, history: useHistory }: PhotoSearchOptions) {
   const [busy, setBusy] = useState(false);
   const [photo, setPhoto] = useState<Photo>();
   const [objects, setObjects] = useState<DetectedObject[]>([]);
@@ -83,8 +82,11 @@ export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback,
         setSessionPhotos(photos.current);
         shown.current = index;
         pushView({ photo: index, category: '' }, useHistory);
+        // In words; how the time was spent (models, search, backend) is under "How it ran" beside the results.
         setStatus(
-          `Embedded ${file.name} in ${formatMs(res.embedMs)} on ${info?.backend.backend ?? 'your device'}${catalog ? `; searched ${catalog.count.toLocaleString('en')} items in ${formatMs(res.searchMs)}` : ''}.`,
+          catalog
+            ? `Looked at ${file.name}: found similar products in ${formatMs(res.embedMs + res.searchMs)}.`
+            : `Looked at ${file.name}: compared it with your photos in ${formatMs(res.embedMs)}.`,
         );
         if (catalog) void detectObjects();
       } catch (error) {

@@ -79,42 +79,42 @@ export function parseClusterFile(json: unknown): ClusterFile {
   };
   if (!isRecord(json)) return fail('not an object');
   const f = json;
-  if (f['format'] !== CLUSTER_FILE_FORMAT) fail(`format must be "${CLUSTER_FILE_FORMAT}"`);
-  if (f['version'] !== CLUSTER_FILE_VERSION) fail(`version ${shownValue(f['version'])} is not supported (expected ${CLUSTER_FILE_VERSION})`);
-  const dim = f['dim'];
+  if (f.format !== CLUSTER_FILE_FORMAT) fail(`format must be "${CLUSTER_FILE_FORMAT}"`);
+  if (f.version !== CLUSTER_FILE_VERSION) fail(`version ${shownValue(f.version)} is not supported (expected ${CLUSTER_FILE_VERSION})`);
+  const dim = f.dim;
   if (typeof dim !== 'number' || !Number.isInteger(dim) || dim <= 0 || dim > MAX_CLUSTER_DIM) fail(`dim must be a whole number from 1 to ${MAX_CLUSTER_DIM}`);
-  const space = f['space'];
+  const space = f.space;
   if (space !== 'catalog-centred' && space !== 'raw') return fail('space must be "catalog-centred" or "raw"');
-  const list = f['clusters'];
+  const list = f.clusters;
   if (!Array.isArray(list) || list.length === 0) return fail('clusters must be a non-empty array');
   if (list.length > MAX_CLUSTERS) fail(`it has ${list.length.toLocaleString('en')} clusters; at most ${MAX_CLUSTERS}`);
   const clusters = list.map((c: unknown, i): ClusterEntry => {
     if (!isRecord(c)) return fail(`clusters[${i}] is not an object`);
-    const centroid = c['centroid'];
+    const centroid = c.centroid;
     if (!Array.isArray(centroid) || centroid.length !== dim || !centroid.every(isFiniteNumber))
       return fail(`clusters[${i}].centroid must be ${String(dim)} finite numbers`);
-    const favourites = c['favourites'];
+    const favourites = c.favourites;
     if (!Array.isArray(favourites)) return fail(`clusters[${i}].favourites must be an array`);
     if (favourites.length > MAX_FAVOURITES) fail(`clusters[${i}] has ${favourites.length.toLocaleString('en')} favourites; at most ${MAX_FAVOURITES}`);
     return {
-      id: isCount(c['id']) ? c['id'] : i,
-      size: isCount(c['size']) ? c['size'] : 0,
+      id: isCount(c.id) ? c.id : i,
+      size: isCount(c.size) ? c.size : 0,
       centroid: [...(centroid as number[])],
       favourites: favourites.map((fav: unknown, j): ClusterFavourite => {
         const o = isRecord(fav) ? fav : undefined;
-        const itemId = o?.['itemId'];
-        if (!o || typeof itemId !== 'string' || !itemId || !isFiniteNumber(o['score']))
+        const itemId = o?.itemId;
+        if (!o || typeof itemId !== 'string' || !itemId || !isFiniteNumber(o.score))
           return fail(`clusters[${i}].favourites[${j}] needs an itemId and a score (a number)`);
         if (itemId.length > MAX_ITEM_ID_LENGTH)
           fail(`clusters[${i}].favourites[${j}].itemId is too long (${itemId.length.toLocaleString('en')} characters; at most ${MAX_ITEM_ID_LENGTH})`);
-        return { itemId, score: o['score'] as number, wishlists: isCount(o['wishlists']) ? o['wishlists'] : 0, clicks: isCount(o['clicks']) ? o['clicks'] : 0 };
+        return { itemId, score: o.score as number, wishlists: isCount(o.wishlists) ? o.wishlists : 0, clicks: isCount(o.clicks) ? o.clicks : 0 };
       }),
     };
   });
-  const k = f['k'];
-  const createdAt = f['createdAt'];
-  const catalogId = f['catalogId'];
-  const selection = checkedSelection(f['selection']);
+  const k = f.k;
+  const createdAt = f.createdAt;
+  const catalogId = f.catalogId;
+  const selection = checkedSelection(f.selection);
   return {
     format: CLUSTER_FILE_FORMAT,
     version: CLUSTER_FILE_VERSION,
@@ -133,23 +133,23 @@ function checkedSelection(v: unknown): ClusterFile['selection'] {
   const numbers = (x: unknown): x is number[] => Array.isArray(x) && x.length <= MAX_CLUSTERS && x.every(isFiniteNumber);
   if (
     isRecord(v) &&
-    numbers(v['ks']) &&
-    numbers(v['inertia']) &&
-    numbers(v['silhouette']) &&
-    isCount(v['elbowK']) &&
-    isCount(v['silhouetteK']) &&
-    isCount(v['chosenK']) &&
-    typeof v['rule'] === 'string' &&
-    v['rule'].length <= 1000
+    numbers(v.ks) &&
+    numbers(v.inertia) &&
+    numbers(v.silhouette) &&
+    isCount(v.elbowK) &&
+    isCount(v.silhouetteK) &&
+    isCount(v.chosenK) &&
+    typeof v.rule === 'string' &&
+    v.rule.length <= 1000
   ) {
     return {
-      ks: [...v['ks']],
-      inertia: [...v['inertia']],
-      silhouette: [...v['silhouette']],
-      elbowK: v['elbowK'],
-      silhouetteK: v['silhouetteK'],
-      chosenK: v['chosenK'],
-      rule: v['rule'],
+      ks: [...v.ks],
+      inertia: [...v.inertia],
+      silhouette: [...v.silhouette],
+      elbowK: v.elbowK,
+      silhouetteK: v.silhouetteK,
+      chosenK: v.chosenK,
+      rule: v.rule,
     };
   }
   return { ks: [], inertia: [], silhouette: [], elbowK: 0, silhouetteK: 0, chosenK: 0, rule: '' };

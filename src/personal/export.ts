@@ -121,13 +121,13 @@ export function parsePersonalDataExport(input: unknown, legacyCatalogId: string 
     if (problems.length < 50) problems.push(msg);
   };
   if (!isObj(json)) throw new PersonalImportError(['the file is not a JSON object']);
-  if (json['format'] !== EXPORT_FORMAT) throw new PersonalImportError([`format must be "${EXPORT_FORMAT}"`]);
-  const version = json['schemaVersion'];
+  if (json.format !== EXPORT_FORMAT) throw new PersonalImportError([`format must be "${EXPORT_FORMAT}"`]);
+  const version = json.schemaVersion;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw new PersonalImportError(['schemaVersion must be a positive integer']);
   if (version > DB_VERSION) throw new PersonalImportError([`made by a newer Lookalike (schema ${version}; this one reads up to ${DB_VERSION}) — update first`]);
   const legacy = version < 3;
   const catalogOf = (r: Record<string, unknown>, path: string): string => {
-    const c = r['catalogId'];
+    const c = r.catalogId;
     if (legacy && c === undefined) return legacyCatalogId;
     const problem = idProblem(c);
     if (!problem) return c as string;
@@ -135,8 +135,8 @@ export function parsePersonalDataExport(input: unknown, legacyCatalogId: string 
     return '';
   };
   const itemOf = (r: Record<string, unknown>, path: string): string => {
-    const problem = idProblem(r['itemId']);
-    if (!problem) return r['itemId'] as string;
+    const problem = idProblem(r.itemId);
+    if (!problem) return r.itemId as string;
     bad(`${path}.itemId ${problem}`);
     return '';
   };
@@ -161,11 +161,11 @@ export function parsePersonalDataExport(input: unknown, legacyCatalogId: string 
   const ids = new Set<number>();
   const events: EventRecord[] = list('events').map((r, i) => {
     const p = `events[${i}]`;
-    if (!EVENT_TYPES.includes(r['type'] as EventType)) bad(`${p}.type must be one of ${EVENT_TYPES.join(', ')}`);
+    if (!EVENT_TYPES.includes(r.type as EventType)) bad(`${p}.type must be one of ${EVENT_TYPES.join(', ')}`);
     const itemId = itemOf(r, p);
-    if (!isTime(r['at'])) bad(`${p}.at must be a time (epoch ms)`);
-    const rec: EventRecord = { type: r['type'] as EventType, catalogId: catalogOf(r, p), itemId, at: r['at'] as number };
-    const id = r['id'];
+    if (!isTime(r.at)) bad(`${p}.at must be a time (epoch ms)`);
+    const rec: EventRecord = { type: r.type as EventType, catalogId: catalogOf(r, p), itemId, at: r.at as number };
+    const id = r.id;
     if (id !== undefined) {
       if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) bad(`${p}.id must be a positive integer`);
       else if (ids.has(id)) bad(`${p}.id ${id} appears twice`);
@@ -196,7 +196,7 @@ export function parsePersonalDataExport(input: unknown, legacyCatalogId: string 
   const settingKeys = new Set<string>();
   const settings: SettingRecord[] = list('settings').map((r, i) => {
     const p = `settings[${i}]`;
-    let key = r['key'];
+    let key = r.key;
     if (legacy && key === 'onboarding') key = onboardingKey(legacyCatalogId);
     if (typeof key !== 'string') {
       bad(`${p}.key must be a string`);
@@ -210,20 +210,20 @@ export function parsePersonalDataExport(input: unknown, legacyCatalogId: string 
     if (settingKeys.has(key)) bad(`${p}: setting ${quoted(key)} appears twice`);
     settingKeys.add(key);
     if (key === RANKING_SETTINGS_KEY) {
-      const checked = validateRankingPatch(r['value']);
+      const checked = validateRankingPatch(r.value);
       if (!checked.ok) for (const pr of checked.problems) bad(`${p}.value: ${pr}`);
       return { key, value: checked.ok ? checked.patch : {} };
     }
     if (key.startsWith('onboarding:') && key.length > 'onboarding:'.length) {
-      if (r['value'] !== 'done' && r['value'] !== 'skipped') bad(`${p}.value must be "done" or "skipped"`);
-      return { key, value: r['value'] };
+      if (r.value !== 'done' && r.value !== 'skipped') bad(`${p}.value must be "done" or "skipped"`);
+      return { key, value: r.value };
     }
     bad(`${p}: unknown setting ${quoted(key)} (known: "${RANKING_SETTINGS_KEY}" and "onboarding:" followed by a catalog id)`);
     return { key, value: null };
   });
 
   if (problems.length) throw new PersonalImportError(problems);
-  const exportedAt = typeof json['exportedAt'] === 'string' && json['exportedAt'].length <= 64 ? json['exportedAt'] : '';
+  const exportedAt = typeof json.exportedAt === 'string' && json.exportedAt.length <= 64 ? json.exportedAt : '';
   return { format: EXPORT_FORMAT, schemaVersion: DB_VERSION, exportedAt, events, wishlist, preferences, settings };
 }
 

@@ -115,7 +115,7 @@ async function migrateV2toV3(db: AnyDb, tx: UpgradeTx, legacyCatalogId: string):
     db.deleteObjectStore(name);
     const store = db.createObjectStore(name, { keyPath: ['catalogId', 'itemId'] });
     store.createIndex('by-catalog', 'catalogId');
-    for (const r of old) track(store.put({ ...r, catalogId: typeof r['catalogId'] === 'string' ? r['catalogId'] : legacyCatalogId }));
+    for (const r of old) track(store.put({ ...r, catalogId: typeof r.catalogId === 'string' ? r.catalogId : legacyCatalogId }));
   }
 
   const settings = tx.objectStore('settings');

@@ -35,7 +35,7 @@ export function quantizeInto(v: ArrayLike<number>, out: Int8Array, offset: numbe
   const inv = 1 / scale;
   for (let i = 0; i < v.length; i++) {
     const q = Math.round(v[i]! * inv);
-    out[offset + i] = q > 127 ? 127 : q < -127 ? -127 : q;
+    out[offset + i] = q > 127 ? 127 : Math.max(q, -127);
   }
   return scale;
 }

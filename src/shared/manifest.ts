@@ -152,7 +152,7 @@ export function parseManifest(json: unknown): ModelManifest {
     if (!Number.isInteger(model.inputSize) || model.inputSize < 32) throw new ManifestError(`${where}: invalid inputSize`);
     if (!Number.isInteger(model.featureDim) || model.featureDim <= 0) throw new ManifestError(`${where}: invalid featureDim`);
     const n = model.normalization;
-    if (!n || n.mean?.length !== 3 || n.std?.length !== 3 || n.std.some((s) => s === 0)) {
+    if (n?.mean?.length !== 3 || n.std?.length !== 3 || n.std.some((s) => s === 0)) {
       throw new ManifestError(`${where}: invalid normalization`);
     }
     if (model.architecture === 'tfjs-graph' && !(model.featureNode || model.outputNode)) {

@@ -38,7 +38,7 @@ describe('backend chosen by measurement', () => {
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await recordPhases(page);
-      await page.goto(env.url + '?catalog=none');
+      await page.goto(`${env.url}?catalog=none`);
       expect(await waitReady(page)).toBe('wasm');
       expect(await phasesSeen(page)).toContain('measure');
       expect(await badge(page).getAttribute('data-how')).toBe('measured');
@@ -49,7 +49,7 @@ describe('backend chosen by measurement', () => {
       expect(details).toMatch(/Measured: wasm: ready in [\d.]+ s, [\d.]+ ms a photo; webgpu: /);
       // The abandoned GPU's models are gone: the worker holds what a forced wasm load holds.
       const measuredTensors = await workerTensors(page);
-      const forced = await openApp(context, env.url + '?catalog=none&backend=wasm');
+      const forced = await openApp(context, `${env.url}?catalog=none&backend=wasm`);
       expect(await waitReady(forced.page)).toBe('wasm');
       expect(measuredTensors).toBe(await workerTensors(forced.page));
       await forced.page.close();
@@ -57,7 +57,7 @@ describe('backend chosen by measurement', () => {
       // Second visit, same browser profile: the remembered choice, no measuring.
       const again = await context.newPage();
       await recordPhases(again);
-      await again.goto(env.url + '?catalog=none');
+      await again.goto(`${env.url}?catalog=none`);
       expect(await waitReady(again)).toBe('wasm');
       expect(await badge(again).getAttribute('data-how')).toBe('remembered');
       expect(await phasesSeen(again)).not.toContain('measure');
@@ -70,7 +70,7 @@ describe('backend chosen by measurement', () => {
   }, 240_000);
 
   it('?backend=webgpu still forces WebGPU, software or not, and the badge says it was requested', async () => {
-    const { page, errors } = await openApp(env.context, env.url + '?catalog=none&backend=webgpu');
+    const { page, errors } = await openApp(env.context, `${env.url}?catalog=none&backend=webgpu`);
     expect(await waitReady(page)).toBe('webgpu');
     expect(await badge(page).getAttribute('data-how')).toBe('forced');
     expect(await page.getByTestId('backend-reason').textContent()).toBe(' · as requested');

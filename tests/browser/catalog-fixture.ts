@@ -5,8 +5,10 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { SERVED_DIR } from '../../scripts/lib/test-catalog.ts';
-import { ROOT } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { buildTestCatalog, SERVED_DIR } from '../../scripts/lib/test-catalog.ts';
+import { type BrowserApp, openApp, ROOT, startBrowserApp, waitReady } from './harness.ts';
 
 export { SERVED_DIR, buildTestCatalog } from '../../scripts/lib/test-catalog.ts';
 
@@ -55,4 +57,32 @@ export function replaceCatalogFile(
 /** A file of the served test catalog (dist/catalog/test/), as built. */
 export function testCatalogFile(path: string): Buffer {
   return readFileSync(resolve(SERVED_DIR, path));
+}
+
+/** What `withTestCatalogApp` gives a describe block once its beforeAll ran. */
+export interface TestCatalogApp {
+  env: BrowserApp;
+  fixture: Awaited<ReturnType<typeof buildTestCatalog>>;
+  /** A fresh page on the app with the test catalog open, on wasm, ready for a photo. */
+  open(): Promise<Page>;
+}
+
+/**
+ * For a describe block: builds (or reuses) the test catalog and serves the built app in Chromium before its tests,
+ * and closes both after them. Read `env` and `fixture` inside the tests (they are set by then).
+ */
+export function withTestCatalogApp(): TestCatalogApp {
+  const app = {
+    open: async () => {
+      const { page } = await openApp(app.env.context, `${app.env.url}?catalog=${app.fixture.url}&backend=wasm`);
+      await waitReady(page);
+      return page;
+    },
+  } as TestCatalogApp;
+  beforeAll(async () => {
+    app.fixture = await buildTestCatalog();
+    app.env = await startBrowserApp();
+  });
+  afterAll(() => app.env?.close());
+  return app;
 }

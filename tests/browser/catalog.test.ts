@@ -11,7 +11,7 @@ import { buildTestCatalog, variantCatalog } from './catalog-fixture.ts';
 import { DATASETS, ROOT, SKIP_DATASETS, afterStatus, hasDatasets, openApp, waitReady, startBrowserApp, type BrowserApp } from './harness.ts';
 
 async function searchPhoto(page: Page, file: string): Promise<void> {
-  await afterStatus(page, () => page.getByTestId('photo-input').setInputFiles(file), /^(?!Looking at).*(Embedded|could not|not )/);
+  await afterStatus(page, () => page.getByTestId('photo-input').setInputFiles(file), /^(?!Looking at).*(Looked at|could not|not )/);
 }
 
 const results = (page: Page) =>
@@ -42,9 +42,12 @@ describe.skipIf(!hasDatasets)(`catalog search in the browser ${hasDatasets ? '' 
     const categories = await page
       .getByTestId('category')
       .evaluateAll((els) => els.map((e) => ({ label: e.getAttribute('data-label'), prob: Number(e.getAttribute('data-prob')) })));
-    expect(categories).toHaveLength(3);
+    // Up to three, leaving out those that would read 0%.
+    expect(categories.length).toBeGreaterThanOrEqual(1);
+    expect(categories.length).toBeLessThanOrEqual(3);
+    for (const c of categories.slice(1)) expect(c.prob).toBeGreaterThanOrEqual(0.005);
     expect(categories[0]!.label).toBe('sofa');
-    expect(categories[0]!.prob).toBeGreaterThan(categories[1]!.prob);
+    if (categories[1]) expect(categories[0]!.prob).toBeGreaterThan(categories[1].prob);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -49,7 +49,7 @@ function eventsCsv(groups: { name: string; items: string[]; favourite: string }[
       if (u % 2) lines.push(`${g.name}-${u},${g.favourite},click`);
     }
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** Wishlists `ids` from the results of a photo search, then reloads to show For-you; answers its items and reasons. */

@@ -78,8 +78,8 @@ const statusText = (page: Page) =>
     .textContent()
     .then((s) => s ?? '');
 
-/** Waits for the status line to move on from `before` to a finished search ("Embedded …"/"Searched …") or an error. */
-async function waitForSearch(page: Page, before: string, pattern = /Embedded|Searched|could not|not an image/): Promise<string> {
+/** Waits for the status line to move on from `before` to a finished search ("Looked at …"/"Searched …") or an error. */
+async function waitForSearch(page: Page, before: string, pattern = /Looked at|Searched|could not|not an image/): Promise<string> {
   await page.waitForFunction(
     ([prev, source]) => {
       const s = document.querySelector('[data-testid="status"]')?.textContent ?? '';
@@ -125,7 +125,7 @@ describe.skipIf(!hasDatasets)(`the shopper's experience ${hasDatasets ? '' : `(s
           seen.push({ label: text('progress-label'), amount: text('progress-amount'), file: text('progress-file'), phase });
       }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
     });
-    await page.goto(env.url + '?catalog=none&backend=wasm');
+    await page.goto(`${env.url}?catalog=none&backend=wasm`);
     await waitReady(page);
     const seen = await page.evaluate(
       () => (window as unknown as { progressSeen: { label: string; amount: string; file: string; phase: string }[] }).progressSeen,
@@ -181,7 +181,7 @@ describe.skipIf(!hasDatasets)(`the shopper's experience ${hasDatasets ? '' : `(s
     // A touch screen gets "Take a photo" (the camera app) beside "Choose a photo".
     expect(await page.locator('label', { hasText: 'Take a photo' }).isVisible()).toBe(true);
     expect(await page.getByTestId('photo-capture').getAttribute('capture')).toBe('environment');
-    expect(await searchFile(page, ROOM)).toMatch(/Embedded ikea-a-cosy-space/);
+    expect(await searchFile(page, ROOM)).toMatch(/Looked at ikea-a-cosy-space/);
     const chair = page.getByTestId('detected-object').filter({ hasText: 'chair' }).first();
     await chair.waitFor({ timeout: 180_000 });
     const wholePhoto = await resultIds(page);
@@ -283,7 +283,7 @@ describe.skipIf(!hasDatasets)(`the shopper's experience ${hasDatasets ? '' : `(s
     await expect.poll(() => shutter.isEnabled(), { timeout: 30_000 }).toBe(true);
     const before = await statusText(page);
     await shutter.click();
-    expect(await waitForSearch(page, before)).toMatch(/Embedded camera-\d{6}\.jpg/);
+    expect(await waitForSearch(page, before)).toMatch(/Looked at camera-\d{6}\.jpg/);
     expect(await page.getByTestId('camera-dialog').evaluate((d) => (d as HTMLDialogElement).open)).toBe(false);
     const tracks = await page.evaluate(
       () => ((document.querySelector('.camera-preview') as HTMLVideoElement).srcObject as MediaStream | null)?.getTracks().map((t) => t.readyState) ?? [],
@@ -321,7 +321,7 @@ describe.skipIf(!hasDatasets)(`the shopper's experience ${hasDatasets ? '' : `(s
       data.items.add(new File([bytes], 'pasted-room.jpg', { type: 'image/jpeg' }));
       document.body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
     }, jpeg);
-    expect(await waitForSearch(page, before)).toMatch(/Embedded pasted-room\.jpg/);
+    expect(await waitForSearch(page, before)).toMatch(/Looked at pasted-room\.jpg/);
     await expect.poll(() => page.getByTestId('result').count()).toBeGreaterThan(0);
     await page.evaluate(() => {
       const data = new DataTransfer();

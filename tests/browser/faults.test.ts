@@ -25,7 +25,7 @@ describe('faults and bad input', () => {
       await context.route('**/models/mnv3s/weights.bin*', (route) =>
         route.fulfill({ status: 200, body: damage(good), contentType: 'application/octet-stream' }),
       );
-      const { page } = await openApp(context, env.url + '?catalog=none&backend=wasm');
+      const { page } = await openApp(context, `${env.url}?catalog=none&backend=wasm`);
       await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 60_000 }).toMatch(message);
       await context.unroute('**/models/mnv3s/weights.bin*');
       await page.getByRole('button', { name: 'Try again' }).click();
@@ -36,7 +36,7 @@ describe('faults and bad input', () => {
   });
 
   it.skipIf(!hasDatasets)(`files that are not photos get a specific message, and the next photo still works ${hasDatasets ? '' : SKIP_DATASETS}`, async () => {
-    const { page, errors } = await openApp(env.context, env.url + '?catalog=none&backend=wasm');
+    const { page, errors } = await openApp(env.context, `${env.url}?catalog=none&backend=wasm`);
     await waitReady(page);
     const jpeg = readFileSync(
       resolve(DATASETS, 'clothing-photos', readFileSync(resolve(DATASETS, 'clothing-photos/labels.csv'), 'utf8').split('\n')[1]!.split(',')[0]!),
@@ -59,7 +59,7 @@ describe('faults and bad input', () => {
       await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 30_000 }).toMatch(message);
     }
     await page.getByTestId('photo-input').setInputFiles({ name: 'good.jpg', mimeType: 'image/jpeg', buffer: jpeg });
-    await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 60_000 }).toMatch(/Embedded good\.jpg/);
+    await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 60_000 }).toMatch(/Looked at good\.jpg/);
     expect(errors.join('\n')).toBe('');
     await page.close();
   });

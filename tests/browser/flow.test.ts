@@ -64,7 +64,7 @@ describe.skipIf(!hasDatasets)(`results first ${hasDatasets ? '' : `(skipped: ${S
     const pickerBefore = (await page.locator('.dropzone').boundingBox())!.height;
 
     const shirt = fixture.items.find((r) => r.category === 'longsleeve') ?? fixture.items[0]!;
-    await afterStatus(page, () => page.getByTestId('photo-input').setInputFiles(resolve(shirt.path!)), /^Embedded/);
+    await afterStatus(page, () => page.getByTestId('photo-input').setInputFiles(resolve(shirt.path!)), /^Looked at/);
     // The results come to the shopper (a smooth scroll: wait for it to settle).
     await expect.poll(() => firstResult(page).then((r) => r.inView), { timeout: 10_000 }).toBe(true);
     // Used once, the picker folds to its buttons (still there for the next photo).
@@ -108,9 +108,9 @@ describe.skipIf(!hasDatasets)(`results first ${hasDatasets ? '' : `(skipped: ${S
     await waitReady(page);
     await expect.poll(() => page.getByTestId('catalog').textContent(), { timeout: 60_000 }).toMatch(/Test catalog/);
     const [first, second] = fixture.items.filter((r) => r.category === 'sofa' || r.category === 'shoes');
-    await afterStatus(page, () => page.getByTestId('photo-input').setInputFiles(resolve(first!.path!)), /^Embedded/);
+    await afterStatus(page, () => page.getByTestId('photo-input').setInputFiles(resolve(first!.path!)), /^Looked at/);
     // The second photo replaces results already shown: those are marked as about to change.
-    await afterStatus(page, () => page.getByTestId('photo-input').setInputFiles(resolve(second!.path!)), /^Embedded/);
+    await afterStatus(page, () => page.getByTestId('photo-input').setInputFiles(resolve(second!.path!)), /^Looked at/);
     const seen = await page.evaluate(() => (window as unknown as { busySeen: BusyMoment[] }).busySeen);
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.every((m) => m.inputDisabled === true)).toBe(true);

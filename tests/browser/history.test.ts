@@ -5,29 +5,21 @@
  */
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestCatalog } from './catalog-fixture.ts';
-import { SKIP_DATASETS, hasDatasets, openApp, startBrowserApp, waitReady, type BrowserApp } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { withTestCatalogApp } from './catalog-fixture.ts';
+import { SKIP_DATASETS, hasDatasets } from './harness.ts';
 
 const resultIds = (page: Page) => page.getByTestId('result').evaluateAll((els) => els.map((e) => e.getAttribute('data-item-id')).join(','));
 const idle = (page: Page) =>
   page.waitForFunction(() => document.querySelector('[data-testid="app"]')?.getAttribute('data-phase') === 'ready', undefined, { timeout: 120_000 });
 
 describe.skipIf(!hasDatasets)(`history and Back ${hasDatasets ? '' : `(skipped: ${SKIP_DATASETS})`}`, () => {
-  let env: BrowserApp;
-  let fixture: Awaited<ReturnType<typeof buildTestCatalog>>;
-
-  beforeAll(async () => {
-    fixture = await buildTestCatalog();
-    env = await startBrowserApp();
-  });
-  afterAll(() => env?.close());
+  const app = withTestCatalogApp();
 
   it('Back undoes a filter, then the search, staying in the app; New search starts over and Back returns to the photo', async () => {
-    const { page } = await openApp(env.context, `${env.url}?catalog=${fixture.url}&backend=wasm`);
-    await waitReady(page);
+    const page = await app.open();
     const appUrl = page.url();
-    const sofa = fixture.items.find((r) => r.category === 'sofa')!;
+    const sofa = app.fixture.items.find((r) => r.category === 'sofa')!;
     await page.getByTestId('photo-input').setInputFiles(resolve(sofa.path!));
     await page.getByTestId('result').first().waitFor({ timeout: 120_000 });
     await idle(page);
@@ -57,10 +49,9 @@ describe.skipIf(!hasDatasets)(`history and Back ${hasDatasets ? '' : `(skipped: 
   });
 
   it('"Goes with…" opens in view with its heading focused; Back closes it and keeps the results', async () => {
-    const { page } = await openApp(env.context, `${env.url}?catalog=${fixture.url}&backend=wasm`);
+    const page = await app.open();
     await page.setViewportSize({ width: 390, height: 844 });
-    await waitReady(page);
-    await page.getByTestId('photo-input').setInputFiles(resolve(fixture.items.find((r) => r.category === 'shirt')!.path!));
+    await page.getByTestId('photo-input').setInputFiles(resolve(app.fixture.items.find((r) => r.category === 'shirt')!.path!));
     await page.getByTestId('result').first().waitFor({ timeout: 120_000 });
     await idle(page);
     const results = await resultIds(page);

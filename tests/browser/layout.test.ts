@@ -3,24 +3,17 @@
  * that stays on one line with the Offline badge; on a wide screen the photo sits beside its results.
  */
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestCatalog } from './catalog-fixture.ts';
-import { SKIP_DATASETS, hasDatasets, startBrowserApp, waitReady, type BrowserApp } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { withTestCatalogApp } from './catalog-fixture.ts';
+import { SKIP_DATASETS, hasDatasets, waitReady } from './harness.ts';
 
 describe.skipIf(!hasDatasets)(`layout on phones and desktops ${hasDatasets ? '' : `(skipped: ${SKIP_DATASETS})`}`, () => {
-  let env: BrowserApp;
-  let fixture: Awaited<ReturnType<typeof buildTestCatalog>>;
-
-  beforeAll(async () => {
-    fixture = await buildTestCatalog();
-    env = await startBrowserApp();
-  });
-  afterAll(() => env?.close());
+  const app = withTestCatalogApp();
 
   it('a phone gets no keyboard tips, two photo buttons, and a one-line header when offline', async () => {
-    const phone = await env.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+    const phone = await app.env.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
     const page = await phone.newPage();
-    await page.goto(`${env.url}?catalog=${fixture.url}&backend=wasm`);
+    await page.goto(`${app.env.url}?catalog=${app.fixture.url}&backend=wasm`);
     await waitReady(page);
     expect(await page.getByText(/Ctrl\+V/).isVisible()).toBe(false);
     const visibleButtons = await page
@@ -40,11 +33,11 @@ describe.skipIf(!hasDatasets)(`layout on phones and desktops ${hasDatasets ? '' 
   });
 
   it('a desktop shows the photo beside its results, the first results in view', async () => {
-    const page = await env.context.newPage();
+    const page = await app.env.context.newPage();
     await page.setViewportSize({ width: 1280, height: 800 });
-    await page.goto(`${env.url}?catalog=${fixture.url}&backend=wasm`);
+    await page.goto(`${app.env.url}?catalog=${app.fixture.url}&backend=wasm`);
     await waitReady(page);
-    await page.getByTestId('photo-input').setInputFiles(resolve(fixture.items.find((r) => r.category === 'chair')!.path!));
+    await page.getByTestId('photo-input').setInputFiles(resolve(app.fixture.items.find((r) => r.category === 'chair')!.path!));
     const first = page.getByTestId('result').first();
     await first.waitFor({ timeout: 120_000 });
     await page.waitForTimeout(1000); // the results' smooth scroll into view

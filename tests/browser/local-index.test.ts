@@ -38,7 +38,7 @@ async function searchPhoto(page: Page, path: string): Promise<{ title: string; s
   // Wait for this photo's results (the status line names the photo once it is embedded).
   await expect
     .poll(() => page.getByTestId('status').textContent(), { timeout: 120_000 })
-    .toMatch(new RegExp(`Embedded ${basename(path).replace(/\./g, '\\.')}`));
+    .toMatch(new RegExp(`Looked at ${basename(path).replace(/\./g, '\\.')}`));
   const first = page.getByTestId('result').first();
   return { title: (await first.locator('.card-title').textContent()) ?? '', score: Number(await first.getAttribute('data-score')) };
 }

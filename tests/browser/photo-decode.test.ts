@@ -73,8 +73,8 @@ describe('camera photos decoded at the size the app keeps', () => {
     const status = await afterStatus(
       page,
       () => page.getByTestId('photo-input').setInputFiles({ name: 'camera.jpg', mimeType: 'image/jpeg', buffer }),
-      /^Embedded camera\.jpg/,
+      /^Looked at camera\.jpg/,
     );
-    expect(status).toMatch(/^Embedded camera\.jpg/);
+    expect(status).toMatch(/^Looked at camera\.jpg/);
   });
 });

@@ -18,7 +18,7 @@ function photosOf(category: string, count: number): string[] {
 }
 
 async function upload(page: Page, file: string): Promise<void> {
-  await afterStatus(page, () => page.getByTestId('photo-input').setInputFiles(file), /Embedded .* in /);
+  await afterStatus(page, () => page.getByTestId('photo-input').setInputFiles(file), /Looked at .* in /);
 }
 
 async function scores(page: Page): Promise<number[]> {
@@ -51,7 +51,7 @@ describe('platform: the installable offline app and its inference worker', () =>
       }).observe(document, { subtree: true, childList: true, attributes: true });
     });
     // Forced: on this machine's software GPU the measured default is wasm (tests/browser/backend-choice.test.ts).
-    await page.goto(env.url + '?catalog=none&backend=webgpu');
+    await page.goto(`${env.url}?catalog=none&backend=webgpu`);
     expect(await waitReady(page)).toBe('webgpu');
     const manifest = JSON.parse(readFileSync(resolve(ROOT, 'model-artifacts/shipped/manifest.json'), 'utf8')) as {
       models: { files: { path: string; bytes: number }[] }[];
@@ -72,7 +72,7 @@ describe('platform: the installable offline app and its inference worker', () =>
     // Installability needs a real (non-incognito) profile.
     const profile = await launchProfile();
     try {
-      const { page } = await openApp(profile.context, env.url + '?catalog=none&backend=wasm');
+      const { page } = await openApp(profile.context, `${env.url}?catalog=none&backend=wasm`);
       await waitReady(page);
       await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
       const cdp = await profile.context.newCDPSession(page);
@@ -84,13 +84,13 @@ describe('platform: the installable offline app and its inference worker', () =>
   });
 
   it('honours ?backend=wasm and says so on the badge', async () => {
-    const { page } = await openApp(env.context, env.url + '?backend=wasm');
+    const { page } = await openApp(env.context, `${env.url}?backend=wasm`);
     expect(await waitReady(page)).toBe('wasm');
     await page.close();
   });
 
   it.skipIf(!hasDatasets)(`embeds real photos on WebGPU: same photo ≈ 1, shoe vs dress clearly less (${hasDatasets ? '' : SKIP_DATASETS})`, async () => {
-    const { page, errors } = await openApp(env.context, env.url + '?catalog=none&backend=webgpu');
+    const { page, errors } = await openApp(env.context, `${env.url}?catalog=none&backend=webgpu`);
     expect(await waitReady(page)).toBe('webgpu');
     const [shoe] = photosOf('shoes', 1);
     const [dress] = photosOf('dress', 1);
@@ -109,7 +109,7 @@ describe('platform: the installable offline app and its inference worker', () =>
   it.skipIf(!hasDatasets)("20 embeds in a row leave the worker's tensor count unchanged", async () => {
     // WebGPU on a software GPU takes seconds per photo; the wasm backend runs the same model code quickly.
     // The 500-search soak in the benchmarks covers WebGPU's allocated bytes.
-    const { page } = await openApp(env.context, env.url + '?catalog=none&backend=wasm');
+    const { page } = await openApp(env.context, `${env.url}?catalog=none&backend=wasm`);
     await waitReady(page);
     const shoes = photosOf('shoes', 21);
     await upload(page, shoes[0]!);

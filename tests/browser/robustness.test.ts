@@ -137,14 +137,14 @@ describe('robustness: faults and hostile input', () => {
         log(`truncated shard: refused with “${refused}”; “${await catalogLine(page)}” stays open`);
 
         const sofa = fixture!.items.find((r) => r.category === 'sofa')!;
-        expect(await pickPhoto(page, resolve(sofa.path!))).toMatch(/^Embedded/);
+        expect(await pickPhoto(page, resolve(sofa.path!))).toMatch(/^Looked at/);
         expect((await resultIds(page))[0]).toBe(sofa.item_id);
         log(`  the open catalog still answers: top result ${sofa.item_id} for its own photo`);
 
         replaceCatalogFile('damaged-truncated', shard, good);
         await openCatalogByUrl(page, env.url + damagedUrl);
         expect(await catalogLine(page)).toMatch(/^Second shop · \d+ items/);
-        expect(await pickPhoto(page, resolve(sofa.path!))).toMatch(/^Embedded/);
+        expect(await pickPhoto(page, resolve(sofa.path!))).toMatch(/^Looked at/);
         expect((await resultIds(page))[0]).toBe(sofa.item_id);
         log('  after the file was repaired on the server, opening it again downloaded it afresh and it searches');
         expect(errors).toEqual([]);
@@ -175,7 +175,7 @@ describe('robustness: faults and hostile input', () => {
         expect(await catalogLine(page)).toMatch(/^Shop v1 · \d+ items/);
         log(`damaged update: refused with “${refused}”; “${await catalogLine(page)}” stays open`);
         const lamp = fixture!.items.find((r) => r.category === 'lamp')!;
-        expect(await pickPhoto(page, resolve(lamp.path!))).toMatch(/^Embedded/);
+        expect(await pickPhoto(page, resolve(lamp.path!))).toMatch(/^Looked at/);
         expect((await resultIds(page))[0]).toBe(lamp.item_id);
         log(`  the previous version still answers: top result ${lamp.item_id} for its own photo`);
 
@@ -209,7 +209,7 @@ describe('robustness: faults and hostile input', () => {
       await context.setOffline(false);
       expect(await waitReady(page)).toBe('wasm');
       log(`  back online: the models loaded without a click (“${await status(page)}”)`);
-      expect(await pickPhoto(page, await syntheticPhoto('online.jpg', 1))).toMatch(/^Embedded online\.jpg/);
+      expect(await pickPhoto(page, await syntheticPhoto('online.jpg', 1))).toMatch(/^Looked at online\.jpg/);
       log('  and a photo was embedded');
       expect(errors).toEqual([]);
     });
@@ -271,7 +271,7 @@ describe('robustness: faults and hostile input', () => {
     await withContext(async (context) => {
       const { page, errors } = await openApp(context, `${env.url}?catalog=none&backend=wasm`);
       await waitReady(page);
-      expect(await pickPhoto(page, await syntheticPhoto('before.jpg', 1))).toMatch(/^Embedded before\.jpg/);
+      expect(await pickPhoto(page, await syntheticPhoto('before.jpg', 1))).toMatch(/^Looked at before\.jpg/);
       await page.evaluate(() => (window as unknown as { lookalike: { debug: { crashWorker(): Promise<void> } } }).lookalike.debug.crashWorker());
       await pickPhoto(page, await syntheticPhoto('during.jpg', 2));
       await expect
@@ -281,7 +281,7 @@ describe('robustness: faults and hostile input', () => {
       expect(await status(page)).toMatch(/restarted; the request it was working on was cancelled\. Ready on wasm/);
       const seen = await statuses(page);
       log(`worker crash: the pending search ended with “${seen.find((s) => /Please try again/.test(s))}”; then “${await status(page)}”`);
-      expect(await pickPhoto(page, await syntheticPhoto('after.jpg', 3))).toMatch(/^Embedded after\.jpg/);
+      expect(await pickPhoto(page, await syntheticPhoto('after.jpg', 3))).toMatch(/^Looked at after\.jpg/);
       log('  the next photo was embedded by the fresh worker');
       expect(errors).toEqual([]);
     });
@@ -307,7 +307,8 @@ describe('robustness: faults and hostile input', () => {
         .toContainEqual(expect.stringMatching(/image engine stopped \(the GPU device was lost \(destroyed.*\) and was restarted\. Please try again/));
       expect(await waitReady(page)).toBe('webgpu');
       log(`GPU device lost: the pending search ended with “${(await statuses(page)).find((s) => /Please try again/.test(s))}”; then “${await status(page)}”`);
-      expect(await pickPhoto(page, await syntheticPhoto('gpu-after.jpg', 5), 240_000)).toMatch(/^Embedded gpu-after\.jpg .* on webgpu/);
+      expect(await pickPhoto(page, await syntheticPhoto('gpu-after.jpg', 5), 240_000)).toMatch(/^Looked at gpu-after\.jpg/);
+      expect(await waitReady(page)).toBe('webgpu');
       log('  the next photo was embedded on a fresh WebGPU device');
       expect(errors).toEqual([]);
     });
@@ -330,7 +331,7 @@ describe('robustness: faults and hostile input', () => {
             sharp({ create: { width: 10000, height: 10000, channels: 3, background: '#9a6b3c' } })
               .png()
               .toBuffer(),
-          /^Embedded huge\.png/,
+          /^Looked at huge\.png/,
         ],
         [
           'dot.png',
@@ -339,7 +340,7 @@ describe('robustness: faults and hostile input', () => {
             sharp({ create: { width: 1, height: 1, channels: 3, background: '#204080' } })
               .png()
               .toBuffer(),
-          /^Embedded dot\.png/,
+          /^Looked at dot\.png/,
         ],
         [
           'moving.gif',
@@ -348,7 +349,7 @@ describe('robustness: faults and hostile input', () => {
             sharp(raw, { raw: { width: 64, height: 64 * frames, channels: 3, pageHeight: 64 } })
               .gif({ loop: 0, delay: [100, 100, 100] })
               .toBuffer(),
-          /^Embedded moving\.gif/,
+          /^Looked at moving\.gif/,
         ],
         [
           'print.jpg',
@@ -358,7 +359,7 @@ describe('robustness: faults and hostile input', () => {
               .toColourspace('cmyk')
               .jpeg()
               .toBuffer(),
-          /^Embedded print\.jpg/,
+          /^Looked at print\.jpg/,
         ],
         [
           'giant.png',
@@ -401,7 +402,7 @@ describe('robustness: faults and hostile input', () => {
       }
       // The page still responds, the worker still works, and nothing ran from the SVG.
       expect(await page.evaluate(() => 1 + 1)).toBe(2);
-      expect(await pickPhoto(page, await syntheticPhoto('next.jpg', 7))).toMatch(/^Embedded next\.jpg/);
+      expect(await pickPhoto(page, await syntheticPhoto('next.jpg', 7))).toMatch(/^Looked at next\.jpg/);
       expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
       expect(dialogs).toEqual([]);
       log('  afterwards a normal photo was embedded; no dialog, no script ran');
@@ -430,7 +431,7 @@ describe('robustness: faults and hostile input', () => {
         await waitReady(page);
         await expect.poll(() => catalogLine(page), { timeout: 60_000 }).toMatch(/^<img src=x onerror="window.__pwned=1">Hostile shop · \d+ items/);
         const sofa = fixture!.items.find((r) => r.category === 'sofa')!;
-        expect(await pickPhoto(page, resolve(sofa.path!))).toMatch(/^Embedded/);
+        expect(await pickPhoto(page, resolve(sofa.path!))).toMatch(/^Looked at/);
         const titles = await page.locator('[data-testid="result"] .card-title').allTextContents();
         expect(titles.length).toBeGreaterThan(3);
         for (const t of titles) expect(hostile.some((h) => t.startsWith(h))).toBe(true);
@@ -542,7 +543,7 @@ describe('robustness: faults and hostile input', () => {
         const banner = page.locator('.banner[role="alert"]');
         await expect.poll(() => banner.textContent(), { timeout: 30_000 }).toMatch(/open in another tab with an older version — close that tab to continue/);
         log(`old tab holds the database at v2: the app loaded and says “${await banner.textContent()}”`);
-        expect(await pickPhoto(page, resolve(fixture!.items[0]!.path!))).toMatch(/^Embedded/);
+        expect(await pickPhoto(page, resolve(fixture!.items[0]!.path!))).toMatch(/^Looked at/);
         log('  and it still searches meanwhile');
 
         await old.close();
@@ -562,12 +563,12 @@ describe('robustness: faults and hostile input', () => {
           wishlist: { itemId: string; catalogId: string }[];
           events: { itemId: string }[];
         };
-        expect(data.schemaVersion).toBe(3);
+        expect(data.schemaVersion).toBe(4);
         expect(data.wishlist.map((w) => w.itemId)).toContain('old-item');
         expect(data.events.map((e) => e.itemId)).toContain('old-item');
         expect(data.wishlist).toHaveLength(2);
         log(
-          `  once the old tab closed: the banner went, the database was upgraded to v3 with the old wishlist entry kept, and a new one was added (${data.wishlist.length} in the export)`,
+          `  once the old tab closed: the banner went, the database was upgraded to v4 with the old wishlist entry kept, and a new one was added (${data.wishlist.length} in the export)`,
         );
         expect(errors).toEqual([]);
       });

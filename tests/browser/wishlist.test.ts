@@ -1,23 +1,15 @@
 /** The wishlist can be seen and managed: ♡ adds a product to "Your wishlist", ♡ there removes it, a reload keeps it. */
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestCatalog } from './catalog-fixture.ts';
-import { SKIP_DATASETS, hasDatasets, openApp, startBrowserApp, waitReady, type BrowserApp } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { withTestCatalogApp } from './catalog-fixture.ts';
+import { SKIP_DATASETS, hasDatasets, waitReady } from './harness.ts';
 
 describe.skipIf(!hasDatasets)(`the wishlist view ${hasDatasets ? '' : `(skipped: ${SKIP_DATASETS})`}`, () => {
-  let env: BrowserApp;
-  let fixture: Awaited<ReturnType<typeof buildTestCatalog>>;
-
-  beforeAll(async () => {
-    fixture = await buildTestCatalog();
-    env = await startBrowserApp();
-  });
-  afterAll(() => env?.close());
+  const app = withTestCatalogApp();
 
   it('lists what the shopper wished for, newest first, lets them remove it, and keeps it across a reload', async () => {
-    const { page } = await openApp(env.context, `${env.url}?catalog=${fixture.url}&backend=wasm`);
-    await waitReady(page);
-    await page.getByTestId('photo-input').setInputFiles(resolve(fixture.items.find((r) => r.category === 'lamp')!.path!));
+    const page = await app.open();
+    await page.getByTestId('photo-input').setInputFiles(resolve(app.fixture.items.find((r) => r.category === 'lamp')!.path!));
     await page.getByTestId('result').nth(1).waitFor({ timeout: 120_000 });
     const ids = await page.getByTestId('result').evaluateAll((els) => els.slice(0, 2).map((e) => e.getAttribute('data-item-id')!));
     for (const id of ids) {

@@ -36,7 +36,7 @@ function plantedEvents(catalog: SyntheticCatalog, seed = 3): { csv: string; hits
       rows.push(`${user},${pick(rng, catalog.items).id},click`);
     }
   });
-  return { csv: rows.join('\n') + '\n', hits };
+  return { csv: `${rows.join('\n')}\n`, hits };
 }
 
 const catalog = makeSyntheticCatalog({ dim: 64, perCombo: 12, seed: 11 });

@@ -316,7 +316,7 @@ describe('goes with', () => {
   it('uses the catalog’s matrix when it has one, and leaves out excluded items', () => {
     const withMatrix: CatalogView = { ...cat, compatibility: { shirt: ['sofa', 'rug'] } };
     expect(goesWith(withMatrix, 'red-shirt', { profile: null }).map((g) => g.category)).toEqual(['sofa', 'rug']);
-    expect(resolveCompatibility({ shirt: ['sofa'] })['pants']).toEqual(DEFAULT_COMPATIBILITY['pants']);
+    expect(resolveCompatibility({ shirt: ['sofa'] }).pants).toEqual(DEFAULT_COMPATIBILITY.pants);
     const g = goesWith(cat, 'red-shirt', { profile: null, exclude: new Set(['red-pants']) });
     expect(g[0]!.items.map((i) => i.id)).not.toContain('red-pants');
     expect(goesWith(cat, 'nope', { profile: null })).toEqual([]);

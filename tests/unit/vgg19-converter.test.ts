@@ -145,7 +145,7 @@ function conv3x3SameRelu(x: Fmap, kernel: Float32Array, bias: Float32Array, cout
         }
       }
       const outBase = (y * w + xx) * cout;
-      for (let o = 0; o < cout; o++) out[outBase + o] = acc[o]! > 0 ? acc[o]! : 0;
+      for (let o = 0; o < cout; o++) out[outBase + o] = Math.max(acc[o]!, 0);
     }
   }
   return { h, w, c: cout, data: out };

@@ -29,7 +29,7 @@ export class WeightsFormatError extends LookalikeError {
 
 export function parseWeightsModelJson(json: unknown, file: string): WeightsModelJson {
   const m = json as Partial<WeightsModelJson>;
-  if (!m || m.format !== 'lookalike-weights' || m.formatVersion !== 1 || !Array.isArray(m.weightsManifest)) {
+  if (m?.format !== 'lookalike-weights' || m.formatVersion !== 1 || !Array.isArray(m.weightsManifest)) {
     throw new WeightsFormatError(`${file} is not a Lookalike weights file (format version 1)`);
   }
   return m as WeightsModelJson;
