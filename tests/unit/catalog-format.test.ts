@@ -12,55 +12,40 @@ import {
   parseCatalogJson,
   parseItemsJson,
   shardByteLength,
-  type CatalogJson,
 } from '../../src/shared/catalog-format.ts';
 import { encodeShard, quantize } from '../../src/shared/catalog-shards.ts';
 import type { ModelManifest } from '../../src/shared/manifest.ts';
 import { loadCatalog } from '../../workers/search/catalog-loader.ts';
 import { makeItems, randomUnitVectors } from './search-fixtures.ts';
-
-const SHA = 'a'.repeat(64);
-const ENSEMBLE = 'lookalike-0123456789abcdef';
-
-function validJson(): CatalogJson {
-  return {
-    formatVersion: 1,
-    name: 'Test',
-    ensembleId: ENSEMBLE,
-    modelSha256: [SHA],
-    dimension: 8,
-    dtype: 'int8',
-    count: 3,
-    shards: [{ path: 'embeddings-000.bin', bytes: shardByteLength(3, 8), sha256: SHA, count: 3 }],
-    items: [{ path: 'items-000.json', bytes: 10, sha256: SHA, count: 3 }],
-  };
-}
+import { ENSEMBLE, SHA, validCatalogJson } from './catalog-json-fixture.ts';
 
 const mutate = (f: (j: Record<string, unknown>) => void) => {
-  const j = structuredClone(validJson()) as unknown as Record<string, unknown>;
+  const j = structuredClone(validCatalogJson()) as unknown as Record<string, unknown>;
   f(j);
   return j;
 };
 
 describe('catalog.json validation', () => {
   it('accepts a valid catalog and passes scenes and complements through', () => {
-    expect(parseCatalogJson(validJson())).toEqual(validJson());
+    expect(parseCatalogJson(validCatalogJson())).toEqual(validCatalogJson());
     const scenes = [{ id: 'rooms/a.jpg', title: 'a', image: 'scenes/1.jpg', thumbnail: 'thumbs/1.jpg', itemIds: ['item-0', 'item-2'] }];
     const complements = { sofa: ['rug', 'lamp'], lamp: [] };
-    const c = parseCatalogJson({ ...validJson(), scenes, complements });
+    const c = parseCatalogJson({ ...validCatalogJson(), scenes, complements });
     expect(c.scenes).toEqual(scenes);
     expect(c.complements).toEqual(complements);
   });
 
   it('passes a verified taste-cluster file through, and refuses one outside the catalog folder', () => {
     const clusters = { path: 'clusters.json', bytes: 120, sha256: SHA };
-    expect(parseCatalogJson({ ...validJson(), clusters }).clusters).toEqual(clusters);
-    expect(() => parseCatalogJson({ ...validJson(), clusters: { ...clusters, path: '../x.json' } })).toThrow(/"clusters" must name a file inside the catalog/);
-    expect(() => parseCatalogJson({ ...validJson(), clusters: { path: 'c.json', bytes: 1 } })).toThrow(/"clusters"/);
+    expect(parseCatalogJson({ ...validCatalogJson(), clusters }).clusters).toEqual(clusters);
+    expect(() => parseCatalogJson({ ...validCatalogJson(), clusters: { ...clusters, path: '../x.json' } })).toThrow(
+      /"clusters" must name a file inside the catalog/,
+    );
+    expect(() => parseCatalogJson({ ...validCatalogJson(), clusters: { path: 'c.json', bytes: 1 } })).toThrow(/"clusters"/);
   });
 
   it('refuses a newer format version with a clear message', () => {
-    expect(() => parseCatalogJson({ ...validJson(), formatVersion: 2 }, 'https://shop.example/catalog.json')).toThrow(
+    expect(() => parseCatalogJson({ ...validCatalogJson(), formatVersion: 2 }, 'https://shop.example/catalog.json')).toThrow(
       'https://shop.example/catalog.json has format version 2, newer than this app reads (1): update the app to open this catalog',
     );
   });
@@ -93,7 +78,7 @@ describe('catalog.json validation', () => {
   });
 
   it('refuses a catalog built with other models, naming both', () => {
-    const c = parseCatalogJson(validJson());
+    const c = parseCatalogJson(validCatalogJson());
     expect(() => checkCompatible(c, { ensembleId: 'lookalike-ffffffffffffffff', dimension: 8 })).toThrow(
       /catalog\.json \("Test"\) was built with the models "lookalike-0123456789abcdef", but this app runs "lookalike-ffffffffffffffff"/,
     );
@@ -108,7 +93,7 @@ describe('catalog.json validation', () => {
     expect(() => parseItemsJson(items, 'items-000.json', 4)).toThrow(/items-000\.json has 3 items where catalog\.json says 4/);
     expect(() => parseItemsJson([{ id: 'x', title: 't', price: '3' }], 'i.json', 1)).toThrow(/"price" must be a number/);
     expect(() => parseItemsJson([{ id: 'x', title: 't', attributes: { n: 1 } }], 'i.json', 1)).toThrow(/attributes/);
-    const c = parseCatalogJson({ ...validJson(), scenes: [{ id: 's', title: 's', image: 'x.jpg', itemIds: ['item-9'] }] });
+    const c = parseCatalogJson({ ...validCatalogJson(), scenes: [{ id: 's', title: 's', image: 'x.jpg', itemIds: ['item-9'] }] });
     expect(() => checkItems(c, items)).toThrow(/scene "s" names item "item-9", which is not in the catalog/);
     expect(() => checkItems(c, [items[0]!, items[0]!])).toThrow(/item id "item-0" appears twice/);
   });

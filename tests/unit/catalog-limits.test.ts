@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CatalogError, MAX_CATALOG_FILE_BYTES, parseCatalogJson, parseItemsJson, shardByteLength, type CatalogJson } from '../../src/shared/catalog-format.ts';
+import { CatalogError, MAX_CATALOG_FILE_BYTES, parseCatalogJson, parseItemsJson, shardByteLength } from '../../src/shared/catalog-format.ts';
 import { decodeShard, encodeShard, MAX_SHARD_SCALE, quantize } from '../../src/shared/catalog-shards.ts';
 import { IntegrityError } from '../../src/shared/sha256.ts';
 import { complementsOf, resolveCompatibility } from '../../src/personal/compatibility.ts';
@@ -15,23 +15,9 @@ import { countCategories, readCatalogText } from '../../workers/catalog-session.
 import { categoryPrior } from '../../workers/search/category-prior.ts';
 import { SearchIndex } from '../../workers/search/search-index.ts';
 import { makeShards, randomUnitVectors } from './search-fixtures.ts';
+import { SHA, validCatalogJson } from './catalog-json-fixture.ts';
 
-const SHA = 'a'.repeat(64);
 const PROTOTYPE_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__'];
-
-function validJson(): CatalogJson {
-  return {
-    formatVersion: 1,
-    name: 'Test',
-    ensembleId: 'lookalike-0123456789abcdef',
-    modelSha256: [SHA],
-    dimension: 8,
-    dtype: 'int8',
-    count: 3,
-    shards: [{ path: 'embeddings-000.bin', bytes: shardByteLength(3, 8), sha256: SHA, count: 3 }],
-    items: [{ path: 'items-000.json', bytes: 10, sha256: SHA, count: 3 }],
-  };
-}
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -63,18 +49,18 @@ describe('shard scales', () => {
 
 describe('listed file sizes', () => {
   it('refuses a catalog listing a file of absurd size before anything is downloaded or allocated', () => {
-    const huge = validJson();
+    const huge = validCatalogJson();
     huge.items[0]!.bytes = 4_000_000_000;
     expect(() => parseCatalogJson(huge)).toThrow(/items-000\.json is listed as 4,000,000,000 bytes; a catalog file may have at most 268,435,456/);
     // A shard's size follows from its count and dimension: a huge count is caught the same way.
-    const many = validJson();
+    const many = validCatalogJson();
     many.count = 40_000_000;
     many.shards[0] = { path: 'embeddings-000.bin', bytes: shardByteLength(40_000_000, 8), sha256: SHA, count: 40_000_000 };
     many.items[0]!.count = 40_000_000;
     expect(() => parseCatalogJson(many)).toThrow(/embeddings-000\.bin is listed as .* bytes; a catalog file may have at most/);
-    const clusters = { ...validJson(), clusters: { path: 'clusters.json', bytes: MAX_CATALOG_FILE_BYTES + 1, sha256: SHA } };
+    const clusters = { ...validCatalogJson(), clusters: { path: 'clusters.json', bytes: MAX_CATALOG_FILE_BYTES + 1, sha256: SHA } };
     expect(() => parseCatalogJson(clusters)).toThrow(/"clusters" is listed as/);
-    expect(() => parseCatalogJson({ ...validJson(), dimension: 1_000_000 })).toThrow(/1000000-dimensional embeddings; at most 16384 are read/);
+    expect(() => parseCatalogJson({ ...validCatalogJson(), dimension: 1_000_000 })).toThrow(/1000000-dimensional embeddings; at most 16384 are read/);
   });
 
   it('a download keeps only the bytes that arrive: a file listed at 900 MB that sends 10 bytes allocates no 900 MB', async () => {
@@ -171,7 +157,7 @@ describe('categories named like Object.prototype members are data like any other
 
   it('items and catalog complements keep them as own keys', () => {
     const complements = JSON.parse('{"__proto__": ["lamp"], "constructor": ["rug"], "sofa": ["toString"]}') as Record<string, string[]>;
-    const parsed = parseCatalogJson({ ...validJson(), complements }).complements!;
+    const parsed = parseCatalogJson({ ...validCatalogJson(), complements }).complements!;
     expect(Object.keys(parsed).sort()).toEqual(['__proto__', 'constructor', 'sofa']);
     expect(complementsOf('__proto__', resolveCompatibility(parsed))).toEqual(['lamp']);
     expect(complementsOf('constructor', resolveCompatibility(parsed))).toEqual(['rug']);

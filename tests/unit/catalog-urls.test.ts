@@ -5,13 +5,13 @@
  * are refused wherever a catalog names a file or an image, and never fetched.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CatalogError, parseCatalogJson, parseItemsJson, shardByteLength, type CatalogJson } from '../../src/shared/catalog-format.ts';
+import { CatalogError, parseCatalogJson, parseItemsJson } from '../../src/shared/catalog-format.ts';
 import { catalogFileUrl, productLinkUrl, resolveCatalogUrl } from '../../src/shared/catalog-urls.ts';
 import { DownloadError, fetchVerified, versionedUrl } from '../../workers/artifact-fetch.ts';
 import { itemView, type OpenCatalog } from '../../workers/catalog-session.ts';
+import { SHA, validCatalogJson } from './catalog-json-fixture.ts';
 
 const CATALOG = 'https://shop.example/catalogs/sofas/catalog.json';
-const SHA = 'a'.repeat(64);
 
 /** Strings a check of the raw text takes for relative paths, but the URL parser reads as another site. */
 const TO_OTHER_SITE = [
@@ -34,20 +34,6 @@ const TO_OTHER_SITE = [
   'thumbs/%2e%2e/%2e%2e/%2e%2e/t.jpg',
   'thumbs/../../t.jpg',
 ];
-
-function validJson(): CatalogJson {
-  return {
-    formatVersion: 1,
-    name: 'Test',
-    ensembleId: 'lookalike-0123456789abcdef',
-    modelSha256: [SHA],
-    dimension: 8,
-    dtype: 'int8',
-    count: 3,
-    shards: [{ path: 'embeddings-000.bin', bytes: shardByteLength(3, 8), sha256: SHA, count: 3 }],
-    items: [{ path: 'items-000.json', bytes: 10, sha256: SHA, count: 3 }],
-  };
-}
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -91,13 +77,13 @@ describe('resolveCatalogUrl: the one check of every URL a catalog names', () => 
 
 describe('catalog files and images never come from another site', () => {
   it.each(TO_OTHER_SITE)('catalog.json naming a shard, an item file, the clusters file or a scene photo as %j is refused with a message', (path) => {
-    const withShard = validJson();
+    const withShard = validCatalogJson();
     withShard.shards[0]!.path = path;
-    const withItems = validJson();
+    const withItems = validCatalogJson();
     withItems.items[0]!.path = path;
-    const withClusters = { ...validJson(), clusters: { path, bytes: 10, sha256: SHA } };
-    const withScene = { ...validJson(), scenes: [{ id: 's', title: 's', image: path, itemIds: [] }] };
-    const withSceneThumb = { ...validJson(), scenes: [{ id: 's', title: 's', image: 'scenes/s.jpg', thumbnail: path, itemIds: [] }] };
+    const withClusters = { ...validCatalogJson(), clusters: { path, bytes: 10, sha256: SHA } };
+    const withScene = { ...validCatalogJson(), scenes: [{ id: 's', title: 's', image: path, itemIds: [] }] };
+    const withSceneThumb = { ...validCatalogJson(), scenes: [{ id: 's', title: 's', image: 'scenes/s.jpg', thumbnail: path, itemIds: [] }] };
     for (const json of [withShard, withItems, withClusters, withScene, withSceneThumb]) {
       expect(() => parseCatalogJson(json)).toThrow(CatalogError);
       expect(() => parseCatalogJson(json)).toThrow(/path/);
