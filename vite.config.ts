@@ -86,8 +86,11 @@ export default defineConfig({
       },
       workbox: {
         globPatterns: ['**/*.{js,css,html,png,svg,wasm,webmanifest}'],
-        globIgnores: ['models/**', 'catalog/**', '**/*.map'],
-        // The tfjs wasm binaries (~0.4 MB) and the worker bundle (~2 MB) must be precached for offline use.
+        // Of tfjs's three wasm builds only the SIMD one is precached (every current browser runs it; the app falls back
+        // to it offline when a GPU is lost). The plain build (browsers without SIMD) is stored when first fetched (the
+        // runtime rule below); the threaded one needs cross-origin isolation, which the app does not have.
+        globIgnores: ['models/**', 'catalog/**', '**/*.map', '**/tfjs-backend-wasm-????????.wasm', '**/tfjs-backend-wasm-threaded-simd-*.wasm'],
+        // The tfjs wasm binary (~0.4 MB) and the worker bundle (~2 MB) must be precached for offline use.
         maximumFileSizeToCacheInBytes: 6 * 1024 * 1024,
         navigateFallback: 'index.html',
         // …and not for the embeddable widget and its example page (npm start serves them beside the app).
@@ -99,6 +102,12 @@ export default defineConfig({
         clientsClaim: true,
         // Routes and cache names are shared with the worker (src/shared/offline-caches.ts); first match wins.
         runtimeCaching: [
+          {
+            // A wasm build left out of the precache (content-hashed names: cache first).
+            urlPattern: ({ url }) => url.pathname.endsWith('.wasm'),
+            handler: 'CacheFirst',
+            options: { cacheName: 'lookalike-wasm', expiration: { maxEntries: 4 }, cacheableResponse: { statuses: [200] } },
+          },
           {
             // Lists that change with a release: network first, the stored copy when offline.
             urlPattern: isReleaseList,

@@ -82,3 +82,12 @@ describe("docs/embedding.md states the widget's sizes as the build measures them
     within10(stated('models/', 'MB'), models, 'models/');
   });
 });
+
+describe('what a first visit downloads for offline use', () => {
+  it("precaches tfjs's SIMD wasm build only (the plain and threaded builds are fetched, and kept, only by a browser that uses them)", () => {
+    const sw = readFileSync(resolve(ROOT, 'dist/sw.js'), 'utf8');
+    const precached = [...new Set(sw.match(/tfjs-backend-wasm[\w-]*\.wasm/g) ?? [])];
+    expect(precached).toHaveLength(1);
+    expect(precached[0]).toMatch(/^tfjs-backend-wasm-simd-/);
+  });
+});
