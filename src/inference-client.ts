@@ -74,6 +74,8 @@ export class InferenceClient {
 
   readonly catalog: CatalogApi = {
     open: (url, onProgress) => this.call((r) => r.catalog.open(url, Comlink.proxy(onProgress))),
+    // At once, not after the model loading queued before it: the point is to download beside it.
+    prefetch: (url) => this.direct((r) => r.catalog.prefetch(url)),
     items: (ids) => this.call((r) => r.catalog.items(ids)),
     seenIn: (itemId, limit) => this.call((r) => r.catalog.seenIn(itemId, limit)),
     scene: (sceneId) => this.call((r) => r.catalog.scene(sceneId)),

@@ -50,6 +50,40 @@ export async function readCatalogText(response: Response, url: string): Promise<
   return chunks.map((c) => decoder.decode(c, { stream: true })).join('') + decoder.decode();
 }
 
+/** Catalog files downloaded and verified ahead of `openCatalog` (while the models warm up); each is taken once. */
+const prefetched = new Map<string, Promise<ArrayBuffer>>();
+const prefetchKey = (base: string, file: { path: string; sha256: string }) => `${base}\u0000${file.path}\u0000${file.sha256}`;
+
+/**
+ * Starts downloading the files a catalog lists, so that opening it once the models are ready finds them here. Reads
+ * catalog.json as `openCatalog` does; anything wrong is left for `openCatalog` to report, so this never throws.
+ */
+export async function prefetchCatalog(url: string): Promise<void> {
+  try {
+    const response = await fetch(url);
+    if (!response.ok) return;
+    const json: unknown = JSON.parse(await readCatalogText(response, url));
+    const base = new URL('.', new URL(url, self.location.href)).href;
+    for (const file of catalogFiles(parseCatalogJson(json, url.split('/').pop()?.split('?')[0] || CATALOG_FILE))) {
+      const key = prefetchKey(base, file);
+      if (prefetched.has(key)) continue;
+      const download = fetchVerified(base, file);
+      download.catch(() => prefetched.delete(key)); // openCatalog downloads it again, and reports what goes wrong
+      prefetched.set(key, download);
+    }
+  } catch {
+    // openCatalog reads catalog.json again and says what is wrong with it.
+  }
+}
+
+/** A prefetched file (taken: the map lets go of it), or undefined. */
+function takePrefetched(base: string, file: { path: string; sha256: string }): Promise<ArrayBuffer> | undefined {
+  const key = prefetchKey(base, file);
+  const download = prefetched.get(key);
+  prefetched.delete(key);
+  return download;
+}
+
 export async function openCatalog(
   url: string,
   manifest: ModelManifest,
@@ -77,13 +111,20 @@ export async function openCatalog(
   const fileName = url.split('/').pop()?.split('?')[0] || CATALOG_FILE;
   const total = catalogFiles(parseCatalogJson(json, fileName)).reduce((n, f) => n + f.bytes, 0);
   const perFile = new Map<string, number>();
+  const report = (p: ByteProgress) => {
+    perFile.set(p.file, p.loaded);
+    onProgress({ ...p, overall: { loaded: [...perFile.values()].reduce((a, b) => a + b, 0), total } });
+  };
   const catalog = await loadCatalog(
     json,
-    (file) =>
-      fetchVerified(base, file, (p) => {
-        perFile.set(p.file, p.loaded);
-        onProgress({ ...p, overall: { loaded: [...perFile.values()].reduce((a, b) => a + b, 0), total } });
-      }),
+    (file) => {
+      const early = takePrefetched(base, file);
+      if (!early) return fetchVerified(base, file, report);
+      return early.then(
+        (bytes) => (report({ file: file.path, loaded: bytes.byteLength, total: file.bytes }), bytes),
+        () => fetchVerified(base, file, report),
+      );
+    },
     { ensembleId: manifest.ensembleId, dimension, modelSha256: embeddingModelSha256(manifest, memberIds) },
     fileName,
   );

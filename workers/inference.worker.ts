@@ -28,7 +28,7 @@ import type { ArtifactReader } from './models/backbone.ts';
 import { Detector } from './models/detector.ts';
 import { GraphCache } from './models/load-backbone.ts';
 import { cropRelative } from './models/preprocess.ts';
-import { itemView, openCatalog, sceneWithItems, seenInScenes, type OpenCatalog } from './catalog-session.ts';
+import { itemView, openCatalog, prefetchCatalog, sceneWithItems, seenInScenes, type OpenCatalog } from './catalog-session.ts';
 import { categoryPrior, DEFAULT_CATEGORY_PRIOR } from './search/category-prior.ts';
 import { createLocalCatalogApi } from './local-catalog/api.ts';
 import { createBenchApi } from './bench-api.ts';
@@ -228,6 +228,8 @@ const search: SearchApi = {
 };
 
 const catalogApi: CatalogApi = {
+  // Not serial: it runs while the models load and warm up.
+  prefetch: (url) => prefetchCatalog(url),
   open(url, onProgress) {
     return serial(async () => {
       if (!embedder || !manifest) throw new Error('The models are not loaded yet');

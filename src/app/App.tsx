@@ -3,6 +3,7 @@
  * shopper's personal data) and the screen's parts. Each flow is a hook that
  * talks to the worker through the one client (src/inference-client.ts).
  */
+import { useEffect, useState } from 'preact/hooks';
 import type { BackendName } from '../shared/worker-api/index.ts';
 import { CatalogBar } from './CatalogBar.tsx';
 import { itemActions, type SelectedItem } from './item-actions.ts';
@@ -72,12 +73,16 @@ export function App(props: AppProps = {}) {
   const feedback = useStatusLine();
   const pwa = usePwa(embedded);
   const catalog = useCatalog(client, feedback, { embedded, onLocalOpened: () => search.clearResults() });
+  // The catalog to open once the models are ready; its files download beside the models (catalog.prefetch).
+  const [wanted] = useState(() => (embedded || props.catalogUrl ? { url: props.catalogUrl, explicit: true } : requestedCatalog()));
+  useEffect(() => {
+    if (wanted.url) void client.catalog.prefetch(wanted.url);
+  }, [client, wanted]);
   const models = useModels(client, feedback, {
     modelsBase: props.modelsBase ?? new URL('models/', document.baseURI).href,
     backend: props.backend ?? (embedded ? undefined : requestedBackend()),
     embedded,
     afterLoad: async (readyLine) => {
-      const wanted = embedded || props.catalogUrl ? { url: props.catalogUrl, explicit: true } : requestedCatalog();
       if ('localId' in wanted && wanted.localId) await catalog.openLocal(wanted.localId, readyLine);
       else if (wanted.url) await catalog.open(wanted.url, wanted.explicit, readyLine);
     },

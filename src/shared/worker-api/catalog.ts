@@ -86,6 +86,11 @@ export interface CatalogVectors {
 export interface CatalogApi {
   /** Opens a catalog (catalog.json URL); the previous one stays in use if this one fails. */
   open(url: string, onProgress: (p: CatalogProgress) => void): Promise<CatalogInfo>;
+  /**
+   * Starts downloading a catalog's files while the models load (not queued behind them), for `open` to find; never
+   * fails (what is wrong is for `open` to report).
+   */
+  prefetch(url: string): Promise<void>;
   /** Catalog items by id, with their stored embeddings (for the taste profile and For-you). */
   items(ids: string[]): Promise<(ItemView & { embedding: Float32Array })[]>;
   /** "Seen in": up to `limit` scenes showing the item, then scenes showing its closest look-alikes. */
