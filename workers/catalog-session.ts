@@ -115,19 +115,25 @@ export async function openCatalog(
     perFile.set(p.file, p.loaded);
     onProgress({ ...p, overall: { loaded: [...perFile.values()].reduce((a, b) => a + b, 0), total } });
   };
-  const catalog = await loadCatalog(
-    json,
-    (file) => {
-      const early = takePrefetched(base, file);
-      if (!early) return fetchVerified(base, file, report);
-      return early.then(
-        (bytes) => (report({ file: file.path, loaded: bytes.byteLength, total: file.bytes }), bytes),
-        () => fetchVerified(base, file, report),
-      );
-    },
-    { ensembleId: manifest.ensembleId, dimension, modelSha256: embeddingModelSha256(manifest, memberIds) },
-    fileName,
-  );
+  let catalog: LoadedCatalog;
+  try {
+    catalog = await loadCatalog(
+      json,
+      (file) => {
+        const early = takePrefetched(base, file);
+        if (!early) return fetchVerified(base, file, report);
+        return early.then(
+          (bytes) => (report({ file: file.path, loaded: bytes.byteLength, total: file.bytes }), bytes),
+          () => fetchVerified(base, file, report),
+        );
+      },
+      { ensembleId: manifest.ensembleId, dimension, modelSha256: embeddingModelSha256(manifest, memberIds) },
+      fileName,
+    );
+  } finally {
+    // What this catalog's prefetch downloaded and the loader did not take (a refused catalog): let it go.
+    for (const key of [...prefetched.keys()]) if (key.startsWith(`${base}\u0000`)) prefetched.delete(key);
+  }
   // Stored only once it loaded: a refused catalog.json is not kept for offline use.
   await keepForOffline(new URL(url, self.location.href).href, text, response.headers.get('content-type'), { replace: true });
   const index = new SearchIndex(catalog);
