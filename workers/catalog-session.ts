@@ -7,7 +7,7 @@ import { CATALOG_FILE, CatalogError, MAX_CATALOG_FILE_BYTES, embeddingModelSha25
 import type { ModelManifest } from '../src/shared/manifest.ts';
 import type { CatalogInfo, ItemView, SceneSummary, SceneView } from '../src/shared/worker-api/catalog.ts';
 import { catalogFileUrl, productLinkUrl } from '../src/shared/catalog-urls.ts';
-import { fetchVerified, type ByteProgress } from './artifact-fetch.ts';
+import { fetchVerified, versionedUrl, type ByteProgress } from './artifact-fetch.ts';
 import { keepForOffline } from './offline-store.ts';
 import { catalogFiles, loadCatalog, type LoadedCatalog } from './search/catalog-loader.ts';
 import { SearchIndex } from './search/search-index.ts';
@@ -123,7 +123,12 @@ export async function openCatalog(
         const early = takePrefetched(base, file);
         if (!early) return fetchVerified(base, file, report);
         return early.then(
-          (bytes) => (report({ file: file.path, loaded: bytes.byteLength, total: file.bytes }), bytes),
+          async (bytes) => {
+            // Prefetched before the app said whether to keep downloads for offline use: stored now, as fetchVerified would.
+            await keepForOffline(versionedUrl(base, file), bytes, null, { replace: false });
+            report({ file: file.path, loaded: bytes.byteLength, total: file.bytes });
+            return bytes;
+          },
           () => fetchVerified(base, file, report),
         );
       },
