@@ -6,6 +6,7 @@ import { VitePWA } from 'vite-plugin-pwa';
 import { filesUnder } from './scripts/lib/files-under.ts';
 import { MAX_OFFLINE_PICTURES, OFFLINE_CACHES, isCatalogFile, isCatalogPicture, isModelFile, isReleaseList } from './src/shared/offline-caches.ts';
 import { SHIPPED_DIR } from './scripts/lib/model-artifacts.ts';
+import { tfjsWasmThreads } from './scripts/lib/vite-wasm-threads.ts';
 
 const root = import.meta.dirname;
 
@@ -54,12 +55,22 @@ function staticMounts(): Plugin {
   };
 }
 
+/**
+ * Cross-origin isolation (COOP + COEP), so the wasm backend may run tfjs's threaded SIMD build (SharedArrayBuffer).
+ * `credentialless` rather than `require-corp`: product pictures from another catalog's host still load without that
+ * host sending Cross-Origin-Resource-Policy (they are fetched without cookies). Browsers without `credentialless`
+ * are simply not isolated and run wasm on one thread. docs/performance.md gives the headers for static hosts;
+ * public/_headers sets them on hosts that read that file.
+ */
+export const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'credentialless' } as const;
+
 export default defineConfig({
   base: './',
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [tfjsWasmThreads()] },
+  server: { headers: ISOLATION_HEADERS },
   // No per-plugin timing report in the build output: it reads like a warning and is not one (the PWA plugin's precache step is the slow part).
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 2500, rolldownOptions: { checks: { bundlerTimings: false } } },
-  preview: { port: 4173, strictPort: false },
+  preview: { port: 4173, strictPort: false, headers: ISOLATION_HEADERS },
   plugins: [
     staticMounts(),
     VitePWA({
@@ -86,10 +97,10 @@ export default defineConfig({
       },
       workbox: {
         globPatterns: ['**/*.{js,css,html,png,svg,wasm,webmanifest}'],
-        // Of tfjs's three wasm builds only the SIMD one is precached (every current browser runs it; the app falls back
-        // to it offline when a GPU is lost). The plain build (browsers without SIMD) is stored when first fetched (the
-        // runtime rule below); the threaded one needs cross-origin isolation, which the app does not have.
-        globIgnores: ['models/**', 'catalog/**', '**/*.map', '**/tfjs-backend-wasm-????????.wasm', '**/tfjs-backend-wasm-threaded-simd-*.wasm'],
+        // Of tfjs's three wasm builds the SIMD one (every current browser runs it; the app falls back to it offline
+        // when a GPU is lost) and the threaded SIMD one (what a cross-origin isolated page runs) are precached. The
+        // plain build (browsers without SIMD) is stored when first fetched (the runtime rule below).
+        globIgnores: ['models/**', 'catalog/**', '**/*.map', '**/tfjs-backend-wasm-????????.wasm'],
         // The tfjs wasm binary (~0.4 MB) and the worker bundle (~2 MB) must be precached for offline use.
         maximumFileSizeToCacheInBytes: 6 * 1024 * 1024,
         navigateFallback: 'index.html',

@@ -11,6 +11,7 @@ import { relative, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 import { filesUnder } from './scripts/lib/files-under.ts';
 import { SHIPPED_DIR } from './scripts/lib/model-artifacts.ts';
+import { tfjsWasmThreads } from './scripts/lib/vite-wasm-threads.ts';
 import { WIDGET_MODELS_DIR, WIDGET_MODULE_FILE, WIDGET_WORKER_FILE } from './src/widget/files.ts';
 
 const root = import.meta.dirname;
@@ -81,7 +82,7 @@ export default defineConfig({
   publicDir: false,
   worker: {
     format: 'es',
-    plugins: () => [noInlinedCode()],
+    plugins: () => [tfjsWasmThreads(), noInlinedCode()],
     rolldownOptions: {
       output: { entryFileNames: WIDGET_WORKER_FILE, chunkFileNames: 'assets/[name]-[hash].js', assetFileNames: 'assets/[name]-[hash][extname]' },
     },

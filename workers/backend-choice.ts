@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { backbones, type ModelEntry, type ModelManifest } from '../src/shared/manifest.ts';
 import type { BackendChoice, BackendMeasurement, BackendName, GpuIdentity } from '../src/shared/worker-api/models.ts';
-import { keepBackend, removeBackend, selectBackend, startBackend, stopGpuBackend } from './backend.ts';
+import { keepBackend, removeBackend, selectBackend, startBackend, stopGpuBackend, wasmThreadsAllowed } from './backend.ts';
 import { choiceKey, gpuSignature, recallChoice, rememberChoice, sameGpus } from './backend-memory.ts';
 import { gpuIdentities, safeWebglIdentity } from './gpu-identity.ts';
 import type { Embedder } from './models/ensemble.ts';
@@ -258,7 +258,8 @@ export async function forceBackend(forced: BackendName): Promise<BackendChoice> 
  * measured now (then `embedder` holds the winner's warm models, so they are not loaded again).
  */
 export async function chooseBackend(deps: ChoiceDeps): Promise<Chosen> {
-  const key = choiceKey(deps.manifest.ensembleId, navigator.userAgent);
+  // Whether wasm may run threaded is part of the key: it changes wasm's speed (a host that adds COOP/COEP measures again).
+  const key = choiceKey(deps.manifest.ensembleId, `${navigator.userAgent}; wasm threads ${wasmThreadsAllowed() ? navigator.hardwareConcurrency : 1}`);
   const remembered = await recallChoice(key);
   const probe = gpuIdentities();
   if (remembered) {

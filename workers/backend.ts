@@ -4,7 +4,7 @@
  * skipped. Which backend to ask for (forced, remembered or measured) is decided in workers/backend-choice.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 // `no-inline`: real files beside the worker, also in the widget's library build (which would inline them as data: URLs).
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url&no-inline';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url&no-inline';
@@ -13,6 +13,34 @@ import type { BackendChoice, BackendName } from '../src/shared/worker-api/models
 import { watchGpuDevice } from './device-loss.ts';
 
 export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+/**
+ * Whether the wasm backend may use tfjs's threaded SIMD build: only in a cross-origin isolated page (COOP + COEP,
+ * which SharedArrayBuffer needs) and only where the page allows it. The build starts its threads from `blob:` URLs,
+ * so a page whose CSP refuses `blob:` workers and scripts (the widget's documented policy) must not ask for it.
+ */
+let threadsAllowed = false;
+
+/** Allows or forbids the threaded wasm build; must be called before the wasm backend first starts. */
+export function allowWasmThreads(allowed: boolean): void {
+  threadsAllowed = allowed && self.crossOriginIsolated === true;
+  // tfjs picks the threaded build by this flag alone (whether a SharedArrayBuffer can be posted).
+  if (!threadsAllowed) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  // tfjs's own default is half the cores: one thread on a 2-core phone. The app is the page's main work while it
+  // searches, so it takes every core (up to tfjs's 8; the build's cap is lifted in scripts/lib/vite-wasm-threads.ts).
+  else setThreadsCount(Math.min(8, Math.max(1, navigator.hardwareConcurrency || 1)));
+}
+
+export const wasmThreadsAllowed = (): boolean => threadsAllowed;
+
+/** The wasm threads in use (1 unless the threaded build runs), for the badge and the bench. */
+export function wasmThreads(): number {
+  try {
+    return Math.max(1, getThreadsCount());
+  } catch {
+    return 1;
+  }
+}
 
 export function isBackendName(value: string | null | undefined): value is BackendName {
   return (BACKEND_ORDER as readonly string[]).includes(value ?? '');
@@ -51,7 +79,11 @@ export async function startBackend(backend: BackendName): Promise<string> {
   const detail = await prepare(backend);
   if (!(await tf.setBackend(backend))) throw new Error('tfjs could not initialise it');
   await tf.ready();
-  return detail;
+  if (backend !== 'wasm') return detail;
+  const threads = wasmThreads();
+  return threads > 1
+    ? `${detail}, ${threads} threads`
+    : `${detail}, 1 thread${threadsAllowed ? '' : self.crossOriginIsolated ? ' (threads not allowed here)' : ' (the page is not cross-origin isolated)'}`;
 }
 
 /** The backend the app keeps: a lost GPU device cannot be used again, so the worker crashes and the page starts a fresh one. */

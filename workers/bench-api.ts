@@ -26,6 +26,8 @@ export interface BenchPredictResult {
   /** Side of the square RGB input, in pixels. */
   size: number;
   members: string[];
+  /** The load's warm-up per part (Embedder.warmupMs): ms by member id and `projection`. */
+  warmupMs: Record<string, number>;
   /** tfjs tensor count before and after the runs: equal unless something leaks. */
   numTensorsBefore: number;
   numTensorsAfter: number;
@@ -78,6 +80,7 @@ export function createBenchApi(deps: BenchDeps) {
             backend: tf.getBackend(),
             size: side,
             members: embedder.members.map((m) => m.entry.id),
+            warmupMs: embedder.warmupMs,
             numTensorsBefore,
             numTensorsAfter: tf.memory().numTensors,
           };

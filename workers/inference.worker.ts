@@ -21,6 +21,7 @@ import type {
 } from '../src/shared/worker-api/index.ts';
 import { fetchVerified } from './artifact-fetch.ts';
 import { keepDownloadsForOffline, keepForOffline } from './offline-store.ts';
+import { allowWasmThreads } from './backend.ts';
 import { chooseBackend, forceBackend } from './backend-choice.ts';
 import { bitmapToTensor } from './image-input.ts';
 import { Embedder } from './models/ensemble.ts';
@@ -62,6 +63,7 @@ function serial<T>(task: () => Promise<T>): Promise<T> {
 }
 
 async function loadModels(options: InitOptions, onProgress: (p: LoadProgress) => void): Promise<InitInfo> {
+  if (!backend) allowWasmThreads(options.wasmThreads ?? false);
   if (!backend && options.backend) {
     onProgress({ phase: 'backend', message: 'starting the compute backend', loaded: 0, total: 0 });
     backend = await forceBackend(options.backend);

@@ -21,14 +21,14 @@ import { measureDownload } from '../lib/bench-download.ts';
 import { benchPhotos, uniformPhotos } from '../lib/bench-photos.ts';
 import { consoleReport, markdownReport, type MachineInfo, type ModelSection, type Results, type SearchSection } from '../lib/bench-report.ts';
 import { describeSoak, runSoak } from '../lib/bench-soak.ts';
-import { CHROMIUM_ARGS, DATASETS, ROOT, TEST_BUILD_DIR, hasDatasets, startBrowserApp } from '../lib/browser-app.ts';
+import { CHROMIUM_ARGS, DATASETS, ROOT, TEST_BUILD_DIR, hasDatasets, startApp, startBrowserApp } from '../lib/browser-app.ts';
 import { buildTestCatalog } from '../lib/test-catalog.ts';
 
 const SECTIONS = ['download', 'model', 'search', 'soak'] as const;
 type Section = (typeof SECTIONS)[number];
-const BACKENDS: BenchBackend[] = ['webgpu', 'webgl', 'wasm'];
+const BACKENDS: BenchBackend[] = ['webgpu', 'webgl', 'wasm', 'wasm-1-thread'];
 /** Measured rounds per backend by default: sized so the whole run stays around 10 minutes on SwiftShader. */
-const DEFAULT_ROUNDS: Record<BenchBackend, number> = { webgpu: 6, webgl: 10, wasm: 25 };
+const DEFAULT_ROUNDS: Record<BenchBackend, number> = { webgpu: 6, webgl: 10, wasm: 25, 'wasm-1-thread': 15 };
 
 const { values } = parseArgs({
   options: {
@@ -177,13 +177,16 @@ async function main(): Promise<void> {
             catalog: 'none',
             backends: [],
           };
+          // wasm on one thread: the same test build from a server without COOP/COEP (a host without the headers).
+          const plainHost = backends.includes('wasm-1-thread') ? await startApp({ testHooks: true, withoutIsolation: true }) : undefined;
+          if (plainHost) await primeCaches(context, plainHost.url, 300_000);
           for (const backend of backends) {
             const rounds = values.rounds ? Number(values.rounds) : DEFAULT_ROUNDS[backend];
             section.rounds[backend] = rounds;
             log(`model: ${backend}, ${rounds} rounds`);
             section.backends.push(
               await measureBackend(context, backend, {
-                baseUrl: app.url,
+                baseUrl: backend === 'wasm-1-thread' && plainHost ? plainHost.url : app.url,
                 rounds,
                 photoSets: [photos.small, photos.phone, photos.phoneOldDecode],
                 readyTimeoutMs: 300_000,
@@ -192,6 +195,7 @@ async function main(): Promise<void> {
               }),
             );
           }
+          await plainHost?.close();
           // Backends `--backends` left out keep the last run's figures, marked with its date.
           for (const kept of previous.model?.backends ?? []) {
             if (backends.includes(kept.requested)) continue;

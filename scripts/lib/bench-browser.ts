@@ -10,7 +10,11 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { BenchMemory, BenchPredictResult } from '../../workers/bench-api.ts';
 import type { PhotoSet } from './bench-photos.ts';
 
-export type BenchBackend = 'webgpu' | 'webgl' | 'wasm';
+/** `wasm-1-thread`: wasm on a page served without COOP/COEP (not cross-origin isolated), as before #24's threads. */
+export type BenchBackend = 'webgpu' | 'webgl' | 'wasm' | 'wasm-1-thread';
+
+/** The app's `?backend=` for a benchmarked variant. */
+export const appBackend = (b: BenchBackend) => (b === 'wasm-1-thread' ? 'wasm' : b);
 
 export function median(values: number[]): number {
   if (values.length === 0) return NaN;
@@ -234,6 +238,8 @@ export interface LoadTiming {
   modelLoadMs?: number;
   /** The warm-up pass at the production shape (InitInfo.warmupMs). */
   warmupMs?: number;
+  /** The worker's own timing of that warm-up, per member (with its head) and the projection (Embedder.warmupMs). */
+  warmupByPartMs?: Record<string, number>;
   /** Model bytes fetched over the network during this load (the network-first manifest.json only, when the caches work). */
   modelNetworkBytes: number;
 }
@@ -332,7 +338,7 @@ export async function measureBackend(context: BrowserContext, backend: BenchBack
   context.on('requestfinished', onFinished);
   const result: BackendResult = { requested: backend, ok: false, wallMs: 0 };
   try {
-    const url = `${options.baseUrl}?backend=${backend}&catalog=${options.catalogUrl ? encodeURIComponent(options.catalogUrl) : 'none'}`;
+    const url = `${options.baseUrl}?backend=${appBackend(backend)}&catalog=${options.catalogUrl ? encodeURIComponent(options.catalogUrl) : 'none'}`;
     await page.goto(url);
     const loaded = await waitLoaded(page, options.readyTimeoutMs);
     if (!loaded.ok) {
@@ -404,6 +410,7 @@ export async function measureBackend(context: BrowserContext, backend: BenchBack
     };
 
     const rawMedian = median(rawRuns);
+    if (rawInfo && result.load) result.load.warmupByPartMs = rawInfo.warmupMs;
     result.raw =
       rawInfo && rawRuns.length
         ? { medianMs: round(rawMedian), runs: rawRuns.map((r) => round(r)), size: rawInfo.size, members: rawInfo.members }

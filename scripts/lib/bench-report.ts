@@ -100,7 +100,7 @@ function downloadTables(d: DownloadReport): { files: Table; totals: Table; catal
       head: ['total', 'bytes', 'gzip'],
       rows: [
         ['first search on WebGPU (page + worker + WebGPU chunk + models)', kb(d.firstSearch.webgpu.bytes), kb(d.firstSearch.webgpu.gzip)],
-        ['first search on WASM (page + worker + SIMD wasm + models)', kb(d.firstSearch.wasm.bytes), kb(d.firstSearch.wasm.gzip)],
+        ['first search on WASM (page + worker + threaded SIMD wasm + models)', kb(d.firstSearch.wasm.bytes), kb(d.firstSearch.wasm.gzip)],
         [`Service Worker precache (${d.precache.files} files: every chunk and wasm, icons)`, kb(d.precache.bytes), kb(d.precache.gzip)],
         ['first visit in all (precache + models)', kb(d.firstVisit.bytes), kb(d.firstVisit.gzip)],
       ],
@@ -204,6 +204,16 @@ function soakLines(s: Results['soak']): string[] {
   ];
 }
 
+/** wasm on every core (the app as served) against wasm on one thread (a host without COOP/COEP), same run. */
+function threadsLine(backends: BackendResult[]): string | undefined {
+  const rawMs = (b?: BackendResult) => (b?.ok && b.raw && 'medianMs' in b.raw ? b.raw.medianMs : undefined);
+  const threaded = backends.find((b) => b.requested === 'wasm');
+  const single = backends.find((b) => b.requested === 'wasm-1-thread');
+  const [t, s] = [rawMs(threaded), rawMs(single)];
+  if (t === undefined || s === undefined || threaded?.keptFrom || single?.keptFrom) return undefined;
+  return `wasm threads: raw models ${ms(t)} on ${threaded!.detail ?? 'the isolated page'} against ${ms(s)} on ${single!.detail ?? 'one thread'}: threaded takes **${ratio(t / s)}** the single-threaded time (medians of the same run).`;
+}
+
 function machineLines(m: MachineInfo): string[] {
   const g = m.gpu;
   return [
@@ -211,7 +221,7 @@ function machineLines(m: MachineInfo): string[] {
     `- Browser: Chromium ${m.chromium ?? '?'} (headless), flags \`${(m.chromiumFlags ?? []).join(' ')}\``,
     `- WebGPU adapter: ${g?.webgpu.available ? `vendor "${g.webgpu.vendor}", architecture "${g.webgpu.architecture}"${g.webgpu.device ? `, device "${g.webgpu.device}"` : ''}${g.webgpu.description ? `, "${g.webgpu.description}"` : ''}` : `none (${g?.webgpu.error ?? '?'})`}`,
     `- WebGL: ${g?.webgl.available ? `${g.webgl.renderer} (${g.webgl.version})` : `none (${g?.webgl.error ?? '?'})`}`,
-    `- crossOriginIsolated: ${g?.crossOriginIsolated ?? '?'} (so the wasm backend runs single-threaded SIMD)`,
+    `- crossOriginIsolated: ${g?.crossOriginIsolated ?? '?'} (${g?.crossOriginIsolated ? 'the app as served: the wasm backend may run its threaded SIMD build' : 'so the wasm backend runs single-threaded SIMD'})`,
     m.softwareGpu
       ? '- **Software GPU.** WebGPU and WebGL run on SwiftShader, on the CPU: their absolute times are many times slower than any real GPU and noisy (the two cores are shared). Compare the ratios and the relative numbers, not the milliseconds.'
       : '- Hardware GPU.',
@@ -247,6 +257,12 @@ function summaryLines(r: Results): string[] {
           `- 12 MP camera photo on ${b.requested}, decoded straight at about 1024 px (ImageDecoder, the JPEG decoder's own scaling): page + transfer ${ms(now.pageMedianMs)}, whole query ${ms(now.medianMs)} = **${ratio(now.ratioToRaw)}** raw; decoded in full then shrunk as before #24, in the same run: page + transfer ${ms(before.pageMedianMs)}, whole query ${ms(before.medianMs)} = ${ratio(before.ratioToRaw)}.`,
         );
     }
+    for (const b of r.model.backends) {
+      const parts = b.ok && !b.keptFrom ? Object.entries(b.load?.warmupByPartMs ?? {}) : [];
+      if (parts.length) out.push(`- warm-up on ${b.requested}, by part (worker's own timing): ${parts.map(([part, t]) => `${part} ${ms(t)}`).join(', ')}.`);
+    }
+    const threads = threadsLine(r.model.backends);
+    if (threads) out.push(`- ${threads}`);
     const kept = r.model.backends.filter((b) => b.keptFrom);
     if (kept.length)
       out.push(
@@ -345,7 +361,7 @@ export function markdownReport(r: Results): string {
       '',
       '## Download',
       '',
-      'Sizes of the production build (`dist/`) and the shipped models; gzip at level 6 (what servers typically send). The page script is small; the worker bundle (tfjs core, the WebGL and CPU kernels, the graph runtime) is most of the code. The WebGPU backend is a separate chunk the worker imports only on WebGPU; the wasm backend fetches one `.wasm` (SIMD here). The Service Worker precaches every chunk and wasm binary on the first visit so the app works offline; models are cached as they are fetched (`?v=<sha256>`, cache-first).',
+      'Sizes of the production build (`dist/`) and the shipped models; gzip at level 6 (what servers typically send). The page script is small; the worker bundle (tfjs core, the WebGL and CPU kernels, the graph runtime) is most of the code. The WebGPU backend is a separate chunk the worker imports only on WebGPU; the wasm backend fetches one `.wasm` (threaded SIMD where the page is cross-origin isolated, as `npm start` serves it; SIMD elsewhere). The Service Worker precaches every chunk and wasm binary on the first visit so the app works offline; models are cached as they are fetched (`?v=<sha256>`, cache-first).',
       '',
       markdownTable(t.files),
       '',
@@ -409,6 +425,16 @@ export function markdownReport(r: Results): string {
             .filter((l) => /^(GPU|Measured):/.test(l))
             .join('. ')}.`
         : `Not measured in this run${c ? ` (${c.error})` : ''}.`,
+      '',
+      '## Threads',
+      '',
+      '`npm start` and `npm run dev` send two headers with every file, so the app is cross-origin isolated and `SharedArrayBuffer` exists: `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: credentialless` (vite.config.ts `ISOLATION_HEADERS`). tfjs\'s wasm backend then loads its threaded SIMD build and the worker asks for one thread per core, up to 8 (workers/backend.ts; the build\'s own cap of half the cores, which gives a 2-core phone one thread, is lifted when bundling: scripts/lib/vite-wasm-threads.ts, which also keeps the thread script self-contained under minification). The badge\'s tooltip says how many threads run, or why only one ("the page is not cross-origin isolated", "threads not allowed here").',
+      '',
+      '- **Static hosts**: send the same two headers with every file of the app. Netlify and Cloudflare Pages read `public/_headers` (copied into the build). nginx: `add_header Cross-Origin-Opener-Policy same-origin always; add_header Cross-Origin-Embedder-Policy credentialless always;`. Apache: `Header always set Cross-Origin-Opener-Policy "same-origin"` and `Header always set Cross-Origin-Embedder-Policy "credentialless"`. Without them the app works as before, on one thread.',
+      '- **`credentialless`, not `require-corp`**: with `require-corp` every cross-origin picture would need its host to send `Cross-Origin-Resource-Policy`, which catalogs on other hosts do not; `credentialless` loads them without cookies. Browsers that do not know `credentialless` (Safari today) are simply not isolated and run one thread.',
+      "- **The widget** runs threaded only on a cross-origin isolated shop page **and** with its `wasm-threads` attribute: the threaded build starts its threads from `blob:` URLs, which the widget's documented CSP (`worker-src 'self'`, docs/embedding.md) refuses, so a shop opts in when its CSP allows `blob:` workers and scripts.",
+      '',
+      threadsLine(m.backends) ?? 'Threaded and single-threaded wasm were not both measured in this run.',
       '',
       '## Photo decode',
       '',

@@ -6,7 +6,7 @@
 import { existsSync, lstatSync, mkdirSync, symlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import { preview, type PreviewServer } from 'vite';
+import { type Plugin, preview, type PreviewServer } from 'vite';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const DATASETS = resolve(ROOT, '../shared/datasets');
@@ -32,7 +32,23 @@ export const TEST_BUILD_DIR = 'dist-test';
 export interface AppBuildOptions {
   /** Serve the test build (TEST_BUILD_DIR), for tests that use `window.lookalike.debug` or the benchmark hooks. */
   testHooks?: boolean;
+  /**
+   * Serve without the cross-origin isolation headers (vite.config.ts ISOLATION_HEADERS), like a static host that
+   * does not send them: the page is not isolated and the wasm backend runs on one thread.
+   */
+  withoutIsolation?: boolean;
 }
+
+/** A preview-server plugin that drops the COOP/COEP headers the config adds (for `withoutIsolation`). */
+const dropIsolationHeaders = (): Plugin => ({
+  name: 'lookalike-drop-isolation-headers',
+  configurePreviewServer: (server) =>
+    void server.middlewares.use((_req, res, next) => {
+      const setHeader = res.setHeader.bind(res);
+      res.setHeader = (name, value) => (/^cross-origin-(opener|embedder)-policy$/i.test(name) ? res : setHeader(name, value));
+      next();
+    }),
+});
 
 /**
  * The test catalogs (scripts/lib/test-catalog.ts) are written under dist/catalog/; a link
@@ -49,7 +65,7 @@ function serveTestCatalogs(outDir: string): void {
   }
 }
 
-export async function startApp({ testHooks = false }: AppBuildOptions = {}): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startApp({ testHooks = false, withoutIsolation = false }: AppBuildOptions = {}): Promise<{ url: string; close: () => Promise<void> }> {
   const outDir = testHooks ? TEST_BUILD_DIR : 'dist';
   if (!existsSync(resolve(ROOT, outDir, 'index.html'))) {
     throw new Error(
@@ -64,6 +80,7 @@ export async function startApp({ testHooks = false }: AppBuildOptions = {}): Pro
     logLevel: 'silent',
     build: { outDir },
     preview: { port: 0, host: '127.0.0.1', strictPort: false },
+    plugins: withoutIsolation ? [dropIsolationHeaders()] : [],
   });
   const address = server.httpServer.address();
   if (!address || typeof address === 'string') throw new Error('preview server has no port');

@@ -39,6 +39,12 @@ export interface AppProps {
   catalogUrl?: string;
   /** Forces a compute backend (the standalone app reads `?backend=`). */
   backend?: BackendName;
+  /**
+   * Lets the wasm backend use tfjs's threaded build when the page is cross-origin isolated. The standalone app does;
+   * embedded, only when the host asks (the widget's `wasm-threads` attribute): the build starts its threads from
+   * `blob:` URLs, which the widget's documented CSP (`worker-src 'self'`) refuses.
+   */
+  wasmThreads?: boolean;
   /** Absolute URL of the built inference worker (default: the one bundled beside this module). */
   workerUrl?: string;
   /** The shopper opened a product's page from a result. */
@@ -82,6 +88,7 @@ export function App(props: AppProps = {}) {
     modelsBase: props.modelsBase ?? new URL('models/', document.baseURI).href,
     backend: props.backend ?? (embedded ? undefined : requestedBackend()),
     embedded,
+    wasmThreads: props.wasmThreads ?? !embedded,
     afterLoad: async (readyLine) => {
       if ('localId' in wanted && wanted.localId) await catalog.openLocal(wanted.localId, readyLine);
       else if (wanted.url) await catalog.open(wanted.url, wanted.explicit, readyLine);

@@ -17,6 +17,8 @@ export interface ModelsOptions {
   backend: BackendName | undefined;
   /** Embedded in another page: no persistent-storage prompt. */
   embedded: boolean;
+  /** The threaded wasm build may be used where the page is cross-origin isolated (InitOptions.wasmThreads). */
+  wasmThreads: boolean;
   /** Runs once the models are loaded, before the app is ready (opens the catalog); `readyLine` says where they run. */
   afterLoad(readyLine: string): Promise<void>;
 }
@@ -33,27 +35,30 @@ export function useModels(client: InferenceClient, { setStatus, setProgress }: F
     setStatus('Loading the image models…');
     try {
       const { backend } = options;
-      const ready = await client.models.init({ modelsBase: options.modelsBase, keepForOffline: !options.embedded, ...(backend ? { backend } : {}) }, (p) => {
-        if (p.phase === 'download')
-          setProgress({
-            phase: p.phase,
-            label: 'Downloading the image models (first run only)',
-            loaded: p.loaded,
-            total: p.total,
-            unit: 'bytes',
-            ...(p.file && p.fileTotal ? { file: { name: p.file, loaded: p.fileLoaded ?? 0, total: p.fileTotal } } : {}),
-          });
-        else if (p.phase === 'measure')
-          setProgress({
-            phase: p.phase,
-            label: `Choosing the fastest engine for this device (first run only, a few seconds): ${p.message}`,
-            loaded: 0,
-            total: 0,
-            unit: 'none',
-          });
-        else if (p.phase === 'warmup') setProgress({ phase: p.phase, label: 'Warming up the models', loaded: 0, total: 0, unit: 'none' });
-        else if (p.phase === 'backend') setProgress({ phase: p.phase, label: 'Starting the compute engine', loaded: 0, total: 0, unit: 'none' });
-      });
+      const ready = await client.models.init(
+        { modelsBase: options.modelsBase, keepForOffline: !options.embedded, wasmThreads: options.wasmThreads, ...(backend ? { backend } : {}) },
+        (p) => {
+          if (p.phase === 'download')
+            setProgress({
+              phase: p.phase,
+              label: 'Downloading the image models (first run only)',
+              loaded: p.loaded,
+              total: p.total,
+              unit: 'bytes',
+              ...(p.file && p.fileTotal ? { file: { name: p.file, loaded: p.fileLoaded ?? 0, total: p.fileTotal } } : {}),
+            });
+          else if (p.phase === 'measure')
+            setProgress({
+              phase: p.phase,
+              label: `Choosing the fastest engine for this device (first run only, a few seconds): ${p.message}`,
+              loaded: 0,
+              total: 0,
+              unit: 'none',
+            });
+          else if (p.phase === 'warmup') setProgress({ phase: p.phase, label: 'Warming up the models', loaded: 0, total: 0, unit: 'none' });
+          else if (p.phase === 'backend') setProgress({ phase: p.phase, label: 'Starting the compute engine', loaded: 0, total: 0, unit: 'none' });
+        },
+      );
       setInfo(ready);
       const fell = ready.backend.fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ');
       const readyLine = `${note ? `${note} ` : ''}Ready on ${ready.backend.backend}${fell ? ` (fell back — ${fell})` : ''}.`;

@@ -30,7 +30,7 @@ function folderUrl(value: string): string {
 }
 
 export class LookalikeSearchElement extends HTMLElement {
-  static readonly observedAttributes = ['catalog', 'base', 'backend', ...Object.keys(FEATURE_ATTRIBUTES)];
+  static readonly observedAttributes = ['catalog', 'base', 'backend', 'wasm-threads', ...Object.keys(FEATURE_ATTRIBUTES)];
   readonly #mount: HTMLDivElement;
   #connected = false;
   #pending = false;
@@ -79,6 +79,7 @@ export class LookalikeSearchElement extends HTMLElement {
     const base = this.base;
     const props: AppProps = {
       embedded: true,
+      wasmThreads: this.hasAttribute('wasm-threads'),
       modelsBase: new URL(WIDGET_MODELS_DIR, base).href,
       onSelect: (item) => dispatchWidgetEvent(this, SELECT_EVENT, item),
       onWishlist: (item, on) => dispatchWidgetEvent(this, WISHLIST_EVENT, { id: item.id, title: item.title, on }),

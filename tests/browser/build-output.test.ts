@@ -84,10 +84,11 @@ describe("docs/embedding.md states the widget's sizes as the build measures them
 });
 
 describe('what a first visit downloads for offline use', () => {
-  it("precaches tfjs's SIMD wasm build only (the plain and threaded builds are fetched, and kept, only by a browser that uses them)", () => {
+  it("precaches tfjs's SIMD and threaded SIMD wasm builds only (the plain build is fetched, and kept, only by a browser without SIMD)", () => {
     const sw = readFileSync(resolve(ROOT, 'dist/sw.js'), 'utf8');
-    const precached = [...new Set(sw.match(/tfjs-backend-wasm[\w-]*\.wasm/g) ?? [])];
-    expect(precached).toHaveLength(1);
+    const precached = [...new Set(sw.match(/tfjs-backend-wasm[\w-]*\.wasm/g) ?? [])].sort();
+    expect(precached).toHaveLength(2);
     expect(precached[0]).toMatch(/^tfjs-backend-wasm-simd-/);
+    expect(precached[1]).toMatch(/^tfjs-backend-wasm-threaded-simd-/);
   });
 });

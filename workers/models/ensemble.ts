@@ -52,6 +52,12 @@ export interface LoadOptions {
 }
 
 export class Embedder {
+  /**
+   * How long each part's warm-up took (ms), by member id and `projection`: on WebGPU mostly shader compilation,
+   * so the bench can say which member costs the wait (docs/performance.md).
+   */
+  readonly warmupMs: Record<string, number> = {};
+
   private constructor(
     readonly manifest: ModelManifest,
     readonly members: Backbone[],
@@ -96,13 +102,21 @@ export class Embedder {
     }
     const embedder = new Embedder(manifest, members, heads, projection);
     options.onStep?.('warming up');
-    const size = members[0]?.entry.inputSize ?? 224;
-    // The search path's shapes (with mirrorView, a batch of two).
+    // The search path's shapes (with mirrorView, a batch of two), one member (with its head) at a time so each
+    // part's cost is known, then the projection on its own input: together the same work as one whole pass.
+    const pass = { embed: true, classify: true, mirror: manifest.mirrorView === true };
+    const timed = async (part: string, run: () => tf.Tensor | tf.Tensor[]) => {
+      const started = performance.now();
+      await warmUp(run, options.signal);
+      embedder.warmupMs[part] = Math.round(performance.now() - started);
+    };
     try {
-      await warmUp(
-        () => tensorsOf(embedder.compute(tf.zeros([size, size, 3]) as tf.Tensor3D, { embed: true, classify: true, mirror: manifest.mirrorView === true })),
-        options.signal,
-      );
+      for (const member of members) {
+        const alone = new Embedder(manifest, [member], heads, undefined);
+        const size = member.entry.inputSize;
+        await timed(member.entry.id, () => tensorsOf(alone.compute(tf.zeros([size, size, 3]) as tf.Tensor3D, pass)));
+      }
+      if (projection) await timed('projection', () => projection.apply(tf.zeros([1, members.reduce((n, m) => n + m.entry.featureDim, 0)])));
     } catch (error) {
       // e.g. a GPU backend abandoned while it warmed up (workers/backend-choice.ts): nothing stays allocated.
       embedder.dispose();

@@ -69,6 +69,11 @@ export interface InitOptions {
    * widget (no service worker of ours on a shop's page) does not.
    */
   keepForOffline?: boolean;
+  /**
+   * Let the wasm backend use tfjs's threaded SIMD build where the page is cross-origin isolated (COOP + COEP). That
+   * build starts its threads from `blob:` URLs, so pages whose CSP refuses `blob:` workers must leave it off.
+   */
+  wasmThreads?: boolean;
 }
 
 export interface InitInfo {
