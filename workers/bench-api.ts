@@ -13,6 +13,8 @@ import type { Embedder } from './models/ensemble.ts';
 
 export interface BenchDeps {
   getEmbedder(): Embedder | undefined;
+  /** The shopper's current photo (for a raw run on the same content as the last query). */
+  getPhoto(): tf.Tensor3D | undefined;
   /** The worker's call queue, so a benchmark never overlaps a real call. */
   serial: <T>(task: () => Promise<T>) => Promise<T>;
 }
@@ -56,15 +58,24 @@ export function createBenchApi(deps: BenchDeps) {
     /**
      * Warm latency of the raw models: `embedder.run` (every member, heads,
      * projection, read back) on one fixed RGB tensor already at the models' input
-     * size, `n` times after `warmRuns` unmeasured ones. No decode, no transfer, no search.
+     * size, `n` times after `warmRuns` unmeasured ones. No decode, no transfer, no search. With `fromPhoto`, the
+     * tensor is the current photo already shrunk to that size (random noise otherwise): the same views open as in
+     * the query on that photo (a clothing photo is classified again from its crop), so the query's ratio to it is
+     * what the app adds around the models.
      */
-    benchPredict(n = 10, size?: number, warmRuns = 1): Promise<BenchPredictResult> {
+    benchPredict(n = 10, size?: number, warmRuns = 1, fromPhoto = false): Promise<BenchPredictResult> {
       return deps.serial(async () => {
         const embedder = deps.getEmbedder();
         if (!embedder) throw new Error('The models are not loaded yet');
         const side = size ?? embedder.members[0]?.entry.inputSize ?? 224;
         const count = Math.max(1, Math.floor(n));
-        const image = tf.randomUniform([side, side, 3], 0, 256, 'int32', 42) as tf.Tensor3D;
+        const photo = deps.getPhoto();
+        if (fromPhoto && !photo) throw new Error('No photo yet');
+        const image = (
+          fromPhoto
+            ? tf.tidy(() => tf.image.resizeBilinear(photo!.toFloat() as tf.Tensor3D, [side, side], false, true).round())
+            : tf.randomUniform([side, side, 3], 0, 256, 'int32', 42)
+        ) as tf.Tensor3D;
         try {
           const numTensorsBefore = tf.memory().numTensors;
           for (let i = 0; i < warmRuns; i++) await embedder.run(image);

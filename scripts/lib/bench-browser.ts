@@ -131,12 +131,13 @@ async function waitCatalog(page: Page, timeout: number): Promise<void> {
 }
 
 type BenchMethod = 'benchPredict' | 'benchMemory';
+type BenchArg = number | boolean | null;
 
 /**
  * Calls a benchmark method of the worker (workers/bench-api.ts) through its
  * `self.lookalikeBench`. Returns undefined when the worker has none (a production build).
  */
-async function callBench<T>(page: Page, method: BenchMethod, args: (number | null)[]): Promise<T | undefined> {
+async function callBench<T>(page: Page, method: BenchMethod, args: BenchArg[]): Promise<T | undefined> {
   const worker = page.workers().find((w) => w.url().includes('inference.worker'));
   if (worker) {
     const viaWorker = await worker.evaluate(
@@ -155,8 +156,8 @@ export const NOT_WIRED =
   'the worker has no benchPredict: serve the test build (`npm run build:test`, dist-test/), which has the benchmark hooks of workers/bench-api.ts';
 
 /** The worker's benchPredict: `n` timed `embedder.run` calls on a fixed tensor after `warmRuns` untimed ones. */
-export async function benchPredict(page: Page, n: number, warmRuns = 1, size?: number): Promise<BenchPredictResult> {
-  const result = await callBench<BenchPredictResult>(page, 'benchPredict', [n, size ?? null, warmRuns]);
+export async function benchPredict(page: Page, n: number, warmRuns = 1, size?: number, fromPhoto = false): Promise<BenchPredictResult> {
+  const result = await callBench<BenchPredictResult>(page, 'benchPredict', [n, size ?? null, warmRuns, fromPhoto]);
   if (!result) throw new Error(NOT_WIRED);
   return result;
 }
@@ -185,6 +186,8 @@ export interface QueryTiming {
   /** The worker's own figures from the status line. */
   embedMs?: number;
   searchMs?: number;
+  /** The raw models on this query's photo, shrunk to their input size (benchPredict fromPhoto), timed right after. */
+  rawOnPhotoMs?: number;
 }
 
 function parseMs(text: string | undefined): number | undefined {
@@ -261,6 +264,10 @@ export interface QueryStats {
   ratioToRaw?: number;
   /** medianMs ÷ raw medianMs. */
   ratioOfMedians?: number;
+  /** The raw models on each query's own photo (the same views open: the crop view for clothing), median. */
+  rawOnPhotoMedianMs?: number;
+  /** Median over queries of (query ÷ raw models on that photo): what the app adds around the models (target ≤ 1.25). */
+  ratioToRawOnPhoto?: number;
   allMs: number[];
 }
 
@@ -375,11 +382,17 @@ export async function measureBackend(context: BrowserContext, backend: BenchBack
       );
     const query = async (set: PhotoSet, i: number) => {
       if (set.decode) await decodeAsBefore(true);
+      let timing: QueryTiming;
       try {
-        return (await runQueries(page, [set.files[i % set.files.length]!], { timeout: options.queryTimeoutMs, catalog }))[0]!;
+        timing = (await runQueries(page, [set.files[i % set.files.length]!], { timeout: options.queryTimeoutMs, catalog }))[0]!;
       } finally {
         if (set.decode) await decodeAsBefore(false);
       }
+      if (!rawError) {
+        const onPhoto = await benchPredict(page, 1, 0, undefined, true).catch(() => undefined);
+        if (onPhoto) timing.rawOnPhotoMs = onPhoto.runs[0];
+      }
+      return timing;
     };
 
     // Warm-up round: first raw run, first query of each set (first decode, first render of results).
@@ -437,6 +450,11 @@ export async function measureBackend(context: BrowserContext, backend: BenchBack
           : {}),
         allMs: measured.map((t) => round(t.totalMs)),
       };
+      const onPhoto = measured.filter((t) => t.rawOnPhotoMs !== undefined);
+      if (onPhoto.length) {
+        stats.rawOnPhotoMedianMs = round(median(onPhoto.map((t) => t.rawOnPhotoMs!)));
+        stats.ratioToRawOnPhoto = round(median(onPhoto.map((t) => t.totalMs / t.rawOnPhotoMs!)), 2);
+      }
       log(
         `  ${backend}: app query on ${stats.photos} photos ${stats.medianMs} ms (median of ${stats.runs}; worker embed ${stats.embedMedianMs ?? '?'} ms)${stats.ratioToRaw ? `, ${stats.ratioToRaw}× raw` : ''}`,
       );

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cropRelative, toModelInput } from '../../workers/models/preprocess.ts';
+import { cropRelative, halveForSize, toModelInput } from '../../workers/models/preprocess.ts';
+import type { Normalization } from '../../src/shared/manifest.ts';
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
@@ -70,5 +71,29 @@ describe('normalisation (the one preprocessing definition)', () => {
       [0.25, 0.5, 0.75, 1],
     );
     expect(crop.shape).toEqual([50, 100, 3]);
+  });
+});
+
+describe('large photos are halved once for every model (Embedder.compute)', () => {
+  const norm: Normalization = { channelOrder: 'rgb', scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+
+  it('halves a 12 MP-sized photo to under twice the input size, and leaves a small one alone', () => {
+    const big = rgb(1008, 756, (y, x, c) => (y * 7 + x * 3 + c * 50) % 256);
+    expect(tf.tidy(() => halveForSize(big, 224).shape)).toEqual([504, 378, 3]);
+    const small = rgb(320, 240, () => 1);
+    expect(tf.tidy(() => halveForSize(small, 224).shape)).toEqual([320, 240, 3]);
+    tf.dispose([big, small]);
+  });
+
+  it('gives every model exactly the input it would make from the full photo', async () => {
+    const big = rgb(1008, 756, (y, x, c) => (y * 7 + x * 3 + c * 50) % 256);
+    const before = tf.memory().numTensors;
+    for (const size of [224, 160]) {
+      const [direct, shared] = tf.tidy(() => [toModelInput(big, size, norm), toModelInput(halveForSize(big, 224), size, norm)]);
+      expect(Array.from(await shared!.data())).toEqual(Array.from(await direct!.data()));
+      tf.dispose([direct!, shared!]);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    big.dispose();
   });
 });

@@ -9,7 +9,7 @@ import { backbones, opensCropView, type ModelManifest } from '../../src/shared/m
 import type { ArtifactReader, Backbone } from './backbone.ts';
 import { loadDenseStack, type DenseStack } from './dense-stack.ts';
 import { GraphCache, loadBackbone } from './load-backbone.ts';
-import { cropRelative, toModelInput } from './preprocess.ts';
+import { cropRelative, halveForSize, toModelInput } from './preprocess.ts';
 import { warmUp } from './warmup.ts';
 
 /** Each row scaled to unit length. Call inside tf.tidy. */
@@ -130,7 +130,9 @@ export class Embedder {
    * member with a head reads the image and its mirror image as one batch, and its probabilities are the mean of
    * the two; the embedding is always the image's own (catalogs are indexed that way).
    */
-  compute(image: tf.Tensor3D, pass: PassOptions): PassTensors {
+  compute(photo: tf.Tensor3D, pass: PassOptions): PassTensors {
+    // Large photos are halved once here for every member (the largest input size decides), not once per member.
+    const image = halveForSize(photo, Math.max(...this.members.map((m) => m.entry.inputSize)));
     const normalised: tf.Tensor2D[] = [];
     const memberProbs: tf.Tensor2D[] = [];
     for (const member of this.members) {

@@ -10,18 +10,27 @@ import type { Normalization } from '../../src/shared/manifest.ts';
  * Box-halving of large images, then a bilinear resize with half-pixel centres; whole image (no crop). Call inside tf.tidy.
  */
 export function toModelInput(image: tf.Tensor3D, size: number, norm: Normalization, flip = false): tf.Tensor4D {
-  let pixels = image.toFloat() as tf.Tensor3D;
-  // Halve (a 2×2 box average) while the image is at least twice the input size, so
-  // large photos are not aliased by the final bilinear resize.
-  for (let [h, w] = pixels.shape; h >= 2 * size && w >= 2 * size; [h, w] = pixels.shape) {
-    pixels = tf.image.resizeBilinear(pixels, [Math.floor(h / 2), Math.floor(w / 2)], false, true);
-  }
+  const pixels = halveForSize(image, size);
   let x = tf.image.resizeBilinear(pixels, [size, size], false, true).expandDims(0) as tf.Tensor4D;
   if (flip) x = tf.image.flipLeftRight(x);
   if (norm.channelOrder === 'bgr') x = tf.reverse(x, -1);
   const mean = norm.channelOrder === 'bgr' ? [...norm.mean].reverse() : norm.mean;
   const std = norm.channelOrder === 'bgr' ? [...norm.std].reverse() : norm.std;
   return x.mul(norm.scale).sub(tf.tensor1d(mean)).div(tf.tensor1d(std));
+}
+
+/**
+ * toModelInput's first step: halve (a 2×2 box average, float32) while the image is at least twice `size` on both
+ * sides, so large photos are not aliased by the final bilinear resize. Done once per view when several models read
+ * the same photo (Embedder.compute): toModelInput of the result halves no further, so the output is the same.
+ * Returns `image` as float32 (itself when it already is and nothing needs halving). Call inside tf.tidy.
+ */
+export function halveForSize(image: tf.Tensor3D, size: number): tf.Tensor3D {
+  let pixels = image.toFloat() as tf.Tensor3D;
+  for (let [h, w] = pixels.shape; h >= 2 * size && w >= 2 * size; [h, w] = pixels.shape) {
+    pixels = tf.image.resizeBilinear(pixels, [Math.floor(h / 2), Math.floor(w / 2)], false, true);
+  }
+  return pixels;
 }
 
 /** Crops a box given in relative coordinates [x1, y1, x2, y2] ∈ [0,1] out of an image. Call inside tf.tidy. */
