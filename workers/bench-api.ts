@@ -28,7 +28,7 @@ export interface BenchPredictResult {
   /** Side of the square RGB input, in pixels. */
   size: number;
   members: string[];
-  /** The load's warm-up per part (Embedder.warmupMs): ms by member id and `projection`. */
+  /** The load's warm-up per part (Embedder.warmupMs): ms by member id and `combine` (projection, vote). */
   warmupMs: Record<string, number>;
   /** tfjs tensor count before and after the runs: equal unless something leaks. */
   numTensorsBefore: number;

@@ -241,7 +241,7 @@ export interface LoadTiming {
   modelLoadMs?: number;
   /** The warm-up pass at the production shape (InitInfo.warmupMs). */
   warmupMs?: number;
-  /** The worker's own timing of that warm-up, per member (with its head) and the projection (Embedder.warmupMs). */
+  /** The worker's own timing of that warm-up, per member (with its head) and the step combining them (Embedder.warmupMs). */
   warmupByPartMs?: Record<string, number>;
   /** Model bytes fetched over the network during this load (the network-first manifest.json only, when the caches work). */
   modelNetworkBytes: number;

@@ -37,6 +37,11 @@ describe('the crop and mirror views of the ensemble (workers/models/ensemble.ts)
   });
   afterAll(() => wholeOnly.dispose());
 
+  it('the load warms up each member (with its head) and the step combining them, and says how long each took', () => {
+    expect(Object.keys(wholeOnly.warmupMs).sort()).toEqual([...wholeOnly.members.map((m) => m.entry.id), 'combine'].sort());
+    for (const ms of Object.values(wholeOnly.warmupMs)) expect(ms).toBeGreaterThanOrEqual(0);
+  });
+
   it('averages every member with its crop when the whole photo is mostly the view’s categories; the embedding is the whole photo’s', async () => {
     const image = photo();
     const crop = tf.tidy(() => cropRelative(image, BOX));

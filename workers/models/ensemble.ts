@@ -53,7 +53,7 @@ export interface LoadOptions {
 
 export class Embedder {
   /**
-   * How long each part's warm-up took (ms), by member id and `projection`: on WebGPU mostly shader compilation,
+   * How long each part's warm-up took (ms), by member id and `combine`: on WebGPU mostly shader compilation,
    * so the bench can say which member costs the wait (docs/performance.md).
    */
   readonly warmupMs: Record<string, number> = {};
@@ -103,7 +103,7 @@ export class Embedder {
     const embedder = new Embedder(manifest, members, heads, projection);
     options.onStep?.('warming up');
     // The search path's shapes (with mirrorView, a batch of two), one member (with its head) at a time so each
-    // part's cost is known, then the projection on its own input: together the same work as one whole pass.
+    // part's cost is known, then the step that combines them (projection, vote): together one whole pass's work.
     const pass = { embed: true, classify: true, mirror: manifest.mirrorView === true };
     const timed = async (part: string, run: () => tf.Tensor | tf.Tensor[]) => {
       const started = performance.now();
@@ -116,7 +116,15 @@ export class Embedder {
         const size = member.entry.inputSize;
         await timed(member.entry.id, () => tensorsOf(alone.compute(tf.zeros([size, size, 3]) as tf.Tensor3D, pass)));
       }
-      if (projection) await timed('projection', () => projection.apply(tf.zeros([1, members.reduce((n, m) => n + m.entry.featureDim, 0)])));
+      const headed = members.filter((m) => heads.has(m.entry.id));
+      await timed('combine', () =>
+        tensorsOf(
+          embedder.combine(
+            members.map((m) => tf.zeros([1, m.entry.featureDim])),
+            headed.map(() => tf.zeros([1, embedder.labels.length])),
+          ),
+        ),
+      );
     } catch (error) {
       // e.g. a GPU backend abandoned while it warmed up (workers/backend-choice.ts): nothing stays allocated.
       embedder.dispose();
@@ -158,8 +166,16 @@ export class Embedder {
         if (head) memberProbs.push(meanOfViews(head.apply(features)));
       }
     }
+    return this.combine(pass.embed ? normalised : undefined, memberProbs);
+  }
+
+  /**
+   * The pass's last step: the members' normalised features (when it embeds) → the embedding, projected and
+   * normalised; the members' probabilities → the weighted vote. Pure tensor code (call inside tf.tidy).
+   */
+  private combine(normalised: tf.Tensor2D[] | undefined, memberProbs: tf.Tensor2D[]): PassTensors {
     const out: PassTensors = { members: memberProbs };
-    if (pass.embed) {
+    if (normalised) {
       let embedding: tf.Tensor2D = normalised.length === 1 ? normalised[0]! : tf.concat(normalised, 1);
       if (this.projection) embedding = this.projection.apply(embedding);
       out.embedding = l2NormalizeRows(embedding);
