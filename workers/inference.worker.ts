@@ -313,7 +313,7 @@ const localCatalog = createLocalCatalogApi({
 });
 
 // Timing and memory hooks for `npm run bench` (workers/bench-api.ts, docs/performance.md).
-if (TEST_BUILD) createBenchApi({ getEmbedder: () => embedder, serial });
+if (TEST_BUILD) createBenchApi({ getEmbedder: () => embedder, getModels: () => (manifest && read ? { manifest, read } : undefined), serial });
 
 const api: WorkerApi = {
   models,

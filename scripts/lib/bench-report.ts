@@ -4,6 +4,7 @@
  */
 import type { BackendResult, ChoiceResult, GpuInfo } from './bench-browser.ts';
 import type { DownloadReport } from './bench-download.ts';
+import type { PeerSection } from './bench-peer.ts';
 import type { SoakResult } from './bench-soak.ts';
 
 export interface MachineInfo {
@@ -65,6 +66,8 @@ export interface Results {
   machine: MachineInfo;
   download?: DownloadReport & { date: string };
   model?: ModelSection;
+  /** The app's tfjs path for one member against onnxruntime-web on the same network (#24.5). */
+  peer?: PeerSection;
   search?: SearchSection;
   soak?: (SoakResult & { date: string }) | { skipped: string };
   durationsMs: Record<string, number>;
@@ -74,6 +77,8 @@ export interface Results {
 
 const kb = (b: number) => (b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${(b / 1e3).toFixed(1)} kB`);
 const ms = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${Math.round(x)} ms`);
+/** Milliseconds with one decimal below 100 (the peer timings are tens of ms). */
+const ms2 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : x >= 100 ? `${Math.round(x)} ms` : `${x.toFixed(1)} ms`);
 const ratio = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : `${x.toFixed(2)}×`);
 
 type Table = { head: string[]; rows: string[][]; align?: ('l' | 'r')[] };
@@ -218,6 +223,64 @@ function machineLines(m: MachineInfo): string[] {
   ];
 }
 
+function peerTable(p: PeerSection): Table {
+  const head = ['backend', 'engine', 'ms per image (median)', 'warm-up (first run)', 'load', 'ours ÷ theirs', 'paired', 'features cosine'];
+  const rows: string[][] = [];
+  for (const b of p.backends) {
+    if (b.skipped || b.error || !b.ours || !b.theirs) {
+      rows.push([b.backend, b.skipped ?? `failed: ${b.error ?? '?'}`, '', '', '', '', '', '']);
+      continue;
+    }
+    const threads = (e: typeof b.ours) => (e.threads === 1 ? ', 1 thread' : '');
+    rows.push([
+      b.backend,
+      `tfjs ${b.ours.version} (ours)${threads(b.ours)}`,
+      ms2(b.ours.medianMs),
+      ms2(b.ours.warmupMs),
+      ms(b.ours.loadMs),
+      ratio(b.ratio),
+      ratio(b.pairedRatio),
+      String(b.featureCosine ?? '–'),
+    ]);
+    rows.push([
+      b.backend,
+      `onnxruntime-web ${b.theirs.version}${threads(b.theirs)}`,
+      ms2(b.theirs.medianMs),
+      ms2(b.theirs.warmupMs),
+      `${ms(b.theirs.loadMs)}${b.theirs.runtimeStartMs !== undefined ? ` (+${ms(b.theirs.runtimeStartMs)} runtime start)` : ''}`,
+      '',
+      '',
+      '',
+    ]);
+  }
+  return { head, rows, align: ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r'] };
+}
+
+function peerSummary(p: PeerSection): string[] {
+  return p.backends.map((b) => {
+    if (b.skipped) return `- Peer engine on ${b.backend}: ${b.skipped}.`;
+    if (!b.ours || !b.theirs) return `- Peer engine on ${b.backend}: failed (${b.error ?? '?'}).`;
+    const verdict = b.ratio === undefined ? '' : b.ratio <= 1 ? '(≤ 1.0×: met)' : '(over 1.0×: slower than the peer)';
+    return `- Peer engine on ${b.backend} (${p.model}, ${p.inputSize}×${p.inputSize}): ours (tfjs) ${ms2(b.ours.medianMs)} vs onnxruntime-web ${ms2(b.theirs.medianMs)} per image = **${ratio(b.ratio)}** ${verdict}; warm-up ${ms2(b.ours.warmupMs)} vs ${ms2(b.theirs.warmupMs)}.`;
+  });
+}
+
+/** docs/performance.md's peer-engine section: how it is measured, the table, and where the time goes. */
+function peerMarkdown(p: PeerSection): string[] {
+  return [
+    '## Peer engine: ours vs onnxruntime-web',
+    '',
+    `The same network in two engines, in the same Chromium page, on the same input: the shipped ${p.model} (MobileNetV3-Small) through the app's tfjs path, and the same weights exported to ONNX (\`npm run models:onnx\`, scripts/lib/mobilenetv3-small-onnx.ts: opset 17, NCHW, ${(p.onnxBytes / 1e6).toFixed(1)} MB of float32) in onnxruntime-web, the engine under Transformers.js. Measured ${p.date.slice(0, 16).replace('T', ' ')} UTC. onnxruntime-web is a devDependency for this benchmark only; the app stays on tfjs.`,
+    '',
+    "- **Ours**: the app's test build (`?backend=…&catalog=none`); in its inference worker `benchMemberOpen` (workers/bench-member.ts) loads a fresh copy of the member with the app's own loader (loadBackbone, from the bytes the worker already holds), prepares one fixed input with the app's preprocessing (a seeded random 224×224 RGB image through toModelInput), and times the first pass (**warm-up**); each round then times one `features()` pass and its read-back (`data()`).",
+    `- **Theirs**: onnxruntime-web's ESM build and its .wasm, served from node_modules under /__peer/ by Playwright routes (nothing from a CDN; the Service Worker is blocked in this context so the routes see every request), run on the same page's main thread with the same input values transposed to NCHW; \`graphOptimizationLevel: 'all'\`. Its first session also starts its wasm runtime (**runtime start**, shown apart: the app's tfjs backend had already started); **load** is a second session's \`InferenceSession.create\` on the bytes, **warm-up** its first \`run\`, then one \`run\` (output read back) per round.`,
+    `- The page is ${p.crossOriginIsolated ? '' : 'not '}cross-origin isolated, so ${p.crossOriginIsolated ? 'each engine may use wasm threads' : 'both engines run one wasm thread with SIMD (`ort.env.wasm.numThreads = 1`, and tfjs cannot start threads without SharedArrayBuffer)'}. Rounds alternate which engine goes first; **paired** is the median over rounds of that round's ours ÷ theirs. **features cosine** compares the two engines' outputs for the input in the page (the unit test tests/unit/peer-onnx.test.ts holds it ≥ 0.9999 in Node).`,
+    '- WebGPU is measured only where the adapter is a real GPU: on a software one (SwiftShader) it says so instead.',
+    '',
+    markdownTable(peerTable(p)),
+  ];
+}
+
 /** Verdicts computed from the figures (the doc's summary). */
 function summaryLines(r: Results): string[] {
   const out: string[] = [];
@@ -262,6 +325,7 @@ function summaryLines(r: Results): string[] {
           .join('; ')}.`,
       );
   }
+  if (r.peer) out.push(...peerSummary(r.peer));
   if (r.download)
     out.push(
       `- Download: first search needs ${kb(r.download.firstSearch.webgpu.gzip)} gzip on WebGPU (${kb(r.download.firstSearch.wasm.gzip)} on WASM), almost all of it model weights; a 10,000-item catalog adds ${kb(r.download.catalog10k.totalGzipBytes)} gzip.`,
@@ -298,6 +362,12 @@ export function consoleReport(r: Results): string {
       consoleTable(breakdownTable(r.model)),
     );
   }
+  if (r.peer)
+    out.push(
+      '',
+      `PEER ENGINE (${r.peer.model} features on one ${r.peer.inputSize}×${r.peer.inputSize} input, same page, interleaved rounds; ours = the app's tfjs, theirs = onnxruntime-web)`,
+      consoleTable(peerTable(r.peer)),
+    );
   if (r.search) out.push('', `SEARCH (bench/search.json, Node, ${r.search.queries} queries, k=${r.search.k})`, consoleTable(searchTable(r.search)));
   out.push('', 'SOAK', ...soakLines(r.soak).map((l) => l.replace(/\*\*/g, '')));
   out.push(
@@ -415,6 +485,7 @@ export function markdownReport(r: Results): string {
       'A camera JPEG larger than 1024 px is decoded with WebCodecs\' `ImageDecoder` asked for about 1024 px (`desiredWidth`/`desiredHeight`): the JPEG decoder then scales in the DCT (a 12 MP 3024×4032 photo comes out 756×1008) instead of decoding 12 MP and shrinking them; the frame carries the EXIF orientation (`VideoFrame.rotation`/`flip`), which `createImageBitmap(frame)` applies. Browsers without it (or whose frames carry no rotation), other formats, and files it refuses take the previous path (`createImageBitmap` with resize options, which Chromium decodes in full first). What is left of the 12 MP gap is in the worker: the models\' preprocessing of a 1008-px photo (toFloat, halving, resize per member) costs about as much again as the models on wasm here (worker embed 12 MP vs 240×320 in the table); decoding at 1/8 (≤ 512 px) would remove most of it, at the cost of detail in crops of small objects. The table above has the 12 MP photos both ways in the same run ("decoded as before #24").',
     );
   }
+  if (r.peer) out.push('', ...peerMarkdown(r.peer));
   if (r.search) {
     const s = r.search;
     out.push(

@@ -1,0 +1,287 @@
+/**
+ * The peer-engine benchmark (#24.5, `npm run bench -- --only peer`): the app's tfjs path for one ensemble member
+ * (MobileNetV3-S) against onnxruntime-web — the engine under Transformers.js — running the same network exported
+ * to ONNX (scripts/lib/peer-onnx.ts), in one Chromium page, on the same input, round by round.
+ *
+ * Ours runs in the app's inference worker (test build: workers/bench-member.ts loads a fresh copy with the
+ * app's loader). Theirs runs on the same page's main thread: onnxruntime-web's ESM build and its .wasm are
+ * served from node_modules by Playwright routes under /__peer/ (never from a CDN), so the app's bundles never
+ * contain it. The page is not cross-origin isolated, so both engines run one wasm thread (SIMD).
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import type { Browser, Page, Worker } from 'playwright-core';
+import type { MemberOpenResult, MemberRunResult } from '../../workers/bench-member.ts';
+import { median, round, waitLoaded } from './bench-browser.ts';
+
+export type PeerBackend = 'wasm' | 'webgpu';
+
+export interface EngineResult {
+  engine: string;
+  version: string;
+  /** What the engine reports it ran on (tfjs backend, onnxruntime execution provider). */
+  backend: string;
+  /** wasm threads: 1 unless the page is cross-origin isolated (then each engine picks its own number). */
+  threads: number | 'default';
+  /** Weights in memory → ready to run (tfjs: loadBackbone; onnxruntime: InferenceSession.create on the bytes). */
+  loadMs: number;
+  /** onnxruntime only: its first session also starts its wasm runtime (the app's tfjs backend was already started). */
+  runtimeStartMs?: number;
+  /** The first pass after the load. */
+  warmupMs: number;
+  medianMs: number;
+  runs: number[];
+}
+
+export interface PeerBackendResult {
+  backend: PeerBackend;
+  /** Why it was not measured (e.g. a software GPU). */
+  skipped?: string;
+  error?: string;
+  rounds?: number;
+  ours?: EngineResult;
+  theirs?: EngineResult;
+  /** ours median ÷ theirs median (goal ≤ 1.0). */
+  ratio?: number;
+  /** Median over rounds of that round's ours ÷ theirs (the two run back to back, so drift cancels). */
+  pairedRatio?: number;
+  crossOriginIsolated?: boolean;
+  /** Cosine of the two engines' features for the input, measured in the page (the same network: ≈ 1). */
+  featureCosine?: number;
+}
+
+export interface PeerSection {
+  date: string;
+  model: string;
+  inputSize: number;
+  onnxBytes: number;
+  crossOriginIsolated: boolean;
+  backends: PeerBackendResult[];
+}
+
+const require = createRequire(import.meta.url);
+const ORT_DIST = dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
+const ORT_VERSION = (JSON.parse(readFileSync(join(ORT_DIST, '../package.json'), 'utf8')) as { version: string }).version;
+const TFJS_VERSION = (JSON.parse(readFileSync(require.resolve('@tensorflow/tfjs/package.json'), 'utf8')) as { version: string }).version;
+
+/** onnxruntime-web's build per backend: the wasm-only one, or the one with the WebGPU execution provider (JSEP). */
+const ORT_BUILDS: Record<PeerBackend, { script: string; files: string[] }> = {
+  wasm: { script: 'ort.wasm.min.mjs', files: ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'] },
+  webgpu: { script: 'ort.webgpu.min.mjs', files: ['ort.webgpu.min.mjs', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'] },
+};
+const PEER_PATH = '__peer/';
+const MODEL_FILE = 'model.onnx';
+
+const contentType = (file: string) => (file.endsWith('.wasm') ? 'application/wasm' : file.endsWith('.mjs') ? 'text/javascript' : 'application/octet-stream');
+
+const errorLine = (error: unknown) => (error instanceof Error ? error.message.split('\n')[0]! : String(error));
+
+function cosine(a: number[], b: number[]): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
+/** The app's inference worker's benchmark hooks (workers/bench-api.ts). */
+async function callWorker<T>(worker: Worker, method: string, args: unknown[]): Promise<T> {
+  return (await worker.evaluate(
+    async ([name, list]) => {
+      const bench = (globalThis as { lookalikeBench?: Record<string, (...a: unknown[]) => Promise<unknown>> }).lookalikeBench;
+      if (!bench?.[name]) throw new Error(`the worker has no ${name}: serve the test build (npm run build:test)`);
+      return bench[name](...list);
+    },
+    [method, args] as const,
+  )) as T;
+}
+
+interface TheirsOpen {
+  version: string;
+  runtimeStartMs: number;
+  loadMs: number;
+  warmupMs: number;
+  features: number[];
+  threads: number;
+  crossOriginIsolated: boolean;
+}
+
+/** Loads onnxruntime-web in the page, starts its runtime (a first session), then times a second session's load and first run. */
+async function openTheirs(page: Page, backend: PeerBackend, open: MemberOpenResult): Promise<TheirsOpen> {
+  return page.evaluate(
+    async ({ base, script, backend, input, shape }) => {
+      const ort = (await import(`${base}${script}`)) as typeof import('onnxruntime-web');
+      ort.env.wasm.numThreads = 1;
+      ort.env.wasm.wasmPaths = base;
+      const bytes = new Uint8Array(await (await fetch(`${base}model.onnx`)).arrayBuffer());
+      const options = { executionProviders: [backend], graphOptimizationLevel: 'all' as const };
+      let t = performance.now();
+      const first = await ort.InferenceSession.create(bytes, options);
+      const runtimeStartMs = performance.now() - t;
+      await first.release();
+      t = performance.now();
+      const session = await ort.InferenceSession.create(bytes, options);
+      const loadMs = performance.now() - t;
+      // The same values, NHWC → NCHW.
+      const [, h, w, c] = shape as [number, number, number, number];
+      const nchw = new Float32Array(input.length);
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) nchw[(k * h + y) * w + x] = input[(y * w + x) * c + k]!;
+      const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', nchw, [1, c, h, w]) };
+      t = performance.now();
+      const out = await session.run(feeds);
+      const warmupMs = performance.now() - t;
+      const features = Array.from(out[session.outputNames[0]!]!.data as Float32Array);
+      (globalThis as { __peer?: unknown }).__peer = { session, feeds, outputName: session.outputNames[0] };
+      return {
+        version: ort.env.versions.web ?? '?',
+        runtimeStartMs,
+        loadMs,
+        warmupMs,
+        features,
+        threads: ort.env.wasm.numThreads ?? 1,
+        crossOriginIsolated: self.crossOriginIsolated,
+      };
+    },
+    { base: `/${PEER_PATH}`, script: ORT_BUILDS[backend].script, backend, input: open.input, shape: open.inputShape },
+  );
+}
+
+async function runTheirs(page: Page): Promise<{ ms: number; features: number[] }> {
+  return page.evaluate(async () => {
+    const peer = (
+      globalThis as {
+        __peer?: { session: import('onnxruntime-web').InferenceSession; feeds: Record<string, import('onnxruntime-web').Tensor>; outputName: string };
+      }
+    ).__peer!;
+    const t = performance.now();
+    const out = await peer.session.run(peer.feeds);
+    const data = out[peer.outputName]!.data as Float32Array;
+    const ms = performance.now() - t;
+    return { ms, features: Array.from(data) };
+  });
+}
+
+export interface PeerOptions {
+  baseUrl: string;
+  onnxPath: string;
+  modelId: string;
+  backends: PeerBackend[];
+  rounds: number;
+  /** Set when the WebGPU adapter is a software one (SwiftShader): WebGPU is then recorded as not measured. */
+  softwareGpu: boolean;
+  readyTimeoutMs: number;
+  log?: (line: string) => void;
+}
+
+async function measureOne(browser: Browser, backend: PeerBackend, options: PeerOptions): Promise<PeerBackendResult> {
+  const log = options.log ?? (() => undefined);
+  // No Service Worker: Playwright's routes (onnxruntime-web's files) must see every request.
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const files = new Map<string, string>(ORT_BUILDS[backend].files.map((f) => [f, join(ORT_DIST, f)]));
+  files.set(MODEL_FILE, options.onnxPath);
+  await context.route(`${options.baseUrl}${PEER_PATH}**`, async (route) => {
+    const file = files.get(basename(new URL(route.request().url()).pathname));
+    if (!file) return route.fulfill({ status: 404, body: 'not a peer benchmark file' });
+    return route.fulfill({ status: 200, body: readFileSync(file), headers: { 'content-type': contentType(file) } });
+  });
+  const result: PeerBackendResult = { backend, rounds: options.rounds };
+  try {
+    const page = await context.newPage();
+    await page.goto(`${options.baseUrl}?backend=${backend}&catalog=none`);
+    const loaded = await waitLoaded(page, options.readyTimeoutMs);
+    if (!loaded.ok) throw new Error(`the app did not start on ${backend}: ${loaded.error}`);
+    const worker = page.workers().find((w) => w.url().includes('inference.worker'));
+    if (!worker) throw new Error('the app has no inference worker');
+
+    const ours = await callWorker<MemberOpenResult>(worker, 'benchMemberOpen', [options.modelId]);
+    log(`  peer ${backend}: tfjs ${ours.backend}: load ${round(ours.loadMs)} ms, warm-up ${round(ours.warmupMs)} ms`);
+    const theirs = await openTheirs(page, backend, ours);
+    log(
+      `  peer ${backend}: onnxruntime-web ${theirs.version}: runtime start ${round(theirs.runtimeStartMs)} ms, load ${round(theirs.loadMs)} ms, warm-up ${round(theirs.warmupMs)} ms`,
+    );
+    result.crossOriginIsolated = theirs.crossOriginIsolated;
+    result.featureCosine = Number(cosine(ours.features, theirs.features).toFixed(6));
+
+    const oursRuns: number[] = [];
+    const theirsRuns: number[] = [];
+    for (let r = 1; r <= options.rounds; r++) {
+      // Alternate which engine goes first, so neither always runs right after the other.
+      const runOurs = async () => oursRuns.push((await callWorker<MemberRunResult>(worker, 'benchMemberRun', [1])).runs[0]!);
+      const runTheirsOnce = async () => theirsRuns.push((await runTheirs(page)).ms);
+      if (r % 2) {
+        await runOurs();
+        await runTheirsOnce();
+      } else {
+        await runTheirsOnce();
+        await runOurs();
+      }
+      if (r % 5 === 0 || r === options.rounds)
+        log(`  peer ${backend}: round ${r}/${options.rounds}: tfjs ${round(oursRuns.at(-1)!)} ms, onnxruntime-web ${round(theirsRuns.at(-1)!)} ms`);
+    }
+    await callWorker(worker, 'benchMemberClose', []);
+    const oursMedian = median(oursRuns);
+    const theirsMedian = median(theirsRuns);
+    result.ours = {
+      engine: 'tfjs (the app)',
+      version: TFJS_VERSION,
+      backend: ours.backend,
+      // tfjs's wasm backend uses threads only when the page is cross-origin isolated.
+      threads: theirs.crossOriginIsolated ? 'default' : 1,
+      loadMs: round(ours.loadMs),
+      warmupMs: round(ours.warmupMs),
+      medianMs: round(oursMedian, 2),
+      runs: oursRuns.map((x) => round(x, 2)),
+    };
+    result.theirs = {
+      engine: 'onnxruntime-web',
+      version: theirs.version,
+      backend,
+      threads: theirs.threads,
+      runtimeStartMs: round(theirs.runtimeStartMs),
+      loadMs: round(theirs.loadMs),
+      warmupMs: round(theirs.warmupMs),
+      medianMs: round(theirsMedian, 2),
+      runs: theirsRuns.map((x) => round(x, 2)),
+    };
+    result.ratio = round(oursMedian / theirsMedian, 2);
+    result.pairedRatio = round(median(oursRuns.map((o, i) => o / theirsRuns[i]!)), 2);
+    log(
+      `  peer ${backend}: tfjs ${result.ours.medianMs} ms, onnxruntime-web ${result.theirs.medianMs} ms per image (medians of ${options.rounds}): ours ÷ theirs ${result.ratio}× (paired ${result.pairedRatio}×); features cosine ${result.featureCosine}`,
+    );
+  } catch (error) {
+    result.error = errorLine(error);
+    log(`  peer ${backend}: failed: ${result.error}`);
+  } finally {
+    await context.close();
+  }
+  return result;
+}
+
+export async function measurePeer(browser: Browser, options: PeerOptions & { inputSize: number }): Promise<PeerSection> {
+  const section: PeerSection = {
+    date: new Date().toISOString(),
+    model: options.modelId,
+    inputSize: options.inputSize,
+    onnxBytes: readFileSync(options.onnxPath).byteLength,
+    crossOriginIsolated: false,
+    backends: [],
+  };
+  for (const backend of options.backends) {
+    if (backend === 'webgpu' && options.softwareGpu) {
+      section.backends.push({ backend, skipped: 'not measured: software GPU (SwiftShader)' });
+      options.log?.('  peer webgpu: not measured: software GPU');
+      continue;
+    }
+    const result = await measureOne(browser, backend, options);
+    section.crossOriginIsolated ||= result.crossOriginIsolated ?? false;
+    section.backends.push(result);
+  }
+  return section;
+}
+
+export const PEER_ENGINE_VERSIONS = { tfjs: TFJS_VERSION, onnxruntimeWeb: ORT_VERSION };

@@ -1,0 +1,97 @@
+/**
+ * One ensemble member alone, for the peer-engine benchmark (`npm run bench -- --only peer`, docs/performance.md):
+ * a fresh copy of the member loaded with the app's own loader (loadBackbone, from the worker's artifact reader),
+ * its warm-up (first pass) timed, then single passes of `features()` read back, on one fixed preprocessed
+ * input. Test builds only (workers/bench-api.ts wires it).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ModelManifest } from '../src/shared/manifest.ts';
+import type { ArtifactReader, Backbone } from './models/backbone.ts';
+import { GraphCache, loadBackbone } from './models/load-backbone.ts';
+import { toModelInput } from './models/preprocess.ts';
+
+export interface MemberOpenResult {
+  id: string;
+  backend: string;
+  /** Artifact bytes (already in the worker's memory) → weights on the backend, network built. */
+  loadMs: number;
+  /** The first pass (features + read back) of the fresh copy: kernel set-up, buffers, shader compiles on a GPU. */
+  warmupMs: number;
+  /** The fixed input: the app's preprocessing (toModelInput) of a seeded random RGB image, NHWC. */
+  inputShape: number[];
+  input: number[];
+  /** The member's features for that input (the first pass's). */
+  features: number[];
+}
+
+export interface MemberRunResult {
+  /** ms of each pass: features() and its read back (data()). */
+  runs: number[];
+  features: number[];
+  numTensors: number;
+}
+
+/** Seed of the fixed input (benchPredict's image uses the same). */
+const INPUT_SEED = 42;
+
+export class MemberBench {
+  private member: Backbone | undefined;
+  private input: tf.Tensor4D | undefined;
+
+  constructor(
+    private readonly manifest: ModelManifest,
+    private readonly read: ArtifactReader,
+  ) {}
+
+  private async pass(): Promise<{ ms: number; features: Float32Array }> {
+    const started = performance.now();
+    const out = tf.tidy(() => this.member!.features(this.input!));
+    const features = (await out.data()) as Float32Array;
+    const ms = performance.now() - started;
+    out.dispose();
+    return { ms, features };
+  }
+
+  async open(id: string): Promise<MemberOpenResult> {
+    this.close();
+    const entry = this.manifest.models.find((m) => m.id === id && m.role === 'backbone');
+    if (!entry) throw new Error(`no ensemble member "${id}" in the manifest (${this.manifest.models.map((m) => m.id).join(', ')})`);
+    const loadStarted = performance.now();
+    this.member = await loadBackbone(entry, this.read, new GraphCache());
+    const loadMs = performance.now() - loadStarted;
+    const size = entry.inputSize;
+    this.input = tf.tidy(() => {
+      const image = tf.randomUniform([size, size, 3], 0, 256, 'int32', INPUT_SEED) as tf.Tensor3D;
+      return toModelInput(image, size, entry.normalization);
+    });
+    const first = await this.pass();
+    return {
+      id,
+      backend: tf.getBackend(),
+      loadMs,
+      warmupMs: first.ms,
+      inputShape: this.input.shape,
+      input: Array.from(await this.input.data()),
+      features: Array.from(first.features),
+    };
+  }
+
+  async run(n: number): Promise<MemberRunResult> {
+    if (!this.member) throw new Error('benchMemberOpen first');
+    const runs: number[] = [];
+    let last: Float32Array | undefined;
+    for (let i = 0; i < Math.max(1, Math.floor(n)); i++) {
+      const { ms, features } = await this.pass();
+      runs.push(ms);
+      last = features;
+    }
+    return { runs, features: Array.from(last!), numTensors: tf.memory().numTensors };
+  }
+
+  close(): void {
+    this.member?.dispose();
+    this.input?.dispose();
+    this.member = undefined;
+    this.input = undefined;
+  }
+}
