@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelManifest } from '../src/shared/manifest.ts';
 import { MemberBench, type MemberOpenResult, type MemberRunResult } from './bench-member.ts';
+import type { PeerVariant } from './bench-variants.ts';
 import type { ArtifactReader } from './models/backbone.ts';
 import type { Embedder } from './models/ensemble.ts';
 
@@ -97,13 +98,13 @@ export function createBenchApi(deps: BenchDeps) {
      * One ensemble member alone (the peer-engine benchmark): a fresh copy loaded with the app's loader, its
      * warm-up timed, on a fixed preprocessed input (workers/bench-member.ts). Then `benchMemberRun`, then `benchMemberClose`.
      */
-    benchMemberOpen(id: string): Promise<MemberOpenResult> {
+    benchMemberOpen(id: string, variant: PeerVariant = 'shipped'): Promise<MemberOpenResult> {
       return deps.serial(async () => {
         const models = deps.getModels();
         if (!models) throw new Error('The models are not loaded yet');
         member?.close();
         member = new MemberBench(models.manifest, models.read);
-        return member.open(id);
+        return member.open(id, variant);
       });
     },
 

@@ -5,13 +5,16 @@
  * input. Test builds only (workers/bench-api.ts wires it).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ModelManifest } from '../src/shared/manifest.ts';
-import type { ArtifactReader, Backbone } from './models/backbone.ts';
+import type { ModelEntry, ModelManifest } from '../src/shared/manifest.ts';
+import { type PeerVariant, isPeerVariant, variantConfig } from './bench-variants.ts';
+import { type ArtifactReader, type Backbone, fileEndingWith, readJson } from './models/backbone.ts';
 import { GraphCache, loadBackbone } from './models/load-backbone.ts';
 import { toModelInput } from './models/preprocess.ts';
+import { decodeNamedWeights, parseWeightsModelJson } from './models/weights-format.ts';
 
 export interface MemberOpenResult {
   id: string;
+  variant: PeerVariant;
   backend: string;
   /** Artifact bytes (already in the worker's memory) → weights on the backend, network built. */
   loadMs: number;
@@ -52,12 +55,25 @@ export class MemberBench {
     return { ms, features };
   }
 
-  async open(id: string): Promise<MemberOpenResult> {
+  /** The shipped member through the app's loader; a variant (bench-variants.ts) through the same decoder and builder with its config. */
+  private async load(entry: ModelEntry, variant: PeerVariant): Promise<Backbone> {
+    if (variant === 'shipped') return loadBackbone(entry, this.read, new GraphCache());
+    if (entry.architecture !== 'mobilenetv3-small-torchvision') throw new Error(`${entry.id}: variants are for MobileNetV3-Small only`);
+    const modelFile = fileEndingWith(entry, 'model.json', entry.id);
+    const json = parseWeightsModelJson(await readJson(this.read, modelFile), modelFile.path);
+    // Imported on demand, as load-backbone.ts does, so the builder stays in its own chunk.
+    const { createMobileNetV3Small, parseMobileNetV3Config } = await import('./models/mobilenetv3-small.ts');
+    const weights = decodeNamedWeights(json, await this.read(fileEndingWith(entry, json.weightsManifest[0].paths[0], entry.id)));
+    return createMobileNetV3Small(entry, weights, { ...variantConfig(parseMobileNetV3Config(json.config ?? {}), variant) });
+  }
+
+  async open(id: string, variant: PeerVariant = 'shipped'): Promise<MemberOpenResult> {
     this.close();
+    if (!isPeerVariant(variant)) throw new Error(`unknown variant "${String(variant)}"`);
     const entry = this.manifest.models.find((m) => m.id === id && m.role === 'backbone');
     if (!entry) throw new Error(`no ensemble member "${id}" in the manifest (${this.manifest.models.map((m) => m.id).join(', ')})`);
     const loadStarted = performance.now();
-    this.member = await loadBackbone(entry, this.read, new GraphCache());
+    this.member = await this.load(entry, variant);
     const loadMs = performance.now() - loadStarted;
     const size = entry.inputSize;
     this.input = tf.tidy(() => {
@@ -67,6 +83,7 @@ export class MemberBench {
     const first = await this.pass();
     return {
       id,
+      variant,
       backend: tf.getBackend(),
       loadMs,
       warmupMs: first.ms,

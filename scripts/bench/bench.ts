@@ -1,14 +1,15 @@
 /**
  * `npm run bench`: download sizes, model load / warm-up / raw latency / whole-query
- * time in Chromium on webgpu, webgl and wasm, the search benchmark
+ * time in Chromium on webgpu, webgl and wasm, the peer engine (the app's tfjs MobileNetV3-S against
+ * onnxruntime-web on the same network exported to ONNX: scripts/lib/bench-peer.ts), the search benchmark
  * (scripts/bench/bench-search.ts, run as a child process), and with --soak the
  * 500-search soak. Writes bench/results.json, prints the tables and writes
  * docs/performance.md. Measures the built app: download sizes of the production build
  * (dist/, `npx vite build`), timings of the test build with the worker's benchmark hooks
  * (dist-test/, `npm run build:test`); each is built when missing, both with --build.
  *
- *   npm run bench [-- --soak] [--only download,model,search,soak] [--backends webgpu,webgl,wasm]
- *                 [--rounds N] [--soak-queries 500] [--soak-backend wasm] [--build] [--reuse-search] [--no-docs]
+ *   npm run bench [-- --soak] [--only download,model,peer,search,soak] [--backends webgpu,webgl,wasm]
+ *                 [--rounds N] [--peer-rounds 40] [--soak-queries 500] [--soak-backend wasm] [--build] [--reuse-search] [--no-docs]
  *   npm run bench -- --render     (re-print and rewrite docs/performance.md from bench/results.json)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -225,15 +226,16 @@ async function main(): Promise<void> {
 
       if (sections.has('peer')) {
         results.peer = await timed(durations, 'peer', async () => {
-          const onnxPath = await ensurePeerOnnx(log);
+          const onnxPaths = await ensurePeerOnnx(log);
           log(`peer: ${PEER_MODEL_ID} on the app's tfjs vs onnxruntime-web, ${values['peer-rounds']} rounds`);
           return measurePeer(app.browser, {
             baseUrl: app.url,
-            onnxPath,
+            onnxPaths,
             modelId: PEER_MODEL_ID,
             inputSize: findModel(readManifest(), PEER_MODEL_ID).inputSize,
             backends: PEER_BACKENDS,
             rounds: Number(values['peer-rounds']),
+            variantRounds: Math.ceil(Number(values['peer-rounds']) / 2),
             softwareGpu: results.machine.softwareGpu ?? true,
             readyTimeoutMs: 300_000,
             log,

@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import type { Browser, Page, Worker } from 'playwright-core';
 import type { MemberOpenResult, MemberRunResult } from '../../workers/bench-member.ts';
+import { PEER_VARIANTS, type PeerVariant } from '../../workers/bench-variants.ts';
 import { median, round, waitLoaded } from './bench-browser.ts';
 
 export type PeerBackend = 'wasm' | 'webgpu';
@@ -31,6 +32,8 @@ export interface EngineResult {
   /** The first pass after the load. */
   warmupMs: number;
   medianMs: number;
+  /** The fastest round: the least disturbed by whatever else the machine runs. */
+  minMs: number;
   runs: number[];
 }
 
@@ -49,6 +52,15 @@ export interface PeerBackendResult {
   crossOriginIsolated?: boolean;
   /** Cosine of the two engines' features for the input, measured in the page (the same network: ≈ 1). */
   featureCosine?: number;
+  /** Where the time goes: the same comparison on variants with one kind of layer swapped out (workers/bench-variants.ts). */
+  breakdown?: VariantTiming[];
+}
+
+export interface VariantTiming {
+  variant: PeerVariant;
+  rounds: number;
+  oursMs: number;
+  theirsMs: number;
 }
 
 export interface PeerSection {
@@ -62,7 +74,6 @@ export interface PeerSection {
 
 const require = createRequire(import.meta.url);
 const ORT_DIST = dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
-const ORT_VERSION = (JSON.parse(readFileSync(join(ORT_DIST, '../package.json'), 'utf8')) as { version: string }).version;
 const TFJS_VERSION = (JSON.parse(readFileSync(require.resolve('@tensorflow/tfjs/package.json'), 'utf8')) as { version: string }).version;
 
 /** onnxruntime-web's build per backend: the wasm-only one, or the one with the WebGPU execution provider (JSEP). */
@@ -71,7 +82,7 @@ const ORT_BUILDS: Record<PeerBackend, { script: string; files: string[] }> = {
   webgpu: { script: 'ort.webgpu.min.mjs', files: ['ort.webgpu.min.mjs', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'] },
 };
 const PEER_PATH = '__peer/';
-const MODEL_FILE = 'model.onnx';
+const modelFile = (variant: PeerVariant) => (variant === 'shipped' ? 'model.onnx' : `model.${variant}.onnx`);
 
 const contentType = (file: string) => (file.endsWith('.wasm') ? 'application/wasm' : file.endsWith('.mjs') ? 'text/javascript' : 'application/octet-stream');
 
@@ -111,19 +122,27 @@ interface TheirsOpen {
   crossOriginIsolated: boolean;
 }
 
-/** Loads onnxruntime-web in the page, starts its runtime (a first session), then times a second session's load and first run. */
-async function openTheirs(page: Page, backend: PeerBackend, open: MemberOpenResult): Promise<TheirsOpen> {
+/**
+ * Loads onnxruntime-web in the page and `file` into a session: on the page's first call it first starts the
+ * runtime (a first session, released), then times a second session's load and first run.
+ */
+async function openTheirs(page: Page, backend: PeerBackend, file: string, open: MemberOpenResult): Promise<TheirsOpen> {
   return page.evaluate(
-    async ({ base, script, backend, input, shape }) => {
+    async ({ base, script, backend, file, input, shape }) => {
       const ort = (await import(`${base}${script}`)) as typeof import('onnxruntime-web');
+      const state = globalThis as { __peer?: { session: import('onnxruntime-web').InferenceSession } };
+      await state.__peer?.session.release();
       ort.env.wasm.numThreads = 1;
       ort.env.wasm.wasmPaths = base;
-      const bytes = new Uint8Array(await (await fetch(`${base}model.onnx`)).arrayBuffer());
+      const bytes = new Uint8Array(await (await fetch(`${base}${file}`)).arrayBuffer());
       const options = { executionProviders: [backend], graphOptimizationLevel: 'all' as const };
       let t = performance.now();
-      const first = await ort.InferenceSession.create(bytes, options);
-      const runtimeStartMs = performance.now() - t;
-      await first.release();
+      let runtimeStartMs = 0;
+      if (!state.__peer) {
+        const first = await ort.InferenceSession.create(bytes, options);
+        runtimeStartMs = performance.now() - t;
+        await first.release();
+      }
       t = performance.now();
       const session = await ort.InferenceSession.create(bytes, options);
       const loadMs = performance.now() - t;
@@ -147,7 +166,7 @@ async function openTheirs(page: Page, backend: PeerBackend, open: MemberOpenResu
         crossOriginIsolated: self.crossOriginIsolated,
       };
     },
-    { base: `/${PEER_PATH}`, script: ORT_BUILDS[backend].script, backend, input: open.input, shape: open.inputShape },
+    { base: `/${PEER_PATH}`, script: ORT_BUILDS[backend].script, backend, file, input: open.input, shape: open.inputShape },
   );
 }
 
@@ -168,14 +187,60 @@ async function runTheirs(page: Page): Promise<{ ms: number; features: number[] }
 
 export interface PeerOptions {
   baseUrl: string;
-  onnxPath: string;
+  /** The exported ONNX model of each variant (scripts/lib/peer-onnx.ts: ensurePeerOnnx). */
+  onnxPaths: Record<PeerVariant, string>;
   modelId: string;
   backends: PeerBackend[];
   rounds: number;
+  /** Rounds for each breakdown variant. */
+  variantRounds: number;
   /** Set when the WebGPU adapter is a software one (SwiftShader): WebGPU is then recorded as not measured. */
   softwareGpu: boolean;
   readyTimeoutMs: number;
   log?: (line: string) => void;
+}
+
+interface VariantRun {
+  ours: MemberOpenResult;
+  theirs: TheirsOpen;
+  oursRuns: number[];
+  theirsRuns: number[];
+}
+
+/** One variant in both engines: fresh loads and warm-ups, then `rounds` interleaved rounds of one image each. */
+async function compareVariant(
+  page: Page,
+  worker: Worker,
+  backend: PeerBackend,
+  variant: PeerVariant,
+  rounds: number,
+  options: PeerOptions,
+): Promise<VariantRun> {
+  const log = options.log ?? (() => undefined);
+  const tag = `  peer ${backend}${variant === 'shipped' ? '' : ` (${variant})`}`;
+  const ours = await callWorker<MemberOpenResult>(worker, 'benchMemberOpen', [options.modelId, variant]);
+  log(`${tag}: tfjs ${ours.backend}: load ${round(ours.loadMs)} ms, warm-up ${round(ours.warmupMs)} ms`);
+  const theirs = await openTheirs(page, backend, modelFile(variant), ours);
+  log(
+    `${tag}: onnxruntime-web ${theirs.version}:${theirs.runtimeStartMs ? ` runtime start ${round(theirs.runtimeStartMs)} ms,` : ''} load ${round(theirs.loadMs)} ms, warm-up ${round(theirs.warmupMs)} ms`,
+  );
+  const oursRuns: number[] = [];
+  const theirsRuns: number[] = [];
+  const runOurs = async () => oursRuns.push((await callWorker<MemberRunResult>(worker, 'benchMemberRun', [1])).runs[0]!);
+  const runTheirsOnce = async () => theirsRuns.push((await runTheirs(page)).ms);
+  for (let r = 1; r <= rounds; r++) {
+    // Alternate which engine goes first, so neither always runs right after the other.
+    if (r % 2) {
+      await runOurs();
+      await runTheirsOnce();
+    } else {
+      await runTheirsOnce();
+      await runOurs();
+    }
+    if (r % 10 === 0 || r === rounds) log(`${tag}: round ${r}/${rounds}: tfjs ${round(oursRuns.at(-1)!)} ms, onnxruntime-web ${round(theirsRuns.at(-1)!)} ms`);
+  }
+  await callWorker(worker, 'benchMemberClose', []);
+  return { ours, theirs, oursRuns, theirsRuns };
 }
 
 async function measureOne(browser: Browser, backend: PeerBackend, options: PeerOptions): Promise<PeerBackendResult> {
@@ -183,7 +248,7 @@ async function measureOne(browser: Browser, backend: PeerBackend, options: PeerO
   // No Service Worker: Playwright's routes (onnxruntime-web's files) must see every request.
   const context = await browser.newContext({ serviceWorkers: 'block' });
   const files = new Map<string, string>(ORT_BUILDS[backend].files.map((f) => [f, join(ORT_DIST, f)]));
-  files.set(MODEL_FILE, options.onnxPath);
+  for (const [variant, path] of Object.entries(options.onnxPaths)) files.set(modelFile(variant as PeerVariant), path);
   await context.route(`${options.baseUrl}${PEER_PATH}**`, async (route) => {
     const file = files.get(basename(new URL(route.request().url()).pathname));
     if (!file) return route.fulfill({ status: 404, body: 'not a peer benchmark file' });
@@ -198,32 +263,9 @@ async function measureOne(browser: Browser, backend: PeerBackend, options: PeerO
     const worker = page.workers().find((w) => w.url().includes('inference.worker'));
     if (!worker) throw new Error('the app has no inference worker');
 
-    const ours = await callWorker<MemberOpenResult>(worker, 'benchMemberOpen', [options.modelId]);
-    log(`  peer ${backend}: tfjs ${ours.backend}: load ${round(ours.loadMs)} ms, warm-up ${round(ours.warmupMs)} ms`);
-    const theirs = await openTheirs(page, backend, ours);
-    log(
-      `  peer ${backend}: onnxruntime-web ${theirs.version}: runtime start ${round(theirs.runtimeStartMs)} ms, load ${round(theirs.loadMs)} ms, warm-up ${round(theirs.warmupMs)} ms`,
-    );
+    const { ours, theirs, oursRuns, theirsRuns } = await compareVariant(page, worker, backend, 'shipped', options.rounds, options);
     result.crossOriginIsolated = theirs.crossOriginIsolated;
     result.featureCosine = Number(cosine(ours.features, theirs.features).toFixed(6));
-
-    const oursRuns: number[] = [];
-    const theirsRuns: number[] = [];
-    for (let r = 1; r <= options.rounds; r++) {
-      // Alternate which engine goes first, so neither always runs right after the other.
-      const runOurs = async () => oursRuns.push((await callWorker<MemberRunResult>(worker, 'benchMemberRun', [1])).runs[0]!);
-      const runTheirsOnce = async () => theirsRuns.push((await runTheirs(page)).ms);
-      if (r % 2) {
-        await runOurs();
-        await runTheirsOnce();
-      } else {
-        await runTheirsOnce();
-        await runOurs();
-      }
-      if (r % 5 === 0 || r === options.rounds)
-        log(`  peer ${backend}: round ${r}/${options.rounds}: tfjs ${round(oursRuns.at(-1)!)} ms, onnxruntime-web ${round(theirsRuns.at(-1)!)} ms`);
-    }
-    await callWorker(worker, 'benchMemberClose', []);
     const oursMedian = median(oursRuns);
     const theirsMedian = median(theirsRuns);
     result.ours = {
@@ -235,6 +277,7 @@ async function measureOne(browser: Browser, backend: PeerBackend, options: PeerO
       loadMs: round(ours.loadMs),
       warmupMs: round(ours.warmupMs),
       medianMs: round(oursMedian, 2),
+      minMs: round(Math.min(...oursRuns), 2),
       runs: oursRuns.map((x) => round(x, 2)),
     };
     result.theirs = {
@@ -246,6 +289,7 @@ async function measureOne(browser: Browser, backend: PeerBackend, options: PeerO
       loadMs: round(theirs.loadMs),
       warmupMs: round(theirs.warmupMs),
       medianMs: round(theirsMedian, 2),
+      minMs: round(Math.min(...theirsRuns), 2),
       runs: theirsRuns.map((x) => round(x, 2)),
     };
     result.ratio = round(oursMedian / theirsMedian, 2);
@@ -253,6 +297,13 @@ async function measureOne(browser: Browser, backend: PeerBackend, options: PeerO
     log(
       `  peer ${backend}: tfjs ${result.ours.medianMs} ms, onnxruntime-web ${result.theirs.medianMs} ms per image (medians of ${options.rounds}): ours ÷ theirs ${result.ratio}× (paired ${result.pairedRatio}×); features cosine ${result.featureCosine}`,
     );
+
+    result.breakdown = [{ variant: 'shipped', rounds: options.rounds, oursMs: result.ours.medianMs, theirsMs: result.theirs.medianMs }];
+    for (const variant of Object.keys(PEER_VARIANTS) as PeerVariant[]) {
+      if (variant === 'shipped' || options.variantRounds < 1) continue;
+      const run = await compareVariant(page, worker, backend, variant, options.variantRounds, options);
+      result.breakdown.push({ variant, rounds: options.variantRounds, oursMs: round(median(run.oursRuns), 2), theirsMs: round(median(run.theirsRuns), 2) });
+    }
   } catch (error) {
     result.error = errorLine(error);
     log(`  peer ${backend}: failed: ${result.error}`);
@@ -267,7 +318,7 @@ export async function measurePeer(browser: Browser, options: PeerOptions & { inp
     date: new Date().toISOString(),
     model: options.modelId,
     inputSize: options.inputSize,
-    onnxBytes: readFileSync(options.onnxPath).byteLength,
+    onnxBytes: readFileSync(options.onnxPaths.shipped).byteLength,
     crossOriginIsolated: false,
     backends: [],
   };
@@ -283,5 +334,3 @@ export async function measurePeer(browser: Browser, options: PeerOptions & { inp
   }
   return section;
 }
-
-export const PEER_ENGINE_VERSIONS = { tfjs: TFJS_VERSION, onnxruntimeWeb: ORT_VERSION };

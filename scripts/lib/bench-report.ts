@@ -4,6 +4,7 @@
  */
 import type { BackendResult, ChoiceResult, GpuInfo } from './bench-browser.ts';
 import type { DownloadReport } from './bench-download.ts';
+import { PEER_VARIANTS } from '../../workers/bench-variants.ts';
 import type { PeerSection } from './bench-peer.ts';
 import type { SoakResult } from './bench-soak.ts';
 
@@ -224,11 +225,11 @@ function machineLines(m: MachineInfo): string[] {
 }
 
 function peerTable(p: PeerSection): Table {
-  const head = ['backend', 'engine', 'ms per image (median)', 'warm-up (first run)', 'load', 'ours ÷ theirs', 'paired', 'features cosine'];
+  const head = ['backend', 'engine', 'ms per image (median)', 'fastest', 'warm-up (first run)', 'load', 'ours ÷ theirs', 'paired', 'features cosine'];
   const rows: string[][] = [];
   for (const b of p.backends) {
     if (b.skipped || b.error || !b.ours || !b.theirs) {
-      rows.push([b.backend, b.skipped ?? `failed: ${b.error ?? '?'}`, '', '', '', '', '', '']);
+      rows.push([b.backend, b.skipped ?? `failed: ${b.error ?? '?'}`, '', '', '', '', '', '', '']);
       continue;
     }
     const threads = (e: typeof b.ours) => (e.threads === 1 ? ', 1 thread' : '');
@@ -236,6 +237,7 @@ function peerTable(p: PeerSection): Table {
       b.backend,
       `tfjs ${b.ours.version} (ours)${threads(b.ours)}`,
       ms2(b.ours.medianMs),
+      ms2(b.ours.minMs),
       ms2(b.ours.warmupMs),
       ms(b.ours.loadMs),
       ratio(b.ratio),
@@ -246,6 +248,7 @@ function peerTable(p: PeerSection): Table {
       b.backend,
       `onnxruntime-web ${b.theirs.version}${threads(b.theirs)}`,
       ms2(b.theirs.medianMs),
+      ms2(b.theirs.minMs),
       ms2(b.theirs.warmupMs),
       `${ms(b.theirs.loadMs)}${b.theirs.runtimeStartMs !== undefined ? ` (+${ms(b.theirs.runtimeStartMs)} runtime start)` : ''}`,
       '',
@@ -253,7 +256,34 @@ function peerTable(p: PeerSection): Table {
       '',
     ]);
   }
-  return { head, rows, align: ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r'] };
+  return { head, rows, align: ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] };
+}
+
+/** The breakdown: each variant's medians, and what the swapped-out layers cost each engine (shipped − variant). */
+function peerBreakdownTable(p: PeerSection): Table | undefined {
+  const rows: string[][] = [];
+  for (const b of p.backends) {
+    const shipped = b.breakdown?.find((v) => v.variant === 'shipped');
+    for (const v of b.breakdown ?? []) {
+      const cost = (x: number, base: number | undefined) => (v.variant === 'shipped' || base === undefined ? '' : ms2(base - x));
+      rows.push([
+        b.backend,
+        v.variant,
+        PEER_VARIANTS[v.variant],
+        String(v.rounds),
+        ms2(v.oursMs),
+        ms2(v.theirsMs),
+        cost(v.oursMs, shipped?.oursMs),
+        cost(v.theirsMs, shipped?.theirsMs),
+      ]);
+    }
+  }
+  if (!rows.length) return undefined;
+  return {
+    head: ['backend', 'variant', 'what', 'rounds', 'tfjs (ours)', 'onnxruntime-web', 'those layers cost ours', 'those layers cost theirs'],
+    rows,
+    align: ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r'],
+  };
 }
 
 function peerSummary(p: PeerSection): string[] {
@@ -263,6 +293,62 @@ function peerSummary(p: PeerSection): string[] {
     const verdict = b.ratio === undefined ? '' : b.ratio <= 1 ? '(≤ 1.0×: met)' : '(over 1.0×: slower than the peer)';
     return `- Peer engine on ${b.backend} (${p.model}, ${p.inputSize}×${p.inputSize}): ours (tfjs) ${ms2(b.ours.medianMs)} vs onnxruntime-web ${ms2(b.theirs.medianMs)} per image = **${ratio(b.ratio)}** ${verdict}; warm-up ${ms2(b.ours.warmupMs)} vs ${ms2(b.theirs.warmupMs)}.`;
   });
+}
+
+/** What the breakdown says for one backend: each kind of layer's cost in each engine, computed from the figures. */
+function peerCostLines(b: PeerSection['backends'][number]): string[] {
+  const at = (v: string) => b.breakdown?.find((x) => x.variant === v);
+  const shipped = at('shipped');
+  const relu = at('relu-for-hardswish');
+  const noSe = at('no-squeeze-excite');
+  if (!shipped || !relu || !noSe || !b.ours || !b.theirs) return [];
+  const part = (engine: 'oursMs' | 'theirsMs') => {
+    const hs = shipped[engine] - relu[engine];
+    const se = shipped[engine] - noSe[engine];
+    return { hs, se, rest: shipped[engine] - hs - se, total: shipped[engine] };
+  };
+  const o = part('oursMs');
+  const t = part('theirsMs');
+  const pct = (x: number, total: number) => `${Math.round((100 * x) / total)}%`;
+  const compare = (what: string, a: number, c: number) =>
+    `- ${what}: ours ${ms2(a)} (${pct(a, o.total)} of its time), theirs ${ms2(c)} (${pct(c, t.total)})${Math.abs(a - c) < 1 ? ': about the same' : a < c ? ': **ours is faster**' : ': **ours is slower**'}.`;
+  const verdict =
+    b.ratio === undefined
+      ? ''
+      : b.ratio <= 1
+        ? `Goal met on ${b.backend}: ours is ${ratio(b.ratio)} theirs (paired ${ratio(b.pairedRatio)}).`
+        : `Ours is slower on ${b.backend}: ${ratio(b.ratio)} theirs (paired ${ratio(b.pairedRatio)}); the rows above say which layers the gap is in.`;
+  return [
+    '',
+    `On ${b.backend}, from the medians above (differences of medians on a shared 2-core machine: a few ms either way is noise; a negative cost is noise). ${verdict}`,
+    '',
+    compare('hard-swish (shipped − the ReLU variant)', o.hs, t.hs),
+    compare('squeeze-excite (shipped − the variant without it)', o.se, t.se),
+    compare('the rest (convolutions, depthwise convolutions, residual adds, the final pool)', o.rest, t.rest),
+    `- warm-up: ours' first pass ${ms2(b.ours.warmupMs)} after a ${ms(b.ours.loadMs)} load; theirs ${ms2(b.theirs.warmupMs)} after a ${ms(b.theirs.loadMs)} session create${b.theirs.runtimeStartMs ? `, and the first session of the page also starts onnxruntime's wasm runtime (${ms(b.theirs.runtimeStartMs)}; the app's tfjs backend was already running)` : ''}.`,
+  ];
+}
+
+/** Where the time goes: the breakdown table, what it says, and why (how each engine runs these layers). */
+function peerFindings(p: PeerSection): string[] {
+  const table = peerBreakdownTable(p);
+  if (!table) return [];
+  return [
+    '',
+    '### Where the time goes',
+    '',
+    "The same comparison on two variants of the network with one kind of layer swapped out (workers/bench-variants.ts; the same weights, built by each engine's own path: the app's tfjs builder, and the ONNX export), fresh loads, interleaved rounds. What a variant saves against the shipped network is what those layers cost that engine. These variants are not the shipped network: only their timings mean something.",
+    '',
+    markdownTable(table),
+    ...p.backends.flatMap(peerCostLines),
+    '',
+    'How each engine runs these layers (their sources, and what the variants above measure):',
+    '',
+    '- **Layout and convolutions.** tfjs\'s wasm backend keeps maps NHWC and runs every convolution, depthwise included, through XNNPACK, with the bias and a ReLU fused in. onnxruntime-web\'s wasm build runs the ONNX graph NCHW on its CPU execution provider (MLAS kernels), Conv+ReLU fused by its graph optimiser; its web build has no XNNPACK execution provider (asking for `xnnpack` fails with "backend not found"), so both engines run the same arithmetic with different kernel libraries.',
+    "- **Hard-swish.** XNNPACK's fused activations are clamps, so the app writes hard-swish as four element-wise tfjs kernels after the conv (add 3, relu6, × 1/6, × x: workers/models/activations.ts), each a full pass over the map and a new buffer. onnxruntime runs `HardSwish` as one kernel, but also as a pass of its own after the conv: MLAS's conv can end in ReLU, leaky ReLU, clip, tanh, sigmoid or hard-sigmoid (MLAS_ACTIVATION_KIND), not hard-swish. Where ours could still gain: one fused hard-swish kernel (a custom tfjs kernel, or fewer passes) instead of four.",
+    '- **Squeeze-excite.** Ours: a mean over the map, two small fused matMuls, hard-sigmoid (three element-wise kernels) and a broadcast multiply, all NHWC. Theirs: `GlobalAveragePool`, two 1×1 `Conv`s, `HardSigmoid` and a broadcast `Mul` over NCHW.',
+    "- **Warm-up.** tfjs's first pass creates the XNNPACK operators (packing each conv's weights) and allocates its buffers; onnxruntime's session create optimises the graph and pre-packs the weights, and its first run sets up its memory arena.",
+  ];
 }
 
 /** docs/performance.md's peer-engine section: how it is measured, the table, and where the time goes. */
@@ -278,6 +364,7 @@ function peerMarkdown(p: PeerSection): string[] {
     '- WebGPU is measured only where the adapter is a real GPU: on a software one (SwiftShader) it says so instead.',
     '',
     markdownTable(peerTable(p)),
+    ...peerFindings(p),
   ];
 }
 
@@ -368,6 +455,8 @@ export function consoleReport(r: Results): string {
       `PEER ENGINE (${r.peer.model} features on one ${r.peer.inputSize}×${r.peer.inputSize} input, same page, interleaved rounds; ours = the app's tfjs, theirs = onnxruntime-web)`,
       consoleTable(peerTable(r.peer)),
     );
+  const peerBreakdown = r.peer && peerBreakdownTable(r.peer);
+  if (peerBreakdown) out.push('', 'PEER ENGINE, WHERE THE TIME GOES (medians; cost = shipped − variant)', consoleTable(peerBreakdown));
   if (r.search) out.push('', `SEARCH (bench/search.json, Node, ${r.search.queries} queries, k=${r.search.k})`, consoleTable(searchTable(r.search)));
   out.push('', 'SOAK', ...soakLines(r.soak).map((l) => l.replace(/\*\*/g, '')));
   out.push(
@@ -392,14 +481,15 @@ export function markdownReport(r: Results): string {
     '',
     '```sh',
     'npx vite build --logLevel warn && npm run build:test   # sizes from dist/, timings from the test build in dist-test/ (its benchmark hooks)',
-    'npm run bench                        # download, model (webgpu, webgl, wasm), search: 4–7 minutes on this 2-core machine',
+    'npm run bench                        # download, model (webgpu, webgl, wasm), peer engine, search: 4–7 minutes on this 2-core machine',
+    'npm run bench -- --only peer         # ours vs onnxruntime-web on MobileNetV3-S (exports .cache/peer/mnv3s.onnx first when missing): under a minute',
     'npm run bench -- --soak              # the same plus the 500-search soak (5–10 more minutes)',
     'npm run bench -- --only soak         # one section; the others are kept from the last run',
     'npm run bench -- --render            # only re-print the tables and rewrite this file from bench/results.json',
     'LOOKALIKE_SOAK=1 npx vitest run --project browser tests/browser/soak.test.ts   # the soak as a test',
     '```',
     '',
-    'Options: `--only download,model,search,soak`, `--backends webgpu,webgl,wasm` (the backends left out keep their last figures, marked), `--rounds N` (measured rounds per backend), `--soak-queries N`, `--soak-backend wasm|webgpu`, `--build` (build dist/ and dist-test/ first), `--reuse-search` (keep bench/search.json instead of re-running it), `--no-docs`.',
+    "Options: `--only download,model,peer,search,soak`, `--backends webgpu,webgl,wasm` (the backends left out keep their last figures, marked), `--rounds N` (measured rounds per backend), `--peer-rounds N` (the peer engine's rounds; its breakdown variants get half), `--soak-queries N`, `--soak-backend wasm|webgpu`, `--build` (build dist/ and dist-test/ first), `--reuse-search` (keep bench/search.json instead of re-running it), `--no-docs`.",
     '',
     '## Summary',
     '',

@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { type ModelEntry, findModel } from '../../src/shared/manifest.ts';
 import { fileEndingWith, readJson } from '../../workers/models/backbone.ts';
+import { PEER_VARIANTS, type PeerVariant, variantConfig } from '../../workers/bench-variants.ts';
 import { type MobileNetV3Config, parseMobileNetV3Config } from '../../workers/models/mobilenetv3-small.ts';
 import { decodeNamedWeights, parseWeightsModelJson } from '../../workers/models/weights-format.ts';
 import { readManifest } from './manifest-writer.ts';
@@ -43,34 +44,45 @@ export async function readShippedMobileNetV3Small(id = PEER_MODEL_ID): Promise<S
   return { entry, config: parseMobileNetV3Config(json.config ?? {}), weights };
 }
 
+function exportToOnnx(shipped: ShippedMobileNetV3Small, variant: PeerVariant): Uint8Array {
+  const { entry, config, weights } = shipped;
+  const files = entry.files.map((f) => `${f.path} ${f.sha256.slice(0, 12)}`).join(', ');
+  const what = variant === 'shipped' ? '' : ` as the benchmark variant "${variant}" (${PEER_VARIANTS[variant]})`;
+  return mobileNetV3SmallToOnnx(variantConfig(config, variant), weights, {
+    docString: `Lookalike's ${entry.id} (${entry.name})${what}, exported by scripts/models/export-onnx.ts from ${files}, for the peer-engine benchmark only.`,
+  });
+}
+
 /** The shipped member as ONNX bytes. */
 export async function exportShippedToOnnx(id = PEER_MODEL_ID): Promise<{ bytes: Uint8Array; entry: ModelEntry }> {
-  const { entry, config, weights } = await readShippedMobileNetV3Small(id);
-  const files = entry.files.map((f) => `${f.path} ${f.sha256.slice(0, 12)}`).join(', ');
-  const bytes = mobileNetV3SmallToOnnx(config, weights, {
-    docString: `Lookalike's ${id} (${entry.name}) exported by scripts/models/export-onnx.ts from ${files}, for the peer-engine benchmark only.`,
-  });
-  return { bytes, entry };
+  const shipped = await readShippedMobileNetV3Small(id);
+  return { bytes: exportToOnnx(shipped, 'shipped'), entry: shipped.entry };
 }
 
-const sourceOf = (entry: ModelEntry): string => JSON.stringify(entry.files.map((f) => f.sha256));
+/** Where each variant's export lives: .cache/peer/mnv3s.onnx for the shipped network, mnv3s.<variant>.onnx for the others. */
+export const peerOnnxPath = (variant: PeerVariant): string => (variant === 'shipped' ? PEER_ONNX_PATH : PEER_ONNX_PATH.replace(/\.onnx$/, `.${variant}.onnx`));
 
-/** Writes .cache/peer/mnv3s.onnx from the shipped files. */
+const PEER_VARIANT_LIST = Object.keys(PEER_VARIANTS) as PeerVariant[];
+const sourceOf = (entry: ModelEntry): string => JSON.stringify({ files: entry.files.map((f) => f.sha256), variants: PEER_VARIANT_LIST });
+
+/** Writes .cache/peer/mnv3s.onnx (and the breakdown's variants beside it) from the shipped files. */
 export async function writePeerOnnx(): Promise<{ path: string; bytes: number }> {
-  const { bytes, entry } = await exportShippedToOnnx();
+  const shipped = await readShippedMobileNetV3Small();
   mkdirSync(dirname(PEER_ONNX_PATH), { recursive: true });
-  writeFileSync(PEER_ONNX_PATH, bytes);
-  writeFileSync(SOURCE_NOTE_PATH, sourceOf(entry));
-  return { path: PEER_ONNX_PATH, bytes: bytes.byteLength };
+  for (const variant of PEER_VARIANT_LIST) writeFileSync(peerOnnxPath(variant), exportToOnnx(shipped, variant));
+  writeFileSync(SOURCE_NOTE_PATH, sourceOf(shipped.entry));
+  return { path: PEER_ONNX_PATH, bytes: readFileSync(PEER_ONNX_PATH).byteLength };
 }
 
-/** The exported model's path, exported first when it is missing or the shipped files changed since. */
-export async function ensurePeerOnnx(log: (line: string) => void = () => undefined): Promise<string> {
+/** Each variant's exported model, exported first when missing or when the shipped files changed since. */
+export async function ensurePeerOnnx(log: (line: string) => void = () => undefined): Promise<Record<PeerVariant, string>> {
   const entry = findModel(readManifest(), PEER_MODEL_ID);
-  const current = existsSync(PEER_ONNX_PATH) && existsSync(SOURCE_NOTE_PATH) && readFileSync(SOURCE_NOTE_PATH, 'utf8') === sourceOf(entry);
+  const paths = Object.fromEntries(PEER_VARIANT_LIST.map((v) => [v, peerOnnxPath(v)])) as Record<PeerVariant, string>;
+  const current =
+    Object.values(paths).every((p) => existsSync(p)) && existsSync(SOURCE_NOTE_PATH) && readFileSync(SOURCE_NOTE_PATH, 'utf8') === sourceOf(entry);
   if (!current) {
     log(`peer: exporting ${PEER_MODEL_ID} to ONNX (npm run models:onnx)…`);
     await writePeerOnnx();
   }
-  return PEER_ONNX_PATH;
+  return paths;
 }
