@@ -9,7 +9,7 @@
  * (dist-test/, `npm run build:test`); each is built when missing, both with --build.
  *
  *   npm run bench [-- --soak] [--only download,model,peer,search,soak] [--backends webgpu,webgl,wasm]
- *                 [--rounds N] [--peer-rounds 40] [--soak-queries 500] [--soak-backend wasm] [--build] [--reuse-search] [--no-docs]
+ *                 [--rounds N] [--peer-rounds 100] [--peer-software-gpu] [--soak-queries 500] [--soak-backend wasm] [--build] [--reuse-search] [--no-docs]
  *   npm run bench -- --render     (re-print and rewrite docs/performance.md from bench/results.json)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -35,7 +35,7 @@ const BACKENDS: BenchBackend[] = ['webgpu', 'webgl', 'wasm'];
 /** Measured rounds per backend by default: sized so the whole run stays around 10 minutes on SwiftShader. */
 const DEFAULT_ROUNDS: Record<BenchBackend, number> = { webgpu: 6, webgl: 10, wasm: 25 };
 /** The peer section's rounds (one image through each engine per round): a few seconds on wasm. */
-const PEER_ROUNDS = 40;
+const PEER_ROUNDS = 100;
 const PEER_BACKENDS: PeerBackend[] = ['wasm', 'webgpu'];
 
 const { values } = parseArgs({
@@ -45,6 +45,7 @@ const { values } = parseArgs({
     backends: { type: 'string', default: BACKENDS.join(',') },
     rounds: { type: 'string' },
     'peer-rounds': { type: 'string', default: String(PEER_ROUNDS) },
+    'peer-software-gpu': { type: 'boolean', default: false },
     'soak-queries': { type: 'string', default: '500' },
     'soak-backend': { type: 'string', default: 'wasm' },
     build: { type: 'boolean', default: false },
@@ -237,6 +238,7 @@ async function main(): Promise<void> {
             rounds: Number(values['peer-rounds']),
             variantRounds: Math.ceil(Number(values['peer-rounds']) / 2),
             softwareGpu: results.machine.softwareGpu ?? true,
+            measureSoftwareGpu: values['peer-software-gpu'],
             readyTimeoutMs: 300_000,
             log,
           });

@@ -41,6 +41,8 @@ export interface PeerBackendResult {
   backend: PeerBackend;
   /** Why it was not measured (e.g. a software GPU). */
   skipped?: string;
+  /** Said of figures measured on a software GPU anyway (`--peer-software-gpu`). */
+  note?: string;
   error?: string;
   rounds?: number;
   ours?: EngineResult;
@@ -76,10 +78,10 @@ const require = createRequire(import.meta.url);
 const ORT_DIST = dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
 const TFJS_VERSION = (JSON.parse(readFileSync(require.resolve('@tensorflow/tfjs/package.json'), 'utf8')) as { version: string }).version;
 
-/** onnxruntime-web's build per backend: the wasm-only one, or the one with the WebGPU execution provider (JSEP). */
+/** onnxruntime-web's build per backend: the wasm-only one, or the one with the native WebGPU execution provider (its asyncify wasm). */
 const ORT_BUILDS: Record<PeerBackend, { script: string; files: string[] }> = {
   wasm: { script: 'ort.wasm.min.mjs', files: ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'] },
-  webgpu: { script: 'ort.webgpu.min.mjs', files: ['ort.webgpu.min.mjs', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'] },
+  webgpu: { script: 'ort.webgpu.min.mjs', files: ['ort.webgpu.min.mjs', 'ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'] },
 };
 const PEER_PATH = '__peer/';
 const modelFile = (variant: PeerVariant) => (variant === 'shipped' ? 'model.onnx' : `model.${variant}.onnx`);
@@ -194,8 +196,10 @@ export interface PeerOptions {
   rounds: number;
   /** Rounds for each breakdown variant. */
   variantRounds: number;
-  /** Set when the WebGPU adapter is a software one (SwiftShader): WebGPU is then recorded as not measured. */
+  /** Set when the WebGPU adapter is a software one (SwiftShader): WebGPU is then recorded as not measured… */
   softwareGpu: boolean;
+  /** …unless this is set (to check the WebGPU path itself: the figures then say little). */
+  measureSoftwareGpu?: boolean;
   readyTimeoutMs: number;
   log?: (line: string) => void;
 }
@@ -323,12 +327,13 @@ export async function measurePeer(browser: Browser, options: PeerOptions & { inp
     backends: [],
   };
   for (const backend of options.backends) {
-    if (backend === 'webgpu' && options.softwareGpu) {
+    if (backend === 'webgpu' && options.softwareGpu && !options.measureSoftwareGpu) {
       section.backends.push({ backend, skipped: 'not measured: software GPU (SwiftShader)' });
       options.log?.('  peer webgpu: not measured: software GPU');
       continue;
     }
     const result = await measureOne(browser, backend, options);
+    if (backend === 'webgpu' && options.softwareGpu) result.note = 'software GPU (SwiftShader): measured only to check the path; the figures say little';
     section.crossOriginIsolated ||= result.crossOriginIsolated ?? false;
     section.backends.push(result);
   }

@@ -289,6 +289,7 @@ function peerBreakdownTable(p: PeerSection): Table | undefined {
 function peerSummary(p: PeerSection): string[] {
   return p.backends.map((b) => {
     if (b.skipped) return `- Peer engine on ${b.backend}: ${b.skipped}.`;
+    if (b.note && b.ours && b.theirs) return `- Peer engine on ${b.backend}: ${b.note} (ours ${ms2(b.ours.medianMs)}, theirs ${ms2(b.theirs.medianMs)}).`;
     if (!b.ours || !b.theirs) return `- Peer engine on ${b.backend}: failed (${b.error ?? '?'}).`;
     const verdict = b.ratio === undefined ? '' : b.ratio <= 1 ? '(≤ 1.0×: met)' : '(over 1.0×: slower than the peer)';
     return `- Peer engine on ${b.backend} (${p.model}, ${p.inputSize}×${p.inputSize}): ours (tfjs) ${ms2(b.ours.medianMs)} vs onnxruntime-web ${ms2(b.theirs.medianMs)} per image = **${ratio(b.ratio)}** ${verdict}; warm-up ${ms2(b.ours.warmupMs)} vs ${ms2(b.theirs.warmupMs)}.`;
@@ -489,7 +490,7 @@ export function markdownReport(r: Results): string {
     'LOOKALIKE_SOAK=1 npx vitest run --project browser tests/browser/soak.test.ts   # the soak as a test',
     '```',
     '',
-    "Options: `--only download,model,peer,search,soak`, `--backends webgpu,webgl,wasm` (the backends left out keep their last figures, marked), `--rounds N` (measured rounds per backend), `--peer-rounds N` (the peer engine's rounds; its breakdown variants get half), `--soak-queries N`, `--soak-backend wasm|webgpu`, `--build` (build dist/ and dist-test/ first), `--reuse-search` (keep bench/search.json instead of re-running it), `--no-docs`.",
+    "Options: `--only download,model,peer,search,soak`, `--backends webgpu,webgl,wasm` (the backends left out keep their last figures, marked), `--rounds N` (measured rounds per backend), `--peer-rounds N` (the peer engine's rounds; its breakdown variants get half), `--peer-software-gpu` (the peer engine on WebGPU even on a software GPU, to check that path), `--soak-queries N`, `--soak-backend wasm|webgpu`, `--build` (build dist/ and dist-test/ first), `--reuse-search` (keep bench/search.json instead of re-running it), `--no-docs`.",
     '',
     '## Summary',
     '',
@@ -594,7 +595,7 @@ export function markdownReport(r: Results): string {
     '',
     '- On this machine WebGPU and WebGL are SwiftShader: a GPU emulated on two shared CPU cores. WebGPU runs the models in seconds and WASM in about a hundred milliseconds, the opposite of a real phone or laptop GPU. Compare ratios (app ÷ raw, last ÷ first), growth (tensors, GPU bytes) and sizes, which do not depend on the GPU; re-run `npm run bench` on a machine with a GPU for absolute times.',
     '- The overhead target is app query ≤ 1.25× the raw models. The page-side part is mostly decoding the photo: a 12 MP camera JPEG costs far more to decode than the models take on a fast backend, so that ratio is the one to watch on real devices.',
-    '- The hooks: `workers/bench-api.ts` sets `benchPredict(n, size?, warmRuns?)` and `benchMemory()` as `self.lookalikeBench` in the worker, which the benchmark calls through Playwright (`page.workers()`). Only the test build (`npm run build:test`, dist-test/) has them; the production build leaves them out.',
+    '- The hooks: `workers/bench-api.ts` sets `benchPredict(n, size?, warmRuns?)`, `benchMemory()` and, for the peer engine, `benchMemberOpen(id, variant?)` / `benchMemberRun(n)` / `benchMemberClose()` (workers/bench-member.ts) as `self.lookalikeBench` in the worker, which the benchmark calls through Playwright (`page.workers()`). Only the test build (`npm run build:test`, dist-test/) has them; the production build leaves them out.',
     '',
     `Durations of this run: ${Object.entries(r.durationsMs)
       .map(([k, v]) => `${k} ${(v / 1000).toFixed(0)} s`)
