@@ -102,17 +102,16 @@ export function createBenchApi(deps: BenchDeps) {
       return deps.serial(async () => {
         const models = deps.getModels();
         if (!models) throw new Error('The models are not loaded yet');
-        member?.close();
-        member = new MemberBench(models.manifest, models.read);
+        member ??= new MemberBench(models.manifest, models.read);
         return member.open(id, variant);
       });
     },
 
-    /** `n` timed passes of the open member: features() and read back. */
-    benchMemberRun(n = 1): Promise<MemberRunResult> {
+    /** `n` timed passes of an open copy: features() and read back. */
+    benchMemberRun(n = 1, variant: PeerVariant = 'shipped'): Promise<MemberRunResult> {
       return deps.serial(async () => {
         if (!member) throw new Error('benchMemberOpen first');
-        return member.run(n);
+        return member.run(n, variant);
       });
     },
 

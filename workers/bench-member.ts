@@ -37,18 +37,23 @@ export interface MemberRunResult {
 /** Seed of the fixed input (benchPredict's image uses the same). */
 const INPUT_SEED = 42;
 
+/**
+ * Copies of one member (the shipped network and any breakdown variants), all open at once so the benchmark
+ * can interleave them round by round on the same input.
+ */
 export class MemberBench {
-  private member: Backbone | undefined;
+  private readonly members = new Map<PeerVariant, Backbone>();
   private input: tf.Tensor4D | undefined;
+  private entry: ModelEntry | undefined;
 
   constructor(
     private readonly manifest: ModelManifest,
     private readonly read: ArtifactReader,
   ) {}
 
-  private async pass(): Promise<{ ms: number; features: Float32Array }> {
+  private async pass(member: Backbone): Promise<{ ms: number; features: Float32Array }> {
     const started = performance.now();
-    const out = tf.tidy(() => this.member!.features(this.input!));
+    const out = tf.tidy(() => member.features(this.input!));
     const features = (await out.data()) as Float32Array;
     const ms = performance.now() - started;
     out.dispose();
@@ -67,20 +72,25 @@ export class MemberBench {
     return createMobileNetV3Small(entry, weights, { ...variantConfig(parseMobileNetV3Config(json.config ?? {}), variant) });
   }
 
+  /** Loads a fresh copy of member `id` as `variant` (another member id closes the copies open) and times its first pass. */
   async open(id: string, variant: PeerVariant = 'shipped'): Promise<MemberOpenResult> {
-    this.close();
     if (!isPeerVariant(variant)) throw new Error(`unknown variant "${String(variant)}"`);
+    if (this.entry && this.entry.id !== id) this.close();
     const entry = this.manifest.models.find((m) => m.id === id && m.role === 'backbone');
     if (!entry) throw new Error(`no ensemble member "${id}" in the manifest (${this.manifest.models.map((m) => m.id).join(', ')})`);
+    this.entry = entry;
+    this.members.get(variant)?.dispose();
+    this.members.delete(variant);
     const loadStarted = performance.now();
-    this.member = await this.load(entry, variant);
+    const member = await this.load(entry, variant);
     const loadMs = performance.now() - loadStarted;
+    this.members.set(variant, member);
     const size = entry.inputSize;
-    this.input = tf.tidy(() => {
+    this.input ??= tf.tidy(() => {
       const image = tf.randomUniform([size, size, 3], 0, 256, 'int32', INPUT_SEED) as tf.Tensor3D;
       return toModelInput(image, size, entry.normalization);
     });
-    const first = await this.pass();
+    const first = await this.pass(member);
     return {
       id,
       variant,
@@ -93,12 +103,13 @@ export class MemberBench {
     };
   }
 
-  async run(n: number): Promise<MemberRunResult> {
-    if (!this.member) throw new Error('benchMemberOpen first');
+  async run(n: number, variant: PeerVariant = 'shipped'): Promise<MemberRunResult> {
+    const member = this.members.get(variant);
+    if (!member) throw new Error(`benchMemberOpen first (no "${variant}" copy is open)`);
     const runs: number[] = [];
     let last: Float32Array | undefined;
     for (let i = 0; i < Math.max(1, Math.floor(n)); i++) {
-      const { ms, features } = await this.pass();
+      const { ms, features } = await this.pass(member);
       runs.push(ms);
       last = features;
     }
@@ -106,9 +117,10 @@ export class MemberBench {
   }
 
   close(): void {
-    this.member?.dispose();
+    for (const member of this.members.values()) member.dispose();
+    this.members.clear();
     this.input?.dispose();
-    this.member = undefined;
     this.input = undefined;
+    this.entry = undefined;
   }
 }

@@ -34,7 +34,7 @@ type Section = (typeof SECTIONS)[number];
 const BACKENDS: BenchBackend[] = ['webgpu', 'webgl', 'wasm'];
 /** Measured rounds per backend by default: sized so the whole run stays around 10 minutes on SwiftShader. */
 const DEFAULT_ROUNDS: Record<BenchBackend, number> = { webgpu: 6, webgl: 10, wasm: 25 };
-/** The peer section's rounds (one image through each engine per round): a few seconds on wasm. */
+/** The peer section's rounds (each: one image through each engine, for the shipped network and each breakdown variant): about 30 s on wasm. */
 const PEER_ROUNDS = 100;
 const PEER_BACKENDS: PeerBackend[] = ['wasm', 'webgpu'];
 
@@ -236,7 +236,7 @@ async function main(): Promise<void> {
             inputSize: findModel(readManifest(), PEER_MODEL_ID).inputSize,
             backends: PEER_BACKENDS,
             rounds: Number(values['peer-rounds']),
-            variantRounds: Math.ceil(Number(values['peer-rounds']) / 2),
+            breakdown: true,
             softwareGpu: results.machine.softwareGpu ?? true,
             measureSoftwareGpu: values['peer-software-gpu'],
             readyTimeoutMs: 300_000,

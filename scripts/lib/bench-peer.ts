@@ -61,8 +61,11 @@ export interface PeerBackendResult {
 export interface VariantTiming {
   variant: PeerVariant;
   rounds: number;
-  oursMs: number;
-  theirsMs: number;
+  oursMedianMs: number;
+  theirsMedianMs: number;
+  /** Median over rounds of (shipped − this variant) in that round: what the swapped-out layers cost each engine. */
+  oursCostMs?: number;
+  theirsCostMs?: number;
 }
 
 export interface PeerSection {
@@ -124,16 +127,21 @@ interface TheirsOpen {
   crossOriginIsolated: boolean;
 }
 
+/** What the page keeps of onnxruntime-web between calls: a session per variant, with its input. */
+type PeerPageState = {
+  __peer?: Record<string, { session: import('onnxruntime-web').InferenceSession; feeds: Record<string, import('onnxruntime-web').Tensor>; outputName: string }>;
+};
+
 /**
- * Loads onnxruntime-web in the page and `file` into a session: on the page's first call it first starts the
- * runtime (a first session, released), then times a second session's load and first run.
+ * Loads onnxruntime-web in the page and the variant's model into a session of its own: on the page's first call it
+ * first starts the runtime (a first session, released), then times a second session's load and first run.
  */
-async function openTheirs(page: Page, backend: PeerBackend, file: string, open: MemberOpenResult): Promise<TheirsOpen> {
+async function openTheirs(page: Page, backend: PeerBackend, variant: PeerVariant, open: MemberOpenResult): Promise<TheirsOpen> {
   return page.evaluate(
-    async ({ base, script, backend, file, input, shape }) => {
+    async ({ base, script, backend, variant, file, input, shape }) => {
       const ort = (await import(`${base}${script}`)) as typeof import('onnxruntime-web');
-      const state = globalThis as { __peer?: { session: import('onnxruntime-web').InferenceSession } };
-      await state.__peer?.session.release();
+      const state = globalThis as PeerPageState;
+      await state.__peer?.[variant]?.session.release();
       ort.env.wasm.numThreads = 1;
       ort.env.wasm.wasmPaths = base;
       const bytes = new Uint8Array(await (await fetch(`${base}${file}`)).arrayBuffer());
@@ -141,6 +149,7 @@ async function openTheirs(page: Page, backend: PeerBackend, file: string, open: 
       let t = performance.now();
       let runtimeStartMs = 0;
       if (!state.__peer) {
+        state.__peer = {};
         const first = await ort.InferenceSession.create(bytes, options);
         runtimeStartMs = performance.now() - t;
         await first.release();
@@ -157,7 +166,7 @@ async function openTheirs(page: Page, backend: PeerBackend, file: string, open: 
       const out = await session.run(feeds);
       const warmupMs = performance.now() - t;
       const features = Array.from(out[session.outputNames[0]!]!.data as Float32Array);
-      (globalThis as { __peer?: unknown }).__peer = { session, feeds, outputName: session.outputNames[0] };
+      state.__peer[variant] = { session, feeds, outputName: session.outputNames[0]! };
       return {
         version: ort.env.versions.web ?? '?',
         runtimeStartMs,
@@ -168,25 +177,22 @@ async function openTheirs(page: Page, backend: PeerBackend, file: string, open: 
         crossOriginIsolated: self.crossOriginIsolated,
       };
     },
-    { base: `/${PEER_PATH}`, script: ORT_BUILDS[backend].script, backend, file, input: open.input, shape: open.inputShape },
+    { base: `/${PEER_PATH}`, script: ORT_BUILDS[backend].script, backend, variant, file: modelFile(variant), input: open.input, shape: open.inputShape },
   );
 }
 
-/** One timed `run` of the open session, its output read. */
-async function runTheirs(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    const peer = (
-      globalThis as {
-        __peer?: { session: import('onnxruntime-web').InferenceSession; feeds: Record<string, import('onnxruntime-web').Tensor>; outputName: string };
-      }
-    ).__peer!;
+/** One timed `run` of the variant's session, its output read. */
+async function runTheirs(page: Page, variant: PeerVariant): Promise<number> {
+  return page.evaluate(async (variant) => {
+    const peer = (globalThis as PeerPageState).__peer?.[variant];
+    if (!peer) throw new Error(`no onnxruntime-web session for "${variant}"`);
     const t = performance.now();
     const out = await peer.session.run(peer.feeds);
     const data = out[peer.outputName]!.data as Float32Array;
     const ms = performance.now() - t;
     if (!data.length) throw new Error('onnxruntime-web returned no features');
     return ms;
-  });
+  }, variant);
 }
 
 export interface PeerOptions {
@@ -195,9 +201,10 @@ export interface PeerOptions {
   onnxPaths: Record<PeerVariant, string>;
   modelId: string;
   backends: PeerBackend[];
+  /** Rounds: each runs the shipped network (and each breakdown variant) once in each engine. */
   rounds: number;
-  /** Rounds for each breakdown variant. */
-  variantRounds: number;
+  /** Also time the breakdown's variants (workers/bench-variants.ts) in the same rounds. */
+  breakdown: boolean;
   /** Set when the WebGPU adapter is a software one (SwiftShader): WebGPU is then recorded as not measured… */
   softwareGpu: boolean;
   /** …unless this is set (to check the WebGPU path itself: the figures then say little). */
@@ -206,47 +213,21 @@ export interface PeerOptions {
   log?: (line: string) => void;
 }
 
-interface VariantRun {
+interface Opened {
   ours: MemberOpenResult;
   theirs: TheirsOpen;
-  oursRuns: number[];
-  theirsRuns: number[];
 }
 
-/** One variant in both engines: fresh loads and warm-ups, then `rounds` interleaved rounds of one image each. */
-async function compareVariant(
-  page: Page,
-  worker: Worker,
-  backend: PeerBackend,
-  variant: PeerVariant,
-  rounds: number,
-  options: PeerOptions,
-): Promise<VariantRun> {
-  const log = options.log ?? (() => undefined);
+/** A variant in both engines: fresh loads, first passes timed. */
+async function openBoth(page: Page, worker: Worker, backend: PeerBackend, modelId: string, variant: PeerVariant, log: (line: string) => void): Promise<Opened> {
   const tag = `  peer ${backend}${variant === 'shipped' ? '' : ` (${variant})`}`;
-  const ours = await callWorker<MemberOpenResult>(worker, 'benchMemberOpen', [options.modelId, variant]);
+  const ours = await callWorker<MemberOpenResult>(worker, 'benchMemberOpen', [modelId, variant]);
   log(`${tag}: tfjs ${ours.backend}: load ${round(ours.loadMs)} ms, warm-up ${round(ours.warmupMs)} ms`);
-  const theirs = await openTheirs(page, backend, modelFile(variant), ours);
+  const theirs = await openTheirs(page, backend, variant, ours);
   log(
     `${tag}: onnxruntime-web ${theirs.version}:${theirs.runtimeStartMs ? ` runtime start ${round(theirs.runtimeStartMs)} ms,` : ''} load ${round(theirs.loadMs)} ms, warm-up ${round(theirs.warmupMs)} ms`,
   );
-  const oursRuns: number[] = [];
-  const theirsRuns: number[] = [];
-  const runOurs = async () => oursRuns.push((await callWorker<MemberRunResult>(worker, 'benchMemberRun', [1])).runs[0]!);
-  const runTheirsOnce = async () => theirsRuns.push(await runTheirs(page));
-  for (let r = 1; r <= rounds; r++) {
-    // Alternate which engine goes first, so neither always runs right after the other.
-    if (r % 2) {
-      await runOurs();
-      await runTheirsOnce();
-    } else {
-      await runTheirsOnce();
-      await runOurs();
-    }
-    if (r % 10 === 0 || r === rounds) log(`${tag}: round ${r}/${rounds}: tfjs ${round(oursRuns.at(-1)!)} ms, onnxruntime-web ${round(theirsRuns.at(-1)!)} ms`);
-  }
-  await callWorker(worker, 'benchMemberClose', []);
-  return { ours, theirs, oursRuns, theirsRuns };
+  return { ours, theirs };
 }
 
 async function measureOne(browser: Browser, backend: PeerBackend, options: PeerOptions): Promise<PeerBackendResult> {
@@ -269,9 +250,37 @@ async function measureOne(browser: Browser, backend: PeerBackend, options: PeerO
     const worker = page.workers().find((w) => w.url().includes('inference.worker'));
     if (!worker) throw new Error('the app has no inference worker');
 
-    const { ours, theirs, oursRuns, theirsRuns } = await compareVariant(page, worker, backend, 'shipped', options.rounds, options);
+    // The shipped network first (its load and warm-up are the ones reported), then the breakdown's variants.
+    const variants = options.breakdown ? (Object.keys(PEER_VARIANTS) as PeerVariant[]) : (['shipped'] as const);
+    const opened = new Map<PeerVariant, Opened>();
+    for (const variant of variants) opened.set(variant, await openBoth(page, worker, backend, options.modelId, variant, log));
+    const { ours, theirs } = opened.get('shipped')!;
     result.crossOriginIsolated = theirs.crossOriginIsolated;
     result.featureCosine = Number(cosine(ours.features, theirs.features).toFixed(6));
+
+    // Round by round: every variant once in each engine, the order turning each round, so drift hits all alike.
+    const runs = new Map<PeerVariant, { ours: number[]; theirs: number[] }>(variants.map((v) => [v, { ours: [], theirs: [] }]));
+    for (let r = 0; r < options.rounds; r++) {
+      for (let i = 0; i < variants.length; i++) {
+        const variant = variants[(r + i) % variants.length]!;
+        const slot = runs.get(variant)!;
+        const runOurs = async () => slot.ours.push((await callWorker<MemberRunResult>(worker, 'benchMemberRun', [1, variant])).runs[0]!);
+        const runTheirsOnce = async () => slot.theirs.push(await runTheirs(page, variant));
+        if ((r + i) % 2) {
+          await runTheirsOnce();
+          await runOurs();
+        } else {
+          await runOurs();
+          await runTheirsOnce();
+        }
+      }
+      const shipped = runs.get('shipped')!;
+      if ((r + 1) % 20 === 0 || r + 1 === options.rounds)
+        log(`  peer ${backend}: round ${r + 1}/${options.rounds}: tfjs ${round(shipped.ours.at(-1)!)} ms, onnxruntime-web ${round(shipped.theirs.at(-1)!)} ms`);
+    }
+    await callWorker(worker, 'benchMemberClose', []);
+    const oursRuns = runs.get('shipped')!.ours;
+    const theirsRuns = runs.get('shipped')!.theirs;
     const oursMedian = median(oursRuns);
     const theirsMedian = median(theirsRuns);
     result.ours = {
@@ -304,11 +313,18 @@ async function measureOne(browser: Browser, backend: PeerBackend, options: PeerO
       `  peer ${backend}: tfjs ${result.ours.medianMs} ms, onnxruntime-web ${result.theirs.medianMs} ms per image (medians of ${options.rounds}): ours ÷ theirs ${result.ratio}× (paired ${result.pairedRatio}×); features cosine ${result.featureCosine}`,
     );
 
-    result.breakdown = [{ variant: 'shipped', rounds: options.rounds, oursMs: result.ours.medianMs, theirsMs: result.theirs.medianMs }];
-    for (const variant of Object.keys(PEER_VARIANTS) as PeerVariant[]) {
-      if (variant === 'shipped' || options.variantRounds < 1) continue;
-      const run = await compareVariant(page, worker, backend, variant, options.variantRounds, options);
-      result.breakdown.push({ variant, rounds: options.variantRounds, oursMs: round(median(run.oursRuns), 2), theirsMs: round(median(run.theirsRuns), 2) });
+    if (options.breakdown) {
+      const cost = (base: number[], variant: number[]) => round(median(variant.map((v, r) => base[r]! - v)), 2);
+      result.breakdown = variants.map((variant) => {
+        const slot = runs.get(variant)!;
+        return {
+          variant,
+          rounds: options.rounds,
+          oursMedianMs: round(median(slot.ours), 2),
+          theirsMedianMs: round(median(slot.theirs), 2),
+          ...(variant === 'shipped' ? {} : { oursCostMs: cost(oursRuns, slot.ours), theirsCostMs: cost(theirsRuns, slot.theirs) }),
+        };
+      });
     }
   } catch (error) {
     result.error = errorLine(error);

@@ -259,25 +259,21 @@ function peerTable(p: PeerSection): Table {
   return { head, rows, align: ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] };
 }
 
-/** The breakdown: each variant's medians, and what the swapped-out layers cost each engine (shipped − variant). */
+/** The breakdown: each variant's medians, and what the swapped-out layers cost each engine (paired: shipped − variant, round by round). */
 function peerBreakdownTable(p: PeerSection): Table | undefined {
   const rows: string[][] = [];
-  for (const b of p.backends) {
-    const shipped = b.breakdown?.find((v) => v.variant === 'shipped');
-    for (const v of b.breakdown ?? []) {
-      const cost = (x: number, base: number | undefined) => (v.variant === 'shipped' || base === undefined ? '' : ms2(base - x));
+  for (const b of p.backends)
+    for (const v of b.breakdown ?? [])
       rows.push([
         b.backend,
         v.variant,
         PEER_VARIANTS[v.variant],
         String(v.rounds),
-        ms2(v.oursMs),
-        ms2(v.theirsMs),
-        cost(v.oursMs, shipped?.oursMs),
-        cost(v.theirsMs, shipped?.theirsMs),
+        ms2(v.oursMedianMs),
+        ms2(v.theirsMedianMs),
+        v.oursCostMs === undefined ? '' : ms2(v.oursCostMs),
+        v.theirsCostMs === undefined ? '' : ms2(v.theirsCostMs),
       ]);
-    }
-  }
   if (!rows.length) return undefined;
   return {
     head: ['backend', 'variant', 'what', 'rounds', 'tfjs (ours)', 'onnxruntime-web', 'those layers cost ours', 'those layers cost theirs'],
@@ -303,13 +299,13 @@ function peerCostLines(b: PeerSection['backends'][number]): string[] {
   const relu = at('relu-for-hardswish');
   const noSe = at('no-squeeze-excite');
   if (!shipped || !relu || !noSe || !b.ours || !b.theirs) return [];
-  const part = (engine: 'oursMs' | 'theirsMs') => {
-    const hs = shipped[engine] - relu[engine];
-    const se = shipped[engine] - noSe[engine];
-    return { hs, se, rest: shipped[engine] - hs - se, total: shipped[engine] };
+  const part = (cost: 'oursCostMs' | 'theirsCostMs', total: number) => {
+    const hs = relu[cost] ?? 0;
+    const se = noSe[cost] ?? 0;
+    return { hs, se, rest: total - hs - se, total };
   };
-  const o = part('oursMs');
-  const t = part('theirsMs');
+  const o = part('oursCostMs', shipped.oursMedianMs);
+  const t = part('theirsCostMs', shipped.theirsMedianMs);
   const pct = (x: number, total: number) => `${Math.round((100 * x) / total)}%`;
   const compare = (what: string, a: number, c: number) =>
     `- ${what}: ours ${ms2(a)} (${pct(a, o.total)} of its time), theirs ${ms2(c)} (${pct(c, t.total)})${Math.abs(a - c) < 1 ? ': about the same' : a < c ? ': **ours is faster**' : ': **ours is slower**'}.`;
@@ -321,7 +317,7 @@ function peerCostLines(b: PeerSection['backends'][number]): string[] {
         : `Ours is slower on ${b.backend}: ${ratio(b.ratio)} theirs (paired ${ratio(b.pairedRatio)}); the rows above say which layers the gap is in.`;
   return [
     '',
-    `On ${b.backend}, from the medians above (differences of medians on a shared 2-core machine: a few ms either way is noise; a negative cost is noise). ${verdict}`,
+    `On ${b.backend} (costs: the median over rounds of that round's shipped − variant, each engine on its own; on a shared 2-core machine a ms or two either way is noise). ${verdict}`,
     '',
     compare('hard-swish (shipped − the ReLU variant)', o.hs, t.hs),
     compare('squeeze-excite (shipped − the variant without it)', o.se, t.se),
@@ -338,7 +334,7 @@ function peerFindings(p: PeerSection): string[] {
     '',
     '### Where the time goes',
     '',
-    "The same comparison on two variants of the network with one kind of layer swapped out (workers/bench-variants.ts; the same weights, built by each engine's own path: the app's tfjs builder, and the ONNX export), fresh loads, interleaved rounds. What a variant saves against the shipped network is what those layers cost that engine. These variants are not the shipped network: only their timings mean something.",
+    "Two variants of the network with one kind of layer swapped out (workers/bench-variants.ts; the same weights, built by each engine's own path: the app's tfjs builder, and the ONNX export), each a fresh copy in both engines, timed in the same rounds as the shipped network (every round runs each of them once in each engine, the order turning). What a variant saves against the shipped network is what those layers cost that engine. These variants are not the shipped network: only their timings mean something.",
     '',
     markdownTable(table),
     ...p.backends.flatMap(peerCostLines),
