@@ -9,12 +9,18 @@
  * page-side wiring.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { ModelManifest } from '../src/shared/manifest.ts';
+import { MemberBench, type MemberOpenResult, type MemberRunResult } from './bench-member.ts';
+import type { PeerVariant } from './bench-variants.ts';
+import type { ArtifactReader } from './models/backbone.ts';
 import type { Embedder } from './models/ensemble.ts';
 
 export interface BenchDeps {
   getEmbedder(): Embedder | undefined;
   /** The shopper's current photo (for a raw run on the same content as the last query). */
   getPhoto(): tf.Tensor3D | undefined;
+  /** The loaded manifest and the worker's artifact reader (its bytes are in memory once loaded). */
+  getModels(): { manifest: ModelManifest; read: ArtifactReader } | undefined;
   /** The worker's call queue, so a benchmark never overlaps a real call. */
   serial: <T>(task: () => Promise<T>) => Promise<T>;
 }
@@ -54,6 +60,7 @@ function median(values: number[]): number {
 }
 
 export function createBenchApi(deps: BenchDeps) {
+  let member: MemberBench | undefined;
   const api = {
     /**
      * Warm latency of the raw models: `embedder.run` (every member, heads,
@@ -98,6 +105,35 @@ export function createBenchApi(deps: BenchDeps) {
         } finally {
           image.dispose();
         }
+      });
+    },
+
+    /**
+     * One ensemble member alone (the peer-engine benchmark): a fresh copy loaded with the app's loader, its
+     * warm-up timed, on a fixed preprocessed input (workers/bench-member.ts). Then `benchMemberRun`, then `benchMemberClose`.
+     */
+    benchMemberOpen(id: string, variant: PeerVariant = 'shipped'): Promise<MemberOpenResult> {
+      return deps.serial(async () => {
+        const models = deps.getModels();
+        if (!models) throw new Error('The models are not loaded yet');
+        member ??= new MemberBench(models.manifest, models.read);
+        return member.open(id, variant);
+      });
+    },
+
+    /** `n` timed passes of an open copy: features() and read back. */
+    benchMemberRun(n = 1, variant: PeerVariant = 'shipped'): Promise<MemberRunResult> {
+      return deps.serial(async () => {
+        if (!member) throw new Error('benchMemberOpen first');
+        return member.run(n, variant);
+      });
+    },
+
+    benchMemberClose(): Promise<{ numTensors: number }> {
+      return deps.serial(async () => {
+        member?.close();
+        member = undefined;
+        return { numTensors: tf.memory().numTensors };
       });
     },
 

@@ -315,7 +315,8 @@ const localCatalog = createLocalCatalogApi({
 });
 
 // Timing and memory hooks for `npm run bench` (workers/bench-api.ts, docs/performance.md).
-if (TEST_BUILD) createBenchApi({ getEmbedder: () => embedder, getPhoto: () => photo, serial });
+if (TEST_BUILD)
+  createBenchApi({ getEmbedder: () => embedder, getPhoto: () => photo, getModels: () => (manifest && read ? { manifest, read } : undefined), serial });
 
 const api: WorkerApi = {
   models,

@@ -1,14 +1,15 @@
 /**
  * `npm run bench`: download sizes, model load / warm-up / raw latency / whole-query
- * time in Chromium on webgpu, webgl and wasm, the search benchmark
+ * time in Chromium on webgpu, webgl and wasm, the peer engine (the app's tfjs MobileNetV3-S against
+ * onnxruntime-web on the same network exported to ONNX: scripts/lib/bench-peer.ts), the search benchmark
  * (scripts/bench/bench-search.ts, run as a child process), and with --soak the
  * 500-search soak. Writes bench/results.json, prints the tables and writes
  * docs/performance.md. Measures the built app: download sizes of the production build
  * (dist/, `npx vite build`), timings of the test build with the worker's benchmark hooks
  * (dist-test/, `npm run build:test`); each is built when missing, both with --build.
  *
- *   npm run bench [-- --soak] [--only download,model,search,soak] [--backends webgpu,webgl,wasm]
- *                 [--rounds N] [--soak-queries 500] [--soak-backend wasm] [--build] [--reuse-search] [--no-docs]
+ *   npm run bench [-- --soak] [--only download,model,peer,search,soak] [--backends webgpu,webgl,wasm]
+ *                 [--rounds N] [--peer-rounds 100] [--peer-software-gpu] [--soak-queries 500] [--soak-backend wasm] [--build] [--reuse-search] [--no-docs]
  *   npm run bench -- --render     (re-print and rewrite docs/performance.md from bench/results.json)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -18,17 +19,24 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gpuInfo, instrumentContext, measureBackend, measureChoice, photoSetKey, primeCaches, type BenchBackend } from '../lib/bench-browser.ts';
 import { measureDownload } from '../lib/bench-download.ts';
+import { measurePeer, type PeerBackend } from '../lib/bench-peer.ts';
 import { benchPhotos, uniformPhotos } from '../lib/bench-photos.ts';
 import { consoleReport, markdownReport, type MachineInfo, type ModelSection, type Results, type SearchSection } from '../lib/bench-report.ts';
 import { describeSoak, runSoak } from '../lib/bench-soak.ts';
+import { readManifest } from '../lib/manifest-writer.ts';
 import { CHROMIUM_ARGS, DATASETS, ROOT, TEST_BUILD_DIR, hasDatasets, startApp, startBrowserApp } from '../lib/browser-app.ts';
+import { PEER_MODEL_ID, ensurePeerOnnx } from '../lib/peer-onnx.ts';
 import { buildTestCatalog } from '../lib/test-catalog.ts';
+import { findModel } from '../../src/shared/manifest.ts';
 
-const SECTIONS = ['download', 'model', 'search', 'soak'] as const;
+const SECTIONS = ['download', 'model', 'peer', 'search', 'soak'] as const;
 type Section = (typeof SECTIONS)[number];
 const BACKENDS: BenchBackend[] = ['webgpu', 'webgl', 'wasm', 'wasm-1-thread'];
 /** Measured rounds per backend by default: sized so the whole run stays around 10 minutes on SwiftShader. */
 const DEFAULT_ROUNDS: Record<BenchBackend, number> = { webgpu: 6, webgl: 10, wasm: 25, 'wasm-1-thread': 15 };
+/** The peer section's rounds (each: one image through each engine, for the shipped network and each breakdown variant): about 30 s on wasm. */
+const PEER_ROUNDS = 100;
+const PEER_BACKENDS: PeerBackend[] = ['wasm', 'webgpu'];
 
 const { values } = parseArgs({
   options: {
@@ -36,6 +44,8 @@ const { values } = parseArgs({
     only: { type: 'string' },
     backends: { type: 'string', default: BACKENDS.join(',') },
     rounds: { type: 'string' },
+    'peer-rounds': { type: 'string', default: String(PEER_ROUNDS) },
+    'peer-software-gpu': { type: 'boolean', default: false },
     'soak-queries': { type: 'string', default: '500' },
     'soak-backend': { type: 'string', default: 'wasm' },
     build: { type: 'boolean', default: false },
@@ -49,7 +59,9 @@ const { values } = parseArgs({
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const sections = new Set<Section>(
-  values.only ? (values.only.split(',').map((s) => s.trim()) as Section[]) : ['download', 'model', 'search', ...(values.soak ? (['soak'] as const) : [])],
+  values.only
+    ? (values.only.split(',').map((s) => s.trim()) as Section[])
+    : ['download', 'model', 'peer', 'search', ...(values.soak ? (['soak'] as const) : [])],
 );
 for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`unknown section "${s}" (one of ${SECTIONS.join(', ')})`);
 const backends = values.backends.split(',').map((b) => b.trim()) as BenchBackend[];
@@ -121,12 +133,13 @@ async function main(): Promise<void> {
     machine: { ...previous.machine, ...machine() },
     ...(previous.download && !sections.has('download') ? { download: previous.download } : {}),
     ...(previous.model && !sections.has('model') ? { model: previous.model } : {}),
+    ...(previous.peer && !sections.has('peer') ? { peer: previous.peer } : {}),
     ...(previous.search && !sections.has('search') ? { search: previous.search } : {}),
     soak: previous.soak && !sections.has('soak') ? previous.soak : { skipped: 'not run: `npm run bench -- --soak`' },
     durationsMs: durations,
   };
 
-  const needsBrowser = sections.has('model') || sections.has('soak');
+  const needsBrowser = sections.has('model') || sections.has('peer') || sections.has('soak');
   if (values.build || (sections.has('download') && !existsSync(resolve(ROOT, 'dist/index.html')))) {
     log('building the app (npx vite build)…');
     await timed(durations, 'build', async () => execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' }));
@@ -213,6 +226,26 @@ async function main(): Promise<void> {
             section.choice = { error: error instanceof Error ? error.message : String(error) };
           }
           return section;
+        });
+      }
+
+      if (sections.has('peer')) {
+        results.peer = await timed(durations, 'peer', async () => {
+          const onnxPaths = await ensurePeerOnnx(log);
+          log(`peer: ${PEER_MODEL_ID} on the app's tfjs vs onnxruntime-web, ${values['peer-rounds']} rounds`);
+          return measurePeer(app.browser, {
+            baseUrl: app.url,
+            onnxPaths,
+            modelId: PEER_MODEL_ID,
+            inputSize: findModel(readManifest(), PEER_MODEL_ID).inputSize,
+            backends: PEER_BACKENDS,
+            rounds: Number(values['peer-rounds']),
+            breakdown: true,
+            softwareGpu: results.machine.softwareGpu ?? true,
+            measureSoftwareGpu: values['peer-software-gpu'],
+            readyTimeoutMs: 300_000,
+            log,
+          });
         });
       }
 

@@ -4,6 +4,8 @@
  */
 import type { BackendResult, ChoiceResult, GpuInfo } from './bench-browser.ts';
 import type { DownloadReport } from './bench-download.ts';
+import { PEER_VARIANTS } from '../../workers/bench-variants.ts';
+import type { PeerSection } from './bench-peer.ts';
 import type { SoakResult } from './bench-soak.ts';
 
 export interface MachineInfo {
@@ -65,6 +67,8 @@ export interface Results {
   machine: MachineInfo;
   download?: DownloadReport & { date: string };
   model?: ModelSection;
+  /** The app's tfjs path for one member against onnxruntime-web on the same network (#24.5). */
+  peer?: PeerSection;
   search?: SearchSection;
   soak?: (SoakResult & { date: string }) | { skipped: string };
   durationsMs: Record<string, number>;
@@ -74,6 +78,8 @@ export interface Results {
 
 const kb = (b: number) => (b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${(b / 1e3).toFixed(1)} kB`);
 const ms = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${Math.round(x)} ms`);
+/** Milliseconds with one decimal below 100 (the peer timings are tens of ms). */
+const ms2 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : x >= 100 ? `${Math.round(x)} ms` : `${x.toFixed(1)} ms`);
 const ratio = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : `${x.toFixed(2)}×`);
 
 type Table = { head: string[]; rows: string[][]; align?: ('l' | 'r')[] };
@@ -250,6 +256,147 @@ function machineLines(m: MachineInfo): string[] {
   ];
 }
 
+function peerTable(p: PeerSection): Table {
+  const head = ['backend', 'engine', 'ms per image (median)', 'fastest', 'warm-up (first run)', 'load', 'ours ÷ theirs', 'paired', 'features cosine'];
+  const rows: string[][] = [];
+  for (const b of p.backends) {
+    if (b.skipped || b.error || !b.ours || !b.theirs) {
+      rows.push([b.backend, b.skipped ?? `failed: ${b.error ?? '?'}`, '', '', '', '', '', '', '']);
+      continue;
+    }
+    const threads = (e: typeof b.ours) => (e.threads === 1 ? ', 1 thread' : '');
+    rows.push([
+      b.backend,
+      `tfjs ${b.ours.version} (ours)${threads(b.ours)}`,
+      ms2(b.ours.medianMs),
+      ms2(b.ours.minMs),
+      ms2(b.ours.warmupMs),
+      ms(b.ours.loadMs),
+      ratio(b.ratio),
+      ratio(b.pairedRatio),
+      String(b.featureCosine ?? '–'),
+    ]);
+    rows.push([
+      b.backend,
+      `onnxruntime-web ${b.theirs.version}${threads(b.theirs)}`,
+      ms2(b.theirs.medianMs),
+      ms2(b.theirs.minMs),
+      ms2(b.theirs.warmupMs),
+      `${ms(b.theirs.loadMs)}${b.theirs.runtimeStartMs !== undefined ? ` (+${ms(b.theirs.runtimeStartMs)} runtime start)` : ''}`,
+      '',
+      '',
+      '',
+    ]);
+  }
+  return { head, rows, align: ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] };
+}
+
+/** The breakdown: each variant's medians, and what the swapped-out layers cost each engine (paired: shipped − variant, round by round). */
+function peerBreakdownTable(p: PeerSection): Table | undefined {
+  const rows: string[][] = [];
+  for (const b of p.backends)
+    for (const v of b.breakdown ?? [])
+      rows.push([
+        b.backend,
+        v.variant,
+        PEER_VARIANTS[v.variant],
+        String(v.rounds),
+        ms2(v.oursMedianMs),
+        ms2(v.theirsMedianMs),
+        v.oursCostMs === undefined ? '' : ms2(v.oursCostMs),
+        v.theirsCostMs === undefined ? '' : ms2(v.theirsCostMs),
+      ]);
+  if (!rows.length) return undefined;
+  return {
+    head: ['backend', 'variant', 'what', 'rounds', 'tfjs (ours)', 'onnxruntime-web', 'those layers cost ours', 'those layers cost theirs'],
+    rows,
+    align: ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r'],
+  };
+}
+
+function peerSummary(p: PeerSection): string[] {
+  return p.backends.map((b) => {
+    if (b.skipped) return `- Peer engine on ${b.backend}: ${b.skipped}.`;
+    if (b.note && b.ours && b.theirs) return `- Peer engine on ${b.backend}: ${b.note} (ours ${ms2(b.ours.medianMs)}, theirs ${ms2(b.theirs.medianMs)}).`;
+    if (!b.ours || !b.theirs) return `- Peer engine on ${b.backend}: failed (${b.error ?? '?'}).`;
+    const verdict = b.ratio === undefined ? '' : b.ratio <= 1 ? '(≤ 1.0×: met)' : '(over 1.0×: slower than the peer)';
+    return `- Peer engine on ${b.backend} (${p.model}, ${p.inputSize}×${p.inputSize}): ours (tfjs) ${ms2(b.ours.medianMs)} vs onnxruntime-web ${ms2(b.theirs.medianMs)} per image = **${ratio(b.ratio)}** ${verdict}; warm-up ${ms2(b.ours.warmupMs)} vs ${ms2(b.theirs.warmupMs)}.`;
+  });
+}
+
+/** What the breakdown says for one backend: each kind of layer's cost in each engine, computed from the figures. */
+function peerCostLines(b: PeerSection['backends'][number]): string[] {
+  const at = (v: string) => b.breakdown?.find((x) => x.variant === v);
+  const shipped = at('shipped');
+  const relu = at('relu-for-hardswish');
+  const noSe = at('no-squeeze-excite');
+  if (!shipped || !relu || !noSe || !b.ours || !b.theirs) return [];
+  const part = (cost: 'oursCostMs' | 'theirsCostMs', total: number) => {
+    const hs = relu[cost] ?? 0;
+    const se = noSe[cost] ?? 0;
+    return { hs, se, rest: total - hs - se, total };
+  };
+  const o = part('oursCostMs', shipped.oursMedianMs);
+  const t = part('theirsCostMs', shipped.theirsMedianMs);
+  const pct = (x: number, total: number) => `${Math.round((100 * x) / total)}%`;
+  const compare = (what: string, a: number, c: number) =>
+    `- ${what}: ours ${ms2(a)} (${pct(a, o.total)} of its time), theirs ${ms2(c)} (${pct(c, t.total)})${Math.abs(a - c) < 1 ? ': about the same' : a < c ? ': **ours is faster**' : ': **ours is slower**'}.`;
+  const verdict =
+    b.ratio === undefined
+      ? ''
+      : b.ratio <= 1
+        ? `Goal met on ${b.backend}: ours is ${ratio(b.ratio)} theirs (paired ${ratio(b.pairedRatio)}).`
+        : `Ours is slower on ${b.backend}: ${ratio(b.ratio)} theirs (paired ${ratio(b.pairedRatio)}); the rows above say which layers the gap is in.`;
+  return [
+    '',
+    `On ${b.backend} (costs: the median over rounds of that round's shipped − variant, each engine on its own; on a shared 2-core machine a ms or two either way is noise). ${verdict}`,
+    '',
+    compare('hard-swish (shipped − the ReLU variant)', o.hs, t.hs),
+    compare('squeeze-excite (shipped − the variant without it)', o.se, t.se),
+    compare('the rest (convolutions, depthwise convolutions, residual adds, the final pool)', o.rest, t.rest),
+    `- warm-up: ours' first pass ${ms2(b.ours.warmupMs)} after a ${ms(b.ours.loadMs)} load; theirs ${ms2(b.theirs.warmupMs)} after a ${ms(b.theirs.loadMs)} session create${b.theirs.runtimeStartMs ? `, and the first session of the page also starts onnxruntime's wasm runtime (${ms(b.theirs.runtimeStartMs)}; the app's tfjs backend was already running)` : ''}.`,
+  ];
+}
+
+/** Where the time goes: the breakdown table, what it says, and why (how each engine runs these layers). */
+function peerFindings(p: PeerSection): string[] {
+  const table = peerBreakdownTable(p);
+  if (!table) return [];
+  return [
+    '',
+    '### Where the time goes',
+    '',
+    "Two variants of the network with one kind of layer swapped out (workers/bench-variants.ts; the same weights, built by each engine's own path: the app's tfjs builder, and the ONNX export), each a fresh copy in both engines, timed in the same rounds as the shipped network (every round runs each of them once in each engine, the order turning). What a variant saves against the shipped network is what those layers cost that engine. These variants are not the shipped network: only their timings mean something.",
+    '',
+    markdownTable(table),
+    ...p.backends.flatMap(peerCostLines),
+    '',
+    'How each engine runs these layers (their sources, and what the variants above measure):',
+    '',
+    '- **Layout and convolutions.** tfjs\'s wasm backend keeps maps NHWC and runs every convolution, depthwise included, through XNNPACK, with the bias and a ReLU fused in. onnxruntime-web\'s wasm build runs the ONNX graph NCHW on its CPU execution provider (MLAS kernels), Conv+ReLU fused by its graph optimiser; its web build has no XNNPACK execution provider (asking for `xnnpack` fails with "backend not found"), so both engines run the same arithmetic with different kernel libraries.',
+    "- **Hard-swish.** XNNPACK's fused activations are clamps, so the app writes hard-swish as four element-wise tfjs kernels after the conv (add 3, relu6, × 1/6, × x: workers/models/activations.ts), each a full pass over the map and a new buffer. onnxruntime runs `HardSwish` as one kernel, but also as a pass of its own after the conv: MLAS's conv can end in ReLU, leaky ReLU, clip, tanh, sigmoid or hard-sigmoid (MLAS_ACTIVATION_KIND), not hard-swish. Where ours could still gain: one fused hard-swish kernel (a custom tfjs kernel, or fewer passes) instead of four.",
+    '- **Squeeze-excite.** Ours: a mean over the map, two small fused matMuls, hard-sigmoid (three element-wise kernels) and a broadcast multiply, all NHWC. Theirs: `GlobalAveragePool`, two 1×1 `Conv`s, `HardSigmoid` and a broadcast `Mul` over NCHW.',
+    "- **Warm-up.** tfjs's first pass creates the XNNPACK operators (packing each conv's weights) and allocates its buffers; onnxruntime's session create optimises the graph and pre-packs the weights, and its first run sets up its memory arena.",
+  ];
+}
+
+/** docs/performance.md's peer-engine section: how it is measured, the table, and where the time goes. */
+function peerMarkdown(p: PeerSection): string[] {
+  return [
+    '## Peer engine: ours vs onnxruntime-web',
+    '',
+    `The same network in two engines, in the same Chromium page, on the same input: the shipped ${p.model} (MobileNetV3-Small) through the app's tfjs path, and the same weights exported to ONNX (\`npm run models:onnx\`, scripts/lib/mobilenetv3-small-onnx.ts: opset 17, NCHW, ${(p.onnxBytes / 1e6).toFixed(1)} MB of float32) in onnxruntime-web, the engine under Transformers.js. Measured ${p.date.slice(0, 16).replace('T', ' ')} UTC. onnxruntime-web is a devDependency for this benchmark only; the app stays on tfjs.`,
+    '',
+    "- **Ours**: the app's test build (`?backend=…&catalog=none`); in its inference worker `benchMemberOpen` (workers/bench-member.ts) loads a fresh copy of the member with the app's own loader (loadBackbone, from the bytes the worker already holds), prepares one fixed input with the app's preprocessing (a seeded random 224×224 RGB image through toModelInput), and times the first pass (**warm-up**); each round then times one `features()` pass and its read-back (`data()`).",
+    `- **Theirs**: onnxruntime-web's ESM build and its .wasm, served from node_modules under /__peer/ by Playwright routes (nothing from a CDN; the Service Worker is blocked in this context so the routes see every request), run on the same page's main thread with the same input values transposed to NCHW; \`graphOptimizationLevel: 'all'\`. Its first session also starts its wasm runtime (**runtime start**, shown apart: the app's tfjs backend had already started); **load** is a second session's \`InferenceSession.create\` on the bytes, **warm-up** its first \`run\`, then one \`run\` (output read back) per round.`,
+    `- The page is ${p.crossOriginIsolated ? '' : 'not '}cross-origin isolated, so ${p.crossOriginIsolated ? 'each engine may use wasm threads' : 'both engines run one wasm thread with SIMD (`ort.env.wasm.numThreads = 1`, and tfjs cannot start threads without SharedArrayBuffer)'}. Rounds alternate which engine goes first; **paired** is the median over rounds of that round's ours ÷ theirs. **features cosine** compares the two engines' outputs for the input in the page (the unit test tests/unit/peer-onnx.test.ts holds it ≥ 0.9999 in Node).`,
+    '- WebGPU is measured only where the adapter is a real GPU: on a software one (SwiftShader) it says so instead.',
+    '',
+    markdownTable(peerTable(p)),
+    ...peerFindings(p),
+  ];
+}
+
 /** Verdicts computed from the figures (the doc's summary). */
 function summaryLines(r: Results): string[] {
   const out: string[] = [];
@@ -300,6 +447,7 @@ function summaryLines(r: Results): string[] {
           .join('; ')}.`,
       );
   }
+  if (r.peer) out.push(...peerSummary(r.peer));
   if (r.download)
     out.push(
       `- Download: first search needs ${kb(r.download.firstSearch.webgpu.gzip)} gzip on WebGPU (${kb(r.download.firstSearch.wasm.gzip)} on WASM), almost all of it model weights; a 10,000-item catalog adds ${kb(r.download.catalog10k.totalGzipBytes)} gzip.`,
@@ -336,6 +484,14 @@ export function consoleReport(r: Results): string {
       consoleTable(breakdownTable(r.model)),
     );
   }
+  if (r.peer)
+    out.push(
+      '',
+      `PEER ENGINE (${r.peer.model} features on one ${r.peer.inputSize}×${r.peer.inputSize} input, same page, interleaved rounds; ours = the app's tfjs, theirs = onnxruntime-web)`,
+      consoleTable(peerTable(r.peer)),
+    );
+  const peerBreakdown = r.peer && peerBreakdownTable(r.peer);
+  if (peerBreakdown) out.push('', 'PEER ENGINE, WHERE THE TIME GOES (medians; cost = shipped − variant)', consoleTable(peerBreakdown));
   if (r.search) out.push('', `SEARCH (bench/search.json, Node, ${r.search.queries} queries, k=${r.search.k})`, consoleTable(searchTable(r.search)));
   out.push('', 'SOAK', ...soakLines(r.soak).map((l) => l.replace(/\*\*/g, '')));
   out.push(
@@ -360,14 +516,15 @@ export function markdownReport(r: Results): string {
     '',
     '```sh',
     'npx vite build --logLevel warn && npm run build:test   # sizes from dist/, timings from the test build in dist-test/ (its benchmark hooks)',
-    'npm run bench                        # download, model (webgpu, webgl, wasm), search: 4–7 minutes on this 2-core machine',
+    'npm run bench                        # download, model (webgpu, webgl, wasm), peer engine, search: 4–7 minutes on this 2-core machine',
+    'npm run bench -- --only peer         # ours vs onnxruntime-web on MobileNetV3-S (exports .cache/peer/mnv3s.onnx first when missing): under a minute',
     'npm run bench -- --soak              # the same plus the 500-search soak (5–10 more minutes)',
     'npm run bench -- --only soak         # one section; the others are kept from the last run',
     'npm run bench -- --render            # only re-print the tables and rewrite this file from bench/results.json',
     'LOOKALIKE_SOAK=1 npx vitest run --project browser tests/browser/soak.test.ts   # the soak as a test',
     '```',
     '',
-    'Options: `--only download,model,search,soak`, `--backends webgpu,webgl,wasm` (the backends left out keep their last figures, marked), `--rounds N` (measured rounds per backend), `--soak-queries N`, `--soak-backend wasm|webgpu`, `--build` (build dist/ and dist-test/ first), `--reuse-search` (keep bench/search.json instead of re-running it), `--no-docs`.',
+    "Options: `--only download,model,peer,search,soak`, `--backends webgpu,webgl,wasm` (the backends left out keep their last figures, marked), `--rounds N` (measured rounds per backend), `--peer-rounds N` (the peer engine's rounds; its breakdown variants get half), `--peer-software-gpu` (the peer engine on WebGPU even on a software GPU, to check that path), `--soak-queries N`, `--soak-backend wasm|webgpu`, `--build` (build dist/ and dist-test/ first), `--reuse-search` (keep bench/search.json instead of re-running it), `--no-docs`.",
     '',
     '## Summary',
     '',
@@ -463,6 +620,7 @@ export function markdownReport(r: Results): string {
       'A camera JPEG larger than 1024 px is decoded with WebCodecs\' `ImageDecoder` asked for about 1024 px (`desiredWidth`/`desiredHeight`): the JPEG decoder then scales in the DCT (a 12 MP 3024×4032 photo comes out 756×1008) instead of decoding 12 MP and shrinking them; the frame carries the EXIF orientation (`VideoFrame.rotation`/`flip`), which `createImageBitmap(frame)` applies. Browsers without it (or whose frames carry no rotation), other formats, and files it refuses take the previous path (`createImageBitmap` with resize options, which Chromium decodes in full first). In the worker, a photo that large is halved (2×2 box average) once per view for every member (`halveForSize` in Embedder.compute) instead of once per member, with the same model inputs to the bit (tests/unit/preprocess.test.ts). The table above has the 12 MP photos both ways in the same run ("decoded as before #24").',
     );
   }
+  if (r.peer) out.push('', ...peerMarkdown(r.peer));
   if (r.search) {
     const s = r.search;
     out.push(
@@ -481,7 +639,7 @@ export function markdownReport(r: Results): string {
     '',
     '- On this machine WebGPU and WebGL are SwiftShader: a GPU emulated on two shared CPU cores. WebGPU runs the models in seconds and WASM in about a hundred milliseconds, the opposite of a real phone or laptop GPU. Compare ratios (app ÷ raw, last ÷ first), growth (tensors, GPU bytes) and sizes, which do not depend on the GPU; re-run `npm run bench` on a machine with a GPU for absolute times.',
     '- The overhead target is app query ≤ 1.25× the raw models. The page-side part is mostly decoding the photo: a 12 MP camera JPEG costs far more to decode than the models take on a fast backend, so that ratio is the one to watch on real devices.',
-    '- The hooks: `workers/bench-api.ts` sets `benchPredict(n, size?, warmRuns?)` and `benchMemory()` as `self.lookalikeBench` in the worker, which the benchmark calls through Playwright (`page.workers()`). Only the test build (`npm run build:test`, dist-test/) has them; the production build leaves them out.',
+    '- The hooks: `workers/bench-api.ts` sets `benchPredict(n, size?, warmRuns?)`, `benchMemory()` and, for the peer engine, `benchMemberOpen(id, variant?)` / `benchMemberRun(n)` / `benchMemberClose()` (workers/bench-member.ts) as `self.lookalikeBench` in the worker, which the benchmark calls through Playwright (`page.workers()`). Only the test build (`npm run build:test`, dist-test/) has them; the production build leaves them out.',
     '',
     `Durations of this run: ${Object.entries(r.durationsMs)
       .map(([k, v]) => `${k} ${(v / 1000).toFixed(0)} s`)

@@ -33,6 +33,8 @@ describe('the builds ship only the model files the app loads', () => {
 const TEST_ONLY_MODULES = [
   { module: 'workers/fault-injection.ts', marker: 'simulated crash while handling a request' },
   { module: 'workers/bench-api.ts', marker: 'lookalikeBench' },
+  { module: 'workers/bench-member.ts', marker: 'benchMemberOpen first' },
+  { module: 'workers/bench-variants.ts', marker: 'relu-for-hardswish' },
   { module: 'src/shared/fill-storage.ts', marker: 'simulated full disk' },
 ];
 
@@ -63,6 +65,16 @@ describe('the test and benchmark hooks are in the test build only', () => {
       expect(shipped).toEqual([]);
     });
   }
+});
+
+describe("onnxruntime-web (the peer benchmark's engine, a devDependency) is in no build", () => {
+  it('no bundle, test build included, holds it: the benchmark serves it from node_modules itself', () => {
+    const withOrt = [TEST_BUILD_DIR, 'dist']
+      .flatMap((dir) => builtText(dir))
+      .filter((f) => /onnxruntime|ort-wasm-simd/i.test(f.text))
+      .map((f) => f.file);
+    expect(withOrt).toEqual([]);
+  });
 });
 
 describe("docs/embedding.md states the widget's sizes as the build measures them", () => {
