@@ -233,19 +233,26 @@ async function main(): Promise<void> {
         results.peer = await timed(durations, 'peer', async () => {
           const onnxPaths = await ensurePeerOnnx(log);
           log(`peer: ${PEER_MODEL_ID} on the app's tfjs vs onnxruntime-web, ${values['peer-rounds']} rounds`);
-          return measurePeer(app.browser, {
-            baseUrl: app.url,
-            onnxPaths,
-            modelId: PEER_MODEL_ID,
-            inputSize: findModel(readManifest(), PEER_MODEL_ID).inputSize,
-            backends: PEER_BACKENDS,
-            rounds: Number(values['peer-rounds']),
-            breakdown: true,
-            softwareGpu: results.machine.softwareGpu ?? true,
-            measureSoftwareGpu: values['peer-software-gpu'],
-            readyTimeoutMs: 300_000,
-            log,
-          });
+          // Both engines on one wasm thread: the test build served without COOP/COEP (the app as served would give
+          // tfjs every core, which onnxruntime-web on the page's main thread would not match).
+          const singleThreaded = await startApp({ testHooks: true, withoutIsolation: true });
+          try {
+            return await measurePeer(app.browser, {
+              baseUrl: singleThreaded.url,
+              onnxPaths,
+              modelId: PEER_MODEL_ID,
+              inputSize: findModel(readManifest(), PEER_MODEL_ID).inputSize,
+              backends: PEER_BACKENDS,
+              rounds: Number(values['peer-rounds']),
+              breakdown: true,
+              softwareGpu: results.machine.softwareGpu ?? true,
+              measureSoftwareGpu: values['peer-software-gpu'],
+              readyTimeoutMs: 300_000,
+              log,
+            });
+          } finally {
+            await singleThreaded.close();
+          }
         });
       }
 
