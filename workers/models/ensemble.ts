@@ -162,6 +162,30 @@ export class Embedder {
   }
 
   /**
+   * The retrieval embeddings of several photos, one pass per member over the whole batch: what embed() gives
+   * each photo, up to float rounding (the Node indexer's workers; batches amortise the per-op overhead on wasm).
+   */
+  async embedBatch(images: tf.Tensor3D[]): Promise<Float32Array[]> {
+    if (images.length === 0) return [];
+    const embeddings = tf.tidy(() => {
+      const normalised = this.members.map((member) => {
+        const batch = tf.concat(images.map((image) => toModelInput(image, member.entry.inputSize, member.entry.normalization)));
+        return l2NormalizeRows(member.features(batch));
+      });
+      let embedding: tf.Tensor2D = normalised.length === 1 ? normalised[0]! : tf.concat(normalised, 1);
+      if (this.projection) embedding = this.projection.apply(embedding);
+      return l2NormalizeRows(embedding);
+    });
+    try {
+      const rows = (await embeddings.data()) as Float32Array;
+      const d = embeddings.shape[1];
+      return images.map((_, i) => rows.slice(i * d, (i + 1) * d));
+    } finally {
+      embeddings.dispose();
+    }
+  }
+
+  /**
    * Embedding and category probabilities of a photo. With a manifest mirrorView, every view is classified
    * together with its mirror image (see compute). With a manifest cropView, a photo whose whole-image vote
    * puts more than half its probability on the view's labels is classified again from that crop, and each
