@@ -2,13 +2,14 @@
  * `npm run bench`: download sizes, model load / warm-up / raw latency / whole-query
  * time in Chromium on webgpu, webgl and wasm, the search benchmark
  * (scripts/bench/bench-search.ts, run as a child process), and with --soak the
- * 500-search soak. Writes bench/results.json, prints the tables and writes
+ * 500-search soak, and the catalog indexer's rate (worker pool vs single thread, scripts/lib/bench-indexer.ts). Writes bench/results.json, prints the tables and writes
  * docs/performance.md. Measures the built app: download sizes of the production build
  * (dist/, `npx vite build`), timings of the test build with the worker's benchmark hooks
  * (dist-test/, `npm run build:test`); each is built when missing, both with --build.
  *
- *   npm run bench [-- --soak] [--only download,model,search,soak] [--backends webgpu,webgl,wasm]
- *                 [--rounds N] [--soak-queries 500] [--soak-backend wasm] [--build] [--reuse-search] [--no-docs]
+ *   npm run bench [-- --soak] [--only download,model,search,soak,indexer] [--backends webgpu,webgl,wasm]
+ *                 [--rounds N] [--soak-queries 500] [--soak-backend wasm] [--indexer-photos 300] [--indexer-workers N]
+ *                 [--build] [--reuse-search] [--no-docs]
  *   npm run bench -- --render     (re-print and rewrite docs/performance.md from bench/results.json)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -18,13 +19,14 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gpuInfo, instrumentContext, measureBackend, measureChoice, photoSetKey, primeCaches, type BenchBackend } from '../lib/bench-browser.ts';
 import { measureDownload } from '../lib/bench-download.ts';
+import { measureIndexer } from '../lib/bench-indexer.ts';
 import { benchPhotos, uniformPhotos } from '../lib/bench-photos.ts';
 import { consoleReport, markdownReport, type MachineInfo, type ModelSection, type Results, type SearchSection } from '../lib/bench-report.ts';
 import { describeSoak, runSoak } from '../lib/bench-soak.ts';
 import { CHROMIUM_ARGS, DATASETS, ROOT, TEST_BUILD_DIR, hasDatasets, startBrowserApp } from '../lib/browser-app.ts';
 import { buildTestCatalog } from '../lib/test-catalog.ts';
 
-const SECTIONS = ['download', 'model', 'search', 'soak'] as const;
+const SECTIONS = ['download', 'model', 'search', 'soak', 'indexer'] as const;
 type Section = (typeof SECTIONS)[number];
 const BACKENDS: BenchBackend[] = ['webgpu', 'webgl', 'wasm'];
 /** Measured rounds per backend by default: sized so the whole run stays around 10 minutes on SwiftShader. */
@@ -38,6 +40,8 @@ const { values } = parseArgs({
     rounds: { type: 'string' },
     'soak-queries': { type: 'string', default: '500' },
     'soak-backend': { type: 'string', default: 'wasm' },
+    'indexer-photos': { type: 'string', default: '300' },
+    'indexer-workers': { type: 'string' },
     build: { type: 'boolean', default: false },
     'reuse-search': { type: 'boolean', default: false },
     'no-docs': { type: 'boolean', default: false },
@@ -49,7 +53,9 @@ const { values } = parseArgs({
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const sections = new Set<Section>(
-  values.only ? (values.only.split(',').map((s) => s.trim()) as Section[]) : ['download', 'model', 'search', ...(values.soak ? (['soak'] as const) : [])],
+  values.only
+    ? (values.only.split(',').map((s) => s.trim()) as Section[])
+    : ['download', 'model', 'search', 'indexer', ...(values.soak ? (['soak'] as const) : [])],
 );
 for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`unknown section "${s}" (one of ${SECTIONS.join(', ')})`);
 const backends = values.backends.split(',').map((b) => b.trim()) as BenchBackend[];
@@ -123,6 +129,7 @@ async function main(): Promise<void> {
     ...(previous.model && !sections.has('model') ? { model: previous.model } : {}),
     ...(previous.search && !sections.has('search') ? { search: previous.search } : {}),
     soak: previous.soak && !sections.has('soak') ? previous.soak : { skipped: 'not run: `npm run bench -- --soak`' },
+    ...(previous.indexer && !sections.has('indexer') ? { indexer: previous.indexer } : {}),
     durationsMs: durations,
   };
 
@@ -233,6 +240,22 @@ async function main(): Promise<void> {
     } finally {
       await app.close();
     }
+  }
+
+  if (sections.has('indexer')) {
+    if (!existsSync(resolve(DATASETS, 'hm-catalog/items.csv'))) {
+      results.indexer = { skipped: 'not run: needs ../shared/datasets/hm-catalog (real product photos)' };
+      log(`indexer: skipped, ${resolve(DATASETS, 'hm-catalog/items.csv')} is not there`);
+    } else
+      results.indexer = await timed(durations, 'indexer', () =>
+        measureIndexer({
+          datasets: DATASETS,
+          work: resolve(ROOT, '.cache/bench-indexer'),
+          photos: Number(values['indexer-photos']),
+          ...(values['indexer-workers'] ? { workers: Number(values['indexer-workers']) } : {}),
+          log,
+        }),
+      );
   }
 
   durations.total = Date.now() - started.getTime();
