@@ -9,7 +9,7 @@ import { backbones, opensCropView, type ModelManifest } from '../../src/shared/m
 import type { ArtifactReader, Backbone } from './backbone.ts';
 import { loadDenseStack, type DenseStack } from './dense-stack.ts';
 import { GraphCache, loadBackbone } from './load-backbone.ts';
-import { cropRelative, toModelInput } from './preprocess.ts';
+import { cropRelative, normalizeModelInput, resizeForModel, toModelInput } from './preprocess.ts';
 import { warmUp } from './warmup.ts';
 
 /** Each row scaled to unit length. Call inside tf.tidy. */
@@ -168,9 +168,12 @@ export class Embedder {
   async embedBatch(images: tf.Tensor3D[]): Promise<Float32Array[]> {
     if (images.length === 0) return [];
     const embeddings = tf.tidy(() => {
+      // Each photo is resized once per input size, whatever the number of members reading that size.
+      const resized = new Map<number, tf.Tensor4D>();
       const normalised = this.members.map((member) => {
-        const batch = tf.concat(images.map((image) => toModelInput(image, member.entry.inputSize, member.entry.normalization)));
-        return l2NormalizeRows(member.features(batch));
+        const size = member.entry.inputSize;
+        if (!resized.has(size)) resized.set(size, tf.concat(images.map((image) => resizeForModel(image, size))));
+        return l2NormalizeRows(member.features(normalizeModelInput(resized.get(size)!, member.entry.normalization)));
       });
       let embedding: tf.Tensor2D = normalised.length === 1 ? normalised[0]! : tf.concat(normalised, 1);
       if (this.projection) embedding = this.projection.apply(embedding);

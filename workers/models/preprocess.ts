@@ -10,13 +10,23 @@ import type { Normalization } from '../../src/shared/manifest.ts';
  * Box-halving of large images, then a bilinear resize with half-pixel centres; whole image (no crop). Call inside tf.tidy.
  */
 export function toModelInput(image: tf.Tensor3D, size: number, norm: Normalization, flip = false): tf.Tensor4D {
+  return normalizeModelInput(resizeForModel(image, size), norm, flip);
+}
+
+/** toModelInput's first half: [h, w, 3] → [1, size, size, 3] float32, still 0–255 (members of one input size can share it). Call inside tf.tidy. */
+export function resizeForModel(image: tf.Tensor3D, size: number): tf.Tensor4D {
   let pixels = image.toFloat() as tf.Tensor3D;
   // Halve (a 2×2 box average) while the image is at least twice the input size, so
   // large photos are not aliased by the final bilinear resize.
   for (let [h, w] = pixels.shape; h >= 2 * size && w >= 2 * size; [h, w] = pixels.shape) {
     pixels = tf.image.resizeBilinear(pixels, [Math.floor(h / 2), Math.floor(w / 2)], false, true);
   }
-  let x = tf.image.resizeBilinear(pixels, [size, size], false, true).expandDims(0) as tf.Tensor4D;
+  return tf.image.resizeBilinear(pixels, [size, size], false, true).expandDims(0) as tf.Tensor4D;
+}
+
+/** toModelInput's second half, on a resized [n, size, size, 3] batch: optional mirror, channel order, scale and normalisation. Call inside tf.tidy. */
+export function normalizeModelInput(resized: tf.Tensor4D, norm: Normalization, flip = false): tf.Tensor4D {
+  let x = resized;
   if (flip) x = tf.image.flipLeftRight(x);
   if (norm.channelOrder === 'bgr') x = tf.reverse(x, -1);
   const mean = norm.channelOrder === 'bgr' ? [...norm.mean].reverse() : norm.mean;
