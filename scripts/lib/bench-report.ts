@@ -225,6 +225,13 @@ function searchTable(s: SearchSection): Table {
   };
 }
 
+/** A sentence when the pool's workers clearly did not get a core each (per-image inference much slower than in the single thread). */
+function contention(x: IndexerSection): string {
+  const [single, pool] = x.runs;
+  if (!single || !pool || pool.inferenceMsPerImage < 1.3 * single.inferenceMsPerImage) return '';
+  return ` Each worker took ${pool.inferenceMsPerImage.toFixed(0)} ms of inference per image against ${single.inferenceMsPerImage.toFixed(0)} ms in the single thread: with a load average of ${pool.loadAverage[1]} on ${x.cores} cores the workers did not get a core each, so the pool's rate here is below what ${x.workers} free cores give.`;
+}
+
 function indexerTable(x: IndexerSection): Table {
   return {
     head: [
@@ -235,7 +242,7 @@ function indexerTable(x: IndexerSection): Table {
       'seconds',
       'images/s',
       'inference ms/image (per worker)',
-      'decode ms/image (as seen)',
+      'decode ms/image (wall, waits included)',
       'load avg before → after',
     ],
     rows: x.runs.map((r) => [
@@ -409,13 +416,13 @@ function indexerSection(x: Results['indexer']): string[] {
     '',
     markdownTable(indexerTable(x)),
     '',
-    `Pool ÷ single thread: **${ratio(x.speedup)}**, ${pool.imagesPerSecond.toFixed(1)} images/s (target ${x.target}: ${pool.imagesPerSecond >= x.target ? 'met' : '**not met**'}). The two runs give the same catalog (items in input order, whatever order the workers finish in); their float32 embeddings differ by at most ${x.maxVectorDifference.toExponential(1)} (batching changes the float rounding).`,
+    `Pool ÷ single thread: **${ratio(x.speedup)}**, ${pool.imagesPerSecond.toFixed(1)} images/s (target ${x.target}: ${pool.imagesPerSecond >= x.target ? 'met' : '**not met**'}). The two runs give the same catalog (items in input order, whatever order the workers finish in); ${x.maxVectorDifference === 0 ? 'their float32 embeddings are identical, bit for bit, batched or not' : `their float32 embeddings differ by at most ${x.maxVectorDifference.toExponential(1)} (batching changes the float rounding)`}.${contention(x)}`,
     '',
     `Where the time goes: decoding alone (sharp, one image after another) costs ${x.decodeAloneMsPerImage.toFixed(1)} ms per photo, against the inference below (both ensemble members, preprocessing and projection, in one thread):`,
     '',
     markdownTable(indexerSweepTable(x)),
     '',
-    `So inference is the limit: at ${best.toFixed(0)} ms per image a core gives about ${(1000 / best).toFixed(0)} images/s, and ${x.cores} cores about ${((1000 / best) * x.cores).toFixed(0)} images/s before decoding, thumbnails and the load of whatever else shares the machine. Batching amortises tfjs's per-op overhead (hundreds of small ops per MobileNetV3 pass); past 4 images per call it gains little. tfjs-wasm's multi-threaded build is off under Node (\`WASM_HAS_MULTITHREAD_SUPPORT\` is false there, tensorflow/tfjs#3830; forced on, its threads fail to start because Emscripten starts them from \`blob:\` URLs, which Node's \`Worker\` refuses), so each worker runs the single-threaded SIMD build and the parallelism comes from the workers.`,
+    `So inference is the limit: at ${best.toFixed(0)} ms per image a core gives about ${(1000 / best).toFixed(0)} images/s, and ${x.cores} cores about ${((1000 / best) * x.cores).toFixed(0)} images/s before decoding, thumbnails (the main thread's share, a few ms per image) and the load of whatever else shares the machine. Most of the inference is the convolutions (XNNPACK); batching amortises tfjs's per-op overhead (a few hundred ops per pass over both members), which is why several images per call are cheaper per image than one. tfjs-wasm's multi-threaded build is off under Node (\`WASM_HAS_MULTITHREAD_SUPPORT\` is false there, tensorflow/tfjs#3830; forced on, its threads fail to start because Emscripten starts them from \`blob:\` URLs, which Node's \`Worker\` refuses), so each worker runs the single-threaded SIMD build and the parallelism comes from the workers.`,
   ];
 }
 
