@@ -6,7 +6,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import sharp from 'sharp';
 import { LookalikeError } from '../../src/shared/errors.ts';
 import type { ArtifactFile } from '../../src/shared/manifest.ts';
 import { verifyBytes } from '../../src/shared/sha256.ts';
@@ -39,6 +38,10 @@ export class ImageDecodeError extends LookalikeError {
   override name = 'ImageDecodeError';
 }
 
+/** sharp, loaded on first decode: the indexer's embedding workers import this module for the models and never decode. */
+let sharpModule: Promise<typeof import('sharp')> | undefined;
+const loadSharp = async () => (await (sharpModule ??= import('sharp'))).default;
+
 /** An image's RGB pixels, row-major, 3 bytes a pixel. */
 export interface RgbPixels {
   data: Uint8Array;
@@ -51,6 +54,7 @@ export interface RgbPixels {
  * The resize is asked for at load, so a large JPEG is decoded at a reduced scale (libvips shrink-on-load).
  */
 export async function decodePixels(input: string | Buffer, maxSide = 1024): Promise<RgbPixels> {
+  const sharp = await loadSharp();
   try {
     const { data, info } = await sharp(input, { failOn: 'error' })
       .rotate()
