@@ -45,8 +45,18 @@ async function run(
 ): Promise<{ run: IndexerRun; report: IndexReport }> {
   rmSync(out, { recursive: true, force: true });
   const loadBefore = load1();
-  const report = await indexCatalog({ inputs: [csv], out, workers, batchSize });
+  // CPU time of the whole process (main thread, workers, libuv's threads) between the first image done and the last.
+  let first: { cpu: NodeJS.CpuUsage; embedded: number } | undefined;
+  let last: { cpu: NodeJS.CpuUsage; embedded: number } | undefined;
+  const report = await indexCatalog({ inputs: [csv], out, workers, batchSize }, (p) => {
+    if (p.phase !== 'embed') return;
+    const mark = { cpu: process.cpuUsage(), embedded: p.embedded };
+    first ??= mark;
+    last = mark;
+  });
   const t = report.timings!;
+  const cpuMs = first && last ? (last.cpu.user + last.cpu.system - first.cpu.user - first.cpu.system) / 1000 : Number.NaN;
+  const cpuMsPerImage = first && last && last.embedded > first.embedded ? cpuMs / (last.embedded - first.embedded) : Number.NaN;
   const result: IndexerRun = {
     label,
     workers,
@@ -57,10 +67,11 @@ async function run(
     decodeMsPerImage: Number(((1000 * t.decodeSeconds) / t.images).toFixed(1)),
     inferenceMsPerImage: Number(((1000 * t.inferenceSeconds) / t.images).toFixed(1)),
     inferenceCalls: t.batches,
+    cpuMsPerImage: Number(cpuMsPerImage.toFixed(1)),
     loadAverage: [loadBefore, load1()],
   };
   log(
-    `indexer: ${label}: ${result.images} images in ${result.seconds} s = ${result.imagesPerSecond} images/s (inference ${result.inferenceMsPerImage} ms/image per worker, ${result.inferenceCalls} calls; load ${result.loadAverage.join(' → ')})`,
+    `indexer: ${label}: ${result.images} images in ${result.seconds} s = ${result.imagesPerSecond} images/s (inference ${result.inferenceMsPerImage} ms/image per worker, ${result.inferenceCalls} calls; CPU ${result.cpuMsPerImage} ms/image, all threads; load ${result.loadAverage.join(' → ')})`,
   );
   return { run: result, report };
 }

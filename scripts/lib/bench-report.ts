@@ -72,6 +72,8 @@ export interface IndexerRun {
   /** Inference time per image inside one worker (or the main thread). */
   inferenceMsPerImage: number;
   inferenceCalls: number;
+  /** CPU time of the whole process (every thread) per image embedded: what the run costs, whatever else runs on the machine. */
+  cpuMsPerImage?: number;
   /** 1-minute load average before and after the run (the cores are shared). */
   loadAverage: [number, number];
 }
@@ -225,6 +227,12 @@ function searchTable(s: SearchSection): Table {
   };
 }
 
+/** images/s the pool's CPU cost per image allows on `cores` cores that nothing else uses. */
+function freeCoresRate(x: IndexerSection): number | undefined {
+  const cpu = x.runs[1]?.cpuMsPerImage;
+  return cpu && Number.isFinite(cpu) ? (1000 * x.cores) / cpu : undefined;
+}
+
 /** A sentence when the pool's workers clearly did not get a core each (per-image inference much slower than in the single thread). */
 function contention(x: IndexerSection): string {
   const [single, pool] = x.runs;
@@ -241,6 +249,7 @@ function indexerTable(x: IndexerSection): Table {
       'images',
       'seconds',
       'images/s',
+      'CPU ms/image (all threads)',
       'inference ms/image (per worker)',
       'decode ms/image (wall, waits included)',
       'load avg before → after',
@@ -252,6 +261,7 @@ function indexerTable(x: IndexerSection): Table {
       String(r.images),
       r.seconds.toFixed(1),
       r.imagesPerSecond.toFixed(1),
+      r.cpuMsPerImage === undefined ? '–' : r.cpuMsPerImage.toFixed(1),
       r.inferenceMsPerImage.toFixed(1),
       r.decodeMsPerImage.toFixed(1),
       r.loadAverage.join(' → '),
@@ -270,7 +280,7 @@ function indexerLine(x: Results['indexer']): string {
   if (!x) return '- Indexer: not measured (`npm run bench -- --only indexer`).';
   if ('skipped' in x) return `- Indexer: ${x.skipped}.`;
   const pool = x.runs[1]!;
-  return `- Indexer: **${pool.imagesPerSecond.toFixed(1)} images/s** with ${x.workers} worker threads on ${x.cores} cores vs ${x.runs[0]!.imagesPerSecond.toFixed(1)} images/s single-threaded in the same run (**${ratio(x.speedup)}**; target ${x.target} images/s ${pool.imagesPerSecond >= x.target ? 'met' : 'not met'}; load average ${pool.loadAverage[1]} on ${x.cores} shared cores).`;
+  return `- Indexer: **${pool.imagesPerSecond.toFixed(1)} images/s** with ${x.workers} worker threads on ${x.cores} cores vs ${x.runs[0]!.imagesPerSecond.toFixed(1)} images/s single-threaded in the same run (**${ratio(x.speedup)}**; target ${x.target} images/s ${pool.imagesPerSecond >= x.target ? 'met' : 'not met'}; load average ${pool.loadAverage[1]} on ${x.cores} shared cores)${freeCoresRate(x) ? `; its CPU time per image allows about ${freeCoresRate(x)!.toFixed(0)} images/s on ${x.cores} free cores` : ''}.`;
 }
 
 function soakLines(s: Results['soak']): string[] {
@@ -417,6 +427,10 @@ function indexerSection(x: Results['indexer']): string[] {
     markdownTable(indexerTable(x)),
     '',
     `Pool ÷ single thread: **${ratio(x.speedup)}**, ${pool.imagesPerSecond.toFixed(1)} images/s (target ${x.target}: ${pool.imagesPerSecond >= x.target ? 'met' : '**not met**'}). The two runs give the same catalog (items in input order, whatever order the workers finish in); ${x.maxVectorDifference === 0 ? 'their float32 embeddings are identical, bit for bit, batched or not' : `their float32 embeddings differ by at most ${x.maxVectorDifference.toExponential(1)} (batching changes the float rounding)`}.${contention(x)}`,
+    '',
+    freeCoresRate(x)
+      ? `**CPU ms/image** is the CPU time of the whole process (main thread, workers, libuv's threads) per image embedded, which other processes on the machine do not inflate the way they inflate wall time: the pool's ${pool.cpuMsPerImage!.toFixed(1)} ms means about **${freeCoresRate(x)!.toFixed(0)} images/s on ${x.cores} cores nothing else uses** (${x.cores} × 1000 ÷ ${pool.cpuMsPerImage!.toFixed(1)}; an upper bound, as a shared core also costs cache misses).`
+      : '',
     '',
     `Where the time goes: decoding alone (sharp, one image after another) costs ${x.decodeAloneMsPerImage.toFixed(1)} ms per photo, against the inference below (both ensemble members, preprocessing and projection, in one thread):`,
     '',
