@@ -247,7 +247,7 @@ describe('with the real models', () => {
     expect((await readCatalogDir(resumed.outDir)).items).toEqual(items);
   });
 
-  it('a worker that stops fails the run with a clear error instead of hanging', async () => {
+  it('a worker that stops fails the run with a clear error instead of hanging; an image the models fail on is named', async () => {
     const embedder = await poolImageEmbedder({ workers: 2, workerScript: new URL('./fixtures/exiting-embed-worker.mjs', import.meta.url) });
     try {
       const error = await indexCatalog({ inputs: [join(dir, 'shop/img')], out: join(dir, 'out-crash'), embedder }).catch((e: unknown) => e);
@@ -257,6 +257,18 @@ describe('with the real models', () => {
       );
     } finally {
       await embedder.dispose?.();
+    }
+    // Models that fail on an image (the worker keeps going): that image is reported by name.
+    const refusing = await poolImageEmbedder({ workers: 2, workerScript: new URL('./fixtures/refusing-embed-worker.mjs', import.meta.url) });
+    try {
+      const error = await indexCatalog({ inputs: [join(dir, 'shop/img')], out: join(dir, 'out-refused'), embedder: refusing }).catch((e: unknown) => e);
+      expect((error as IndexError).failed).toEqual([
+        ...['a.jpg', 'b.jpg'].map((name) => ({ name, reason: 'the models could not embed it (out of memory)' })),
+        { name: 'broken.jpg', reason: expect.stringMatching(/^not a readable image/) },
+        ...['c.jpg', 'd.jpg'].map((name) => ({ name, reason: 'the models could not embed it (out of memory)' })),
+      ]);
+    } finally {
+      await refusing.dispose?.();
     }
     await expect(poolImageEmbedder({ workers: 1, workerScript: new URL('./fixtures/failing-embed-worker.mjs', import.meta.url) })).rejects.toThrow(
       'embedding worker 1 of 1 did not start: model-artifacts/shipped/manifest.json is missing',
