@@ -91,25 +91,36 @@ function maxDifference(a: IndexReport, b: IndexReport, files: string[]): number 
   return max;
 }
 
-/** Decoding alone (sharp, one image after another, in this thread): ms per image. */
-async function decodeAlone(files: string[]): Promise<number> {
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1000;
+};
+
+/**
+ * Decoding alone (sharp, one image after another, nothing else running in this process): wall and CPU ms per image.
+ * CPU time is what the work costs; wall time also holds whatever else the shared cores ran meanwhile.
+ */
+async function decodeAlone(files: string[]): Promise<{ ms: number; cpuMs: number }> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   for (const file of files) await decodePixels(readFileSync(file));
-  return (performance.now() - started) / files.length;
+  return { ms: (performance.now() - started) / files.length, cpuMs: cpuMs(cpu) / files.length };
 }
 
-/** Inference alone in this thread (decoded photos, Embedder.embedBatch): ms per image at each batch size. */
-async function batchSweep(files: string[], sizes: number[]): Promise<{ batchSize: number; msPerImage: number }[]> {
+/** Inference alone in this thread (decoded photos, Embedder.embedBatch): wall and CPU ms per image at each batch size. */
+async function batchSweep(files: string[], sizes: number[]): Promise<IndexerSection['batchSweep']> {
   const embedder = await loadNodeEmbedder();
   const images = await Promise.all(files.slice(0, 16).map(async (f) => pixelsToTensor(await decodePixels(readFileSync(f)))));
   try {
-    const out: { batchSize: number; msPerImage: number }[] = [];
+    const out: IndexerSection['batchSweep'] = [];
     for (const size of sizes) {
       const batches = Array.from({ length: Math.ceil(images.length / size) }, (_, i) => images.slice(i * size, (i + 1) * size));
       await embedder.embedBatch(batches[0]!); // this shape's first call
       const started = performance.now();
+      const cpu = process.cpuUsage();
       for (let round = 0; round < 2; round++) for (const batch of batches) await embedder.embedBatch(batch);
-      out.push({ batchSize: size, msPerImage: Number(((performance.now() - started) / (2 * images.length)).toFixed(1)) });
+      const n = 2 * images.length;
+      out.push({ batchSize: size, msPerImage: Number(((performance.now() - started) / n).toFixed(1)), cpuMsPerImage: Number((cpuMs(cpu) / n).toFixed(1)) });
     }
     return out;
   } finally {
@@ -129,22 +140,33 @@ export async function measureIndexer(options: IndexerBenchOptions): Promise<Inde
       .map((x) => x.toFixed(2))
       .join(' ')}`,
   );
-  const single = await run('single thread (main thread, one image per call)', csv, join(options.work, 'single'), 0, 1, log);
-  const pool = await run(`pool of ${workers} workers`, csv, join(options.work, 'pool'), workers, DEFAULT_BATCH_SIZE, log);
-  const one = workers > 1 ? await run('pool of 1 worker', csv, join(options.work, 'pool-1'), 1, DEFAULT_BATCH_SIZE, log) : undefined;
-  const decodeMs = await decodeAlone(files);
-  log(`indexer: decoding alone ${decodeMs.toFixed(1)} ms/image`);
+  // Single, pool, pool, single: a load that drifts steadily during the runs weighs on both alike.
+  const plan = [0, workers, workers, 0];
+  const done: { run: IndexerRun; report: IndexReport }[] = [];
+  for (const [k, w] of plan.entries()) {
+    const label = w === 0 ? 'single thread (main thread, one image per call)' : `pool of ${w} workers`;
+    done.push(await run(`${label}, run ${k + 1}`, csv, join(options.work, `run-${k + 1}`), w, DEFAULT_BATCH_SIZE, log));
+  }
+  const single = done.filter((d) => d.run.workers === 0);
+  const pool = done.filter((d) => d.run.workers > 0);
+  const mean = (xs: { run: IndexerRun }[], f: (r: IndexerRun) => number) => xs.reduce((n, x) => n + f(x.run), 0) / xs.length;
+  const decode = await decodeAlone(files);
+  log(`indexer: decoding alone ${decode.ms.toFixed(1)} ms/image (CPU ${decode.cpuMs.toFixed(1)} ms)`);
   const sweep = await batchSweep(files, [1, 2, 4, 8]);
-  log(`indexer: inference alone, ms/image by batch size: ${sweep.map((s) => `${s.batchSize}: ${s.msPerImage}`).join(', ')}`);
+  log(`indexer: inference alone, ms/image (CPU ms) by batch size: ${sweep.map((s) => `${s.batchSize}: ${s.msPerImage} (${s.cpuMsPerImage})`).join(', ')}`);
   return {
     date: new Date().toISOString(),
     photos: { source: 'hm-catalog (../shared/datasets; 320 px longest side)', count: files.length },
     cores: availableParallelism(),
     workers,
-    runs: [single.run, pool.run, ...(one ? [one.run] : [])],
-    speedup: Number((pool.run.imagesPerSecond / single.run.imagesPerSecond).toFixed(2)),
-    maxVectorDifference: maxDifference(single.report, pool.report, files),
-    decodeAloneMsPerImage: Number(decodeMs.toFixed(1)),
+    runs: done.map((d) => d.run),
+    singleImagesPerSecond: Number(mean(single, (r) => r.imagesPerSecond).toFixed(1)),
+    poolImagesPerSecond: Number(mean(pool, (r) => r.imagesPerSecond).toFixed(1)),
+    poolCpuMsPerImage: Number(mean(pool, (r) => r.cpuMsPerImage ?? Number.NaN).toFixed(1)),
+    speedup: Number((mean(pool, (r) => r.imagesPerSecond) / mean(single, (r) => r.imagesPerSecond)).toFixed(2)),
+    maxVectorDifference: maxDifference(single[0]!.report, pool[0]!.report, files),
+    decodeAloneMsPerImage: Number(decode.ms.toFixed(1)),
+    decodeAloneCpuMsPerImage: Number(decode.cpuMs.toFixed(1)),
     batchSweep: sweep,
     target: 30,
   };
