@@ -150,6 +150,8 @@ export async function measureIndexer(options: IndexerBenchOptions): Promise<Inde
   const single = done.filter((d) => d.run.workers === 0);
   const pool = done.filter((d) => d.run.workers > 0);
   const mean = (xs: { run: IndexerRun }[], f: (r: IndexerRun) => number) => xs.reduce((n, x) => n + f(x.run), 0) / xs.length;
+  const maxVectorDifference = maxDifference(single[0]!.report, pool[0]!.report, files);
+  for (const d of done) rmSync(d.report.outDir, { recursive: true, force: true }); // thumbnails of the dataset's photos: scratch only
   const decode = await decodeAlone(files);
   log(`indexer: decoding alone ${decode.ms.toFixed(1)} ms/image (CPU ${decode.cpuMs.toFixed(1)} ms)`);
   const sweep = await batchSweep(files, [1, 2, 4, 8]);
@@ -164,7 +166,7 @@ export async function measureIndexer(options: IndexerBenchOptions): Promise<Inde
     poolImagesPerSecond: Number(mean(pool, (r) => r.imagesPerSecond).toFixed(1)),
     poolCpuMsPerImage: Number(mean(pool, (r) => r.cpuMsPerImage ?? Number.NaN).toFixed(1)),
     speedup: Number((mean(pool, (r) => r.imagesPerSecond) / mean(single, (r) => r.imagesPerSecond)).toFixed(2)),
-    maxVectorDifference: maxDifference(single[0]!.report, pool[0]!.report, files),
+    maxVectorDifference,
     decodeAloneMsPerImage: Number(decode.ms.toFixed(1)),
     decodeAloneCpuMsPerImage: Number(decode.cpuMs.toFixed(1)),
     batchSweep: sweep,

@@ -4,6 +4,7 @@
  * in each inference call. Started through embed-worker.mjs, which lets Node load TypeScript.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
 import { embeddingModelSha256 } from '../../src/shared/catalog-format.ts';
 import type { EmbedJob, WorkerMessage, WorkerOptions } from './embed-protocol.ts';
 import { loadNodeEmbedder, pixelsToTensor } from './node-models.ts';
@@ -14,6 +15,11 @@ const { batchSize } = workerData as WorkerOptions;
 const send = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
 const embedder = await loadNodeEmbedder();
+// The first call at a batch shape sets up every layer for it: pay that before saying ready.
+const size = embedder.members[0]?.entry.inputSize ?? 224;
+const blank = tf.zeros([size, size, 3], 'int32') as tf.Tensor3D;
+await embedder.embedBatch(Array.from({ length: batchSize }, () => blank));
+blank.dispose();
 const queue: EmbedJob[] = [];
 /** True from the first job that finds the worker idle until the queue is empty again. */
 let draining = false;
