@@ -3,13 +3,14 @@
  * time in Chromium on webgpu, webgl and wasm, the peer engine (the app's tfjs MobileNetV3-S against
  * onnxruntime-web on the same network exported to ONNX: scripts/lib/bench-peer.ts), the search benchmark
  * (scripts/bench/bench-search.ts, run as a child process), and with --soak the
- * 500-search soak. Writes bench/results.json, prints the tables and writes
+ * 500-search soak, and the catalog indexer's rate (worker pool vs single thread, scripts/lib/bench-indexer.ts). Writes bench/results.json, prints the tables and writes
  * docs/performance.md. Measures the built app: download sizes of the production build
  * (dist/, `npx vite build`), timings of the test build with the worker's benchmark hooks
  * (dist-test/, `npm run build:test`); each is built when missing, both with --build.
  *
- *   npm run bench [-- --soak] [--only download,model,peer,search,soak] [--backends webgpu,webgl,wasm]
- *                 [--rounds N] [--peer-rounds 100] [--peer-software-gpu] [--soak-queries 500] [--soak-backend wasm] [--build] [--reuse-search] [--no-docs]
+ *   npm run bench [-- --soak] [--only download,model,peer,search,soak,indexer] [--backends webgpu,webgl,wasm,wasm-1-thread]
+ *                 [--rounds N] [--peer-rounds 100] [--peer-software-gpu] [--soak-queries 500] [--soak-backend wasm]
+ *                 [--indexer-photos 300] [--indexer-workers N] [--build] [--reuse-search] [--no-docs]
  *   npm run bench -- --render     (re-print and rewrite docs/performance.md from bench/results.json)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -19,6 +20,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gpuInfo, instrumentContext, measureBackend, measureChoice, photoSetKey, primeCaches, type BenchBackend } from '../lib/bench-browser.ts';
 import { measureDownload } from '../lib/bench-download.ts';
+import { measureIndexer } from '../lib/bench-indexer.ts';
 import { measurePeer, type PeerBackend } from '../lib/bench-peer.ts';
 import { benchPhotos, uniformPhotos } from '../lib/bench-photos.ts';
 import { consoleReport, markdownReport, type MachineInfo, type ModelSection, type Results, type SearchSection } from '../lib/bench-report.ts';
@@ -29,7 +31,7 @@ import { PEER_MODEL_ID, ensurePeerOnnx } from '../lib/peer-onnx.ts';
 import { buildTestCatalog } from '../lib/test-catalog.ts';
 import { findModel } from '../../src/shared/manifest.ts';
 
-const SECTIONS = ['download', 'model', 'peer', 'search', 'soak'] as const;
+const SECTIONS = ['download', 'model', 'peer', 'search', 'soak', 'indexer'] as const;
 type Section = (typeof SECTIONS)[number];
 const BACKENDS: BenchBackend[] = ['webgpu', 'webgl', 'wasm', 'wasm-1-thread'];
 /** Measured rounds per backend by default: sized so the whole run stays around 10 minutes on SwiftShader. */
@@ -48,6 +50,8 @@ const { values } = parseArgs({
     'peer-software-gpu': { type: 'boolean', default: false },
     'soak-queries': { type: 'string', default: '500' },
     'soak-backend': { type: 'string', default: 'wasm' },
+    'indexer-photos': { type: 'string', default: '300' },
+    'indexer-workers': { type: 'string' },
     build: { type: 'boolean', default: false },
     'reuse-search': { type: 'boolean', default: false },
     'no-docs': { type: 'boolean', default: false },
@@ -61,7 +65,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const sections = new Set<Section>(
   values.only
     ? (values.only.split(',').map((s) => s.trim()) as Section[])
-    : ['download', 'model', 'peer', 'search', ...(values.soak ? (['soak'] as const) : [])],
+    : ['download', 'model', 'peer', 'search', 'indexer', ...(values.soak ? (['soak'] as const) : [])],
 );
 for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`unknown section "${s}" (one of ${SECTIONS.join(', ')})`);
 const backends = values.backends.split(',').map((b) => b.trim()) as BenchBackend[];
@@ -136,6 +140,7 @@ async function main(): Promise<void> {
     ...(previous.peer && !sections.has('peer') ? { peer: previous.peer } : {}),
     ...(previous.search && !sections.has('search') ? { search: previous.search } : {}),
     soak: previous.soak && !sections.has('soak') ? previous.soak : { skipped: 'not run: `npm run bench -- --soak`' },
+    ...(previous.indexer && !sections.has('indexer') ? { indexer: previous.indexer } : {}),
     durationsMs: durations,
   };
 
@@ -277,6 +282,22 @@ async function main(): Promise<void> {
     } finally {
       await app.close();
     }
+  }
+
+  if (sections.has('indexer')) {
+    if (!existsSync(resolve(DATASETS, 'hm-catalog/items.csv'))) {
+      results.indexer = { skipped: 'not run: needs ../shared/datasets/hm-catalog (real product photos)' };
+      log(`indexer: skipped, ${resolve(DATASETS, 'hm-catalog/items.csv')} is not there`);
+    } else
+      results.indexer = await timed(durations, 'indexer', () =>
+        measureIndexer({
+          datasets: DATASETS,
+          work: resolve(ROOT, '.cache/bench-indexer'),
+          photos: Number(values['indexer-photos']),
+          ...(values['indexer-workers'] ? { workers: Number(values['indexer-workers']) } : {}),
+          log,
+        }),
+      );
   }
 
   durations.total = Date.now() - started.getTime();

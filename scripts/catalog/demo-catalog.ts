@@ -36,7 +36,7 @@ const readJson = (file: string): unknown => {
 if (JSON.stringify(readJson(stampFile)) === JSON.stringify(wanted) && existsSync(join(out, 'catalog.json'))) process.exit(0);
 
 console.log(
-  'Building the demo catalog from ../shared/datasets: once, and again only when the models change; about 15 minutes on 2 cores the first time, progress below…',
+  'Building the demo catalog from ../shared/datasets: once, and again only when the models change; 5,800 photos, a few minutes on 2 free cores the first time (the models run in a worker thread per core), progress below…',
 );
 const [ikea, hm] = writeDemoInputs(datasets, resolve(ROOT, '.cache/demo-inputs'));
 execFileSync(

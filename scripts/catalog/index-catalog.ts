@@ -3,21 +3,24 @@
  *
  *   npx tsx scripts/catalog/index-catalog.ts <images-dir | items.csv>... --out <dir>
  *       [--name <name>] [--thumb-size 256] [--scenes <room_items.csv>] [--scene-size 1024]
- *       [--complements <complements.json>] [--currency EUR]
+ *       [--complements <complements.json>] [--currency EUR] [--workers N]
  *
  * CSV: a `path` column (absolute, or relative to the CSV's folder) and optional
  * `id` (or `item_id`), `title` (or `name`), `category`, `price`, `url`; other
  * columns are kept as attributes. A folder: every image in it, recursively.
  * Re-running continues where a killed run stopped (.index-state.ndjson in --out).
+ * The models run in --workers worker threads (default: one per core; 0: in the main thread).
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { IndexError, indexCatalog, type IndexProgress, type IndexReport, type Problem } from '../lib/catalog-indexer.ts';
 import { formatDuration, ProgressBar } from '../lib/progress-bar.ts';
 
 const USAGE = `usage: npx tsx scripts/catalog/index-catalog.ts <images-dir | items.csv>... --out <dir> [--name <name>] [--thumb-size 256]
-       [--scenes <csv with room,item_id>] [--scene-size 1024] [--complements <json>] [--currency <code>]`;
+       [--scenes <csv with room,item_id>] [--scene-size 1024] [--complements <json>] [--currency <code>]
+       [--workers N]   threads running the models (default ${availableParallelism()}, one per core; 0: the main thread)`;
 
 const PHASES: Record<IndexProgress['phase'], string> = { scan: 'reading ', embed: 'indexing', scenes: 'scenes  ', write: 'writing ' };
 
@@ -35,6 +38,9 @@ function summary(report: IndexReport): string {
     `catalog "${c.name}": ${report.indexed} items (${report.embedded} embedded now, ${report.reused} reused), dimension ${c.dimension}, ` +
       `${c.shards.length} shard(s) ${(shardBytes / 1e6).toFixed(2)} MB, models ${c.ensembleId}`,
     report.scenes ? `${report.scenes} scenes${report.droppedSceneItems ? ` (${report.droppedSceneItems} links to items not in the catalog dropped)` : ''}` : '',
+    report.embedded && report.embedSeconds > 0
+      ? `embedded at ${(report.embedded / report.embedSeconds).toFixed(1)} images/s (${report.timings?.workers ? `${report.timings.workers} worker threads` : 'main thread'})`
+      : '',
     `written to ${report.outDir} in ${formatDuration(report.seconds)}`,
   ]
     .filter(Boolean)
@@ -53,6 +59,7 @@ const parseCommandLine = (argv: string[]) =>
       'scene-size': { type: 'string' },
       complements: { type: 'string' },
       currency: { type: 'string' },
+      workers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -98,6 +105,9 @@ async function main(argv: string[]): Promise<number> {
   });
   const thumbSize = int(values['thumb-size'], 'thumb-size');
   const sceneSize = int(values['scene-size'], 'scene-size');
+  const workers = values.workers === undefined ? undefined : Number(values.workers);
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 0))
+    throw new IndexError(`--workers must be a whole number, 0 (the main thread) or more, got "${values.workers}"`);
   const report = await indexCatalog(
     {
       inputs: positionals,
@@ -108,6 +118,7 @@ async function main(argv: string[]): Promise<number> {
       ...(sceneSize ? { sceneSize } : {}),
       ...(complements ? { complements } : {}),
       ...(values.currency ? { currency: values.currency } : {}),
+      ...(workers !== undefined ? { workers } : {}),
       signal: controller.signal,
     },
     (p) => {

@@ -60,6 +60,49 @@ export interface ModelSection {
   choice?: ChoiceResult | { error: string };
 }
 
+export interface IndexerRun {
+  label: string;
+  /** 0: the models in the main thread. */
+  workers: number;
+  batchSize: number;
+  images: number;
+  /** From the first image embedded to the last. */
+  seconds: number;
+  imagesPerSecond: number;
+  /** sharp decode time per image, as the run saw it (in a pool it runs beside inference, waits included). */
+  decodeMsPerImage: number;
+  /** Inference time per image inside one worker (or the main thread). */
+  inferenceMsPerImage: number;
+  inferenceCalls: number;
+  /** CPU time of the whole process (every thread) per image embedded: what the run costs, whatever else runs on the machine. */
+  cpuMsPerImage?: number;
+  /** 1-minute load average before and after the run (the cores are shared). */
+  loadAverage: [number, number];
+}
+
+export interface IndexerSection {
+  date: string;
+  photos: { source: string; count: number };
+  cores: number;
+  workers: number;
+  /** Single, pool, pool, single (older results: single, pool, one worker). */
+  runs: IndexerRun[];
+  /** Means over the runs of each kind. */
+  singleImagesPerSecond?: number;
+  poolImagesPerSecond?: number;
+  poolCpuMsPerImage?: number;
+  /** Pool images/s ÷ single-thread images/s, same run, same photos. */
+  speedup: number;
+  /** Largest |difference| between the single-thread and pool embeddings of the same photos. */
+  maxVectorDifference: number;
+  decodeAloneMsPerImage: number;
+  decodeAloneCpuMsPerImage?: number;
+  /** Inference alone in one thread, ms per image, by images per call. */
+  batchSweep: { batchSize: number; msPerImage: number; cpuMsPerImage?: number }[];
+  /** images/s the pool should reach (#24). */
+  target: number;
+}
+
 export interface Results {
   schema: 1;
   date: string;
@@ -71,6 +114,7 @@ export interface Results {
   peer?: PeerSection;
   search?: SearchSection;
   soak?: (SoakResult & { date: string }) | { skipped: string };
+  indexer?: IndexerSection | { skipped: string };
   durationsMs: Record<string, number>;
 }
 
@@ -215,6 +259,78 @@ function searchTable(s: SearchSection): Table {
       String(r.tfjsUploadMs),
     ]),
   };
+}
+
+/** The pool's and the single thread's images/s (means over their runs). */
+function rates(x: IndexerSection): { pool: number; single: number } {
+  return { pool: x.poolImagesPerSecond ?? x.runs[1]!.imagesPerSecond, single: x.singleImagesPerSecond ?? x.runs[0]!.imagesPerSecond };
+}
+
+/** The 1-minute load averages seen around the runs, lowest to highest. */
+function loadRange(x: IndexerSection): string {
+  const loads = x.runs.flatMap((r) => r.loadAverage);
+  return `${Math.min(...loads)}–${Math.max(...loads)}`;
+}
+
+/** images/s the pool's CPU cost per image allows on `cores` cores that nothing else uses. */
+function freeCoresRate(x: IndexerSection): number | undefined {
+  const cpu = x.poolCpuMsPerImage ?? x.runs[1]?.cpuMsPerImage;
+  return cpu && Number.isFinite(cpu) ? (1000 * x.cores) / cpu : undefined;
+}
+
+/** A sentence when the pool's workers clearly did not get a core each (per-image inference much slower than in the single thread). */
+function contention(x: IndexerSection): string {
+  const mean = (runs: IndexerRun[]) => runs.reduce((n, r) => n + r.inferenceMsPerImage, 0) / runs.length;
+  const single = mean(x.runs.filter((r) => r.workers === 0));
+  const pool = mean(x.runs.filter((r) => r.workers === x.workers && r.workers > 0));
+  if (!(pool >= 1.3 * single)) return '';
+  return ` Each worker took ${pool.toFixed(0)} ms of inference per image against ${single.toFixed(0)} ms in the single thread: with a load average of ${loadRange(x)} on ${x.cores} cores the workers did not get a core each, so the pool's rate here is below what ${x.workers} free cores give.`;
+}
+
+function indexerTable(x: IndexerSection): Table {
+  return {
+    head: [
+      'run',
+      'workers',
+      'images/call',
+      'images',
+      'seconds',
+      'images/s',
+      'CPU ms/image (all threads)',
+      'inference ms/image (per worker)',
+      'decode ms/image (wall, waits included)',
+      'load avg before → after',
+    ],
+    rows: x.runs.map((r) => [
+      r.label,
+      String(r.workers),
+      String(r.batchSize),
+      String(r.images),
+      r.seconds.toFixed(1),
+      r.imagesPerSecond.toFixed(1),
+      r.cpuMsPerImage === undefined ? '–' : r.cpuMsPerImage.toFixed(1),
+      r.inferenceMsPerImage.toFixed(1),
+      r.decodeMsPerImage.toFixed(1),
+      r.loadAverage.join(' → '),
+    ]),
+  };
+}
+
+function indexerSweepTable(x: IndexerSection): Table {
+  return {
+    head: ['images per inference call', ...x.batchSweep.map((b) => String(b.batchSize))],
+    rows: [
+      ['ms per image (wall)', ...x.batchSweep.map((b) => b.msPerImage.toFixed(1))],
+      ...(x.batchSweep.every((b) => b.cpuMsPerImage !== undefined) ? [['CPU ms per image', ...x.batchSweep.map((b) => b.cpuMsPerImage!.toFixed(1))]] : []),
+    ],
+  };
+}
+
+function indexerLine(x: Results['indexer']): string {
+  if (!x) return '- Indexer: not measured (`npm run bench -- --only indexer`).';
+  if ('skipped' in x) return `- Indexer: ${x.skipped}.`;
+  const { pool, single } = rates(x);
+  return `- Indexer: **${pool.toFixed(1)} images/s** with ${x.workers} worker threads on ${x.cores} cores vs ${single.toFixed(1)} images/s single-threaded in the same run (**${ratio(x.speedup)}**; target ${x.target} images/s ${pool >= x.target ? 'met' : 'not met'}; load average ${loadRange(x)} on ${x.cores} shared cores)${freeCoresRate(x) ? `; its CPU time per image allows about ${freeCoresRate(x)!.toFixed(0)} images/s on ${x.cores} free cores` : ''}.`;
 }
 
 function soakLines(s: Results['soak']): string[] {
@@ -464,6 +580,7 @@ function summaryLines(r: Results): string[] {
       `- Soak (${r.soak.queries} searches, ${r.soak.backend}): **${r.soak.pass ? 'pass' : 'FAIL'}**: tensors ${r.soak.tensorGrowth === 0 ? 'flat' : `${r.soak.tensorGrowth > 0 ? '+' : ''}${r.soak.tensorGrowth}`}, last ${r.soak.window} ÷ first ${r.soak.window} = ${r.soak.slowdown.toFixed(2)}×.`,
     );
   else out.push('- Soak: not run in this measurement (`npm run bench -- --soak`).');
+  out.push(indexerLine(r.indexer));
   return out;
 }
 
@@ -494,6 +611,16 @@ export function consoleReport(r: Results): string {
   if (peerBreakdown) out.push('', 'PEER ENGINE, WHERE THE TIME GOES (medians; cost = shipped − variant)', consoleTable(peerBreakdown));
   if (r.search) out.push('', `SEARCH (bench/search.json, Node, ${r.search.queries} queries, k=${r.search.k})`, consoleTable(searchTable(r.search)));
   out.push('', 'SOAK', ...soakLines(r.soak).map((l) => l.replace(/\*\*/g, '')));
+  const x = r.indexer;
+  out.push('', 'INDEXER', indexerLine(x).replace(/\*\*/g, '').replace(/^- /, ''));
+  if (x && !('skipped' in x))
+    out.push(
+      consoleTable(indexerTable(x)),
+      '',
+      `decoding alone (sharp, one after another): ${x.decodeAloneMsPerImage.toFixed(1)} ms/image${x.decodeAloneCpuMsPerImage !== undefined ? ` (CPU ${x.decodeAloneCpuMsPerImage.toFixed(1)} ms)` : ''}; inference alone in one thread by images per call:`,
+      consoleTable(indexerSweepTable(x)),
+      `largest difference between the single-thread and pool embeddings: ${x.maxVectorDifference.toExponential(1)}`,
+    );
   out.push(
     '',
     `durations: ${Object.entries(r.durationsMs)
@@ -501,6 +628,32 @@ export function consoleReport(r: Results): string {
       .join(', ')}`,
   );
   return out.join('\n');
+}
+
+function indexerSection(x: Results['indexer']): string[] {
+  if (!x || 'skipped' in x) return [x ? `Not measured: ${x.skipped}.` : 'Not measured in this run (`npm run bench -- --only indexer`).'];
+  const { pool } = rates(x);
+  const best = Math.min(...x.batchSweep.map((b) => b.cpuMsPerImage ?? b.msPerImage));
+  return [
+    `Measured ${x.date.slice(0, 16).replace('T', ' ')} UTC: \`indexCatalog\` (scripts/lib/catalog-indexer.ts) on the same ${x.photos.count} photos from ${x.photos.source}, each run into a fresh output folder (thumbnails and the state file included), in one run, in the order single, pool, pool, single, so a load that drifts during the runs weighs on both alike. The rate counts from the first image embedded to the last.`,
+    '',
+    '- **single thread**: the models in the main thread, one image per inference call, decoding and thumbnails awaited with it (`--workers 0`, the indexer before #24).',
+    `- **pool**: worker threads (scripts/lib/embed-pool.ts, embed-worker.ts), each loading tfjs-wasm and the models once; the main thread reads, hashes and decodes (sharp, on libuv's threads) and writes thumbnails while the workers infer, each kept two batches ahead; ${x.runs.find((r) => r.workers > 0)?.batchSize ?? '?'} images per inference call (\`Embedder.embedBatch\`). Default workers: \`os.availableParallelism()\`.`,
+    '',
+    markdownTable(indexerTable(x)),
+    '',
+    `Pool ÷ single thread (means of their runs): **${ratio(x.speedup)}**, ${pool.toFixed(1)} images/s (target ${x.target}: ${pool >= x.target ? 'met' : '**not met**'}). The two runs give the same catalog (items in input order, whatever order the workers finish in); ${x.maxVectorDifference === 0 ? 'their float32 embeddings are identical, bit for bit, batched or not' : `their float32 embeddings differ by at most ${x.maxVectorDifference.toExponential(1)} (batching changes the float rounding)`}.${contention(x)}`,
+    '',
+    freeCoresRate(x)
+      ? `**CPU ms/image** is the CPU time of the whole process (main thread, workers, libuv's threads) per image embedded, which other processes on the machine inflate far less than wall time: the pool's ${(x.poolCpuMsPerImage ?? x.runs[1]!.cpuMsPerImage!).toFixed(1)} ms means about **${freeCoresRate(x)!.toFixed(0)} images/s on ${x.cores} cores nothing else uses** (${x.cores} × 1000 ÷ ${(x.poolCpuMsPerImage ?? x.runs[1]!.cpuMsPerImage!).toFixed(1)}; an estimate: sharing the cores inflates CPU time somewhat (cache misses, context switches), while threads that do not overlap perfectly would give less).`
+      : '',
+    '',
+    `Where the time goes: decoding alone (sharp, one image after another) costs ${x.decodeAloneMsPerImage.toFixed(1)} ms per photo${x.decodeAloneCpuMsPerImage !== undefined ? ` (${x.decodeAloneCpuMsPerImage.toFixed(1)} ms of CPU)` : ''}, against the inference below (both ensemble members, preprocessing and projection, in one thread; the CPU row is what the work costs, the wall row adds whatever else the shared cores ran meanwhile):`,
+    '',
+    markdownTable(indexerSweepTable(x)),
+    '',
+    `So inference is the limit: at ${best.toFixed(0)} ms${x.batchSweep.every((b) => b.cpuMsPerImage !== undefined) ? ' of CPU' : ''} per image a core gives about ${(1000 / best).toFixed(0)} images/s, and ${x.cores} cores about ${((1000 / best) * x.cores).toFixed(0)} images/s before decoding, thumbnails (the main thread's share, a few ms per image) and the load of whatever else shares the machine. Most of the inference is the convolutions (XNNPACK); batching amortises tfjs's per-op overhead (a few hundred ops per pass over both members), which is why several images per call are cheaper per image than one. tfjs-wasm's multi-threaded build is off under Node (\`WASM_HAS_MULTITHREAD_SUPPORT\` is false there, tensorflow/tfjs#3830; forced on, its threads fail to start because Emscripten starts them from \`blob:\` URLs, which Node's \`Worker\` refuses), so each worker runs the single-threaded SIMD build and the parallelism comes from the workers.`,
+  ];
 }
 
 export function markdownReport(r: Results): string {
@@ -516,15 +669,16 @@ export function markdownReport(r: Results): string {
     '',
     '```sh',
     'npx vite build --logLevel warn && npm run build:test   # sizes from dist/, timings from the test build in dist-test/ (its benchmark hooks)',
-    'npm run bench                        # download, model (webgpu, webgl, wasm), peer engine, search: 4–7 minutes on this 2-core machine',
+    'npm run bench                        # download, model (webgpu, webgl, wasm threaded and on one thread), peer engine, search, indexer: 8–12 minutes on this 2-core machine',
     'npm run bench -- --only peer         # ours vs onnxruntime-web on MobileNetV3-S (exports .cache/peer/mnv3s.onnx first when missing): under a minute',
     'npm run bench -- --soak              # the same plus the 500-search soak (5–10 more minutes)',
     'npm run bench -- --only soak         # one section; the others are kept from the last run',
+    'npm run bench -- --only indexer      # the catalog indexer: worker pool vs single thread on 300 real photos (1–2 minutes)',
     'npm run bench -- --render            # only re-print the tables and rewrite this file from bench/results.json',
     'LOOKALIKE_SOAK=1 npx vitest run --project browser tests/browser/soak.test.ts   # the soak as a test',
     '```',
     '',
-    "Options: `--only download,model,peer,search,soak`, `--backends webgpu,webgl,wasm` (the backends left out keep their last figures, marked), `--rounds N` (measured rounds per backend), `--peer-rounds N` (the peer engine's rounds; its breakdown variants get half), `--peer-software-gpu` (the peer engine on WebGPU even on a software GPU, to check that path), `--soak-queries N`, `--soak-backend wasm|webgpu`, `--build` (build dist/ and dist-test/ first), `--reuse-search` (keep bench/search.json instead of re-running it), `--no-docs`.",
+    "Options: `--only download,model,peer,search,soak,indexer`, `--backends webgpu,webgl,wasm,wasm-1-thread` (the backends left out keep their last figures, marked; `wasm-1-thread` is wasm on a server without COOP/COEP), `--rounds N` (measured rounds per backend), `--peer-rounds N` (the peer engine's rounds; its breakdown variants get half), `--peer-software-gpu` (the peer engine on WebGPU even on a software GPU, to check that path), `--soak-queries N`, `--soak-backend wasm|webgpu`, `--indexer-photos N` (default 300), `--indexer-workers N` (default: one per core), `--build` (build dist/ and dist-test/ first), `--reuse-search` (keep bench/search.json instead of re-running it), `--no-docs`.",
     '',
     '## Summary',
     '',
@@ -633,6 +787,7 @@ export function markdownReport(r: Results): string {
     );
   }
   out.push('', '## Soak', '', ...soakLines(r.soak));
+  out.push('', '## Catalog indexer', '', ...indexerSection(r.indexer));
   out.push(
     '',
     '## Reading these figures',

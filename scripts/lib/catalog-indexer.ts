@@ -3,30 +3,26 @@
  * image folders), embeds every image with the app's own models (tfjs wasm in
  * Node), writes JPEG thumbnails, int8 shards, item files and catalog.json.
  * Resumable: embeddings are kept by content hash in `.index-state.ndjson`.
- * Bad images are reported by name and skipped.
+ * Bad images are reported by name and skipped. By default the models run in a
+ * pool of worker threads (one per core), images decoded here meanwhile; several
+ * images are in flight at once, and the catalog's order is the inputs' order.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import sharp from 'sharp';
-import { embeddingModelSha256, type CatalogItem, type CatalogJson, type CatalogScene } from '../../src/shared/catalog-format.ts';
+import type { CatalogItem, CatalogJson, CatalogScene } from '../../src/shared/catalog-format.ts';
 import { parseCsvTable } from '../../src/shared/csv.ts';
 import { LookalikeError } from '../../src/shared/errors.ts';
 import { writeCatalog, type WriteOptions } from './catalog-files.ts';
+import { EmbedPoolError } from './embed-pool.ts';
+import { type EmbedTimings, type ImageEmbedder, nodeImageEmbedder, poolImageEmbedder } from './image-embedder.ts';
 import { IndexState, STATE_FILE, type StateInfo } from './index-state.ts';
-import { decodeImage, loadNodeEmbedder } from './node-models.ts';
+
+export { type EmbedTimings, type ImageEmbedder, nodeImageEmbedder, poolImageEmbedder };
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.avif', '.tif', '.tiff']);
-
-/** What the indexer needs from the models; the default runs the app's ensemble. */
-export interface ImageEmbedder {
-  ensembleId: string;
-  dimension: number;
-  modelSha256: string[];
-  /** Unit-length embedding of an encoded image; throws naming `name` when it cannot be read. */
-  embed(bytes: Buffer, name: string): Promise<Float32Array>;
-  dispose?(): void;
-}
 
 export interface IndexInput {
   /** A CSV file (column `path`, optional id/title/category/price/url, others kept as attributes) or a folder of images. */
@@ -48,8 +44,12 @@ export interface IndexOptions {
   sceneSize?: number;
   complements?: Record<string, string[]>;
   currency?: string;
-  /** Models to use (tests pass a stand-in); default: loadNodeEmbedder(). */
+  /** Models to use (tests pass a stand-in); default: the app's models, in `workers` worker threads. */
   embedder?: ImageEmbedder;
+  /** Worker threads running the models (default: os.availableParallelism()); 0 runs them in this thread. */
+  workers?: number;
+  /** Images per inference call in a worker (default: embed-pool.ts DEFAULT_BATCH_SIZE). */
+  batchSize?: number;
   write?: WriteOptions;
   signal?: AbortSignal;
 }
@@ -89,6 +89,10 @@ export interface IndexReport {
   droppedSceneItems: number;
   state: StateInfo;
   seconds: number;
+  /** Seconds from the first image embedded to the last (0 when nothing was embedded). */
+  embedSeconds: number;
+  /** Where the embedding time went, when the embedder tells. */
+  timings?: EmbedTimings;
 }
 
 export class IndexError extends LookalikeError {
@@ -218,30 +222,10 @@ async function writeJpeg(bytes: Buffer, path: string, maxSide: number): Promise<
   renameSync(tmp, path);
 }
 
-export async function nodeImageEmbedder(): Promise<ImageEmbedder> {
-  const embedder = await loadNodeEmbedder();
-  return {
-    ensembleId: embedder.manifest.ensembleId,
-    dimension: embedder.dimension,
-    modelSha256: embeddingModelSha256(
-      embedder.manifest,
-      embedder.members.map((m) => m.entry.id),
-    ),
-    async embed(bytes, name) {
-      let image: Awaited<ReturnType<typeof decodeImage>>;
-      try {
-        image = await decodeImage(bytes);
-      } catch (error) {
-        throw new Error(`${name}: ${(error instanceof Error ? error.message : String(error)).replace(/^image: /, '')}`);
-      }
-      try {
-        return await embedder.embed(image);
-      } finally {
-        image.dispose();
-      }
-    },
-    dispose: () => embedder.dispose(),
-  };
+/** The default embedder: a pool of `workers` threads, or this thread when `workers` is 0. */
+export function defaultEmbedder(workers = availableParallelism(), batchSize?: number): Promise<ImageEmbedder> {
+  if (!Number.isInteger(workers) || workers < 0) throw new IndexError(`the number of workers must be 0 or more, got ${workers}`);
+  return workers === 0 ? nodeImageEmbedder() : poolImageEmbedder({ workers, ...(batchSize ? { batchSize } : {}) });
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -283,7 +267,7 @@ export async function indexCatalog(options: IndexOptions, onProgress: (p: IndexP
     throw new IndexError(`no images found in ${options.inputs.map((i) => (typeof i === 'string' ? i : i.path)).join(', ')}`, [], skipped);
 
   mkdirSync(join(outDir, 'thumbs'), { recursive: true });
-  const embedder = options.embedder ?? (await nodeImageEmbedder());
+  const embedder = options.embedder ?? (await defaultEmbedder(options.workers, options.batchSize));
   try {
     const { state, info } = IndexState.open(outDir, embedder);
     const failed: Problem[] = [];
@@ -303,52 +287,88 @@ export async function indexCatalog(options: IndexOptions, onProgress: (p: IndexP
     const readable = unique.filter((e) => e.hash !== undefined);
     const toEmbed = new Set(readable.filter((e) => !state.has(e.hash!)).map((e) => e.hash!));
 
-    // 3. Embed what is new; thumbnails for everything (skipped when already there).
-    let embedded = 0;
-    let reused = 0;
-    let embedSeconds = 0;
-    const indexed: { item: CatalogItem; vector: Float32Array }[] = [];
-    for (let i = 0; i < readable.length; i++) {
-      options.signal?.throwIfAborted();
-      const e = readable[i]!;
-      const hash = e.hash!;
-      const thumb = `thumbs/${shortHash(hash)}.jpg`;
-      let vector = state.get(hash);
-      try {
-        if (!vector || !existsSync(join(outDir, thumb))) {
-          const bytes = readFileSync(e.file);
-          if (!vector) {
-            const t0 = performance.now();
-            const [v] = await Promise.all([embedder.embed(bytes, e.name), writeJpeg(bytes, join(outDir, thumb), thumbSize)]);
-            if (v.length !== embedder.dimension || !v.every(Number.isFinite)) throw new Error(`${e.name}: the models gave an invalid embedding`);
-            state.add(hash, v);
-            vector = v;
-            embedded++;
-            toEmbed.delete(hash);
-            embedSeconds += (performance.now() - t0) / 1000;
-          } else {
-            await writeJpeg(bytes, join(outDir, thumb), thumbSize);
-            reused++;
-          }
-        } else reused++;
-        indexed.push({ item: { ...e.item, thumbnail: thumb }, vector });
-      } catch (error) {
-        const reason = message(error);
-        failed.push({ name: e.name, reason: reason.startsWith(e.name) ? reason.slice(e.name.length).replace(/^:\s*/, '') : reason });
-        toEmbed.delete(hash);
+    // 3. Embed what is new; thumbnails for everything (skipped when already there). Several images are in
+    // flight at once (embedder.concurrency); results land in input order, whatever order they finish in.
+    const counts = { embedded: 0, reused: 0 };
+    let firstEmbed: number | undefined;
+    let lastEmbed: number | undefined;
+    /** One job per distinct image (two ids may share a photo): its embedding and its thumbnail. */
+    const jobs = new Map<string, Promise<Float32Array>>();
+    const embedOne = async (e: Entry & { hash: string }, thumbPath: string): Promise<Float32Array> => {
+      const bytes = readFileSync(e.file);
+      const saved = state.get(e.hash);
+      if (saved) {
+        await writeJpeg(bytes, thumbPath, thumbSize);
+        counts.reused++;
+        return saved;
       }
-      const rate = embedded > 0 && embedSeconds > 0 ? embedded / embedSeconds : undefined;
-      onProgress({
-        phase: 'embed',
-        done: i + 1,
-        total: readable.length,
-        embedded,
-        reused,
-        failed: failed.length,
-        ...(rate ? { rate, etaSeconds: toEmbed.size / rate } : {}),
-        current: e.name,
-      });
+      firstEmbed ??= performance.now();
+      const [v] = await Promise.all([embedder.embed(bytes, e.name), writeJpeg(bytes, thumbPath, thumbSize)]);
+      if (v.length !== embedder.dimension || !v.every(Number.isFinite)) throw new Error(`${e.name}: the models gave an invalid embedding`);
+      state.add(e.hash, v);
+      counts.embedded++;
+      lastEmbed = performance.now();
+      return v;
+    };
+    const outcomes: ({ item: CatalogItem; vector: Float32Array } | Problem)[] = new Array(readable.length);
+    let next = 0;
+    let done = 0;
+    let failedNow = 0;
+    let fatal: unknown;
+    const lane = async (): Promise<void> => {
+      while (next < readable.length && fatal === undefined) {
+        const i = next++;
+        const e = readable[i]! as Entry & { hash: string };
+        const thumb = `thumbs/${shortHash(e.hash)}.jpg`;
+        const thumbPath = join(outDir, thumb);
+        try {
+          options.signal?.throwIfAborted();
+          let vector = state.get(e.hash);
+          if (vector && existsSync(thumbPath) && !jobs.has(e.hash)) counts.reused++;
+          else {
+            let job = jobs.get(e.hash);
+            if (!job) jobs.set(e.hash, (job = embedOne(e, thumbPath)));
+            else counts.reused++; // the same photo under another id
+            vector = await job;
+          }
+          outcomes[i] = { item: { ...e.item, thumbnail: thumb }, vector };
+        } catch (error) {
+          if (error instanceof EmbedPoolError || options.signal?.aborted) {
+            fatal ??= error;
+            return;
+          }
+          const reason = message(error);
+          failedNow++;
+          outcomes[i] = { name: e.name, reason: reason.startsWith(e.name) ? reason.slice(e.name.length).replace(/^:\s*/, '') : reason };
+        }
+        toEmbed.delete(e.hash);
+        done++;
+        const rate =
+          firstEmbed !== undefined && lastEmbed !== undefined && lastEmbed > firstEmbed ? counts.embedded / ((lastEmbed - firstEmbed) / 1000) : undefined;
+        onProgress({
+          phase: 'embed',
+          done,
+          total: readable.length,
+          embedded: counts.embedded,
+          reused: counts.reused,
+          failed: failed.length + failedNow,
+          ...(rate ? { rate, etaSeconds: toEmbed.size / rate } : {}),
+          current: e.name,
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(embedder.concurrency ?? 1, readable.length)) }, lane));
+    if (fatal !== undefined) {
+      if (fatal instanceof EmbedPoolError)
+        throw new IndexError(`${fatal.message}; the ${state.size} embeddings done so far are kept in ${STATE_FILE}: run the same command again to continue`);
+      throw fatal;
     }
+    const indexed: { item: CatalogItem; vector: Float32Array }[] = [];
+    for (const outcome of outcomes) {
+      if ('reason' in outcome) failed.push(outcome);
+      else indexed.push(outcome);
+    }
+    const { embedded, reused } = counts;
     if (indexed.length === 0) throw new IndexError(`nothing could be indexed: all ${unique.length} images failed`, failed, skipped);
 
     // 4. Scenes.
@@ -398,9 +418,11 @@ export async function indexCatalog(options: IndexOptions, onProgress: (p: IndexP
       droppedSceneItems,
       state: info,
       seconds: (performance.now() - started) / 1000,
+      embedSeconds: firstEmbed !== undefined && lastEmbed !== undefined ? (lastEmbed - firstEmbed) / 1000 : 0,
+      ...(embedder.timings ? { timings: embedder.timings() } : {}),
     };
   } finally {
-    if (!options.embedder) embedder.dispose?.();
+    if (!options.embedder) await embedder.dispose?.();
   }
 }
 

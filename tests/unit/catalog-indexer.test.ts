@@ -5,7 +5,18 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCatalogDir } from '../../scripts/lib/catalog-files.ts';
-import { IndexError, indexCatalog, nodeImageEmbedder, STATE_FILE, type ImageEmbedder, type IndexProgress } from '../../scripts/lib/catalog-indexer.ts';
+import {
+  contentHash,
+  IndexError,
+  indexCatalog,
+  nodeImageEmbedder,
+  poolImageEmbedder,
+  STATE_FILE,
+  type ImageEmbedder,
+  type IndexProgress,
+  type IndexReport,
+} from '../../scripts/lib/catalog-indexer.ts';
+import { IndexState } from '../../scripts/lib/index-state.ts';
 import { l2Normalize } from '../../src/shared/vector.ts';
 import { SearchIndex } from '../../workers/search/search-index.ts';
 
@@ -200,6 +211,68 @@ describe('with the real models', () => {
     } finally {
       embedder.dispose?.();
     }
+  });
+
+  it('a pool of workers gives what one thread gives, in the same order; bad images by name; resumes', async () => {
+    const input = join(dir, 'shop/img');
+    const single = await indexCatalog({ inputs: [input], out: join(dir, 'out-single'), workers: 0 });
+    const pooled = await indexCatalog({ inputs: [input], out: join(dir, 'out-pool'), workers: 2, batchSize: 2 });
+    // broken.jpg fails to decode, before it reaches the models.
+    expect(single.timings).toMatchObject({ workers: 0, images: 4, batches: 4 });
+    expect(pooled.timings).toMatchObject({ workers: 2, images: 4 });
+    for (const report of [single, pooled]) {
+      expect(report).toMatchObject({ indexed: 4, embedded: 4 });
+      expect(report.failed).toEqual([{ name: 'broken.jpg', reason: expect.stringMatching(/^not a readable image/) }]);
+    }
+    const items = (await readCatalogDir(single.outDir)).items;
+    expect(items.map((i) => i.id)).toEqual(['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg']);
+    expect((await readCatalogDir(pooled.outDir)).items).toEqual(items);
+    /** The float32 embeddings a run kept, in catalog order. */
+    const vectors = (report: IndexReport) => {
+      const { state } = IndexState.open(report.outDir, report.catalog);
+      return items.map((item) => state.get(contentHash(readFileSync(join(input, item.id))))!);
+    };
+    const a = vectors(single);
+    const b = vectors(pooled);
+    a.forEach((v, i) => {
+      for (let k = 0; k < v.length; k++) expect(Math.abs(v[k]! - b[i]![k]!)).toBeLessThan(1e-4);
+    });
+
+    // Killed after one image, mid-way through writing the second: the pool continues.
+    const state = join(pooled.outDir, STATE_FILE);
+    const lines = readFileSync(state, 'utf8').split('\n');
+    writeFileSync(state, `${lines[0]}\n${lines[1]}\n${lines[2]!.slice(0, 40)}`);
+    const resumed = await indexCatalog({ inputs: [input], out: pooled.outDir, workers: 2, batchSize: 2 });
+    expect(resumed).toMatchObject({ embedded: 3, reused: 1, indexed: 4, state: { badLines: 1 } });
+    expect((await readCatalogDir(resumed.outDir)).items).toEqual(items);
+  });
+
+  it('a worker that stops fails the run with a clear error instead of hanging; an image the models fail on is named', async () => {
+    const embedder = await poolImageEmbedder({ workers: 2, workerScript: new URL('./fixtures/exiting-embed-worker.mjs', import.meta.url) });
+    try {
+      const error = await indexCatalog({ inputs: [join(dir, 'shop/img')], out: join(dir, 'out-crash'), embedder }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(IndexError);
+      expect((error as Error).message).toMatch(
+        /^embedding worker [12] of 2 stopped \(it exited with code 3\) with \d image\(s\) in hand; .* run the same command again to continue$/,
+      );
+    } finally {
+      await embedder.dispose?.();
+    }
+    // Models that fail on an image (the worker keeps going): that image is reported by name.
+    const refusing = await poolImageEmbedder({ workers: 2, workerScript: new URL('./fixtures/refusing-embed-worker.mjs', import.meta.url) });
+    try {
+      const error = await indexCatalog({ inputs: [join(dir, 'shop/img')], out: join(dir, 'out-refused'), embedder: refusing }).catch((e: unknown) => e);
+      expect((error as IndexError).failed).toEqual([
+        ...['a.jpg', 'b.jpg'].map((name) => ({ name, reason: 'the models could not embed it (out of memory)' })),
+        { name: 'broken.jpg', reason: expect.stringMatching(/^not a readable image/) },
+        ...['c.jpg', 'd.jpg'].map((name) => ({ name, reason: 'the models could not embed it (out of memory)' })),
+      ]);
+    } finally {
+      await refusing.dispose?.();
+    }
+    await expect(poolImageEmbedder({ workers: 1, workerScript: new URL('./fixtures/failing-embed-worker.mjs', import.meta.url) })).rejects.toThrow(
+      'embedding worker 1 of 1 did not start: model-artifacts/shipped/manifest.json is missing',
+    );
   });
 
   it('CLI: reports bad images by name and exits non-zero only when nothing was indexed', () => {

@@ -9,7 +9,7 @@ import { backbones, opensCropView, type ModelManifest } from '../../src/shared/m
 import type { ArtifactReader, Backbone } from './backbone.ts';
 import { loadDenseStack, type DenseStack } from './dense-stack.ts';
 import { GraphCache, loadBackbone } from './load-backbone.ts';
-import { cropRelative, halveForSize, toModelInput } from './preprocess.ts';
+import { cropRelative, normalizeModelInput, resizeForModel } from './preprocess.ts';
 import { warmUp } from './warmup.ts';
 
 /** Each row scaled to unit length. Call inside tf.tidy. */
@@ -138,9 +138,10 @@ export class Embedder {
    * member with a head reads the image and its mirror image as one batch, and its probabilities are the mean of
    * the two; the embedding is always the image's own (catalogs are indexed that way).
    */
-  compute(photo: tf.Tensor3D, pass: PassOptions): PassTensors {
-    // Large photos are halved once here for every member (the largest input size decides), not once per member.
-    const image = halveForSize(photo, Math.max(...this.members.map((m) => m.entry.inputSize)));
+  compute(image: tf.Tensor3D, pass: PassOptions): PassTensors {
+    // The photo is resized once per input size (a large one halved, then resized), whatever the number of members
+    // reading that size; each member then normalises it its own way (toModelInput's two halves, the same values).
+    const resized = new Map<number, tf.Tensor4D>();
     const normalised: tf.Tensor2D[] = [];
     const memberProbs: tf.Tensor2D[] = [];
     for (const member of this.members) {
@@ -148,7 +149,9 @@ export class Embedder {
       const mirror = head !== undefined && pass.mirror;
       const own = (rows: tf.Tensor2D) => (mirror ? rows.slice([0, 0], [1, -1]) : rows);
       const meanOfViews = (probs: tf.Tensor2D): tf.Tensor2D => (mirror ? probs.mean(0, true) : probs);
-      const photo = toModelInput(image, member.entry.inputSize, member.entry.normalization);
+      const size = member.entry.inputSize;
+      if (!resized.has(size)) resized.set(size, resizeForModel(image, size));
+      const photo = normalizeModelInput(resized.get(size)!, member.entry.normalization);
       // The mirror image of the resized, normalised input (the same as toModelInput's flip, without resizing twice).
       const input = mirror ? tf.concat([photo, tf.reverse(photo, 2)]) : photo;
       if (head?.input === 'taps') {
@@ -191,6 +194,33 @@ export class Embedder {
   /** The retrieval embedding of a photo (the photo as given, no heads: what catalogs are indexed with). */
   async embed(image: tf.Tensor3D): Promise<Float32Array> {
     return (await this.read(image, { embed: true, classify: false, mirror: false })).embedding!;
+  }
+
+  /**
+   * The retrieval embeddings of several photos, one pass per member over the whole batch: what embed() gives
+   * each photo, up to float rounding (the Node indexer's workers; batches amortise the per-op overhead on wasm).
+   */
+  async embedBatch(images: tf.Tensor3D[]): Promise<Float32Array[]> {
+    if (images.length === 0) return [];
+    const embeddings = tf.tidy(() => {
+      // Each photo is resized once per input size, whatever the number of members reading that size.
+      const resized = new Map<number, tf.Tensor4D>();
+      const normalised = this.members.map((member) => {
+        const size = member.entry.inputSize;
+        if (!resized.has(size)) resized.set(size, tf.concat(images.map((image) => resizeForModel(image, size))));
+        return l2NormalizeRows(member.features(normalizeModelInput(resized.get(size)!, member.entry.normalization)));
+      });
+      let embedding: tf.Tensor2D = normalised.length === 1 ? normalised[0]! : tf.concat(normalised, 1);
+      if (this.projection) embedding = this.projection.apply(embedding);
+      return l2NormalizeRows(embedding);
+    });
+    try {
+      const rows = (await embeddings.data()) as Float32Array;
+      const d = embeddings.shape[1];
+      return images.map((_, i) => rows.slice(i * d, (i + 1) * d));
+    } finally {
+      embeddings.dispose();
+    }
   }
 
   /**

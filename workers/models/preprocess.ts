@@ -10,8 +10,17 @@ import type { Normalization } from '../../src/shared/manifest.ts';
  * Box-halving of large images, then a bilinear resize with half-pixel centres; whole image (no crop). Call inside tf.tidy.
  */
 export function toModelInput(image: tf.Tensor3D, size: number, norm: Normalization, flip = false): tf.Tensor4D {
-  const pixels = halveForSize(image, size);
-  let x = tf.image.resizeBilinear(pixels, [size, size], false, true).expandDims(0) as tf.Tensor4D;
+  return normalizeModelInput(resizeForModel(image, size), norm, flip);
+}
+
+/** toModelInput's first half: [h, w, 3] → [1, size, size, 3] float32, still 0–255 (members of one input size can share it). Call inside tf.tidy. */
+export function resizeForModel(image: tf.Tensor3D, size: number): tf.Tensor4D {
+  return tf.image.resizeBilinear(halveForSize(image, size), [size, size], false, true).expandDims(0) as tf.Tensor4D;
+}
+
+/** toModelInput's second half, on a resized [n, size, size, 3] batch: optional mirror, channel order, scale and normalisation. Call inside tf.tidy. */
+export function normalizeModelInput(resized: tf.Tensor4D, norm: Normalization, flip = false): tf.Tensor4D {
+  let x = resized;
   if (flip) x = tf.image.flipLeftRight(x);
   if (norm.channelOrder === 'bgr') x = tf.reverse(x, -1);
   const mean = norm.channelOrder === 'bgr' ? [...norm.mean].reverse() : norm.mean;
@@ -20,9 +29,9 @@ export function toModelInput(image: tf.Tensor3D, size: number, norm: Normalizati
 }
 
 /**
- * toModelInput's first step: halve (a 2×2 box average, float32) while the image is at least twice `size` on both
+ * resizeForModel's first step: halve (a 2×2 box average, float32) while the image is at least twice `size` on both
  * sides, so large photos are not aliased by the final bilinear resize. Done once per view when several models read
- * the same photo (Embedder.compute): toModelInput of the result halves no further, so the output is the same.
+ * the same photo (Embedder.compute): resizeForModel of the result halves no further, so the output is the same.
  * Returns `image` as float32 (itself when it already is and nothing needs halving). Call inside tf.tidy.
  */
 export function halveForSize(image: tf.Tensor3D, size: number): tf.Tensor3D {
