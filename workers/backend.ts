@@ -4,34 +4,43 @@
  * skipped. Which backend to ask for (forced, remembered or measured) is decided in workers/backend-choice.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 // `no-inline`: real files beside the worker, also in the widget's library build (which would inline them as data: URLs).
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url&no-inline';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url&no-inline';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url&no-inline';
-import type { BackendChoice, BackendName } from '../src/shared/worker-api/models.ts';
+import type { BackendChoice, BackendName, WasmThreads } from '../src/shared/worker-api/models.ts';
 import { watchGpuDevice } from './device-loss.ts';
 
 export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
-/**
- * Whether the wasm backend may use tfjs's threaded SIMD build: only in a cross-origin isolated page (COOP + COEP,
- * which SharedArrayBuffer needs) and only where the page allows it. The build starts its threads from `blob:` URLs,
- * so a page whose CSP refuses `blob:` workers and scripts (the widget's documented policy) must not ask for it.
- */
-let threadsAllowed = false;
+/** tfjs's threaded build runs half the cores (at least one). */
+const threadedBuildThreads = () => Math.max(1, Math.floor((navigator.hardwareConcurrency || 1) / 2));
 
-/** Allows or forbids the threaded wasm build; must be called before the wasm backend first starts. */
-export function allowWasmThreads(allowed: boolean): void {
-  threadsAllowed = allowed && self.crossOriginIsolated === true;
+/** Why the wasm backend runs the single-threaded build, or undefined when it may run the threaded one. */
+let singleThreadReason: string | undefined = 'threads not allowed here';
+
+/**
+ * Decides, before the wasm backend first starts, whether it may load tfjs's threaded SIMD build (InitOptions
+ * .wasmThreads): only in a cross-origin isolated page (COOP + COEP, which SharedArrayBuffer needs), only where the
+ * page allows it (the build starts its threads from `blob:` URLs), and with `auto` only where that build runs two
+ * threads or more: with one (2 cores) it was measured slower than the single-threaded build, and so were two
+ * threads on 2 cores (docs/performance.md, "Threads").
+ */
+export function allowWasmThreads(mode: WasmThreads): void {
+  singleThreadReason =
+    mode === 'off'
+      ? 'threads not allowed here'
+      : self.crossOriginIsolated !== true
+        ? 'the page is not cross-origin isolated'
+        : mode === 'auto' && threadedBuildThreads() < 2
+          ? `${navigator.hardwareConcurrency} cores: the single-threaded build is faster here`
+          : undefined;
   // tfjs picks the threaded build by this flag alone (whether a SharedArrayBuffer can be posted).
-  if (!threadsAllowed) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  // tfjs's own default is half the cores: one thread on a 2-core phone. The app is the page's main work while it
-  // searches, so it takes every core (up to tfjs's 8; the build's cap is lifted in scripts/lib/vite-wasm-threads.ts).
-  else setThreadsCount(Math.min(8, Math.max(1, navigator.hardwareConcurrency || 1)));
+  if (singleThreadReason) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 }
 
-export const wasmThreadsAllowed = (): boolean => threadsAllowed;
+export const wasmThreadsAllowed = (): boolean => singleThreadReason === undefined;
 
 /** The wasm threads in use (1 unless the threaded build runs), for the badge and the bench. */
 export function wasmThreads(): number {
@@ -80,10 +89,9 @@ export async function startBackend(backend: BackendName): Promise<string> {
   if (!(await tf.setBackend(backend))) throw new Error('tfjs could not initialise it');
   await tf.ready();
   if (backend !== 'wasm') return detail;
+  if (singleThreadReason) return `${detail}, 1 thread (${singleThreadReason})`;
   const threads = wasmThreads();
-  return threads > 1
-    ? `${detail}, ${threads} threads`
-    : `${detail}, 1 thread${threadsAllowed ? '' : self.crossOriginIsolated ? ' (threads not allowed here)' : ' (the page is not cross-origin isolated)'}`;
+  return `${detail}, ${threads} ${threads === 1 ? 'thread' : 'threads'} (threaded build: half of ${navigator.hardwareConcurrency} cores)`;
 }
 
 /** The backend the app keeps: a lost GPU device cannot be used again, so the worker crashes and the page starts a fresh one. */

@@ -63,7 +63,7 @@ function serial<T>(task: () => Promise<T>): Promise<T> {
 }
 
 async function loadModels(options: InitOptions, onProgress: (p: LoadProgress) => void): Promise<InitInfo> {
-  if (!backend) allowWasmThreads(options.wasmThreads ?? false);
+  if (!backend) allowWasmThreads(options.wasmThreads ?? 'off');
   if (!backend && options.backend) {
     onProgress({ phase: 'backend', message: 'starting the compute backend', loaded: 0, total: 0 });
     backend = await forceBackend(options.backend);

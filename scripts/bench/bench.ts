@@ -8,7 +8,7 @@
  * (dist/, `npx vite build`), timings of the test build with the worker's benchmark hooks
  * (dist-test/, `npm run build:test`); each is built when missing, both with --build.
  *
- *   npm run bench [-- --soak] [--only download,model,peer,search,soak,indexer] [--backends webgpu,webgl,wasm,wasm-1-thread]
+ *   npm run bench [-- --soak] [--only download,model,peer,search,soak,indexer] [--backends webgpu,webgl,wasm,wasm-threaded]
  *                 [--rounds N] [--peer-rounds 100] [--peer-software-gpu] [--soak-queries 500] [--soak-backend wasm]
  *                 [--indexer-photos 300] [--indexer-workers N] [--build] [--reuse-search] [--no-docs]
  *   npm run bench -- --render     (re-print and rewrite docs/performance.md from bench/results.json)
@@ -33,9 +33,9 @@ import { findModel } from '../../src/shared/manifest.ts';
 
 const SECTIONS = ['download', 'model', 'peer', 'search', 'soak', 'indexer'] as const;
 type Section = (typeof SECTIONS)[number];
-const BACKENDS: BenchBackend[] = ['webgpu', 'webgl', 'wasm', 'wasm-1-thread'];
+const BACKENDS: BenchBackend[] = ['webgpu', 'webgl', 'wasm', 'wasm-threaded'];
 /** Measured rounds per backend by default: sized so the whole run stays around 10 minutes on SwiftShader. */
-const DEFAULT_ROUNDS: Record<BenchBackend, number> = { webgpu: 6, webgl: 10, wasm: 25, 'wasm-1-thread': 15 };
+const DEFAULT_ROUNDS: Record<BenchBackend, number> = { webgpu: 6, webgl: 10, wasm: 25, 'wasm-threaded': 15 };
 /** The peer section's rounds (each: one image through each engine, for the shipped network and each breakdown variant): about 30 s on wasm. */
 const PEER_ROUNDS = 100;
 const PEER_BACKENDS: PeerBackend[] = ['wasm', 'webgpu'];
@@ -195,16 +195,13 @@ async function main(): Promise<void> {
             catalog: 'none',
             backends: [],
           };
-          // wasm on one thread: the same test build from a server without COOP/COEP (a host without the headers).
-          const plainHost = backends.includes('wasm-1-thread') ? await startApp({ testHooks: true, withoutIsolation: true }) : undefined;
-          if (plainHost) await primeCaches(context, plainHost.url, 300_000);
           for (const backend of backends) {
             const rounds = values.rounds ? Number(values.rounds) : DEFAULT_ROUNDS[backend];
             section.rounds[backend] = rounds;
             log(`model: ${backend}, ${rounds} rounds`);
             section.backends.push(
               await measureBackend(context, backend, {
-                baseUrl: backend === 'wasm-1-thread' && plainHost ? plainHost.url : app.url,
+                baseUrl: app.url,
                 rounds,
                 photoSets: [photos.small, photos.phone, photos.phoneOldDecode],
                 readyTimeoutMs: 300_000,
@@ -213,7 +210,6 @@ async function main(): Promise<void> {
               }),
             );
           }
-          await plainHost?.close();
           // Backends `--backends` left out keep the last run's figures, marked with its date.
           for (const kept of previous.model?.backends ?? []) {
             if (backends.includes(kept.requested)) continue;

@@ -10,11 +10,11 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { BenchMemory, BenchPredictResult } from '../../workers/bench-api.ts';
 import type { PhotoSet } from './bench-photos.ts';
 
-/** `wasm-1-thread`: wasm on a page served without COOP/COEP (not cross-origin isolated), as before #24's threads. */
-export type BenchBackend = 'webgpu' | 'webgl' | 'wasm' | 'wasm-1-thread';
+/** `wasm-threaded`: wasm with `?threads=on`, tfjs's threaded build even where the app would not choose it (2 cores). */
+export type BenchBackend = 'webgpu' | 'webgl' | 'wasm' | 'wasm-threaded';
 
 /** The app's `?backend=` for a benchmarked variant. */
-export const appBackend = (b: BenchBackend) => (b === 'wasm-1-thread' ? 'wasm' : b);
+export const appBackend = (b: BenchBackend) => (b === 'wasm-threaded' ? 'wasm&threads=on' : b);
 
 export function median(values: number[]): number {
   if (values.length === 0) return NaN;

@@ -348,14 +348,18 @@ function soakLines(s: Results['soak']): string[] {
   ];
 }
 
-/** wasm on every core (the app as served) against wasm on one thread (a host without COOP/COEP), same run. */
+/** wasm as the app chooses it against tfjs's threaded build forced (`?threads=on`), same run: raw models and whole queries. */
 function threadsLine(backends: BackendResult[]): string | undefined {
-  const rawMs = (b?: BackendResult) => (b?.ok && b.raw && 'medianMs' in b.raw ? b.raw.medianMs : undefined);
-  const threaded = backends.find((b) => b.requested === 'wasm');
-  const single = backends.find((b) => b.requested === 'wasm-1-thread');
-  const [t, s] = [rawMs(threaded), rawMs(single)];
-  if (t === undefined || s === undefined || threaded?.keptFrom || single?.keptFrom) return undefined;
-  return `wasm threads: raw models ${ms(t)} on ${threaded!.detail ?? 'the isolated page'} against ${ms(s)} on ${single!.detail ?? 'one thread'}: threaded takes **${ratio(t / s)}** the single-threaded time (medians of the same run).`;
+  const chosen = backends.find((b) => b.requested === 'wasm');
+  const forced = backends.find((b) => b.requested === 'wasm-threaded');
+  const rawMs = (b?: BackendResult) => (b?.ok && !b.keptFrom && b.raw && 'medianMs' in b.raw ? b.raw.medianMs : undefined);
+  const [c, f] = [rawMs(chosen), rawMs(forced)];
+  if (c === undefined || f === undefined) return undefined;
+  const queries = (chosen!.app ?? []).flatMap((q) => {
+    const other = forced!.app?.find((o) => o.photos === q.photos);
+    return other ? [`${q.photos} photos ${ms(q.medianMs)} against ${ms(other.medianMs)}`] : [];
+  });
+  return `wasm as the app chose it (${chosen!.detail}) against the threaded build forced with \`?threads=on\` (${forced!.detail}): raw models ${ms(c)} against ${ms(f)}; whole query ${queries.join(', ')} (medians of the same run).`;
 }
 
 function machineLines(m: MachineInfo): string[] {
@@ -525,7 +529,7 @@ function summaryLines(r: Results): string[] {
       const raw = b.raw && 'medianMs' in b.raw ? b.raw.medianMs : undefined;
       const queries = (b.app ?? []).map(
         (q) =>
-          `${q.photos} photos ${ms(q.medianMs)} = ${ratio(q.ratioToRaw)} raw, **${ratio(q.ratioToRawOnPhoto)}** raw on that photo ${q.ratioToRawOnPhoto === undefined ? '' : q.ratioToRawOnPhoto <= 1.25 ? '(≤ 1.25×: met)' : '(over 1.25×)'}`,
+          `${q.photos} photos ${ms(q.medianMs)} = ${ratio(q.ratioToRaw)} raw${q.ratioToRawOnPhoto === undefined ? '' : `, **${ratio(q.ratioToRawOnPhoto)}** raw on that photo ${q.ratioToRawOnPhoto <= 1.25 ? '(≤ 1.25×: met)' : '(over 1.25×)'}`}`,
       );
       const mem = b.memory
         ? `; tensors ${b.memory.tensorGrowth === 0 ? 'flat' : `${b.memory.tensorGrowth > 0 ? '+' : ''}${b.memory.tensorGrowth}`}${b.memory.gpuBytesGrowth !== undefined ? `, GPU bytes ${b.memory.gpuBytesGrowth === 0 ? 'flat' : `${b.memory.gpuBytesGrowth > 0 ? '+' : ''}${b.memory.gpuBytesGrowth} B`}` : ''} over the measured rounds`
@@ -669,7 +673,7 @@ export function markdownReport(r: Results): string {
     '',
     '```sh',
     'npx vite build --logLevel warn && npm run build:test   # sizes from dist/, timings from the test build in dist-test/ (its benchmark hooks)',
-    'npm run bench                        # download, model (webgpu, webgl, wasm threaded and on one thread), peer engine, search, indexer: 8–12 minutes on this 2-core machine',
+    'npm run bench                        # download, model (webgpu, webgl, wasm as the app chooses it, wasm-threaded), peer engine, search, indexer: 8–12 minutes on this 2-core machine',
     'npm run bench -- --only peer         # ours vs onnxruntime-web on MobileNetV3-S (exports .cache/peer/mnv3s.onnx first when missing): under a minute',
     'npm run bench -- --soak              # the same plus the 500-search soak (5–10 more minutes)',
     'npm run bench -- --only soak         # one section; the others are kept from the last run',
@@ -678,7 +682,7 @@ export function markdownReport(r: Results): string {
     'LOOKALIKE_SOAK=1 npx vitest run --project browser tests/browser/soak.test.ts   # the soak as a test',
     '```',
     '',
-    "Options: `--only download,model,peer,search,soak,indexer`, `--backends webgpu,webgl,wasm,wasm-1-thread` (the backends left out keep their last figures, marked; `wasm-1-thread` is wasm on a server without COOP/COEP), `--rounds N` (measured rounds per backend), `--peer-rounds N` (the peer engine's rounds; its breakdown variants get half), `--peer-software-gpu` (the peer engine on WebGPU even on a software GPU, to check that path), `--soak-queries N`, `--soak-backend wasm|webgpu`, `--indexer-photos N` (default 300), `--indexer-workers N` (default: one per core), `--build` (build dist/ and dist-test/ first), `--reuse-search` (keep bench/search.json instead of re-running it), `--no-docs`.",
+    "Options: `--only download,model,peer,search,soak,indexer`, `--backends webgpu,webgl,wasm,wasm-threaded` (the backends left out keep their last figures, marked; `wasm-threaded` is wasm with `?threads=on`, tfjs's threaded build even where the app would not choose it), `--rounds N` (measured rounds per backend), `--peer-rounds N` (the peer engine's rounds; its breakdown variants get half), `--peer-software-gpu` (the peer engine on WebGPU even on a software GPU, to check that path), `--soak-queries N`, `--soak-backend wasm|webgpu`, `--indexer-photos N` (default 300), `--indexer-workers N` (default: one per core), `--build` (build dist/ and dist-test/ first), `--reuse-search` (keep bench/search.json instead of re-running it), `--no-docs`.",
     '',
     '## Summary',
     '',
@@ -761,7 +765,7 @@ export function markdownReport(r: Results): string {
       '',
       '## Threads',
       '',
-      '`npm start` and `npm run dev` send two headers with every file, so the app is cross-origin isolated and `SharedArrayBuffer` exists: `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: credentialless` (vite.config.ts `ISOLATION_HEADERS`). tfjs\'s wasm backend then loads its threaded SIMD build and the worker asks for one thread per core, up to 8 (workers/backend.ts; the build\'s own cap of half the cores, which gives a 2-core phone one thread, is lifted when bundling: scripts/lib/vite-wasm-threads.ts, which also keeps the thread script self-contained under minification). The badge\'s tooltip says how many threads run, or why only one ("the page is not cross-origin isolated", "threads not allowed here").',
+      "`npm start` and `npm run dev` send two headers with every file, so the app is cross-origin isolated and `SharedArrayBuffer` exists: `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: credentialless` (vite.config.ts `ISOLATION_HEADERS`). There the wasm backend may load tfjs's threaded SIMD build, which runs half the cores (tfjs's own count); the app takes it where that is two threads or more (4 cores and up: `?threads=auto`, the default), since on this 2-core machine both alternatives were measured slower than the plain SIMD build (2026-12-07, wasm, 15 rounds, the photos of the table above): the threaded build on its one thread, raw models 122 against 110 ms and whole queries 320 against 280 ms (240×320) and 537 against 433 ms (12 MP); and with its cap lifted to two threads, raw models 105 against 127 ms but whole queries 362 against 330 ms and 582 against 532 ms, since with both cores spinning for the models the page's decoding and drawing waited. `?threads=on` forces the threaded build (the `wasm-threaded` row), `?threads=off` the plain one. The bundler keeps the build's thread script self-contained under minification (scripts/lib/vite-wasm-threads.ts). The badge's tooltip says how many threads run, or why only one (“2 cores: the single-threaded build is faster here”, “the page is not cross-origin isolated”, “threads not allowed here”).",
       '',
       '- **Static hosts**: send the same two headers with every file of the app. Netlify and Cloudflare Pages read `public/_headers` (copied into the build). nginx: `add_header Cross-Origin-Opener-Policy same-origin always; add_header Cross-Origin-Embedder-Policy credentialless always;`. Apache: `Header always set Cross-Origin-Opener-Policy "same-origin"` and `Header always set Cross-Origin-Embedder-Policy "credentialless"`. Without them the app works as before, on one thread.',
       '- **`credentialless`, not `require-corp`**: with `require-corp` every cross-origin picture would need its host to send `Cross-Origin-Resource-Policy`, which catalogs on other hosts do not; `credentialless` loads them without cookies. Browsers that do not know `credentialless` (Safari today) are simply not isolated and run one thread.',
@@ -771,7 +775,7 @@ export function markdownReport(r: Results): string {
       '',
       '## Photo decode',
       '',
-      'A camera JPEG larger than 1024 px is decoded with WebCodecs\' `ImageDecoder` asked for about 1024 px (`desiredWidth`/`desiredHeight`): the JPEG decoder then scales in the DCT (a 12 MP 3024×4032 photo comes out 756×1008) instead of decoding 12 MP and shrinking them; the frame carries the EXIF orientation (`VideoFrame.rotation`/`flip`), which `createImageBitmap(frame)` applies. Browsers without it (or whose frames carry no rotation), other formats, and files it refuses take the previous path (`createImageBitmap` with resize options, which Chromium decodes in full first). In the worker, a photo that large is halved (2×2 box average) once per view for every member (`halveForSize` in Embedder.compute) instead of once per member, with the same model inputs to the bit (tests/unit/preprocess.test.ts). The table above has the 12 MP photos both ways in the same run ("decoded as before #24").',
+      'A camera JPEG larger than 1024 px is decoded with WebCodecs\' `ImageDecoder` asked for about 1024 px (`desiredWidth`/`desiredHeight`): the JPEG decoder then scales in the DCT (a 12 MP 3024×4032 photo comes out 756×1008) instead of decoding 12 MP and shrinking them; the frame carries the EXIF orientation (`VideoFrame.rotation`/`flip`), which `createImageBitmap(frame)` applies. Browsers without it (or whose frames carry no rotation), other formats, and files it refuses take the previous path (`createImageBitmap` with resize options, which Chromium decodes in full first). In the worker, a photo that large is halved (2×2 box averages) and resized once per view and input size for every member (`resizeForModel` in Embedder.compute) instead of once per member, with the same model inputs to the bit (tests/unit/preprocess.test.ts). What is left of the 12 MP gap (whole query 1.95× the models on that photo here, against 1.10× for 240×320 photos) is about 90 ms more in the worker (resizing a 756×1008 photo for the whole-photo view and again for the clothing crop view, on one wasm thread) and about 65 ms more on the page (the JPEG decoder still reads all 12 MP of entropy-coded data, however small it is asked to decode). The table above has the 12 MP photos both ways in the same run ("decoded as before #24").',
     );
   }
   if (r.peer) out.push('', ...peerMarkdown(r.peer));

@@ -4,10 +4,10 @@
  * talks to the worker through the one client (src/inference-client.ts).
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { BackendName } from '../shared/worker-api/index.ts';
+import type { BackendName, WasmThreads } from '../shared/worker-api/index.ts';
 import { CatalogBar } from './CatalogBar.tsx';
 import { itemActions, type SelectedItem } from './item-actions.ts';
-import { requestedBackend, requestedCatalog } from './launch-settings.ts';
+import { requestedBackend, requestedCatalog, requestedThreads } from './launch-settings.ts';
 import { LocalCatalogPanel } from './LocalCatalogPanel.tsx';
 import { ObjectPicker } from './ObjectPicker.tsx';
 import { ForYou, GoesWith, Onboarding, Wishlist, YourData } from './PersonalPanels.tsx';
@@ -40,11 +40,11 @@ export interface AppProps {
   /** Forces a compute backend (the standalone app reads `?backend=`). */
   backend?: BackendName;
   /**
-   * Lets the wasm backend use tfjs's threaded build when the page is cross-origin isolated. The standalone app does;
-   * embedded, only when the host asks (the widget's `wasm-threads` attribute): the build starts its threads from
-   * `blob:` URLs, which the widget's documented CSP (`worker-src 'self'`) refuses.
+   * tfjs's threaded wasm build (InitOptions.wasmThreads). The standalone app: `auto`, or `?threads=on|off`;
+   * embedded: `off` unless the host asks (the widget's `wasm-threads` attribute), since the build starts its
+   * threads from `blob:` URLs, which the widget's documented CSP (`worker-src 'self'`) refuses.
    */
-  wasmThreads?: boolean;
+  wasmThreads?: WasmThreads;
   /** Absolute URL of the built inference worker (default: the one bundled beside this module). */
   workerUrl?: string;
   /** The shopper opened a product's page from a result. */
@@ -88,7 +88,7 @@ export function App(props: AppProps = {}) {
     modelsBase: props.modelsBase ?? new URL('models/', document.baseURI).href,
     backend: props.backend ?? (embedded ? undefined : requestedBackend()),
     embedded,
-    wasmThreads: props.wasmThreads ?? !embedded,
+    wasmThreads: props.wasmThreads ?? (embedded ? 'off' : (requestedThreads() ?? 'auto')),
     afterLoad: async (readyLine) => {
       if ('localId' in wanted && wanted.localId) await catalog.openLocal(wanted.localId, readyLine);
       else if (wanted.url) await catalog.open(wanted.url, wanted.explicit, readyLine);

@@ -1,15 +1,21 @@
 /**
- * What the standalone app reads from its URL and localStorage: `?backend=`,
+ * What the standalone app reads from its URL and localStorage: `?backend=`, `?threads=`,
  * and the catalog to open (`?catalog=`, else the shopper's last choice: a
  * catalog's URL or one of their own local catalogs; else the demo catalog).
  * The embedded widget reads none of them (AppProps).
  */
-import type { BackendName } from '../shared/worker-api/index.ts';
+import type { BackendName, WasmThreads } from '../shared/worker-api/index.ts';
 
 const DEFAULT_CATALOG = 'catalog/demo/catalog.json';
 const CATALOG_SETTING = 'lookalike.catalogUrl';
 /** How a local catalog (IndexedDB) is saved as the launch choice; also the prefix of its CatalogInfo.url. */
 const LOCAL_PREFIX = 'local:';
+
+/** `?threads=on|off|auto`: when the wasm backend may use tfjs's threaded build (InitOptions.wasmThreads). */
+export function requestedThreads(): WasmThreads | undefined {
+  const value = new URLSearchParams(location.search).get('threads');
+  return value === 'on' || value === 'off' || value === 'auto' ? value : undefined;
+}
 
 export function requestedBackend(): BackendName | undefined {
   const value = new URLSearchParams(location.search).get('backend');

@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { InferenceClient } from '../inference-client.ts';
 import { requestPersistentStorage } from '../pwa.ts';
-import type { BackendName, InitInfo } from '../shared/worker-api/index.ts';
+import type { BackendName, InitInfo, WasmThreads } from '../shared/worker-api/index.ts';
 import { errorMessage } from './format.ts';
 import type { Feedback } from './useStatusLine.ts';
 
@@ -17,8 +17,8 @@ export interface ModelsOptions {
   backend: BackendName | undefined;
   /** Embedded in another page: no persistent-storage prompt. */
   embedded: boolean;
-  /** The threaded wasm build may be used where the page is cross-origin isolated (InitOptions.wasmThreads). */
-  wasmThreads: boolean;
+  /** When the threaded wasm build may be used (InitOptions.wasmThreads). */
+  wasmThreads: WasmThreads;
   /** Runs once the models are loaded, before the app is ready (opens the catalog); `readyLine` says where they run. */
   afterLoad(readyLine: string): Promise<void>;
 }

@@ -79,7 +79,7 @@ export class LookalikeSearchElement extends HTMLElement {
     const base = this.base;
     const props: AppProps = {
       embedded: true,
-      wasmThreads: this.hasAttribute('wasm-threads'),
+      wasmThreads: this.hasAttribute('wasm-threads') ? 'auto' : 'off',
       modelsBase: new URL(WIDGET_MODELS_DIR, base).href,
       onSelect: (item) => dispatchWidgetEvent(this, SELECT_EVENT, item),
       onWishlist: (item, on) => dispatchWidgetEvent(this, WISHLIST_EVENT, { id: item.id, title: item.title, on }),

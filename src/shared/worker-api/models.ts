@@ -59,6 +59,8 @@ export interface LoadProgress {
   fileTotal?: number;
 }
 
+export type WasmThreads = 'off' | 'auto' | 'on';
+
 export interface InitOptions {
   /** URL of the folder holding manifest.json (the app's own origin). */
   modelsBase: string;
@@ -70,10 +72,12 @@ export interface InitOptions {
    */
   keepForOffline?: boolean;
   /**
-   * Let the wasm backend use tfjs's threaded SIMD build where the page is cross-origin isolated (COOP + COEP). That
-   * build starts its threads from `blob:` URLs, so pages whose CSP refuses `blob:` workers must leave it off.
+   * tfjs's threaded SIMD wasm build, which needs a cross-origin isolated page (COOP + COEP) and starts its threads
+   * from `blob:` URLs (pages whose CSP refuses `blob:` workers must leave it off): `off` (the default) never;
+   * `auto` where it runs at least two threads (tfjs uses half the cores: 4 cores or more), since on fewer it was
+   * measured slower than the single-threaded build; `on` wherever the page is isolated.
    */
-  wasmThreads?: boolean;
+  wasmThreads?: WasmThreads;
 }
 
 export interface InitInfo {
