@@ -14,6 +14,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Browser, Page, Worker } from 'playwright-core';
 import type { MemberOpenResult, MemberRunResult } from '../../workers/bench-member.ts';
 import { PEER_VARIANTS, type PeerVariant } from '../../workers/bench-variants.ts';
+import { cosine } from '../../src/shared/vector.ts';
 import { median, round, waitLoaded } from './bench-browser.ts';
 
 export type PeerBackend = 'wasm' | 'webgpu';
@@ -92,18 +93,6 @@ const modelFile = (variant: PeerVariant) => (variant === 'shipped' ? 'model.onnx
 const contentType = (file: string) => (file.endsWith('.wasm') ? 'application/wasm' : file.endsWith('.mjs') ? 'text/javascript' : 'application/octet-stream');
 
 const errorLine = (error: unknown) => (error instanceof Error ? error.message.split('\n')[0]! : String(error));
-
-function cosine(a: number[], b: number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 /** The app's inference worker's benchmark hooks (workers/bench-api.ts). */
 async function callWorker<T>(worker: Worker, method: string, args: unknown[]): Promise<T> {
@@ -256,7 +245,7 @@ async function measureOne(browser: Browser, backend: PeerBackend, options: PeerO
     for (const variant of variants) opened.set(variant, await openBoth(page, worker, backend, options.modelId, variant, log));
     const { ours, theirs } = opened.get('shipped')!;
     result.crossOriginIsolated = theirs.crossOriginIsolated;
-    result.featureCosine = Number(cosine(ours.features, theirs.features).toFixed(6));
+    result.featureCosine = Number(cosine(Float32Array.from(ours.features), Float32Array.from(theirs.features)).toFixed(6));
 
     // Round by round: every variant once in each engine, the order turning each round, so drift hits all alike.
     const runs = new Map<PeerVariant, { ours: number[]; theirs: number[] }>(variants.map((v) => [v, { ours: [], theirs: [] }]));

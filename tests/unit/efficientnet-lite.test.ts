@@ -15,6 +15,7 @@ import { GraphCache, loadBackbone } from '../../workers/models/load-backbone.ts'
 import { type EfficientNetLite, createEfficientNetLite } from '../../workers/models/efficientnet-lite.ts';
 import { toModelInput } from '../../workers/models/preprocess.ts';
 import { decodeNamedWeights, parseWeightsModelJson } from '../../workers/models/weights-format.ts';
+import { cosine } from '../../src/shared/vector.ts';
 
 interface ReferenceImage {
   file: string;
@@ -64,18 +65,6 @@ async function decode(file: string): Promise<{ image: tf.Tensor3D; sha256: strin
   return { image: tf.tensor3d(new Uint8Array(data), [info.height, info.width, 3], 'int32'), sha256: createHash('sha256').update(data).digest('hex') };
 }
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return ab / Math.sqrt(aa * bb);
-}
-
 describe('EfficientNet-Lite0, the converted member (model-artifacts/candidates/effnetl0)', () => {
   let model: EfficientNetLite;
   beforeAll(async () => {
@@ -100,7 +89,7 @@ describe('EfficientNet-Lite0, the converted member (model-artifacts/candidates/e
     expect(expand!.shape).toEqual([2, 1152]);
     expect(map!.shape).toEqual([2, 320]);
     const direct = tf.tidy(() => model.features(x));
-    expect(cosine(direct.dataSync(), features!.dataSync())).toBeGreaterThan(0.99999);
+    expect(cosine(direct.dataSync() as Float32Array, features!.dataSync() as Float32Array)).toBeGreaterThan(0.99999);
     expect(() => tf.tidy(() => model.pooledTaps!(x, ['blocks.0.expand']))).toThrow(/no tap "blocks\.0\.expand"/);
     tf.dispose([x, features!, last!, expand!, map!, direct]);
   });
@@ -175,7 +164,7 @@ describe.skipIf(!DARKNET_DATA)('EfficientNet-Lite0 on real photos (Debian darkne
   it("matches the PyTorch network's features on each photo (cosine ≥ 0.9999)", () => {
     for (const ref of reference.images) {
       const f = tf.tidy(() => model.features(toModelInput(photos.get(ref.file)!, reference.inputSize, LITE_NORMALIZATION)));
-      const c = cosine(f.dataSync(), ref.features);
+      const c = cosine(f.dataSync() as Float32Array, Float32Array.from(ref.features));
       f.dispose();
       expect(c, ref.file).toBeGreaterThanOrEqual(0.9999);
     }

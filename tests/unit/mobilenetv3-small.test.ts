@@ -11,6 +11,7 @@ import { convertGguf, convertMobileNetV3Small, qvacGgufPath, shippedTuning } fro
 import { readManifest } from '../../scripts/lib/manifest-writer.ts';
 import { GGML_TYPE, GGUF_VALUE_TYPE, GgufError, type GgufFile, parseGguf, readGgufFile, readGgufTensor } from '../../scripts/lib/gguf.ts';
 import { TUNED_TENSORS_FORMAT, readTunedTensors } from '../../scripts/lib/tuned-tensors.ts';
+import { cosine } from '../../src/shared/vector.ts';
 import { QVAC_CLASSIFICATION, cachedPinnedPackage } from '../../scripts/lib/npm-tarball.ts';
 import { float32ToFloat16Bits } from '../../scripts/lib/float16.ts';
 import type { ModelEntry, Normalization } from '../../src/shared/manifest.ts';
@@ -163,18 +164,6 @@ async function loadModel(dir: string, entry: ModelEntry): Promise<MobileNetV3Sma
   const bin = await readFile(join(dir, 'weights.bin'));
   const weights = decodeNamedWeights(json, bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer);
   return createMobileNetV3Small(entry, weights, json.config ?? {});
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return ab / Math.sqrt(aa * bb);
 }
 
 describe.skipIf(!pkgDir)('MobileNetV3-Small converted from @qvac/classification-ggml', () => {

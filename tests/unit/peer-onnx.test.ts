@@ -10,21 +10,10 @@ import { ONNX_INPUT, ONNX_OUTPUT, transpose } from '../../scripts/lib/mobilenetv
 import { fileReader, useWasmBackend } from '../../scripts/lib/node-models.ts';
 import { exportShippedToOnnx } from '../../scripts/lib/peer-onnx.ts';
 import type { ModelEntry } from '../../src/shared/manifest.ts';
+import { cosine } from '../../src/shared/vector.ts';
 import type { Backbone } from '../../workers/models/backbone.ts';
 import { GraphCache, loadBackbone } from '../../workers/models/load-backbone.ts';
 import { toModelInput } from '../../workers/models/preprocess.ts';
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 /** A fixed 300×400 RGB photo-like image: smooth gradients, a disc and deterministic noise (0–255). */
 function syntheticImage(seed: number): tf.Tensor3D {
