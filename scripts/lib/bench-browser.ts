@@ -13,8 +13,8 @@ import type { PhotoSet } from './bench-photos.ts';
 /** `wasm-threaded`: wasm with `?threads=on`, tfjs's threaded build even where the app would not choose it (2 cores). */
 export type BenchBackend = 'webgpu' | 'webgl' | 'wasm' | 'wasm-threaded';
 
-/** The app's `?backend=` for a benchmarked variant. */
-export const appBackend = (b: BenchBackend) => (b === 'wasm-threaded' ? 'wasm&threads=on' : b);
+/** The app's URL parameters for a benchmarked variant: `backend=…` (and `threads=on` for wasm-threaded). */
+export const backendParams = (b: BenchBackend) => (b === 'wasm-threaded' ? 'backend=wasm&threads=on' : `backend=${b}`);
 
 export function median(values: number[]): number {
   if (values.length === 0) return NaN;
@@ -345,7 +345,7 @@ export async function measureBackend(context: BrowserContext, backend: BenchBack
   context.on('requestfinished', onFinished);
   const result: BackendResult = { requested: backend, ok: false, wallMs: 0 };
   try {
-    const url = `${options.baseUrl}?backend=${appBackend(backend)}&catalog=${options.catalogUrl ? encodeURIComponent(options.catalogUrl) : 'none'}`;
+    const url = `${options.baseUrl}?${backendParams(backend)}&catalog=${options.catalogUrl ? encodeURIComponent(options.catalogUrl) : 'none'}`;
     await page.goto(url);
     const loaded = await waitLoaded(page, options.readyTimeoutMs);
     if (!loaded.ok) {

@@ -7,7 +7,7 @@
  */
 import type { BrowserContext } from 'playwright-core';
 import type { BenchMemory } from '../../workers/bench-api.ts';
-import { appBackend, median, round, runQueries, waitLoaded, workerMemory, type BenchBackend } from './bench-browser.ts';
+import { backendParams, median, round, runQueries, waitLoaded, workerMemory, type BenchBackend } from './bench-browser.ts';
 
 export interface SoakOptions {
   baseUrl: string;
@@ -75,7 +75,7 @@ export async function runSoak(context: BrowserContext, options: SoakOptions): Pr
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   try {
-    await page.goto(`${options.baseUrl}?backend=${appBackend(options.backend)}&catalog=${encodeURIComponent(options.catalogUrl)}`);
+    await page.goto(`${options.baseUrl}?${backendParams(options.backend)}&catalog=${encodeURIComponent(options.catalogUrl)}`);
     const loaded = await waitLoaded(page, options.readyTimeoutMs ?? 300_000);
     if (!loaded.ok) throw new Error(`the app did not start on ${options.backend}: ${loaded.error}`);
     await page.waitForFunction(() => /\d items\./.test(document.querySelector('[data-testid="status"]')?.textContent ?? ''), undefined, {
