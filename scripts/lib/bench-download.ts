@@ -113,9 +113,9 @@ export function measureDownload(root: string, modelsDir = resolve(root, 'model-a
     .filter((f) => f.endsWith('.wasm'))
     .map((f) => {
       const kind = f.includes('threaded')
-        ? 'threads+SIMD: what the wasm backend loads in a cross-origin isolated page (the app as served)'
+        ? 'threads+SIMD: loaded in a cross-origin isolated page on 4 cores or more (?threads=auto)'
         : f.includes('simd')
-          ? 'SIMD: what the wasm backend loads in a page that is not isolated'
+          ? 'SIMD: what the wasm backend loads otherwise (this 2-core machine)'
           : 'plain: for browsers without SIMD';
       return sized(join(assets, f), `assets/${f}`, kind);
     });
@@ -154,11 +154,11 @@ export function measureDownload(root: string, modelsDir = resolve(root, 'model-a
   }
 
   const sum = (files: SizedFile[]) => ({ bytes: files.reduce((n, f) => n + f.bytes, 0), gzip: files.reduce((n, f) => n + f.gzip, 0) });
-  const wasmThreaded = wasm.filter((w) => w.note?.startsWith('threads+SIMD'));
+  const wasmSimd = wasm.filter((w) => w.note?.startsWith('SIMD'));
   const workerCore = worker.filter((w) => w.note === 'worker entry' || w.note === 'static import of the worker' || w.note?.startsWith('MobileNetV3'));
   const webgpuChunk = worker.filter((w) => w.note?.startsWith('WebGPU'));
   const base = [...page, ...workerCore, ...models];
-  const firstSearch = { webgpu: sum([...base, ...webgpuChunk]), wasm: sum([...base, ...wasmThreaded]) };
+  const firstSearch = { webgpu: sum([...base, ...webgpuChunk]), wasm: sum([...base, ...wasmSimd]) };
   const modelSum = sum(models);
   const firstVisit = { bytes: precache.bytes + modelSum.bytes, gzip: precache.gzip + modelSum.gzip };
 

@@ -150,7 +150,7 @@ function downloadTables(d: DownloadReport): { files: Table; totals: Table; catal
       head: ['total', 'bytes', 'gzip'],
       rows: [
         ['first search on WebGPU (page + worker + WebGPU chunk + models)', kb(d.firstSearch.webgpu.bytes), kb(d.firstSearch.webgpu.gzip)],
-        ['first search on WASM (page + worker + threaded SIMD wasm + models)', kb(d.firstSearch.wasm.bytes), kb(d.firstSearch.wasm.gzip)],
+        ['first search on WASM (page + worker + SIMD wasm + models)', kb(d.firstSearch.wasm.bytes), kb(d.firstSearch.wasm.gzip)],
         [`Service Worker precache (${d.precache.files} files: every chunk and wasm, icons)`, kb(d.precache.bytes), kb(d.precache.gzip)],
         ['first visit in all (precache + models)', kb(d.firstVisit.bytes), kb(d.firstVisit.gzip)],
       ],
@@ -698,7 +698,7 @@ export function markdownReport(r: Results): string {
       '',
       '## Download',
       '',
-      'Sizes of the production build (`dist/`) and the shipped models; gzip at level 6 (what servers typically send). The page script is small; the worker bundle (tfjs core, the WebGL and CPU kernels, the graph runtime) is most of the code. The WebGPU backend is a separate chunk the worker imports only on WebGPU; the wasm backend fetches one `.wasm` (threaded SIMD where the page is cross-origin isolated, as `npm start` serves it; SIMD elsewhere). The Service Worker precaches every chunk and wasm binary on the first visit so the app works offline; models are cached as they are fetched (`?v=<sha256>`, cache-first).',
+      'Sizes of the production build (`dist/`) and the shipped models; gzip at level 6 (what servers typically send). The page script is small; the worker bundle (tfjs core, the WebGL and CPU kernels, the graph runtime) is most of the code. The WebGPU backend is a separate chunk the worker imports only on WebGPU; the wasm backend fetches one `.wasm` (SIMD; the threaded SIMD build instead in a cross-origin isolated page on 4 cores or more). The Service Worker precaches every chunk and wasm binary on the first visit so the app works offline; models are cached as they are fetched (`?v=<sha256>`, cache-first).',
       '',
       markdownTable(t.files),
       '',
