@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join } from 'node:path';
 import {
   CATALOG_FILE,
-  CATALOG_FORMAT_VERSION,
+  FLAT_CATALOG_FORMAT_VERSION,
   CatalogError,
   DEFAULT_SHARD_BYTES,
   parseCatalogJson,
@@ -85,7 +85,7 @@ export function writeCatalog(outDir: string, content: CatalogContent, options: W
     itemFiles.push({ path, bytes: bytes.byteLength, sha256: sha256(bytes), count: chunk.length });
   }
   const catalog: CatalogJson = {
-    formatVersion: CATALOG_FORMAT_VERSION,
+    formatVersion: FLAT_CATALOG_FORMAT_VERSION,
     name: content.name,
     ensembleId: content.ensembleId,
     modelSha256: [...content.modelSha256].sort(),

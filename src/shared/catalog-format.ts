@@ -8,7 +8,10 @@ import { LookalikeError, quoted, shownValue } from './errors.ts';
 import { isSha256 } from './sha256.ts';
 import { catalogPathProblem, MAX_PRODUCT_LINK_LENGTH } from './catalog-urls.ts';
 
-export const CATALOG_FORMAT_VERSION = 1;
+/** The newest format version this code reads and writes (a partitioned catalog); version 1 (one flat list) is still read and written. */
+export const CATALOG_FORMAT_VERSION = 2;
+/** The format of a catalog without partitions: what apps before partitions read. */
+export const FLAT_CATALOG_FORMAT_VERSION = 1;
 export const CATALOG_FILE = 'catalog.json';
 
 /** One binary embedding shard: `count` consecutive items, in catalog order. */
@@ -47,8 +50,37 @@ export interface CatalogScene {
   itemIds: string[];
 }
 
+/**
+ * One partition of a large catalog: `count` consecutive items (in catalog
+ * order, after the previous partition's) whose shard and item files hold
+ * nothing else, so the app can download and search it alone.
+ */
+export interface CatalogPartition {
+  /** Unique in the catalog, e.g. `sofa/03`. */
+  id: string;
+  /** Every item in the partition has this category (absent: mixed or uncategorised). */
+  category?: string;
+  count: number;
+}
+
+/** A partitioned catalog's index: partition p's centroid is row p of the centroid shard. */
+export interface CatalogPartitions {
+  /** An int8 shard (same layout as the embedding shards) with one unit centroid per partition. */
+  centroids: ShardFile;
+  list: CatalogPartition[];
+}
+
+/** Where one partition's items and files are (derived from catalog.json by partitionLayout). */
+export interface PartitionLayout extends CatalogPartition {
+  /** Catalog index of its first item. */
+  start: number;
+  shards: ShardFile[];
+  items: ItemsFile[];
+}
+
 export interface CatalogJson {
-  formatVersion: 1;
+  /** 2 when the catalog has partitions, 1 when not. */
+  formatVersion: 1 | 2;
   name: string;
   /** The model ensemble the embeddings were computed with (manifest.json's ensembleId). */
   ensembleId: string;
@@ -68,6 +100,8 @@ export interface CatalogJson {
   complements?: Record<string, string[]>;
   /** Taste clusters of the shop's anonymous shoppers (`npm run clusters`), matched to the shopper on the device. */
   clusters?: ArtifactFile;
+  /** Format 2: the catalog cut into partitions the app can fetch one by one. */
+  partitions?: CatalogPartitions;
 }
 
 export class CatalogError extends LookalikeError {
@@ -229,7 +263,8 @@ export function parseCatalogJson(json: unknown, file = CATALOG_FILE): CatalogJso
   if (typeof v === 'number' && Number.isInteger(v) && v > CATALOG_FORMAT_VERSION) {
     throw new CatalogError(`${file} has format version ${v}, newer than this app reads (${CATALOG_FORMAT_VERSION}): update the app to open this catalog`);
   }
-  if (v !== CATALOG_FORMAT_VERSION) throw new CatalogError(`${file} has format version ${shownValue(v)}; this app reads version ${CATALOG_FORMAT_VERSION}`);
+  if (v !== CATALOG_FORMAT_VERSION && v !== FLAT_CATALOG_FORMAT_VERSION)
+    throw new CatalogError(`${file} has format version ${shownValue(v)}; this app reads versions ${FLAT_CATALOG_FORMAT_VERSION} and ${CATALOG_FORMAT_VERSION}`);
   if (typeof json.name !== 'string' || !json.name.trim()) throw new CatalogError(`${file} has no name`);
   if (json.name.length > MAX_TEXT_LENGTH) throw new CatalogError(`${file}: the name ${textProblem(json.name, MAX_TEXT_LENGTH, true)}`);
   if (typeof json.ensembleId !== 'string' || !json.ensembleId) throw new CatalogError(`${file} has no ensembleId (which models built it is unknown)`);
@@ -254,13 +289,17 @@ export function parseCatalogJson(json: unknown, file = CATALOG_FILE): CatalogJso
     if (shard.bytes !== expected)
       throw new CatalogError(`${file}: ${shard.path} is listed as ${shard.bytes} bytes; ${shard.count} vectors of ${dimension} take ${expected}`);
   }
+  let partitions: CatalogPartitions | undefined;
+  if (v === CATALOG_FORMAT_VERSION) partitions = checkPartitions(json.partitions, { count, dimension, shards, items }, file);
+  else if (json.partitions !== undefined)
+    throw new CatalogError(`${file} lists partitions but has format version 1; a partitioned catalog has format version ${CATALOG_FORMAT_VERSION}`);
   const paths = new Set<string>();
-  for (const f of [...shards, ...items]) {
+  for (const f of [...shards, ...items, ...(partitions ? [partitions.centroids] : [])]) {
     if (paths.has(f.path)) throw new CatalogError(`${file}: ${f.path} is listed twice`);
     paths.add(f.path);
   }
   const out: CatalogJson = {
-    formatVersion: CATALOG_FORMAT_VERSION,
+    formatVersion: v,
     name: json.name,
     ensembleId: json.ensembleId,
     modelSha256: json.modelSha256 as string[],
@@ -293,7 +332,96 @@ export function parseCatalogJson(json: unknown, file = CATALOG_FILE): CatalogJso
       );
     out.clusters = { path: c.path as string, bytes: c.bytes, sha256: c.sha256 };
   }
+  if (partitions) out.partitions = partitions;
   return out;
+}
+
+/** Most partitions a catalog may have. */
+export const MAX_PARTITIONS = 10_000;
+
+/**
+ * Validates format 2's `partitions`: a centroid shard with one row per partition, and partitions whose counts walk
+ * the shard and item lists so that no file holds items of two partitions (checked here; partitionLayout relies on it).
+ */
+function checkPartitions(
+  value: unknown,
+  catalog: { count: number; dimension: number; shards: readonly ShardFile[]; items: readonly ItemsFile[] },
+  file: string,
+): CatalogPartitions {
+  if (!isObject(value)) throw new CatalogError(`${file} has format version ${CATALOG_FORMAT_VERSION} but no "partitions" object`);
+  if (!Array.isArray(value.list) || value.list.length === 0) throw new CatalogError(`${file}: "partitions.list" must be a non-empty list`);
+  if (value.list.length > MAX_PARTITIONS)
+    throw new CatalogError(
+      `${file}: "partitions.list" has ${value.list.length.toLocaleString('en')} partitions; at most ${MAX_PARTITIONS.toLocaleString('en')}`,
+    );
+  const [centroids] = checkFileList([value.centroids], 'partitions.centroids', file);
+  if (centroids!.count !== value.list.length)
+    throw new CatalogError(`${file}: the centroid file holds ${centroids!.count} centroids but there are ${value.list.length} partitions`);
+  const expected = shardByteLength(centroids!.count, catalog.dimension);
+  if (centroids!.bytes !== expected)
+    throw new CatalogError(
+      `${file}: ${centroids!.path} is listed as ${centroids!.bytes} bytes; ${centroids!.count} centroids of ${catalog.dimension} take ${expected}`,
+    );
+  const ids = new Set<string>();
+  const list = value.list.map((entry: unknown, index: number): CatalogPartition => {
+    const where = `${file}: partitions.list[${index}]`;
+    if (!isObject(entry)) throw new CatalogError(`${where} is not an object`);
+    const idProblem = textProblem(entry.id, MAX_ID_LENGTH, true);
+    if (idProblem) throw new CatalogError(entry.id === undefined ? `${where} has no id` : `${where}: the id ${idProblem}`);
+    const id = entry.id as string;
+    if (ids.has(id)) throw new CatalogError(`${where}: duplicate partition id ${quoted(id)}`);
+    ids.add(id);
+    if (!Number.isInteger(entry.count) || (entry.count as number) < 1) throw new CatalogError(`${where} (${quoted(id)}) has no valid item count`);
+    const out: CatalogPartition = { id, count: entry.count as number };
+    if (entry.category !== undefined) {
+      const problem = textProblem(entry.category, MAX_TEXT_LENGTH, false);
+      if (problem) throw new CatalogError(`${where} (${quoted(id)}): "category" ${problem}`);
+      out.category = entry.category as string;
+    }
+    return out;
+  });
+  const total = list.reduce((n, p) => n + p.count, 0);
+  if (total !== catalog.count) throw new CatalogError(`${file}: the partitions hold ${total} items but the catalog has ${catalog.count}`);
+  const partitions = { centroids: centroids!, list };
+  layoutOf(partitions, catalog.shards, catalog.items, file);
+  return partitions;
+}
+
+/** Each partition's first item and its files: the shard and item lists walked by the partitions' counts. */
+function layoutOf(partitions: CatalogPartitions, shards: readonly ShardFile[], items: readonly ItemsFile[], file: string): PartitionLayout[] {
+  let shard = 0;
+  let itemFile = 0;
+  let start = 0;
+  const take = <F extends { path: string; count: number }>(files: readonly F[], from: number, partition: CatalogPartition, kind: string) => {
+    const taken: F[] = [];
+    let held = 0;
+    let i = from;
+    while (held < partition.count) {
+      const f = files[i++];
+      if (!f) throw new CatalogError(`${file}: partition ${quoted(partition.id)} needs more ${kind} than catalog.json lists`);
+      held += f.count;
+      taken.push(f);
+    }
+    if (held !== partition.count)
+      throw new CatalogError(
+        `${file}: ${taken.at(-1)!.path} holds items of partition ${quoted(partition.id)} and of the next one; a file belongs to one partition`,
+      );
+    return { taken, next: i };
+  };
+  return partitions.list.map((p) => {
+    const s = take(shards, shard, p, 'shards');
+    const it = take(items, itemFile, p, 'item files');
+    shard = s.next;
+    itemFile = it.next;
+    const layout: PartitionLayout = { ...p, start, shards: s.taken, items: it.taken };
+    start += p.count;
+    return layout;
+  });
+}
+
+/** A partitioned catalog's partitions with their first item and files (undefined for a format-1 catalog). */
+export function partitionLayout(catalog: CatalogJson): PartitionLayout[] | undefined {
+  return catalog.partitions && layoutOf(catalog.partitions, catalog.shards, catalog.items, CATALOG_FILE);
 }
 
 /** What a catalog's vectors were computed with: catalog.json's fields, or a local catalog's stored record. */

@@ -24,7 +24,7 @@ describe.skipIf(!hasDatasets)(`catalog search in the browser ${hasDatasets ? '' 
   beforeAll(async () => {
     fixture = await buildTestCatalog();
     variantCatalog('other-models', (j) => ({ ...j, ensembleId: 'lookalike-0000000000000000' }));
-    variantCatalog('newer', (j) => ({ ...j, formatVersion: 2 }));
+    variantCatalog('newer', (j) => ({ ...j, formatVersion: 3 }));
     variantCatalog('malformed', () => '{"formatVersion": 1, "name": "broken", ');
     env = await startBrowserApp();
   });
@@ -88,7 +88,7 @@ describe.skipIf(!hasDatasets)(`catalog search in the browser ${hasDatasets ? '' 
 
   it.each([
     ['other-models', /built with the models "lookalike-0000000000000000", but this app runs/],
-    ['newer', /format version 2, newer than this app reads/],
+    ['newer', /format version 3, newer than this app reads/],
     ['malformed', /not valid JSON/],
   ])('refuses the %s catalog with a clear message', async (name, message) => {
     const { page } = await openApp(env.context, `${env.url}?catalog=catalog/${name}/catalog.json&backend=wasm`);

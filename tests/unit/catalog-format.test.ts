@@ -45,14 +45,14 @@ describe('catalog.json validation', () => {
   });
 
   it('refuses a newer format version with a clear message', () => {
-    expect(() => parseCatalogJson({ ...validCatalogJson(), formatVersion: 2 }, 'https://shop.example/catalog.json')).toThrow(
-      'https://shop.example/catalog.json has format version 2, newer than this app reads (1): update the app to open this catalog',
+    expect(() => parseCatalogJson({ ...validCatalogJson(), formatVersion: 3 }, 'https://shop.example/catalog.json')).toThrow(
+      'https://shop.example/catalog.json has format version 3, newer than this app reads (2): update the app to open this catalog',
     );
   });
 
   it.each([
     ['not an object', () => [1, 2], /is not a JSON object/],
-    ['no version', () => mutate((j) => delete j.formatVersion), /format version undefined; this app reads version 1/],
+    ['no version', () => mutate((j) => delete j.formatVersion), /format version undefined; this app reads versions 1 and 2/],
     ['no name', () => mutate((j) => (j.name = ' ')), /has no name/],
     ['no ensembleId', () => mutate((j) => delete j.ensembleId), /has no ensembleId/],
     ['bad model list', () => mutate((j) => (j.modelSha256 = ['x'])), /modelSha256/],
@@ -169,7 +169,7 @@ describe('loading a catalog', () => {
     const other = mkdtempSync(join(tmpdir(), 'lookalike-bad-'));
     try {
       writeFileSync(join(other, 'catalog.json'), '{"formatVersion": 3}');
-      await expect(readCatalogDir(other)).rejects.toThrow(/catalog\.json has format version 3, newer than this app reads \(1\)/);
+      await expect(readCatalogDir(other)).rejects.toThrow(/catalog\.json has format version 3, newer than this app reads \(2\)/);
       writeFileSync(join(other, 'catalog.json'), '{oops');
       await expect(readCatalogDir(other)).rejects.toThrow(/catalog\.json is not valid JSON/);
     } finally {

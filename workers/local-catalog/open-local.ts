@@ -7,7 +7,7 @@
  * it drops a catalog) or on close().
  */
 import {
-  CATALOG_FORMAT_VERSION,
+  FLAT_CATALOG_FORMAT_VERSION,
   checkCompatible,
   shardByteLength,
   vectorsPerShard,
@@ -113,7 +113,7 @@ function toCatalogItem(item: LocalItemRecord, thumbnail: string): CatalogItem {
 
 function toMeta(record: LocalCatalogRecord): CatalogJson {
   return {
-    formatVersion: CATALOG_FORMAT_VERSION,
+    formatVersion: FLAT_CATALOG_FORMAT_VERSION,
     name: record.name,
     ensembleId: record.ensembleId,
     modelSha256: [...record.modelSha256],
