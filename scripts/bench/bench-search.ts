@@ -6,6 +6,13 @@
  * the same run. Writes bench/search.json.
  *
  *   npx tsx scripts/bench/bench-search.ts [--n 10000,100000] [--dims 256,<embedder>] [--queries 20] [--backend wasm|cpu] [--out bench/search.json]
+ *     [--partitioned-n 100000,1000000|none] [--real-catalog .cache/catalogs/real] [--part-queries 200] [--val-queries 100]
+ *     [--partition-size 1000] [--sweep-sizes 500,1000,2000] [--budgets 16000,32000,…]
+ *
+ * The partitioned part (scripts/lib/bench-partitioned.ts, #25): exact scan vs
+ * PartitionedSearch at 100k and 1M items, uniform and real-distribution
+ * vectors: ms/query, recall@10 vs exact, bytes before first results, memory.
+ * 1M items take several minutes (k-means, ground truth); it prints progress.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -20,6 +27,7 @@ import { exactSearch } from '../../workers/search/exact-search.ts';
 import { GpuSearch } from '../../workers/search/gpu-search.ts';
 import { readManifest } from '../lib/manifest-writer.ts';
 import type { SearchRow } from '../lib/bench-report.ts';
+import { benchPartitioned, type PartitionedSection } from '../lib/bench-partitioned.ts';
 
 type Row = SearchRow;
 
@@ -118,6 +126,13 @@ async function main(): Promise<void> {
       backend: { type: 'string', default: 'wasm' },
       k: { type: 'string', default: '20' },
       out: { type: 'string', default: 'bench/search.json' },
+      'partitioned-n': { type: 'string', default: '100000,1000000' },
+      'real-catalog': { type: 'string', default: '.cache/catalogs/real' },
+      'part-queries': { type: 'string', default: '200' },
+      'val-queries': { type: 'string', default: '100' },
+      'partition-size': { type: 'string', default: '1000' },
+      'sweep-sizes': { type: 'string', default: '500,1000,2000' },
+      budgets: { type: 'string', default: '8000,16000,24000,32000,48000,64000,96000' },
     },
   });
   const ns = values.n.split(',').map(Number);
@@ -212,6 +227,55 @@ async function main(): Promise<void> {
     `typed = plain typed-array int8 scan (this file's exact-search); byte-scan = summing the same int8 bytes; word-scan = the same bytes read as int32; tfjs = matMul + topk on the ${backend} backend (GB/s over the float32 matrix). Medians of ${reps} queries.`,
   );
 
+  let partitioned: PartitionedSection | undefined;
+  const partitionedNs = values['partitioned-n'] === 'none' ? [] : values['partitioned-n'].split(',').filter(Boolean).map(Number);
+  if (partitionedNs.length > 0) {
+    partitioned = await benchPartitioned({
+      ns: partitionedNs,
+      dimension: current,
+      realCatalog: resolve(values['real-catalog']),
+      queries: Number(values['part-queries']),
+      validationQueries: Number(values['val-queries']),
+      partitionSize: Number(values['partition-size']),
+      sweepSizes: values['sweep-sizes'] === 'none' ? [] : values['sweep-sizes'].split(',').filter(Boolean).map(Number),
+      budgets: values.budgets.split(',').map(Number),
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    if (partitioned) {
+      const head = [
+        'N',
+        'dist',
+        'parts',
+        'build s',
+        'exact ms',
+        'part. warm ms (p95)',
+        'recall@10',
+        'probes',
+        'scanned',
+        'first-results MB (p95)',
+        'memory MB exact→LRU',
+      ];
+      const body = partitioned.rows.map((r) =>
+        [
+          r.n.toLocaleString('en'),
+          r.distribution,
+          r.partitions,
+          (r.buildMs / 1000).toFixed(0),
+          r.exactMsMedian.toFixed(1),
+          `${r.partitionedWarmMsMedian.toFixed(1)} (${r.partitionedWarmMsP95.toFixed(1)})`,
+          r.recallAt10.toFixed(3),
+          r.probesMedian,
+          r.itemsScannedMedian.toLocaleString('en'),
+          `${(r.coldBytesMedian / 1e6).toFixed(1)} (${(r.coldBytesP95 / 1e6).toFixed(1)})`,
+          `${r.exactResidentMB.toFixed(0)}→${r.partitionedResidentPeakMB.toFixed(0)}`,
+        ].map(String),
+      );
+      const w = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+      console.log(head.map((h, i) => h.padStart(w[i]!)).join('  '));
+      for (const row of body) console.log(row.map((c, i) => c.padStart(w[i]!)).join('  '));
+    }
+  }
+
   const out = resolve(values.out);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(
@@ -225,6 +289,7 @@ async function main(): Promise<void> {
         k,
         queries: reps,
         rows,
+        ...(partitioned ? { partitioned } : {}),
       },
       null,
       2,

@@ -115,6 +115,7 @@ function runSearchBench(): SearchSection {
     k: json.k,
     queries: json.queries,
     rows: json.rows,
+    ...(json.partitioned ? { partitioned: json.partitioned } : {}),
     command: `npx ${args.join(' ')}`,
   };
 }

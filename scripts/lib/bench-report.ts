@@ -8,6 +8,7 @@ import { PEER_VARIANTS } from '../../workers/bench-variants.ts';
 import type { PeerSection } from './bench-peer.ts';
 import type { SoakResult } from './bench-soak.ts';
 
+import type { PartitionedSection } from './bench-partitioned.ts';
 export interface MachineInfo {
   cpu: string;
   cores: number;
@@ -46,6 +47,8 @@ export interface SearchSection {
   rows: SearchRow[];
   /** How it was produced: `npx tsx scripts/bench/bench-search.ts …`. */
   command: string;
+  /** Exact scan vs partitioned search at 100k and 1M items (#25; scripts/lib/bench-partitioned.ts). */
+  partitioned?: PartitionedSection;
 }
 
 export interface ModelSection {
@@ -259,6 +262,68 @@ function searchTable(s: SearchSection): Table {
       String(r.tfjsUploadMs),
     ]),
   };
+}
+
+const mb1 = (bytes: number) => (bytes / 1e6).toFixed(1);
+
+function partitionedTable(p: PartitionedSection): Table {
+  return {
+    head: [
+      'items',
+      'vectors',
+      'partitions',
+      'build s',
+      'exact ms/query (p95)',
+      'partitioned ms/query, cached (p95)',
+      'recall@10 vs exact',
+      'partitions probed',
+      'items scanned',
+      'MB before first results (p95)',
+      'memory MB: exact → partitioned',
+    ],
+    rows: p.rows.map((r) => [
+      r.n.toLocaleString('en'),
+      r.distribution,
+      `${r.partitions.toLocaleString('en')} × ~${r.partitionSize.toLocaleString('en')}`,
+      (r.buildMs / 1000).toFixed(0),
+      `${r.exactMsMedian.toFixed(1)} (${r.exactMsP95.toFixed(1)})`,
+      `${r.partitionedWarmMsMedian.toFixed(1)} (${r.partitionedWarmMsP95.toFixed(1)})`,
+      r.recallAt10.toFixed(3),
+      String(r.probesMedian),
+      r.itemsScannedMedian.toLocaleString('en'),
+      `${mb1(r.coldBytesMedian)} (${mb1(r.coldBytesP95)})`,
+      `${r.exactResidentMB.toFixed(0)} → ${r.partitionedResidentPeakMB.toFixed(0)}`,
+    ]),
+  };
+}
+
+function budgetTable(p: PartitionedSection): Table | undefined {
+  const curves = [
+    ...(p.sizeSweep ?? []).map((s) => ({ label: `${s.n.toLocaleString('en')} real, ~${s.partitionSize.toLocaleString('en')}/partition`, budgets: s.budgets })),
+    ...p.rows
+      .filter((r) => r.budgets)
+      .map((r) => ({ label: `${r.n.toLocaleString('en')} ${r.distribution}, ~${r.partitionSize.toLocaleString('en')}/partition`, budgets: r.budgets! })),
+  ];
+  if (curves.length === 0) return undefined;
+  const budgets = curves[0]!.budgets.map((b) => b.probeItems);
+  return {
+    head: ['validation queries', ...budgets.map((b) => `${(b / 1000).toFixed(0)}k items`)],
+    rows: curves.map((c) => [c.label, ...c.budgets.map((b) => `${b.recallAt10.toFixed(3)} · ${mb1(b.bytesMedian)} MB`)]),
+  };
+}
+
+function partitionedMarkdown(p: PartitionedSection | undefined): string[] {
+  if (!p) return [];
+  const budgets = budgetTable(p);
+  return [
+    '',
+    '### Partitioned search (large catalogs)',
+    '',
+    `Exact int8 scan over the whole catalog vs \`PartitionedSearch\` (workers/search/partitioned-search.ts): k-means partitions (scripts/lib/kmeans.ts on a sample), one int8 shard each, probed nearest centroid first until ${p.defaultProbeItems.toLocaleString('en')} items (the default budget), LRU of ${p.maxResidentMB} MB. ${p.queries} queries per row (medians; recall@10 is the mean against the exact scan of the same int8 catalog), other seeds than the ${p.validationQueries} validation queries the budget was chosen on. "Real" vectors are sampled around the ${p.realCatalog ? `${p.realCatalog.items.toLocaleString('en')} real catalog embeddings` : 'real catalog embeddings'} (scripts/lib/synthetic-vectors.ts); "uniform" ones are the worst case (no structure). MB before first results = catalog.json + centroid file + the probed partitions' shards + the item files of the partitions holding the top 10 (${p.itemBytesPerItem} bytes of JSON per item, the real catalog's mean), raw (no gzip). Memory: the shard bytes an exact scan holds vs the most the partition cache held over all queries (plus the centroids).`,
+    '',
+    markdownTable(partitionedTable(p)),
+    ...(budgets ? ['', 'Recall@10 and median MB before first results by probe budget (validation queries):', '', markdownTable(budgets)] : []),
+  ];
 }
 
 /** The pool's and the single thread's images/s (means over their runs). */
@@ -788,6 +853,7 @@ export function markdownReport(r: Results): string {
       `From \`${s.command}\` (Node, ${s.tfjsBackend} tfjs backend, ${s.queries} queries, k=${s.k}, random unit vectors in the int8 shard format; the shipped embedding dimension is ${s.embedderDimension}). "typed-array" is the app's exact search (workers/search/exact-search.ts); "% of a plain byte scan" compares it with a loop that only sums the same int8 bytes, measured in the same run.`,
       '',
       markdownTable(searchTable(s)),
+      ...partitionedMarkdown(s.partitioned),
     );
   }
   out.push('', '## Soak', '', ...soakLines(r.soak));
