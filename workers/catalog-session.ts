@@ -3,20 +3,39 @@
  * shards, byte progress) and refused when built with other models. A failed
  * load leaves the previous catalog in use.
  */
-import { CATALOG_FILE, CatalogError, MAX_CATALOG_FILE_BYTES, embeddingModelSha256, parseCatalogJson, type CatalogItem } from '../src/shared/catalog-format.ts';
+import {
+  CATALOG_FILE,
+  CatalogError,
+  MAX_CATALOG_FILE_BYTES,
+  catalogJsonWording,
+  checkCompatible,
+  embeddingModelSha256,
+  parseCatalogJson,
+  partitionLayout,
+  type AppModels,
+  type CatalogItem,
+  type CatalogJson,
+} from '../src/shared/catalog-format.ts';
+import { decodeShard } from '../src/shared/catalog-shards.ts';
 import type { ModelManifest } from '../src/shared/manifest.ts';
 import type { CatalogInfo, ItemView, SceneSummary, SceneView } from '../src/shared/worker-api/catalog.ts';
 import { catalogFileUrl, productLinkUrl } from '../src/shared/catalog-urls.ts';
 import { fetchVerified, versionedUrl, type ByteProgress } from './artifact-fetch.ts';
 import { keepForOffline } from './offline-store.ts';
 import { catalogFiles, loadCatalog, type LoadedCatalog } from './search/catalog-loader.ts';
+import { PartitionedCatalog } from './search/partitioned-catalog.ts';
 import { SearchIndex } from './search/search-index.ts';
 import { findScene, reasonText, seenIn } from './scenes.ts';
 
 export interface OpenCatalog {
   info: CatalogInfo;
+  /**
+   * The catalog's description, items and shards. A partitioned catalog's `items` holds only the items of partitions
+   * on the device (a sparse list: look items up by the indices its searches return) and no shards.
+   */
   catalog: LoadedCatalog;
-  index: SearchIndex;
+  /** How it is searched: whole (SearchIndex), or partition by partition (PartitionedCatalog: large catalogs). */
+  index: SearchIndex | PartitionedCatalog;
   /** Absolute URL of a file inside the catalog folder; undefined for a path that would lead elsewhere (see resolveCatalogUrl). */
   resolve(path: string | undefined): string | undefined;
   itemIndex: Map<string, number>;
@@ -109,7 +128,14 @@ export async function openCatalog(
   }
   const base = new URL('.', new URL(url, self.location.href)).href;
   const fileName = url.split('/').pop()?.split('?')[0] || CATALOG_FILE;
-  const total = catalogFiles(parseCatalogJson(json, fileName)).reduce((n, f) => n + f.bytes, 0);
+  const app: AppModels = { ensembleId: manifest.ensembleId, dimension, modelSha256: embeddingModelSha256(manifest, memberIds) };
+  const meta = parseCatalogJson(json, fileName);
+  if (meta.partitions) {
+    const open = await openPartitioned(url, base, meta, app, fileName, onProgress);
+    await keepForOffline(new URL(url, self.location.href).href, text, response.headers.get('content-type'), { replace: true });
+    return open;
+  }
+  const total = catalogFiles(meta).reduce((n, f) => n + f.bytes, 0);
   const perFile = new Map<string, number>();
   const report = (p: ByteProgress) => {
     perFile.set(p.file, p.loaded);
@@ -132,7 +158,7 @@ export async function openCatalog(
           () => fetchVerified(base, file, report),
         );
       },
-      { ensembleId: manifest.ensembleId, dimension, modelSha256: embeddingModelSha256(manifest, memberIds) },
+      app,
       fileName,
     );
   } finally {
@@ -169,6 +195,57 @@ export async function openCatalog(
         clusters = undefined; // a failed read is retried next time
         throw error;
       })),
+  };
+}
+
+/** Shard bytes a partitioned catalog keeps on the device between searches (beyond it, least recently used partitions go). */
+export const PARTITION_MEMORY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A partitioned catalog (format 2): downloads catalog.json's centroid file only; each search downloads the partitions
+ * it needs (see workers/search/partitioned-catalog.ts).
+ */
+async function openPartitioned(
+  url: string,
+  base: string,
+  meta: CatalogJson,
+  app: AppModels,
+  fileName: string,
+  onProgress: (p: ByteProgress & { overall: { loaded: number; total: number } }) => void,
+): Promise<OpenCatalog> {
+  checkCompatible(meta, app, catalogJsonWording(meta, fileName));
+  const layout = partitionLayout(meta)!;
+  const centroidFile = meta.partitions!.centroids;
+  const total = centroidFile.bytes;
+  const early = takePrefetched(base, centroidFile);
+  const centroidBytes = early
+    ? await early.catch(() => fetchVerified(base, centroidFile))
+    : await fetchVerified(base, centroidFile, (p) => onProgress({ ...p, overall: { loaded: p.loaded, total } }));
+  const centroids = decodeShard(centroidBytes, { count: centroidFile.count, dimension: meta.dimension }, centroidFile.path);
+  const index = new PartitionedCatalog(meta, layout, centroids, (file) => fetchVerified(base, file), { maxResidentBytes: PARTITION_MEMORY_BYTES });
+  const categories = index.categories();
+  return {
+    info: {
+      url,
+      name: meta.name,
+      count: meta.count,
+      dimension: meta.dimension,
+      bytes: total,
+      categories,
+      scenes: meta.scenes?.length ?? 0,
+      // Which products the scenes show is known only once their partitions are on the device: offer "Seen in" for all.
+      sceneCategories: meta.scenes?.length ? Object.keys(categories).sort() : [],
+      searchPath: index.path,
+      partitions: layout.length,
+    },
+    catalog: { meta, items: index.items as CatalogItem[], shards: [] },
+    index,
+    resolve: (path) => (path ? catalogFileUrl(path, base) : undefined),
+    itemIndex: index.itemIndex,
+    readClusters: async () => {
+      const file = meta.clusters;
+      return file ? (JSON.parse(new TextDecoder().decode(await fetchVerified(base, file))) as unknown) : undefined;
+    },
   };
 }
 
@@ -210,7 +287,7 @@ export const SEEN_IN_MIN_SIMILARITY = 0.5;
 export function seenInScenes(open: OpenCatalog, itemId: string, limit: number, minSimilarity = SEEN_IN_MIN_SIMILARITY): SceneSummary[] {
   const matches = seenIn({
     scenes: open.catalog.meta.scenes ?? [],
-    itemIndex: open.itemIndex,
+    itemIndex: open.index.path === 'partitioned' ? onDevice(open, itemId) : open.itemIndex,
     vector: (i) => open.index.vector(i),
     category: (i) => open.catalog.items[i]?.category,
     itemId,
@@ -231,6 +308,26 @@ export function seenInScenes(open: OpenCatalog, itemId: string, limit: number, m
       ...(other && reason.kind === 'look-alike' ? { lookAlike: { id: other.id, title: other.title, similarity: reason.similarity } } : {}),
     };
   });
+}
+
+/**
+ * A partitioned catalog's scene items (and `itemId`) whose vectors are on the device: "Seen in" compares the item
+ * with those only, and never downloads partitions for it.
+ */
+function onDevice(open: OpenCatalog, itemId: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const ids = new Set([itemId, ...(open.catalog.meta.scenes ?? []).flatMap((scene) => scene.itemIds)]);
+  for (const id of ids) {
+    const i = open.itemIndex.get(id);
+    if (i === undefined) continue;
+    try {
+      open.index.vector(i);
+      out.set(id, i);
+    } catch {
+      // its partition is not on the device
+    }
+  }
+  return out;
 }
 
 /** The scene `sceneId` with its items, in the order the catalog lists them. */

@@ -214,6 +214,7 @@ const search: SearchApi = {
       const embedMs = lastEmbedded.ms;
       const searchStarted = performance.now();
       let results: SearchResponse['results'] = [];
+      let coverage: SearchResponse['coverage'];
       if (catalog) {
         const open = catalog;
         const hits = await open.index.search(out.embedding, {
@@ -221,10 +222,20 @@ const search: SearchApi = {
           ...(request.categories?.length ? { filter: { categories: request.categories } } : {}),
           ...(request.expansion ? { expansion: request.expansion } : {}),
           ...(out.probabilities ? { categoryPrior: categoryPrior(embedder.labels, out.probabilities, request.categoryPrior ?? DEFAULT_CATEGORY_PRIOR) } : {}),
+          ...(request.partitions !== undefined ? { partitions: request.partitions } : {}),
         });
         results = hits.map((h) => ({ ...itemView(open, open.catalog.items[h.index]!), score: h.score, prior: h.prior }));
+        if (open.index.path === 'partitioned') coverage = open.index.lastCoverage;
       }
-      return { ...out, embedding: out.embedding.slice(), results, embedMs, embeddingReused, searchMs: performance.now() - searchStarted };
+      return {
+        ...out,
+        embedding: out.embedding.slice(),
+        results,
+        embedMs,
+        embeddingReused,
+        searchMs: performance.now() - searchStarted,
+        ...(coverage ? { coverage } : {}),
+      };
     });
   },
 };
@@ -253,7 +264,12 @@ const catalogApi: CatalogApi = {
     const open = catalog;
     return ids.flatMap((id) => {
       const i = open.itemIndex.get(id);
-      return i === undefined ? [] : [{ ...itemView(open, open.catalog.items[i]!), embedding: open.index.vector(i) }];
+      if (i === undefined) return [];
+      try {
+        return [{ ...itemView(open, open.catalog.items[i]!), embedding: open.index.vector(i) }];
+      } catch {
+        return []; // a partitioned catalog's item whose partition is no longer on the device
+      }
     });
   },
 
@@ -270,8 +286,10 @@ const catalogApi: CatalogApi = {
   async vectors() {
     if (!catalog) return undefined;
     const open = catalog;
-    const vectors = open.index.quantized();
-    const items = open.catalog.items.map((item) => ({
+    // A partitioned catalog offers the items of the partitions on the device, never the whole catalog.
+    const held = open.index.path === 'partitioned' ? open.index.held() : { items: open.catalog.items, vectors: open.index.quantized() };
+    const vectors = held.vectors;
+    const items = held.items.map((item) => ({
       id: item.id,
       category: item.category ?? 'other',
       ...(item.attributes?.color ? { color: item.attributes.color } : {}),

@@ -221,6 +221,7 @@ export function App(props: AppProps = {}) {
                 actions={actions}
                 answer={search.answers}
                 busy={search.busy}
+                onMore={() => void search.moreResults()}
               />
             </div>
           )}

@@ -1,7 +1,7 @@
 import { useRef } from 'preact/hooks';
-import type { CatalogInfo, InitInfo, SearchResponse } from '../shared/worker-api/index.ts';
+import type { CatalogInfo, InitInfo, SearchCoverage, SearchResponse } from '../shared/worker-api/index.ts';
 import { CategoryVotes } from './CategoryVotes.tsx';
-import { formatMs } from './format.ts';
+import { formatMB, formatMs } from './format.ts';
 import { ResultGrid } from './ResultGrid.tsx';
 import type { ResultActions, ResultCard } from './result-card.ts';
 import { useRevealOnAnswer } from './use-reveal.ts';
@@ -21,6 +21,7 @@ export function SearchResults({
   actions,
   answer,
   busy,
+  onMore,
 }: {
   response: SearchResponse;
   info: InitInfo | undefined;
@@ -32,7 +33,10 @@ export function SearchResults({
   answer: number;
   /** A new search is running: these results are about to be replaced. */
   busy: boolean;
+  /** A partitioned catalog: search more of it. */
+  onMore(): void;
 }) {
+  const coverage = response.coverage;
   const block = useRef<HTMLDivElement>(null);
   useRevealOnAnswer(block, '.card', answer);
   const categories = catalog ? Object.keys(catalog.categories).sort() : [];
@@ -72,6 +76,31 @@ export function SearchResults({
         empty={catalog ? 'Nothing in this catalog matches that filter. Try “All categories”.' : 'Add another photo to see which of your photos look alike.'}
         actions={actions}
       />
+      {coverage && <Coverage coverage={coverage} busy={busy} onMore={onMore} />}
+    </div>
+  );
+}
+
+/** How much of a partitioned catalog this search read, what could not be read, and the way to read more. */
+function Coverage({ coverage, busy, onMore }: { coverage: SearchCoverage; busy: boolean; onMore(): void }) {
+  return (
+    <div class="coverage" data-testid="coverage">
+      <p>
+        {coverage.more ? 'Searched the part of the catalog nearest your photo' : 'Searched every part of the catalog this search can use'}:{' '}
+        {coverage.itemsSearched.toLocaleString('en')} of {coverage.items.toLocaleString('en')} products
+        {coverage.bytesDownloaded > 0 ? ` (downloaded ${formatMB(coverage.bytesDownloaded)} for it)` : ''}.
+      </p>
+      {coverage.failed.length > 0 && (
+        <p class="coverage-failed" role="alert" data-testid="coverage-failed">
+          {coverage.failed.length === 1 ? 'One part of the catalog' : `${coverage.failed.length} parts of the catalog`} could not be read, so these results
+          leave out its products: {coverage.failed.map((f) => `${f.partition} (${f.message})`).join('; ')}. Searching again tries it again.
+        </p>
+      )}
+      {coverage.more && (
+        <button type="button" data-testid="more-results" disabled={busy} onClick={onMore}>
+          More results
+        </button>
+      )}
     </div>
   );
 }

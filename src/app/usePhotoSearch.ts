@@ -15,6 +15,9 @@ import { prettyLabel } from './vote-words.ts';
 import { pushView, sameSearch, START_VIEW, viewOf, type SearchView } from './view-history.ts';
 import type { Feedback } from './useStatusLine.ts';
 
+/** How many more results "More results" asks for. */
+const MORE_RESULTS = 24;
+
 export interface Photo {
   url: string;
   name: string;
@@ -42,8 +45,8 @@ export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback,
   const photos = useRef<SessionPhoto[]>([]);
   photos.current = sessionPhotos;
 
-  const runSearch = async (searchBox: Box | undefined, filter: string) => {
-    const res = await client.search.run({ ...(searchBox ? { box: searchBox } : {}), ...(filter ? { categories: [filter] } : {}) });
+  const runSearch = async (searchBox: Box | undefined, filter: string, more: { partitions?: number; k?: number } = {}) => {
+    const res = await client.search.run({ ...(searchBox ? { box: searchBox } : {}), ...(filter ? { categories: [filter] } : {}), ...more });
     setResponse(res);
     setAnswers((n) => n + 1);
     return res;
@@ -115,6 +118,33 @@ export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback,
     }
   };
 
+  /**
+   * A partitioned catalog: the same search over twice as many partitions (the next nearest ones are downloaded),
+   * with room for more results.
+   */
+  const moreResults = async () => {
+    const coverage = response?.coverage;
+    if (!response || !coverage?.more) return;
+    setBusy(true);
+    setStatus('Looking in more of the catalog…');
+    try {
+      const res = await runSearch(box, category, {
+        partitions: Math.min(coverage.partitions, coverage.searched * 2),
+        k: response.results.length + MORE_RESULTS,
+      });
+      const c = res.coverage;
+      setStatus(
+        c
+          ? `Searched ${c.itemsSearched.toLocaleString('en')} of ${c.items.toLocaleString('en')} products in ${formatMs(res.searchMs)}.`
+          : `Searched again in ${formatMs(res.searchMs)}.`,
+      );
+    } catch (error) {
+      setStatus(errorMessage(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+
   /** Back to the start: no photo, no results (a "New search"; `record`: as a history entry). */
   const startOver = (record = true) => {
     if (record && shown.current >= 0) pushView(START_VIEW, useHistory);
@@ -176,6 +206,7 @@ export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback,
     sessionPhotos,
     choosePhotos,
     refine,
+    moreResults,
     startOver,
     clearResults: () => setResponse(undefined),
   };

@@ -30,9 +30,13 @@ export interface LoadedCatalog {
 /** Reads one file listed in catalog.json, verified against its size and sha256. */
 export type CatalogFileReader = (file: ArtifactFile) => Promise<ArrayBuffer>;
 
-/** Every file catalog.json lists (for download progress: sum their bytes). */
+/**
+ * The files opening the catalog downloads (for download progress: sum their bytes): every item file and shard, or
+ * for a partitioned catalog only its centroid file (searches download partitions as they need them).
+ */
 export function catalogFiles(meta: CatalogJson): ArtifactFile[] {
-  return [...meta.items, ...meta.shards].map(({ path, bytes, sha256 }) => ({ path, bytes, sha256 }));
+  const files = meta.partitions ? [meta.partitions.centroids] : [...meta.items, ...meta.shards];
+  return files.map(({ path, bytes, sha256 }) => ({ path, bytes, sha256 }));
 }
 
 /**

@@ -166,6 +166,11 @@ export class PartitionedSearch {
   get peakResidentBytes(): number {
     return this.peak;
   }
+  /** Partition p's decoded shards when the cache holds them (its place in the LRU order is left as it is). */
+  residentShards(p: number): Shard[] | undefined {
+    return this.cache.get(p)?.shards;
+  }
+
   /** Partition indices held in the cache, least recently used first. */
   get cachedPartitions(): number[] {
     return [...this.cache.keys()];

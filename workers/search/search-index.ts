@@ -18,6 +18,8 @@ import type { Scored } from './top-k.ts';
 export type { SearchFilter } from './filter.ts';
 export type { QueryExpansion } from './query-expansion.ts';
 export type { SearchPath };
+/** The paths a whole-catalog index scans by (a partitioned catalog is searched by PartitionedCatalog). */
+export type ScanPath = Exclude<SearchPath, 'partitioned'>;
 
 /** Below this many items the typed-array scan is used, at or above it the tfjs path (on a GPU backend). */
 export const DEFAULT_GPU_THRESHOLD = 20_000;
@@ -33,7 +35,7 @@ export interface SearchIndexOptions {
   /** Backends on which 'auto' may pick the tfjs path (default webgpu, webgl). */
   gpuBackends?: readonly string[];
   /** Force a path ('auto' = by size and backend). */
-  path?: SearchPath | 'auto';
+  path?: ScanPath | 'auto';
 }
 
 export interface SearchOptions {
@@ -89,7 +91,7 @@ export interface SearchableCatalog {
 const MASK_CACHE_SIZE = 16;
 
 export class SearchIndex {
-  readonly path: SearchPath;
+  readonly path: ScanPath;
   readonly dimension: number;
   readonly size: number;
   private gpu: GpuSearch | undefined;

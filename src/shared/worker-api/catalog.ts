@@ -4,8 +4,8 @@
  */
 import type { Shard } from '../catalog-shards.ts';
 
-/** How the open catalog is searched: a typed-array scan, or tfjs on the GPU. */
-export type SearchPath = 'typed-array' | 'gpu';
+/** How the open catalog is searched: a typed-array scan, tfjs on the GPU, or partition by partition (a large catalog). */
+export type SearchPath = 'typed-array' | 'gpu' | 'partitioned';
 
 export interface CatalogInfo {
   url: string;
@@ -19,6 +19,8 @@ export interface CatalogInfo {
   /** The categories of the items the scenes show: "Seen in" is offered for items of these categories only. */
   sceneCategories: string[];
   searchPath: SearchPath;
+  /** A partitioned catalog: how many partitions it has (each downloaded when a search needs it). */
+  partitions?: number;
 }
 
 /** Bytes of the catalog downloaded so far, of `total`, and the file on its way. */

@@ -29,6 +29,27 @@ export interface SearchRequest {
   expansion?: QueryExpansion;
   /** Weight of the soft vote's category prior (default DEFAULT_CATEGORY_PRIOR; 0 ranks by cosine alone). */
   categoryPrior?: number;
+  /**
+   * A partitioned catalog: how many of its partitions to search, nearest first (default: the catalog's first-search
+   * budget). "More results" asks again with more; a flat catalog ignores it.
+   */
+  partitions?: number;
+}
+
+/** How much of a partitioned catalog a search read (absent for a catalog searched whole). */
+export interface SearchCoverage {
+  /** Partitions searched, of `partitions`. */
+  searched: number;
+  partitions: number;
+  /** Items in the partitions searched, of `items`. */
+  itemsSearched: number;
+  items: number;
+  /** Bytes this search downloaded (0 when every partition it read was already on the device). */
+  bytesDownloaded: number;
+  /** Whether partitions the search may read (its category filter allowing) are left: "More results" reads them. */
+  more: boolean;
+  /** Partitions that could not be read (download or sha256 check failed): the search answered from the others. */
+  failed: { partition: string; message: string }[];
 }
 
 /** `score`: cosine similarity to the photo; `prior`: what the predicted category added to its rank. */
@@ -49,6 +70,8 @@ export interface SearchResponse {
   /** True when only the filter changed: the models did not run again, this answer took `searchMs` alone. */
   embeddingReused: boolean;
   searchMs: number;
+  /** Set for a partitioned catalog: what the search read, so the page can offer more. */
+  coverage?: SearchCoverage;
 }
 
 export interface SearchApi {

@@ -1,0 +1,238 @@
+/**
+ * A partitioned catalog (format 2) as the worker searches it: only catalog.json
+ * and the centroid file are downloaded when it opens; a search downloads the
+ * partitions nearest the query (their shards, verified), scans them, and then
+ * the item files of the partitions its results come from. Shards and item
+ * lists stay on the device within memory budgets (least recently used go
+ * first), so a million-item catalog is never in memory at once. A partition
+ * that cannot be read is reported by id and the search answers from the rest.
+ * Realm-neutral: the reader decides where files come from.
+ */
+import {
+  CatalogError,
+  parseItemsJson,
+  type CatalogItem,
+  type CatalogJson,
+  type ItemsFile,
+  type PartitionLayout,
+  type ShardFile,
+} from '../../src/shared/catalog-format.ts';
+import { decodeShard, dequantize, type Shard } from '../../src/shared/catalog-shards.ts';
+import { errorMessage } from '../../src/shared/errors.ts';
+import type { SearchCoverage } from '../../src/shared/worker-api/search.ts';
+import { PartitionedSearch } from './partitioned-search.ts';
+import type { SearchOptions, SearchResult } from './search-index.ts';
+
+/** Reads one catalog file, verified (size and sha256); rejects naming the file. */
+export type PartitionFileReader = (file: ShardFile | ItemsFile) => Promise<ArrayBuffer>;
+
+export interface PartitionedCatalogOptions {
+  /** Bytes of shards kept on the device between searches (default PartitionedSearch's). */
+  maxResidentBytes?: number;
+  /** Partitions whose item lists are kept (default 256). */
+  maxItemPartitions?: number;
+}
+
+export class PartitionedCatalog {
+  readonly path = 'partitioned' as const;
+  readonly dimension: number;
+  readonly size: number;
+  /** Catalog order; only the items of partitions whose item files are held are present (a sparse list). */
+  readonly items: (CatalogItem | undefined)[];
+  /** Item id → catalog index, for the items present. */
+  readonly itemIndex = new Map<string, number>();
+  /** What the last search read. */
+  lastCoverage: SearchCoverage | undefined;
+  private readonly scanner: PartitionedSearch;
+  /** Partition → its item list's download, most recently used last. */
+  private readonly itemLists = new Map<number, Promise<CatalogItem[]>>();
+  private readonly maxItemPartitions: number;
+  private bytesDownloaded = 0;
+
+  constructor(
+    readonly meta: CatalogJson,
+    readonly layout: readonly PartitionLayout[],
+    centroids: Shard,
+    private readonly read: PartitionFileReader,
+    options: PartitionedCatalogOptions = {},
+  ) {
+    this.dimension = meta.dimension;
+    this.size = meta.count;
+    this.items = new Array<CatalogItem | undefined>(meta.count);
+    this.maxItemPartitions = options.maxItemPartitions ?? 256;
+    this.scanner = new PartitionedSearch({
+      dimension: meta.dimension,
+      centroids,
+      partitions: layout.map(({ id, category, count, start }) => ({ id, count, start, ...(category !== undefined ? { category } : {}) })),
+      loadPartition: (p) => this.readShards(p),
+      ...(options.maxResidentBytes !== undefined ? { maxResidentBytes: options.maxResidentBytes } : {}),
+    });
+  }
+
+  /** Category → items, from the partitions' categories (a partition without one counts under none). */
+  categories(): Record<string, number> {
+    const out = Object.create(null) as Record<string, number>;
+    for (const p of this.layout) if (p.category !== undefined) out[p.category] = (out[p.category] ?? 0) + p.count;
+    return out;
+  }
+
+  /**
+   * Top-k items for a unit query from the `options.partitions` nearest partitions (default: the first-search budget),
+   * with their items present in `items`. Coverage in `lastCoverage`.
+   */
+  async search(query: Float32Array, options: SearchOptions & { partitions?: number } = {}): Promise<SearchResult[]> {
+    if (query.length !== this.dimension) throw new RangeError(`the query has ${query.length} values but this catalog's embeddings have ${this.dimension}`);
+    if (options.expansion?.n) throw new RangeError('query expansion is not offered on a partitioned catalog');
+    if (options.filter?.indices) throw new RangeError('an item-index filter is not offered on a partitioned catalog');
+    const before = this.bytesDownloaded;
+    const k = options.k ?? 20;
+    const probes = options.partitions;
+    const probeItems = this.meta.partitions?.probeItems;
+    const answer = await this.scanner.search(query, {
+      k,
+      ...(probes !== undefined ? { probes } : probeItems !== undefined ? { probeItems } : {}),
+      ...(options.categoryPrior ? { categoryPrior: options.categoryPrior } : {}),
+      ...(options.filter?.categories ? { categories: options.filter.categories } : {}),
+    });
+    const failed = [...answer.stats.failed];
+    // The results' item files: a partition whose list cannot be read drops its results, and is reported like a shard.
+    const wanted = [...new Set(answer.results.map((r) => this.partitionOf(r.index)))];
+    const lists = await Promise.allSettled(wanted.map((p) => this.itemsOf(p)));
+    lists.forEach((l, i) => {
+      if (l.status === 'rejected') failed.push({ partition: this.layout[wanted[i]!]!.id, message: errorMessage(l.reason) });
+    });
+    const results = answer.results.flatMap((r) => {
+      const item = this.items[r.index];
+      return item ? [{ index: r.index, id: item.id, score: r.score, prior: r.prior }] : [];
+    });
+    this.lastCoverage = {
+      searched: answer.stats.probed + answer.stats.failed.length,
+      partitions: this.layout.length,
+      itemsSearched: answer.stats.itemsScanned,
+      items: this.size,
+      bytesDownloaded: this.bytesDownloaded - before,
+      more: answer.stats.remaining > 0,
+      failed,
+    };
+    return results;
+  }
+
+  /** Item `index`'s stored vector, when its partition is on the device (after a search that returned it). */
+  vector(index: number, out?: Float32Array): Float32Array {
+    const p = this.partitionOf(index);
+    const shards = this.scanner.residentShards(p);
+    if (!shards) throw new RangeError(`item ${index}'s partition (${this.layout[p]!.id}) is not on the device`);
+    let offset = index - this.layout[p]!.start;
+    for (const shard of shards) {
+      if (offset < shard.count) return dequantize(shard, offset, out);
+      offset -= shard.count;
+    }
+    throw new RangeError(`item index ${index} is outside its partition`);
+  }
+
+  /** The items and stored vectors (int8, as stored) of the partitions on the device: what the page's taste profile may read. */
+  held(): { items: CatalogItem[]; vectors: Shard } {
+    const parts = [...this.itemLists.keys()].flatMap((p) => {
+      const shards = this.scanner.residentShards(p);
+      const { start, count } = this.layout[p]!;
+      return shards && this.items[start] && this.items[start + count - 1] ? [{ p, shards }] : [];
+    });
+    const total = parts.reduce((n, { p }) => n + this.layout[p]!.count, 0);
+    const d = this.dimension;
+    const codes = new Int8Array(total * d);
+    const scales = new Float32Array(total);
+    const items: CatalogItem[] = [];
+    let row = 0;
+    for (const { p, shards } of parts) {
+      const { start, count } = this.layout[p]!;
+      for (let i = start; i < start + count; i++) items.push(this.items[i]!);
+      for (const shard of shards) {
+        codes.set(shard.codes.subarray(0, shard.count * d), row * d);
+        scales.set(shard.scales.subarray(0, shard.count), row);
+        row += shard.count;
+      }
+    }
+    return { items, vectors: { count: total, dimension: d, codes, scales } };
+  }
+
+  dispose(): void {
+    this.scanner.dispose();
+    this.itemLists.clear();
+    this.itemIndex.clear();
+    this.items.length = 0;
+  }
+
+  /** The partition holding catalog index `index` (binary search over the starts). */
+  private partitionOf(index: number): number {
+    let lo = 0;
+    let hi = this.layout.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.layout[mid]!.start <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  private async readShards(p: number): Promise<Shard[]> {
+    const part = this.layout[p]!;
+    return Promise.all(
+      part.shards.map(async (file) => {
+        const bytes = await this.read(file);
+        this.bytesDownloaded += bytes.byteLength;
+        return decodeShard(bytes, { count: file.count, dimension: this.dimension }, file.path);
+      }),
+    );
+  }
+
+  /** Partition p's items, downloaded once and kept (least recently used lists let go beyond maxItemPartitions). */
+  private itemsOf(p: number): Promise<CatalogItem[]> {
+    const held = this.itemLists.get(p);
+    if (held) {
+      this.itemLists.delete(p);
+      this.itemLists.set(p, held);
+      return held;
+    }
+    const part = this.layout[p]!;
+    const decoder = new TextDecoder();
+    const list = (async () => {
+      const lists = await Promise.all(
+        part.items.map(async (file) => {
+          const bytes = await this.read(file);
+          this.bytesDownloaded += bytes.byteLength;
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(decoder.decode(bytes));
+          } catch (error) {
+            throw new CatalogError(`${file.path} is not valid JSON (${errorMessage(error)})`);
+          }
+          return parseItemsJson(parsed, file.path, file.count);
+        }),
+      );
+      const items = lists.flat();
+      items.forEach((item, i) => {
+        const known = this.itemIndex.get(item.id);
+        if (known !== undefined && known !== part.start + i) throw new CatalogError(`partition ${part.id}: item id "${item.id}" appears twice in the catalog`);
+      });
+      items.forEach((item, i) => {
+        this.items[part.start + i] = item;
+        this.itemIndex.set(item.id, part.start + i);
+      });
+      return items;
+    })();
+    list.catch(() => this.itemLists.delete(p)); // a failed read is tried again by the next search that needs it
+    this.itemLists.set(p, list);
+    while (this.itemLists.size > this.maxItemPartitions) this.forgetItems(this.itemLists.keys().next().value!);
+    return list;
+  }
+
+  private forgetItems(p: number): void {
+    this.itemLists.delete(p);
+    const { start, count } = this.layout[p]!;
+    for (let i = start; i < start + count; i++) {
+      const item = this.items[i];
+      if (item) this.itemIndex.delete(item.id);
+      this.items[i] = undefined;
+    }
+  }
+}
