@@ -170,7 +170,7 @@ async function main(argv: string[]): Promise<number> {
       signal: controller.signal,
     },
     (p) => {
-      const note = p.phase === 'embed' ? `reused ${p.reused}, bad ${p.failed}` : undefined;
+      const note = p.phase === 'embed' ? `reused ${p.reused}, bad ${p.failed}` : p.phase === 'partition' ? p.current : undefined;
       bar.update({
         label: PHASES[p.phase],
         done: p.done,

@@ -90,13 +90,14 @@ export async function mergeCatalogs(options: MergeOptions, onProgress: (p: Merge
   const parts: Part[] = [];
   for (const [n, dir] of options.dirs.entries()) {
     onProgress({ phase: 'read', done: n, total: options.dirs.length, current: dir });
+    if (!existsSync(dir)) throw new MergeError(`${dir} does not exist`);
+    const loaded = await readCatalogDir(dir);
     let run: IndexRun;
     try {
       run = readRunFile(dir);
     } catch (error) {
       throw new MergeError(error instanceof Error ? error.message : String(error));
     }
-    const loaded = await readCatalogDir(dir);
     const state = readIndexState(dir);
     if (!state) throw new MergeError(`${join(dir, STATE_FILE)} is missing or not an index state: the float32 embeddings are needed to merge`);
     const h = state.header;
