@@ -175,8 +175,14 @@ export function writeCatalog(outDir: string, content: CatalogContent, options: W
       ...(options.partitionSize !== undefined ? { partitionSize: options.partitionSize } : {}),
       ...(options.onPartitionProgress ? { onProgress: options.onPartitionProgress } : {}),
     });
-    if (plan.length > MAX_PARTITIONS)
-      throw new RangeError(`${plan.length} partitions; a catalog may have at most ${MAX_PARTITIONS}: choose a larger partition size`);
+    if (plan.length > MAX_PARTITIONS) {
+      const categories = new Set(plan.map((p) => p.category)).size;
+      throw new CatalogError(
+        `the catalog would have ${plan.length.toLocaleString('en')} partitions (${categories.toLocaleString('en')} categories); a catalog may have at most ` +
+          `${MAX_PARTITIONS.toLocaleString('en')}: ${categories > MAX_PARTITIONS / 2 ? 'merge small categories in the input, or ' : 'choose a larger partition size (--partition-size), or '}` +
+          'write it flat (--partition-size 0); the embeddings are kept, so running again only writes the catalog',
+      );
+    }
     const centroids = new Float32Array(plan.length * dimension);
     const list: CatalogPartition[] = plan.map((p, n) => {
       const run = writeRun(outDir, `${PARTITIONS_DIR}/${String(n).padStart(4, '0')}/`, content, p.indices, perShard, perFile);

@@ -168,6 +168,18 @@ describe('writeCatalog, partitioned', () => {
     expect(existsSync(join(a, 'partitions/0004'))).toBe(false);
   });
 
+  it('refuses more partitions than a catalog may have, before writing anything', () => {
+    const out = join(dir, 'too-many');
+    expect(() =>
+      writeCatalog(
+        out,
+        content(10_001, (i) => `c${i}`),
+        { partitioned: true },
+      ),
+    ).toThrow(/would have 10,001 partitions \(10,001 categories\); a catalog may have at most 10,000: merge small categories/);
+    expect(existsSync(join(out, 'partitions'))).toBe(false);
+  });
+
   it("'auto' partitions only large catalogs", () => {
     const small = writeCatalog(
       join(dir, 'auto'),
