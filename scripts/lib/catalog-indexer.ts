@@ -2,10 +2,14 @@
  * Builds a catalog folder from product photos: reads the inputs (CSV files or
  * image folders), embeds every image with the app's own models (tfjs wasm in
  * Node), writes JPEG thumbnails, int8 shards, item files and catalog.json.
- * Resumable: embeddings are kept by content hash in `.index-state.ndjson`.
+ * Resumable: embeddings are kept by content hash in `.index-state.ndjson`;
+ * `.index-run.json` lists the items indexed, in input order, with their content
+ * hashes (what catalog-merge.ts reads). A large catalog is written partitioned
+ * (catalog-partitions.ts); `slice` indexes one slice of the inputs.
  * Bad images are reported by name and skipped. By default the models run in a
  * pool of worker threads (one per core), images decoded here meanwhile; several
- * images are in flight at once, and the catalog's order is the inputs' order.
+ * images are in flight at once, and the catalog's order is the inputs' order
+ * (within each partition, in a partitioned catalog).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
@@ -19,8 +23,10 @@ import { writeCatalog, type WriteOptions } from './catalog-files.ts';
 import { EmbedPoolError } from './embed-pool.ts';
 import { type EmbedTimings, type ImageEmbedder, nodeImageEmbedder, poolImageEmbedder } from './image-embedder.ts';
 import { IndexState, STATE_FILE, type StateInfo } from './index-state.ts';
+import { parseSlice, RUN_FILE, type SliceSpec, sliceRange, writeRunFile } from './index-run.ts';
 
 export { type EmbedTimings, type ImageEmbedder, nodeImageEmbedder, poolImageEmbedder };
+export { parseSlice, RUN_FILE, type SliceSpec };
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.avif', '.tif', '.tiff']);
 
@@ -51,11 +57,17 @@ export interface IndexOptions {
   /** Images per inference call in a worker (default: embed-pool.ts DEFAULT_BATCH_SIZE). */
   batchSize?: number;
   write?: WriteOptions;
+  /**
+   * Index only slice `index` (0-based) of `count`: the input items (after de-duplication, in input order) cut
+   * in `count` near-equal contiguous ranges. The output is a catalog of its own; merge the slices' folders
+   * with catalog-merge.ts (`npm run index:merge`).
+   */
+  slice?: SliceSpec;
   signal?: AbortSignal;
 }
 
 export interface IndexProgress {
-  phase: 'scan' | 'embed' | 'scenes' | 'write';
+  phase: 'scan' | 'embed' | 'scenes' | 'partition' | 'write';
   done: number;
   total: number;
   /** Images embedded in this run (not reused). */
@@ -88,6 +100,8 @@ export interface IndexReport {
   /** Scene → item links dropped because the item is not in the catalog. */
   droppedSceneItems: number;
   state: StateInfo;
+  /** The slice indexed (slice runs only): its range of the `inputItems` de-duplicated input items. */
+  slice?: SliceSpec & { start: number; end: number; inputItems: number };
   seconds: number;
   /** Seconds from the first image embedded to the last (0 when nothing was embedded). */
   embedSeconds: number;
@@ -265,6 +279,15 @@ export async function indexCatalog(options: IndexOptions, onProgress: (p: IndexP
   });
   if (unique.length === 0)
     throw new IndexError(`no images found in ${options.inputs.map((i) => (typeof i === 'string' ? i : i.path)).join(', ')}`, [], skipped);
+  const inputItems = unique.length;
+  let sliceInfo: IndexReport['slice'];
+  if (options.slice) {
+    const { start, end } = sliceRange(options.slice, inputItems);
+    sliceInfo = { ...options.slice, start, end, inputItems };
+    if (start === end) throw new IndexError(`slice ${options.slice.index}/${options.slice.count} is empty: the inputs have ${inputItems} items`, [], skipped);
+    unique.splice(end);
+    unique.splice(0, start);
+  }
 
   mkdirSync(join(outDir, 'thumbs'), { recursive: true });
   const embedder = options.embedder ?? (await defaultEmbedder(options.workers, options.batchSize));
@@ -311,6 +334,8 @@ export async function indexCatalog(options: IndexOptions, onProgress: (p: IndexP
       return v;
     };
     const outcomes: ({ item: CatalogItem; vector: Float32Array } | Problem)[] = new Array(readable.length);
+    /** Each indexed item's image content sha256 (the state's key), for the run file. */
+    const hashOf = new Map<CatalogItem, string>();
     let next = 0;
     let done = 0;
     let failedNow = 0;
@@ -331,7 +356,9 @@ export async function indexCatalog(options: IndexOptions, onProgress: (p: IndexP
             else counts.reused++; // the same photo under another id
             vector = await job;
           }
-          outcomes[i] = { item: { ...e.item, thumbnail: thumb }, vector };
+          const item = { ...e.item, thumbnail: thumb };
+          hashOf.set(item, e.hash);
+          outcomes[i] = { item, vector };
         } catch (error) {
           if (error instanceof EmbedPoolError || options.signal?.aborted) {
             fatal ??= error;
@@ -390,6 +417,10 @@ export async function indexCatalog(options: IndexOptions, onProgress: (p: IndexP
 
     // 5. Write.
     onProgress({ phase: 'write', done: 0, total: 1, embedded, reused, failed: failed.length });
+    const write: WriteOptions = {
+      onPartitionProgress: (p) => onProgress({ phase: 'partition', done: p.done, total: p.total, embedded, reused, failed: failed.length, current: p.group }),
+      ...options.write,
+    };
     const catalog = writeCatalog(
       outDir,
       {
@@ -403,8 +434,13 @@ export async function indexCatalog(options: IndexOptions, onProgress: (p: IndexP
         ...(options.complements ? { complements: options.complements } : {}),
         ...(options.currency ? { currency: options.currency } : {}),
       },
-      options.write,
+      write,
     );
+    writeRunFile(outDir, {
+      ...(sliceInfo ? { slice: { index: sliceInfo.index, count: sliceInfo.count } } : {}),
+      inputItems,
+      items: indexed.map((x) => [x.item.id, hashOf.get(x.item)!]),
+    });
     onProgress({ phase: 'write', done: 1, total: 1, embedded, reused, failed: failed.length });
     return {
       outDir,
@@ -417,6 +453,7 @@ export async function indexCatalog(options: IndexOptions, onProgress: (p: IndexP
       scenes: scenes.length,
       droppedSceneItems,
       state: info,
+      ...(sliceInfo ? { slice: sliceInfo } : {}),
       seconds: (performance.now() - started) / 1000,
       embedSeconds: firstEmbed !== undefined && lastEmbed !== undefined ? (lastEmbed - firstEmbed) / 1000 : 0,
       ...(embedder.timings ? { timings: embedder.timings() } : {}),

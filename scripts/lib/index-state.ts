@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 export const STATE_FILE = '.index-state.ndjson';
 
-interface StateHeader {
+export interface StateHeader {
   kind: 'lookalike-index-state';
   version: 1;
   ensembleId: string;
@@ -82,17 +82,7 @@ export class IndexState {
   }
 
   private parseLine(line: string): [string, Float32Array] | undefined {
-    try {
-      const { h, e } = JSON.parse(line) as { h?: unknown; e?: unknown };
-      if (typeof h !== 'string' || typeof e !== 'string') return undefined;
-      const bytes = Buffer.from(e, 'base64');
-      if (bytes.byteLength !== this.header.dimension * 4) return undefined;
-      const v = new Float32Array(this.header.dimension);
-      new Uint8Array(v.buffer).set(bytes);
-      return v.every(Number.isFinite) ? [h, v] : undefined;
-    } catch {
-      return undefined;
-    }
+    return parseStateLine(line, this.header.dimension);
   }
 
   get(hash: string): Float32Array | undefined {
@@ -107,6 +97,22 @@ export class IndexState {
     return this.embeddings.size;
   }
 
+  /** Records many embeddings (one append; ones already recorded are left out). */
+  addMany(entries: Iterable<[string, Float32Array]>): number {
+    const lines: string[] = [];
+    let added = 0;
+    for (const [hash, embedding] of entries) {
+      if (this.embeddings.has(hash)) continue;
+      if (embedding.length !== this.header.dimension) throw new RangeError(`embedding of ${embedding.length} values, expected ${this.header.dimension}`);
+      lines.push(`${JSON.stringify({ h: hash, e: Buffer.from(embedding.buffer, embedding.byteOffset, embedding.byteLength).toString('base64') })}\n`);
+      this.embeddings.set(hash, embedding);
+      added++;
+      if (lines.length >= 10_000) appendFileSync(this.file, lines.splice(0).join(''));
+    }
+    if (lines.length) appendFileSync(this.file, lines.join(''));
+    return added;
+  }
+
   /** Records one embedding (appended to the file at once). */
   add(hash: string, embedding: Float32Array): void {
     if (embedding.length !== this.header.dimension) throw new RangeError(`embedding of ${embedding.length} values, expected ${this.header.dimension}`);
@@ -114,4 +120,45 @@ export class IndexState {
     appendFileSync(this.file, `${JSON.stringify({ h: hash, e })}\n`);
     this.embeddings.set(hash, embedding);
   }
+}
+
+function parseStateLine(line: string, dimension: number): [string, Float32Array] | undefined {
+  try {
+    const { h, e } = JSON.parse(line) as { h?: unknown; e?: unknown };
+    if (typeof h !== 'string' || typeof e !== 'string') return undefined;
+    const bytes = Buffer.from(e, 'base64');
+    if (bytes.byteLength !== dimension * 4) return undefined;
+    const v = new Float32Array(dimension);
+    new Uint8Array(v.buffer).set(bytes);
+    return v.every(Number.isFinite) ? [h, v] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads the state in `dir` without changing it (IndexState.open sets aside a state of other models; this
+ * does not): its header and embeddings, or undefined when there is no state file or it is not one.
+ */
+export function readIndexState(dir: string): { header: StateHeader; embeddings: Map<string, Float32Array>; badLines: number } | undefined {
+  const file = join(dir, STATE_FILE);
+  if (!existsSync(file)) return undefined;
+  const lines = readFileSync(file, 'utf8').split('\n');
+  let header: Partial<StateHeader>;
+  try {
+    header = JSON.parse(lines[0] ?? '') as Partial<StateHeader>;
+  } catch {
+    return undefined;
+  }
+  if (header.kind !== 'lookalike-index-state' || header.version !== 1 || !Number.isInteger(header.dimension) || !Array.isArray(header.modelSha256))
+    return undefined;
+  const embeddings = new Map<string, Float32Array>();
+  let badLines = 0;
+  for (const line of lines.slice(1)) {
+    if (!line) continue;
+    const v = parseStateLine(line, header.dimension!);
+    if (v) embeddings.set(v[0], v[1]);
+    else badLines++;
+  }
+  return { header: header as StateHeader, embeddings, badLines };
 }
