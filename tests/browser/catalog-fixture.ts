@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import { readCatalogDir, writeCatalog } from '../../scripts/lib/catalog-files.ts';
 import { buildTestCatalog, SERVED_DIR } from '../../scripts/lib/test-catalog.ts';
+import { dequantize } from '../../src/shared/catalog-shards.ts';
 import { type BrowserApp, openApp, ROOT, startBrowserApp, waitReady } from './harness.ts';
 
 export { SERVED_DIR, buildTestCatalog } from '../../scripts/lib/test-catalog.ts';
@@ -85,4 +87,42 @@ export function withTestCatalogApp(): TestCatalogApp {
   });
   afterAll(() => app.env?.close());
   return app;
+}
+
+/**
+ * The test catalog rewritten as a partitioned catalog (format 2, partitions of at most `partitionSize` items) at
+ * catalog/<name>/, with `probeItems` as its first-search budget: same items, thumbnails and vectors.
+ */
+export async function partitionedCatalog(name: string, partitionSize: number, probeItems: number): Promise<string> {
+  const dir = resolve(ROOT, 'dist/catalog', name);
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(SERVED_DIR, dir, { recursive: true });
+  const loaded = await readCatalogDir(dir);
+  const vectors = loaded.items.map((_, i) => {
+    let offset = i;
+    for (const shard of loaded.shards) {
+      if (offset < shard.count) return dequantize(shard, offset);
+      offset -= shard.count;
+    }
+    throw new RangeError(`item ${i} has no vector`);
+  });
+  const { meta } = loaded;
+  writeCatalog(
+    dir,
+    {
+      name: `${meta.name} (partitioned)`,
+      ensembleId: meta.ensembleId,
+      modelSha256: meta.modelSha256,
+      dimension: meta.dimension,
+      items: loaded.items,
+      vectors,
+      ...(meta.scenes ? { scenes: meta.scenes } : {}),
+      ...(meta.currency ? { currency: meta.currency } : {}),
+    },
+    { partitioned: true, partitionSize },
+  );
+  const json = JSON.parse(readFileSync(resolve(dir, 'catalog.json'), 'utf8')) as { partitions: { probeItems?: number } };
+  json.partitions.probeItems = probeItems;
+  writeFileSync(resolve(dir, 'catalog.json'), JSON.stringify(json));
+  return `catalog/${name}/catalog.json`;
 }
