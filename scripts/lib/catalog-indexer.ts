@@ -280,8 +280,15 @@ export async function indexCatalog(options: IndexOptions, onProgress: (p: IndexP
   if (unique.length === 0)
     throw new IndexError(`no images found in ${options.inputs.map((i) => (typeof i === 'string' ? i : i.path)).join(', ')}`, [], skipped);
   const inputItems = unique.length;
+  /** The de-duplicated input ids, digested: slices of one job share it (catalog-merge.ts checks). */
+  const inputDigest = createHash('sha256')
+    .update(unique.map((e) => e.item.id).join('\n'))
+    .digest('hex');
   let sliceInfo: IndexReport['slice'];
   if (options.slice) {
+    const { index, count } = options.slice;
+    if (!Number.isInteger(index) || !Number.isInteger(count) || index < 0 || index >= count)
+      throw new IndexError(`slice ${index}/${count}: a slice is i/n with i from 0 to n - 1`);
     const { start, end } = sliceRange(options.slice, inputItems);
     sliceInfo = { ...options.slice, start, end, inputItems };
     if (start === end) throw new IndexError(`slice ${options.slice.index}/${options.slice.count} is empty: the inputs have ${inputItems} items`, [], skipped);
@@ -439,6 +446,7 @@ export async function indexCatalog(options: IndexOptions, onProgress: (p: IndexP
     writeRunFile(outDir, {
       ...(sliceInfo ? { slice: { index: sliceInfo.index, count: sliceInfo.count } } : {}),
       inputItems,
+      inputDigest,
       items: indexed.map((x) => [x.item.id, hashOf.get(x.item)!]),
     });
     onProgress({ phase: 'write', done: 1, total: 1, embedded, reused, failed: failed.length });

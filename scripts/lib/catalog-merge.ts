@@ -131,9 +131,10 @@ export async function mergeCatalogs(options: MergeOptions, onProgress: (p: Merge
       const s = p.run.slice!;
       if (s.count !== n)
         throw new MergeError(`${p.dir} is slice ${s.index}/${s.count} but ${first.dir} is slice ${first.run.slice!.index}/${n}: not the same job`);
-      if (p.run.inputItems !== first.run.inputItems)
+      if (p.run.inputItems !== first.run.inputItems || p.run.inputDigest !== first.run.inputDigest)
         throw new MergeError(
-          `${p.dir} was cut from ${p.run.inputItems} input items, ${first.dir} from ${first.run.inputItems}: the slices were not made from the same inputs`,
+          `${p.dir} was cut from ${p.run.inputItems} input items, ${first.dir} from ${first.run.inputItems}` +
+            `${p.run.inputItems === first.run.inputItems ? ' with other ids' : ''}: the slices were not made from the same inputs`,
         );
       const other = bySlice.get(s.index);
       if (other) throw new MergeError(`${other.dir} and ${p.dir} are both slice ${s.index}/${n}`);
@@ -211,7 +212,12 @@ export async function mergeCatalogs(options: MergeOptions, onProgress: (p: Merge
       ...options.write,
     },
   );
-  writeRunFile(outDir, { inputItems: sliced.length ? first.run.inputItems : parts.reduce((n, p) => n + p.run.inputItems, 0), items: hashes });
+  writeRunFile(outDir, {
+    ...(sliced.length
+      ? { inputItems: first.run.inputItems, ...(first.run.inputDigest ? { inputDigest: first.run.inputDigest } : {}) }
+      : { inputItems: parts.reduce((n, p) => n + p.run.inputItems, 0) }),
+    items: hashes,
+  });
   onProgress({ phase: 'write', done: 1, total: 1 });
   return { outDir, catalog, items: items.length, files, seconds: (performance.now() - started) / 1000 };
 }

@@ -13,6 +13,8 @@ export const DEFAULT_PARTITION_SIZE = 1000;
 export const AUTO_PARTITION_ITEMS = 50_000;
 /** The k-means seed: fixed, so two runs over the same items write the same catalog. */
 export const PARTITION_SEED = 1;
+/** Rows assigned to their nearest centroid between two progress reports. */
+const ASSIGN_CHUNK = 20_000;
 /** How an uncategorised group's partitions are named (their entries have no `category`). */
 const UNCATEGORISED_LABEL = 'uncategorised';
 /** Longest category text kept in a partition id (ids are labels; the category itself is in `category`). */
@@ -87,7 +89,13 @@ export function planPartitions(
       group.forEach((i, r) => rows.set(vectors[i]!, r * dimension));
       const centroids = trainCentroids(rows, group.length, dimension, k, { seed: options.seed ?? PARTITION_SEED });
       const kk = centroids.length / dimension;
-      const assignment = assignNearest(rows, group.length, dimension, centroids, kk);
+      // Assigned in chunks, so a category of a million items moves the progress bar.
+      const assignment = new Int32Array(group.length);
+      for (let r = 0; r < group.length; r += ASSIGN_CHUNK) {
+        const n = Math.min(ASSIGN_CHUNK, group.length - r);
+        assignment.set(assignNearest(rows.subarray(r * dimension, (r + n) * dimension), n, dimension, centroids, kk), r);
+        if (r + n < group.length) options.onProgress?.({ done: clustered + r + n, total: large, group: key ?? UNCATEGORISED_LABEL, clusters: k });
+      }
       parts = Array.from({ length: kk }, () => []);
       group.forEach((i, r) => parts[assignment[r]!]!.push(i));
       parts = parts.filter((p) => p.length > 0);

@@ -22,6 +22,8 @@ export interface IndexRun {
   slice?: SliceSpec;
   /** Items in all the inputs after de-duplication (before slicing; failed images included). */
   inputItems: number;
+  /** sha256 of those items' ids (one per line): slices of one job have the same. */
+  inputDigest?: string;
   /** [item id, image content sha256] of every item in the catalog, in input order. */
   items: [string, string][];
 }
@@ -71,6 +73,7 @@ export function readRunFile(dir: string): IndexRun {
     run.version !== 1 ||
     !okSlice ||
     !Number.isInteger(run.inputItems) ||
+    (run.inputDigest !== undefined && typeof run.inputDigest !== 'string') ||
     !Array.isArray(run.items) ||
     !run.items.every((x) => Array.isArray(x) && x.length === 2 && typeof x[0] === 'string' && typeof x[1] === 'string')
   )

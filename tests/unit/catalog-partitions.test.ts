@@ -296,6 +296,13 @@ describe('slices and merge', () => {
     await expect(mergeCatalogs({ dirs: [join(dir, 'whole'), join(dir, 'slice-0')], out })).rejects.toThrow(/is a slice \(--slice\) but .*whole is not/);
     await expect(mergeCatalogs({ dirs: [join(dir, 'whole'), join(dir, 'merged')], out })).rejects.toThrow(/item id "P0" is in both .*whole and .*merged/);
     await expect(mergeCatalogs({ dirs: [join(dir, 'whole')], out: join(dir, 'whole') })).rejects.toThrow(MergeError);
+    // A slice cut from other inputs (same number of items, other ids).
+    const otherCsv = join(dir, 'shop/other.csv');
+    writeFileSync(otherCsv, readFileSync(csv, 'utf8').replace('P14,', 'Q14,'));
+    await index('other-inputs', { inputs: [otherCsv], slice: { index: 1, count: 2 } });
+    await expect(mergeCatalogs({ dirs: [join(dir, 'slice-0'), join(dir, 'other-inputs')], out })).rejects.toThrow(
+      /other-inputs was cut from 16 input items, .*slice-0 from 16 with other ids: the slices were not made from the same inputs/,
+    );
     expect(existsSync(join(out, 'catalog.json'))).toBe(false);
   });
 
