@@ -84,7 +84,7 @@ export function SearchResults({
 /** How much of a partitioned catalog this search read, what could not be read, and the way to read more. */
 function Coverage({ coverage, busy, onMore }: { coverage: SearchCoverage; busy: boolean; onMore(): void }) {
   return (
-    <div class="coverage" data-testid="coverage">
+    <div class="coverage" data-testid="coverage" data-searched={coverage.itemsSearched} data-bytes={coverage.bytesDownloaded}>
       <p>
         {coverage.more ? 'Searched the part of the catalog nearest your photo' : 'Searched every part of the catalog this search can use'}:{' '}
         {coverage.itemsSearched.toLocaleString('en')} of {coverage.items.toLocaleString('en')} products

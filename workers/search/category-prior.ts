@@ -4,7 +4,30 @@
  * the H&M catalog (docs/performance.md): the weight trades raw look-alikes for
  * results of the photo's own category.
  */
-import type { CategoryPrior } from './search-index.ts';
+
+/**
+ * The soft vote as a prior: each candidate's rank score is its cosine plus
+ * `weight` × the probability the classifier gives the candidate's category, so
+ * a phone photo of a shirt brings catalog shirts first even where a pair of
+ * trousers is a closer raw embedding. Candidates come from the PRIOR_SHORTLIST
+ * nearest by cosine (the prior re-orders, it never brings in far-away items).
+ */
+export interface CategoryPrior {
+  /** Cosine units per unit of probability (0 turns the prior off). */
+  weight: number;
+  /** Probability of each category for this photo (missing categories count 0). */
+  probabilities: Readonly<Record<string, number>>;
+}
+
+/** The prior's probability of `category` (0 for a category it does not name; only its own keys count, never Object.prototype's). */
+export function probabilityOf(prior: CategoryPrior, category: string | undefined): number {
+  if (category === undefined || !Object.hasOwn(prior.probabilities, category)) return 0;
+  const p = prior.probabilities[category];
+  return typeof p === 'number' && Number.isFinite(p) ? p : 0;
+}
+
+/** How many cosine-nearest candidates the category prior re-orders. */
+export const PRIOR_SHORTLIST = 256;
 
 /** Default weight (cosine units per unit of probability), chosen on clothing-photos val (docs/performance.md). */
 export const DEFAULT_CATEGORY_PRIOR = 0.5;

@@ -23,7 +23,7 @@
 import type { Shard } from '../../src/shared/catalog-shards.ts';
 import { shardByteLength } from '../../src/shared/catalog-format.ts';
 import { exactSearch } from './exact-search.ts';
-import type { CategoryPrior } from './search-index.ts';
+import { PRIOR_SHORTLIST, probabilityOf, type CategoryPrior } from './category-prior.ts';
 import { TopK } from './top-k.ts';
 
 /** What the search needs to know of one partition (catalog.json's PartitionLayout has all of it). */
@@ -103,9 +103,6 @@ export interface PartitionedSearchResponse {
   stats: PartitionedSearchStats;
 }
 
-/** How many cosine-nearest candidates the category prior re-orders (SearchIndex's PRIOR_SHORTLIST; not imported, as search-index.ts loads tfjs). */
-export const PRIOR_SHORTLIST = 256;
-
 /** Default items probed per search (see docs/catalog-format.md, "Partitioned search": chosen on validation queries). */
 export const DEFAULT_PROBE_ITEMS = 64_000;
 /** Default bound of the partition cache: 64 MiB of decoded shards (about 250,000 items at d = 256). */
@@ -115,12 +112,6 @@ interface Resident {
   shards: Shard[];
   categories?: readonly (string | undefined)[];
   bytes: number;
-}
-
-function probabilityOf(prior: CategoryPrior, category: string | undefined): number {
-  if (category === undefined || !Object.hasOwn(prior.probabilities, category)) return 0;
-  const p = prior.probabilities[category];
-  return typeof p === 'number' && Number.isFinite(p) ? p : 0;
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -12,11 +12,14 @@ import type { SearchPath } from '../../src/shared/worker-api/catalog.ts';
 import { exactSearch } from './exact-search.ts';
 import { filterMask, type SearchFilter } from './filter.ts';
 import { GpuSearch } from './gpu-search.ts';
+import { PRIOR_SHORTLIST, probabilityOf, type CategoryPrior } from './category-prior.ts';
 import { expandQuery, type QueryExpansion } from './query-expansion.ts';
 import type { Scored } from './top-k.ts';
 
 export type { SearchFilter } from './filter.ts';
 export type { QueryExpansion } from './query-expansion.ts';
+export type { CategoryPrior } from './category-prior.ts';
+export { PRIOR_SHORTLIST } from './category-prior.ts';
 export type { SearchPath };
 /** The paths a whole-catalog index scans by (a partitioned catalog is searched by PartitionedCatalog). */
 export type ScanPath = Exclude<SearchPath, 'partitioned'>;
@@ -47,30 +50,6 @@ export interface SearchOptions {
   /** Let the photo's predicted category steer which look-alikes come first (see CategoryPrior). */
   categoryPrior?: CategoryPrior;
 }
-
-/**
- * The soft vote as a prior: each candidate's rank score is its cosine plus
- * `weight` × the probability the classifier gives the candidate's category, so
- * a phone photo of a shirt brings catalog shirts first even where a pair of
- * trousers is a closer raw embedding. Candidates come from the PRIOR_SHORTLIST
- * nearest by cosine (the prior re-orders, it never brings in far-away items).
- */
-export interface CategoryPrior {
-  /** Cosine units per unit of probability (0 turns the prior off). */
-  weight: number;
-  /** Probability of each category for this photo (missing categories count 0). */
-  probabilities: Readonly<Record<string, number>>;
-}
-
-/** The prior's probability of `category` (0 for a category it does not name; only its own keys count, never Object.prototype's). */
-function probabilityOf(prior: CategoryPrior, category: string | undefined): number {
-  if (category === undefined || !Object.hasOwn(prior.probabilities, category)) return 0;
-  const p = prior.probabilities[category];
-  return typeof p === 'number' && Number.isFinite(p) ? p : 0;
-}
-
-/** How many cosine-nearest candidates the category prior re-orders. */
-export const PRIOR_SHORTLIST = 256;
 
 export interface SearchResult {
   /** Position in the catalog. */
