@@ -7,14 +7,19 @@
  *
  *   npx tsx scripts/bench/bench-search.ts [--n 10000,100000] [--dims 256,<embedder>] [--queries 20] [--backend wasm|cpu] [--out bench/search.json]
  *     [--partitioned-n 100000,1000000|none] [--real-catalog .cache/catalogs/real] [--part-queries 200] [--val-queries 100]
- *     [--partition-size 1000] [--sweep-sizes 500,1000,2000] [--budgets 16000,32000,…]
+ *     [--partition-size 1000] [--sweep-sizes 500,1000,2000] [--budgets 16000,32000,…] [--browser-n 1000000|none]
+ *
+ * `none` (or fewer sizes) keeps the last run's figures for that part.
  *
  * The partitioned part (scripts/lib/bench-partitioned.ts, #25): exact scan vs
  * PartitionedSearch at 100k and 1M items, uniform and real-distribution
  * vectors: ms/query, recall@10 vs exact, bytes before first results, memory.
  * 1M items take several minutes (k-means, ground truth); it prints progress.
+ *
+ * The browser part (scripts/lib/bench-million.ts): a 1M-item partitioned catalog opened and searched in the built
+ * app (dist/) in Chromium on wasm: bytes before the first results, first and repeated search times, memory.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,8 +31,9 @@ import { backbones } from '../../src/shared/manifest.ts';
 import { exactSearch } from '../../workers/search/exact-search.ts';
 import { GpuSearch } from '../../workers/search/gpu-search.ts';
 import { readManifest } from '../lib/manifest-writer.ts';
-import type { SearchRow } from '../lib/bench-report.ts';
-import { benchPartitioned, type PartitionedSection } from '../lib/bench-partitioned.ts';
+import type { SearchRow, SearchSection } from '../lib/bench-report.ts';
+import { buildMillionCatalog, measureMillion, millionPhotos, type MillionResult } from '../lib/bench-million.ts';
+import { benchPartitioned, REAL_CATALOG_COMMAND, type PartitionedSection } from '../lib/bench-partitioned.ts';
 
 type Row = SearchRow;
 
@@ -117,6 +123,9 @@ async function timeInterleaved(fns: (() => unknown)[], reps: number, warm = 2): 
   return times.map((ts) => ts.sort((a, b) => a - b)[ts.length >> 1]!);
 }
 
+/** bench/search.json. */
+type SearchFile = Omit<SearchSection, 'command'> & { machine: { cpus: number; cpu: string; node: string } };
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -133,9 +142,12 @@ async function main(): Promise<void> {
       'partition-size': { type: 'string', default: '1000' },
       'sweep-sizes': { type: 'string', default: '500,1000,2000' },
       budgets: { type: 'string', default: '8000,16000,24000,32000,48000,64000,96000' },
+      'browser-n': { type: 'string', default: '1000000' },
     },
   });
-  const ns = values.n.split(',').map(Number);
+  // Parts not measured this run (`--n none`, `--partitioned-n none`, `--browser-n none`, or fewer sizes) keep their last figures.
+  const previous: Partial<SearchFile> = existsSync(resolve(values.out)) ? (JSON.parse(readFileSync(resolve(values.out), 'utf8')) as SearchFile) : {};
+  const ns = values.n === 'none' ? [] : values.n.split(',').map(Number);
   const current = embedderDimension();
   const dims = values.dims ? values.dims.split(',').map(Number) : [...new Set([256, current])];
   const reps = Number(values.queries);
@@ -276,6 +288,31 @@ async function main(): Promise<void> {
     }
   }
 
+  let browser: MillionResult | undefined;
+  const browserN = values['browser-n'] === 'none' ? 0 : Number(values['browser-n']);
+  if (browserN > 0) {
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    const realCatalog = resolve(values['real-catalog']);
+    if (!existsSync(resolve(realCatalog, 'catalog.json'))) {
+      log(`browser: skipped (no real catalog at ${realCatalog}; build it with \`${REAL_CATALOG_COMMAND}\`)`);
+    } else {
+      const dir = resolve(`.cache/bench-million-${browserN}`);
+      const buildSeconds = await buildMillionCatalog(dir, browserN, realCatalog, log);
+      log(`browser: a ${browserN.toLocaleString('en')}-item catalog in the built app (dist/), wasm…`);
+      browser = { date: new Date().toISOString(), ...(buildSeconds > 0 ? { buildSeconds } : {}), ...(await measureMillion(dir, millionPhotos(), log)) };
+    }
+  }
+
+  if (ns.length === 0 && previous.rows) rows.push(...previous.rows);
+  if (partitioned && previous.partitioned) {
+    const measured = new Set(partitioned.rows.map((r) => `${r.n}/${r.distribution}`));
+    partitioned.rows = [...partitioned.rows, ...previous.partitioned.rows.filter((r) => !measured.has(`${r.n}/${r.distribution}`))].sort(
+      (a, b) => a.n - b.n || a.distribution.localeCompare(b.distribution),
+    );
+  }
+  if (partitioned && !partitioned.sizeSweep && previous.partitioned?.sizeSweep) partitioned.sizeSweep = previous.partitioned.sizeSweep;
+  partitioned ??= previous.partitioned;
+  browser ??= previous.browser;
   const out = resolve(values.out);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(
@@ -290,7 +327,8 @@ async function main(): Promise<void> {
         queries: reps,
         rows,
         ...(partitioned ? { partitioned } : {}),
-      },
+        ...(browser ? { browser } : {}),
+      } satisfies SearchFile,
       null,
       2,
     )}\n`,

@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import type { CatalogItem } from '../../src/shared/catalog-format.ts';
 import { dequantize } from '../../src/shared/catalog-shards.ts';
 import { mulberry32 } from '../../src/shared/prng.ts';
-import { ROOT, launchBrowser, startApp } from './browser-app.ts';
+import { DATASETS, ROOT, launchBrowser, startApp } from './browser-app.ts';
 import { readCatalogDir, writeCatalog } from './catalog-files.ts';
 import { realDistributionVectors } from './synthetic-vectors.ts';
 
@@ -53,6 +53,11 @@ export interface MillionResult {
 
 const CATALOG_NAME = 'million';
 
+/** Product photos of real catalog items (two H&M flat-lays, one IKEA product): each has look-alikes among the million. */
+export function millionPhotos(): string[] {
+  return ['hm-catalog/images/0145872052.jpg', 'hm-catalog/images/0189626001.jpg', 'ikea/products/802.538.09.jpg'].map((p) => resolve(DATASETS, p));
+}
+
 /** Writes the synthetic catalog into `out` unless a complete one for the same inputs is there. Returns build seconds (0: reused). */
 export async function buildMillionCatalog(out: string, count: number, realDir: string, log: (s: string) => void): Promise<number> {
   const realJson = readFileSync(join(realDir, 'catalog.json'), 'utf8');
@@ -81,8 +86,18 @@ export async function buildMillionCatalog(out: string, count: number, realDir: s
   symlinkSync(resolve(realDir, 'thumbs'), join(out, 'thumbs'), 'junction');
   writeCatalog(
     out,
-    { name: `Synthetic shop (${count.toLocaleString('en')} items)`, ensembleId: real.meta.ensembleId, modelSha256: real.meta.modelSha256, dimension: d, items, vectors },
-    { partitioned: true, onPartitionProgress: (p) => log(`  k-means: ${p.done.toLocaleString('en')} of ${p.total.toLocaleString('en')} items clustered (${p.group})`) },
+    {
+      name: `Synthetic shop (${count.toLocaleString('en')} items)`,
+      ensembleId: real.meta.ensembleId,
+      modelSha256: real.meta.modelSha256,
+      dimension: d,
+      items,
+      vectors,
+    },
+    {
+      partitioned: true,
+      onPartitionProgress: (p) => log(`  k-means: ${p.done.toLocaleString('en')} of ${p.total.toLocaleString('en')} items clustered (${p.group})`),
+    },
   );
   writeFileSync(stampFile, stamp);
   return (performance.now() - started) / 1000;
@@ -163,7 +178,9 @@ export async function measureMillion(dir: string, photos: string[], log: (s: str
         againSearchMs: again.searchMs,
         againBytes: again.bytes,
       });
-      log(`  ${photo.split('/').pop()}: ${Math.round(first.ms)} ms to results (search ${Math.round(first.searchMs)} ms, ${(first.bytes / 1e6).toFixed(1)} MB), again ${Math.round(again.searchMs)} ms`);
+      log(
+        `  ${photo.split('/').pop()}: ${Math.round(first.ms)} ms to results (search ${Math.round(first.searchMs)} ms, ${(first.bytes / 1e6).toFixed(1)} MB), again ${Math.round(again.searchMs)} ms`,
+      );
     }
     const memoryBytes = await page.evaluate(async () => {
       const p = performance as Performance & { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> };

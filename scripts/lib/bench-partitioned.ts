@@ -105,6 +105,9 @@ const quantile = (xs: number[], q: number) => {
 const median = (xs: number[]) => quantile(xs, 0.5);
 const round = (x: number, digits = 2) => +x.toFixed(digits);
 
+/** How to build the real catalog the real-distribution vectors are sampled around. */
+export const REAL_CATALOG_COMMAND = 'npm run index -- ../shared/datasets/hm-catalog/items.csv ../shared/datasets/ikea/products.csv --out .cache/catalogs/real';
+
 /** Mean bytes of item JSON per item in the real catalog's item files. */
 function itemBytesPerItem(dir: string): number | undefined {
   try {
@@ -301,8 +304,7 @@ export async function benchPartitioned(options: PartitionedBenchOptions): Promis
   const perItem = itemBytesPerItem(options.realCatalog);
   if (!seeds || seeds.rows.length / seeds.count !== d) {
     log(
-      `partitioned: no real catalog of d=${d} at ${options.realCatalog}: the real-distribution rows are skipped. Build it with\n` +
-        '  npm run index -- ../shared/datasets/hm-catalog/items.csv ../shared/datasets/ikea/products.csv --out .cache/catalogs/real',
+      `partitioned: no real catalog of d=${d} at ${options.realCatalog}: the real-distribution rows are skipped. Build it with\n` + `  ${REAL_CATALOG_COMMAND}`,
     );
   }
   const bytesPerItem = perItem ?? 205;

@@ -8,6 +8,7 @@ import { PEER_VARIANTS } from '../../workers/bench-variants.ts';
 import type { PeerSection } from './bench-peer.ts';
 import type { SoakResult } from './bench-soak.ts';
 
+import type { MillionResult } from './bench-million.ts';
 import type { PartitionedSection } from './bench-partitioned.ts';
 export interface MachineInfo {
   cpu: string;
@@ -49,6 +50,8 @@ export interface SearchSection {
   command: string;
   /** Exact scan vs partitioned search at 100k and 1M items (#25; scripts/lib/bench-partitioned.ts). */
   partitioned?: PartitionedSection;
+  /** A 1M-item partitioned catalog opened and searched in the built app (scripts/lib/bench-million.ts). */
+  browser?: MillionResult;
 }
 
 export interface ModelSection {
@@ -323,6 +326,32 @@ function partitionedMarkdown(p: PartitionedSection | undefined): string[] {
     '',
     markdownTable(partitionedTable(p)),
     ...(budgets ? ['', 'Recall@10 and median MB before first results by probe budget (validation queries):', '', markdownTable(budgets)] : []),
+  ];
+}
+
+/** The 1M-item catalog in the built app (bench-million.ts). */
+function millionMarkdown(b: MillionResult | undefined): string[] {
+  if (!b) return [];
+  const mb = (x: number) => (x / 1e6).toFixed(1);
+  return [
+    '',
+    '### A million-item catalog in the app',
+    '',
+    `Measured ${b.date.slice(0, 16).replace('T', ' ')} UTC with \`npm run bench:search\` (scripts/lib/bench-million.ts): a ${b.items.toLocaleString('en')}-item partitioned catalog (${b.partitions.toLocaleString('en')} partitions, ${mb(b.catalogBytes)} MB of shards and item files on the host; real-distribution vectors, each item with the metadata of the real product it was sampled around) served by the preview server and opened in the built app in Chromium on **${b.backend}**, models already cached. Opening it downloads catalog.json (${mb(b.catalogJsonBytes)} MB) and the centroid file (${mb(b.centroidBytes)} MB): **${(b.openMs / 1000).toFixed(1)} s** from page load to the catalog named. Each photo is searched once (its partitions downloaded, verified and kept for offline use) and again (its partitions on the device). Over localhost on the shared 2-core machine: a phone's network adds the download time of the MB column.`,
+    '',
+    markdownTable({
+      head: ['photo', 'photo → results', 'search', 'MB downloaded', 'items searched', 'same photo again: search'],
+      rows: b.queries.map((q) => [
+        q.photo,
+        `${Math.round(q.firstMs)} ms`,
+        `${Math.round(q.firstSearchMs)} ms`,
+        mb(q.firstBytes),
+        q.itemsSearched.toLocaleString('en'),
+        `${Math.round(q.againSearchMs)} ms`,
+      ]),
+    }),
+    '',
+    `Bytes before the first results: **${mb(b.bytesBeforeFirstResults)} MB** (catalog.json + centroids + the first search's partitions; target ≤ 30 MB).${b.memoryBytes !== undefined ? ` Memory of the page and its workers after the searches (\`performance.measureUserAgentSpecificMemory\`): **${mb(b.memoryBytes)} MB**, models included; the partition cache is bounded at 64 MiB of shards, so the catalog is never held whole.` : ''}`,
   ];
 }
 
@@ -854,6 +883,7 @@ export function markdownReport(r: Results): string {
       '',
       markdownTable(searchTable(s)),
       ...partitionedMarkdown(s.partitioned),
+      ...millionMarkdown(s.browser),
     );
   }
   out.push('', '## Soak', '', ...soakLines(r.soak));

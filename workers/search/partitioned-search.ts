@@ -218,12 +218,20 @@ export class PartitionedSearch {
     const top = new TopK(want);
     const failed: PartitionFailure[] = [];
     const loaded = { bytes: 0 };
-    const used = new Map<number, Resident>();
+    /** The item categories of the mixed partitions scanned (for the prior): kept without their shards. */
+    const used = new Map<number, readonly (string | undefined)[]>();
     let itemsScanned = 0;
     let probed = 0;
+    const unpin = (p: number) => {
+      const n = this.pins.get(p)! - 1;
+      if (n === 0) this.pins.delete(p);
+      else this.pins.set(p, n);
+    };
     for (const p of plan) this.pins.set(p, (this.pins.get(p) ?? 0) + 1);
+    const pinned = new Set(plan);
     try {
-      // Each partition is scanned as soon as it arrives; the merged top-K does not depend on the order.
+      // Each partition is scanned as soon as it arrives (the merged top-K does not depend on the order), then let go:
+      // a search over more partitions than the budget holds keeps within it, bar the partitions still arriving.
       await Promise.all(
         plan.map(async (p) => {
           let part: Resident;
@@ -231,22 +239,23 @@ export class PartitionedSearch {
             part = await this.acquire(p, loaded);
           } catch (error) {
             failed.push({ partition: this.partitions[p]!.id, message: messageOf(error) });
+            pinned.delete(p);
+            unpin(p);
             return;
           }
           const info = this.partitions[p]!;
-          used.set(p, part);
+          if (part.categories) used.set(p, part.categories);
           const mask = wanted && info.category === undefined ? this.maskOf(part, info, wanted) : undefined;
           probed++;
           itemsScanned += info.count;
           for (const hit of exactSearch(part.shards, query, want, mask)) top.push(info.start + hit.index, hit.score);
+          pinned.delete(p);
+          unpin(p);
+          this.trim();
         }),
       );
     } finally {
-      for (const p of plan) {
-        const n = this.pins.get(p)! - 1;
-        if (n === 0) this.pins.delete(p);
-        else this.pins.set(p, n);
-      }
+      for (const p of pinned) unpin(p);
       this.trim();
     }
     const hits = top.sorted();
@@ -303,7 +312,7 @@ export class PartitionedSearch {
   }
 
   /** The category of catalog item `index` (its partition's, or the loader's per-item list; undefined when unknown). */
-  private categoryOf(index: number, used: ReadonlyMap<number, Resident>): string | undefined {
+  private categoryOf(index: number, used: ReadonlyMap<number, readonly (string | undefined)[]>): string | undefined {
     let lo = 0;
     let hi = this.partitions.length - 1;
     while (lo < hi) {
@@ -312,7 +321,7 @@ export class PartitionedSearch {
       else hi = mid - 1;
     }
     const info = this.partitions[lo]!;
-    return info.category ?? used.get(lo)?.categories?.[index - info.start];
+    return info.category ?? used.get(lo)?.[index - info.start];
   }
 
   private maskOf(part: Resident, info: PartitionInfo, wanted: Set<string>): Uint8Array {
