@@ -217,10 +217,18 @@ async function openPartitioned(
   const layout = partitionLayout(meta)!;
   const centroidFile = meta.partitions!.centroids;
   const total = centroidFile.bytes;
+  const report = (p: ByteProgress) => onProgress({ ...p, overall: { loaded: p.loaded, total } });
   const early = takePrefetched(base, centroidFile);
   const centroidBytes = early
-    ? await early.catch(() => fetchVerified(base, centroidFile))
-    : await fetchVerified(base, centroidFile, (p) => onProgress({ ...p, overall: { loaded: p.loaded, total } }));
+    ? await early.then(
+        async (bytes) => {
+          // Prefetched before the app said whether to keep downloads for offline use: stored now, as fetchVerified would.
+          await keepForOffline(versionedUrl(base, centroidFile), bytes, null, { replace: false });
+          return bytes;
+        },
+        () => fetchVerified(base, centroidFile, report),
+      )
+    : await fetchVerified(base, centroidFile, report);
   const centroids = decodeShard(centroidBytes, { count: centroidFile.count, dimension: meta.dimension }, centroidFile.path);
   const index = new PartitionedCatalog(meta, layout, centroids, (file) => fetchVerified(base, file), { maxResidentBytes: PARTITION_MEMORY_BYTES });
   const categories = index.categories();

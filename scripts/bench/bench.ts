@@ -116,6 +116,7 @@ function runSearchBench(): SearchSection {
     queries: json.queries,
     rows: json.rows,
     ...(json.partitioned ? { partitioned: json.partitioned } : {}),
+    ...(json.browser ? { browser: json.browser } : {}),
     command: `npx ${args.join(' ')}`,
   };
 }

@@ -672,6 +672,14 @@ function summaryLines(r: Results): string[] {
       out.push(
         `- Search: ${row.n.toLocaleString('en')} items at d=${row.dimension} take ${row.typedArrayMsPerQuery.toFixed(1)} ms per query (typed-array scan, Node).`,
       );
+    const b = r.search.browser;
+    if (b) {
+      const firsts = b.queries.map((q) => q.firstMs);
+      const agains = b.queries.map((q) => q.againSearchMs);
+      out.push(
+        `- A ${b.items.toLocaleString('en')}-item partitioned catalog in the app (${b.backend}, localhost): ${(b.bytesBeforeFirstResults / 1e6).toFixed(1)} MB before the first results, which come ${Math.round(Math.min(...firsts))}–${Math.round(Math.max(...firsts))} ms after the photo; the same search again ${Math.round(Math.min(...agains))}–${Math.round(Math.max(...agains))} ms.`,
+      );
+    }
   }
   if (r.soak && 'pass' in r.soak)
     out.push(

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestCatalog, partitionedCatalog, replaceCatalogFile } from './catalog-fixture.ts';
-import { ROOT, SKIP_DATASETS, afterStatus, hasDatasets, openApp, startBrowserApp, waitReady, type BrowserApp } from './harness.ts';
+import { ROOT, SKIP_DATASETS, afterStatus, hasDatasets, launchProfile, openApp, startApp, startBrowserApp, waitReady, type BrowserApp } from './harness.ts';
 
 const results = (page: Page) => page.getByTestId('result').evaluateAll((els) => els.map((e) => e.getAttribute('data-item-id')!));
 
@@ -79,6 +79,41 @@ describe.skipIf(!hasDatasets)(`a partitioned catalog in the browser ${hasDataset
     expect(second).toBeGreaterThan(first);
     expect((await results(page))[0]).toBe(shoe.item_id);
     await page.close();
+  });
+
+  it('offline after one visit: the partitions already read answer the same search; the others are named as not stored', async () => {
+    let server: Awaited<ReturnType<typeof startApp>> | undefined = await startApp();
+    const profile = await launchProfile();
+    try {
+      const { page, errors } = await openApp(profile.context, `${server.url}?catalog=${url}&backend=wasm`);
+      await waitReady(page);
+      await expect.poll(() => page.getByTestId('catalog').textContent(), { timeout: 60_000 }).toMatch(/partitioned/);
+      const shoe = fixture.items.find((r) => r.category === 'shoes')!;
+      const search = (path: string) =>
+        afterStatus(page, () => page.getByTestId('photo-input').setInputFiles(resolve(path)), /^(?!Looking at).*(Looked at|could not|not )/);
+      await search(shoe.path!);
+      const online = await results(page);
+      await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+
+      await profile.context.setOffline(true);
+      await server.close();
+      server = undefined;
+      await page.reload();
+      await waitReady(page);
+      await expect.poll(() => page.getByTestId('catalog').textContent(), { timeout: 60_000 }).toMatch(/partitioned.*82 items/);
+      expect(await search(shoe.path!)).toMatch(/Looked at/);
+      expect(await results(page)).toEqual(online);
+      expect(await page.getByTestId('coverage-failed').count()).toBe(0);
+      // A photo of something else needs partitions never read online: they are named, nothing breaks.
+      const sofa = fixture.items.find((r) => r.category === 'sofa')!;
+      expect(await search(sofa.path!)).toMatch(/Looked at/);
+      await expect.poll(() => page.getByTestId('coverage-failed').textContent()).toMatch(/sofa/);
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await profile.close();
+      await server?.close();
+    }
   });
 
   it('names a partition that fails its check and answers from the others', async () => {
