@@ -1,7 +1,7 @@
 import { useRef } from 'preact/hooks';
 import type { CatalogInfo, InitInfo, SearchCoverage, SearchResponse } from '../shared/worker-api/index.ts';
 import { CategoryVotes } from './CategoryVotes.tsx';
-import { formatMB, formatMs } from './format.ts';
+import { formatBytes, formatMs } from './format.ts';
 import { ResultGrid } from './ResultGrid.tsx';
 import type { ResultActions, ResultCard } from './result-card.ts';
 import { useRevealOnAnswer } from './use-reveal.ts';
@@ -88,7 +88,7 @@ function Coverage({ coverage, busy, onMore }: { coverage: SearchCoverage; busy: 
       <p>
         {coverage.more ? 'Searched the part of the catalog nearest your photo' : 'Searched every part of the catalog this search can use'}:{' '}
         {coverage.itemsSearched.toLocaleString('en')} of {coverage.items.toLocaleString('en')} products
-        {coverage.bytesDownloaded > 0 ? ` (downloaded ${formatMB(coverage.bytesDownloaded)} for it)` : ''}.
+        {coverage.bytesDownloaded > 0 ? ` (downloaded ${formatBytes(coverage.bytesDownloaded)} for it)` : ''}.
       </p>
       {coverage.failed.length > 0 && (
         <p class="coverage-failed" role="alert" data-testid="coverage-failed">
