@@ -563,7 +563,7 @@ function table(runs: Run[]): string {
         mb(r.exact.shardBytes),
         ((r.exact.downloadMs + r.exact.decodeMs) / 1000).toFixed(2),
         '',
-        mb(r.exact.shardBytes) + ' (shards)',
+        `${mb(r.exact.shardBytes)} (shards)`,
       ]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
