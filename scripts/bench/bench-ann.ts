@@ -24,6 +24,11 @@
  *   wasm32 file layout (nativeToWasm32: 4-byte size_t and labels), which hnswlib-wasm's readIndex needs.
  *   Checked at 3,000 items: the native-built index loads and gives the wasm-built one's recall.
  *   The build time is then the native one, labelled so; load and query are hnswlib-wasm in Chromium as above.
+ * - Found on the way (Chromium 156, this machine): IndexedDB refuses one value of incompressible bytes
+ *   between 256 and 512 MiB ("DataError: Failed to write blobs (InvalidBlob)"; zero-filled buffers of
+ *   1.5 GiB pass, they compress). IDBFS keeps a file as one value, so hnswlib-wasm can neither save
+ *   (writeIndex) nor load (readIndex) an index over that size in Chromium: at d = 256, M = 16
+ *   (~1,169 bytes an item) that is somewhere between ~230k and ~460k items. The 1M index fails there.
  * - Load + query, in a fresh Chromium profile: download the asset, put it where IDBFS keeps files (the
  *   library exposes no other way in), syncFileSystem('read'), readIndex(file, N): "load" is all of that,
  *   the time until the first query can run. Then for each efSearch: warm-up queries, then every query timed
@@ -502,6 +507,12 @@ async function runOne(origin: string, dist: VectorDistribution, n: number): Prom
       const s = stats(e.times);
       return { efSearch: e.efSearch, recallAt10: r3(e.recallAt10), medianMs: r3(s.medianMs), p95Ms: r3(s.p95Ms) };
     });
+  } catch (error) {
+    run.error = `load/query: ${error instanceof Error ? error.message : String(error)}`;
+    log(run.error);
+  }
+  // The exact scan runs even where the library could not load its index (same page either way).
+  try {
     log(`${rel}: exact int8 scan, same page`);
     const exact = await p.page.evaluate((o) => (globalThis as unknown as { annBench: AnnBenchApi }).annBench.exactScan(o), {
       dir: `/data/${rel}`,
@@ -512,7 +523,7 @@ async function runOne(origin: string, dist: VectorDistribution, n: number): Prom
     const s = stats(times);
     run.exact = { ...rest, recallAt10: r3(rest.recallAt10) ?? NaN, medianMs: r3(s.medianMs), p95Ms: r3(s.p95Ms) };
   } catch (error) {
-    run.error = `load/query: ${error instanceof Error ? error.message : String(error)}`;
+    run.error = `${run.error ? `${run.error}; ` : ''}exact: ${error instanceof Error ? error.message : String(error)}`;
     log(run.error);
   } finally {
     await p.close();
