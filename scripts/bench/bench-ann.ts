@@ -43,8 +43,8 @@
  *   (a disk-backed IndexedDB quota), flags as in scripts/lib/browser-app.ts without the WebGPU ones. The
  *   machine is shared (2 cores, other jobs): run it under `nice`; medians are robust, p95s less so.
  *
- * hnswlib-wasm resolves from node_modules; until it is a devDependency there, from
- * $HNSWLIB_WASM_NODE_MODULES (default /work/scratch/ann-deps/node_modules) via esbuild's nodePaths.
+ * hnswlib-wasm is a devDependency for this bench only: the app does not ship it (docs/performance.md, "Exact,
+ * partitioned or an ANN library"). The 1M native build needs `pip install hnswlib==0.8.0 numpy` (`--python`).
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -329,7 +329,6 @@ function nativeBuild(dir: string, n: number): NativeBuild {
 // ------------------------------------------------------------------ page bundle and server
 
 async function bundlePage(outDir: string): Promise<void> {
-  const fallback = process.env.HNSWLIB_WASM_NODE_MODULES ?? '/work/scratch/ann-deps/node_modules';
   await esbuild({
     entryPoints: [resolve(import.meta.dirname, 'ann-page/ann-page.ts')],
     bundle: true,
@@ -337,7 +336,6 @@ async function bundlePage(outDir: string): Promise<void> {
     platform: 'browser',
     target: 'es2022',
     outfile: join(outDir, 'ann-page.js'),
-    nodePaths: [fallback],
     logLevel: 'warning',
   });
   writeFileSync(

@@ -23,7 +23,7 @@ import { measureDownload } from '../lib/bench-download.ts';
 import { measureIndexer } from '../lib/bench-indexer.ts';
 import { measurePeer, type PeerBackend } from '../lib/bench-peer.ts';
 import { benchPhotos, uniformPhotos } from '../lib/bench-photos.ts';
-import { consoleReport, markdownReport, type MachineInfo, type ModelSection, type Results, type SearchSection } from '../lib/bench-report.ts';
+import { consoleReport, markdownReport, type AnnFile, type MachineInfo, type ModelSection, type Results, type SearchSection } from '../lib/bench-report.ts';
 import { describeSoak, runSoak } from '../lib/bench-soak.ts';
 import { readManifest } from '../lib/manifest-writer.ts';
 import { CHROMIUM_ARGS, DATASETS, ROOT, TEST_BUILD_DIR, hasDatasets, startApp, startBrowserApp } from '../lib/browser-app.ts';
@@ -117,6 +117,8 @@ function runSearchBench(): SearchSection {
     rows: json.rows,
     ...(json.partitioned ? { partitioned: json.partitioned } : {}),
     ...(json.browser ? { browser: json.browser } : {}),
+    // bench/ann.json comes from its own, longer run (scripts/bench/bench-ann.ts: an ANN library built in the page).
+    ...(existsSync(resolve(ROOT, 'bench/ann.json')) ? { ann: JSON.parse(readFileSync(resolve(ROOT, 'bench/ann.json'), 'utf8')) as AnnFile } : {}),
     command: `npx ${args.join(' ')}`,
   };
 }
