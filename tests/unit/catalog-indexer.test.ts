@@ -12,36 +12,15 @@ import {
   nodeImageEmbedder,
   poolImageEmbedder,
   STATE_FILE,
-  type ImageEmbedder,
   type IndexProgress,
   type IndexReport,
 } from '../../scripts/lib/catalog-indexer.ts';
 import { IndexState } from '../../scripts/lib/index-state.ts';
-import { l2Normalize } from '../../src/shared/vector.ts';
 import { SearchIndex } from '../../workers/search/search-index.ts';
+import { fakeEmbedder } from './fake-embedder.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DATASET_ROWS = resolve(ROOT, '../shared/datasets/hm-catalog/items.csv');
-
-/** A stand-in for the models: a 4×4 thumbnail of the image as its embedding (fast, deterministic, fails like the real one on bad files). */
-function fakeEmbedder(): ImageEmbedder & { calls: number } {
-  const e = {
-    ensembleId: 'lookalike-test000000000000',
-    dimension: 48,
-    modelSha256: ['c'.repeat(64)],
-    calls: 0,
-    async embed(bytes: Buffer, name: string) {
-      e.calls++;
-      try {
-        const { data } = await sharp(bytes, { failOn: 'error' }).resize(4, 4, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-        return l2Normalize(Float32Array.from(data, (x) => x + 1));
-      } catch (error) {
-        throw new Error(`${name}: not a readable image (${(error as Error).message})`);
-      }
-    },
-  };
-  return e;
-}
 
 async function photo(path: string, r: number, g: number, b: number, size = 400): Promise<void> {
   mkdirSync(resolve(path, '..'), { recursive: true });

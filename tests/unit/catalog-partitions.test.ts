@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CENTROIDS_FILE, readCatalogDir, writeCatalog, type CatalogContent } from '../../scripts/lib/catalog-files.ts';
-import { indexCatalog, type ImageEmbedder, parseSlice, RUN_FILE, STATE_FILE } from '../../scripts/lib/catalog-indexer.ts';
+import { indexCatalog, parseSlice, RUN_FILE, STATE_FILE } from '../../scripts/lib/catalog-indexer.ts';
 import { MergeError, mergeCatalogs } from '../../scripts/lib/catalog-merge.ts';
 import { meanDirection, partitionLabel, planPartitions } from '../../scripts/lib/catalog-partitions.ts';
 import { sliceRange } from '../../scripts/lib/index-run.ts';
 import { uniformVectors } from '../../scripts/lib/synthetic-vectors.ts';
 import { type CatalogItem, type CatalogJson, parseCatalogJson, partitionLayout } from '../../src/shared/catalog-format.ts';
 import { decodeShard, dequantize } from '../../src/shared/catalog-shards.ts';
-import { l2Normalize } from '../../src/shared/vector.ts';
+import { fakeEmbedder } from './fake-embedder.ts';
 
 let dir: string;
 beforeAll(() => {
@@ -189,26 +189,6 @@ describe('writeCatalog, partitioned', () => {
     expect(small.partitions).toBeUndefined();
   });
 });
-
-/** The models' stand-in the indexer tests use: a 4×4 thumbnail of the image as its embedding. */
-function fakeEmbedder(ensembleId = 'lookalike-test000000000000'): ImageEmbedder & { calls: number } {
-  const e = {
-    ensembleId,
-    dimension: 48,
-    modelSha256: ['c'.repeat(64)],
-    calls: 0,
-    async embed(bytes: Buffer, name: string) {
-      e.calls++;
-      try {
-        const { data } = await sharp(bytes, { failOn: 'error' }).resize(4, 4, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-        return l2Normalize(Float32Array.from(data, (x) => x + 1));
-      } catch (error) {
-        throw new Error(`${name}: not a readable image (${(error as Error).message})`);
-      }
-    },
-  };
-  return e;
-}
 
 describe('slices and merge', () => {
   let csv: string;

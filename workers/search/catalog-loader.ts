@@ -15,6 +15,7 @@ import {
   type AppModels,
   type CatalogItem,
   type CatalogJson,
+  type ItemsFile,
 } from '../../src/shared/catalog-format.ts';
 import { decodeShard, type Shard } from '../../src/shared/catalog-shards.ts';
 import { errorMessage } from '../../src/shared/errors.ts';
@@ -39,6 +40,17 @@ export function catalogFiles(meta: CatalogJson): ArtifactFile[] {
   return files.map(({ path, bytes, sha256 }) => ({ path, bytes, sha256 }));
 }
 
+/** One item file's items, validated (parseItemsJson); throws CatalogError naming the file. */
+export function decodeItemsFile(bytes: ArrayBuffer, file: ItemsFile): CatalogItem[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new CatalogError(`${file.path} is not valid JSON (${errorMessage(error)})`);
+  }
+  return parseItemsJson(parsed, file.path, file.count);
+}
+
 /**
  * `json` is catalog.json parsed; `file` names it in error messages (its URL or path).
  * Throws CatalogError for a malformed, newer or mismatched catalog before reading anything else.
@@ -46,19 +58,7 @@ export function catalogFiles(meta: CatalogJson): ArtifactFile[] {
 export async function loadCatalog(json: unknown, read: CatalogFileReader, app: AppModels, file = CATALOG_FILE): Promise<LoadedCatalog> {
   const meta = parseCatalogJson(json, file);
   checkCompatible(meta, app, catalogJsonWording(meta, file));
-  const decoder = new TextDecoder();
-  const itemLists = await Promise.all(
-    meta.items.map(async (f) => {
-      const bytes = await read(f);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(decoder.decode(bytes));
-      } catch (error) {
-        throw new CatalogError(`${f.path} is not valid JSON (${errorMessage(error)})`);
-      }
-      return parseItemsJson(parsed, f.path, f.count);
-    }),
-  );
+  const itemLists = await Promise.all(meta.items.map(async (f) => decodeItemsFile(await read(f), f)));
   const items = itemLists.flat();
   checkItems(meta, items, file);
   const shards = await Promise.all(meta.shards.map(async (f) => decodeShard(await read(f), { count: f.count, dimension: meta.dimension }, f.path)));

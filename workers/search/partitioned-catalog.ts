@@ -8,18 +8,11 @@
  * that cannot be read is reported by id and the search answers from the rest.
  * Realm-neutral: the reader decides where files come from.
  */
-import {
-  CatalogError,
-  parseItemsJson,
-  type CatalogItem,
-  type CatalogJson,
-  type ItemsFile,
-  type PartitionLayout,
-  type ShardFile,
-} from '../../src/shared/catalog-format.ts';
+import { CatalogError, type CatalogItem, type CatalogJson, type ItemsFile, type PartitionLayout, type ShardFile } from '../../src/shared/catalog-format.ts';
 import { decodeShard, dequantize, type Shard } from '../../src/shared/catalog-shards.ts';
 import { errorMessage } from '../../src/shared/errors.ts';
 import type { SearchCoverage } from '../../src/shared/worker-api/search.ts';
+import { decodeItemsFile } from './catalog-loader.ts';
 import { PartitionedSearch } from './partitioned-search.ts';
 import type { SearchOptions, SearchResult } from './search-index.ts';
 
@@ -194,19 +187,12 @@ export class PartitionedCatalog {
       return held;
     }
     const part = this.layout[p]!;
-    const decoder = new TextDecoder();
     const list = (async () => {
       const lists = await Promise.all(
         part.items.map(async (file) => {
           const bytes = await this.read(file);
           this.bytesDownloaded += bytes.byteLength;
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(decoder.decode(bytes));
-          } catch (error) {
-            throw new CatalogError(`${file.path} is not valid JSON (${errorMessage(error)})`);
-          }
-          return parseItemsJson(parsed, file.path, file.count);
+          return decodeItemsFile(bytes, file);
         }),
       );
       const items = lists.flat();
