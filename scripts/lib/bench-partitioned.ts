@@ -21,7 +21,7 @@
  * bytes for a range of probe budgets: DEFAULT_PROBE_ITEMS was chosen on them.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { shardByteLength } from '../../src/shared/catalog-format.ts';
 import { decodeShard, dequantize, encodeShard, quantize, type Shard } from '../../src/shared/catalog-shards.ts';
@@ -409,7 +409,7 @@ export async function benchPartitioned(options: PartitionedBenchOptions): Promis
     queries: options.queries,
     validationQueries: options.validationQueries,
     itemBytesPerItem: round(bytesPerItem, 1),
-    ...(seeds ? { realCatalog: { path: options.realCatalog, items: seeds.count } } : {}),
+    ...(seeds ? { realCatalog: { path: relative(process.cwd(), options.realCatalog), items: seeds.count } } : {}),
     defaultProbeItems: DEFAULT_PROBE_ITEMS,
     maxResidentMB: round(DEFAULT_MAX_RESIDENT_BYTES / 1e6, 1),
     rows,
