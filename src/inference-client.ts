@@ -70,6 +70,8 @@ export class InferenceClient {
     setPhoto: (bitmap: ImageBitmap) => this.call((r) => r.search.setPhoto(Comlink.transfer(bitmap, [bitmap]))),
     detect: (minScore?: number) => this.call((r) => r.search.detect(minScore)),
     run: (request: SearchRequest = {}, signal?: AbortSignal) => this.call((r) => r.search.run(request), signal),
+    // At once, not after the calls queued here: a refinement must not hold up the shopper's next photo.
+    refine: (request: SearchRequest = {}) => this.direct((r) => r.search.refine(request)),
   } satisfies SearchApi;
 
   readonly catalog: CatalogApi = {

@@ -16,6 +16,7 @@ import type {
   LoadProgress,
   ModelsApi,
   SearchApi,
+  SearchRequest,
   SearchResponse,
   WorkerApi,
 } from '../src/shared/worker-api/index.ts';
@@ -213,32 +214,48 @@ const search: SearchApi = {
       const out = lastEmbedded.out;
       const embedMs = lastEmbedded.ms;
       const searchStarted = performance.now();
-      let results: SearchResponse['results'] = [];
-      let coverage: SearchResponse['coverage'];
-      if (catalog) {
-        const open = catalog;
-        const hits = await open.index.search(out.embedding, {
-          k: request.k ?? 24,
-          ...(request.categories?.length ? { filter: { categories: request.categories } } : {}),
-          ...(request.expansion ? { expansion: request.expansion } : {}),
-          ...(out.probabilities ? { categoryPrior: categoryPrior(embedder.labels, out.probabilities, request.categoryPrior ?? DEFAULT_CATEGORY_PRIOR) } : {}),
-          ...(request.partitions !== undefined ? { partitions: request.partitions } : {}),
-        });
-        results = hits.map((h) => ({ ...itemView(open, open.catalog.items[h.index]!), score: h.score, prior: h.prior }));
-        if (open.index.path === 'partitioned') coverage = open.index.lastCoverage;
-      }
-      return {
-        ...out,
-        embedding: out.embedding.slice(),
-        results,
-        embedMs,
-        embeddingReused,
-        searchMs: performance.now() - searchStarted,
-        ...(coverage ? { coverage } : {}),
-      };
+      // A partitioned catalog answers quickly first (refine reads the rest); an explicit number of partitions is read at once.
+      const found = catalog ? await searchCatalog(catalog, out, request, request.partitions === undefined ? 'first' : 'full') : { results: [] };
+      return { ...out, embedding: out.embedding.slice(), embedMs, embeddingReused, searchMs: performance.now() - searchStarted, ...found };
     });
   },
+
+  // Not serial: the shopper can choose another photo meanwhile (that search then waits only for the models).
+  async refine(request = {}) {
+    const embedded = lastEmbedded;
+    const open = catalog;
+    if (!embedded || embedded.key !== JSON.stringify(request.box ?? null)) throw new Error('Another search has run since: nothing to refine');
+    if (!open) throw new Error('No catalog is open');
+    const started = performance.now();
+    return { ...(await searchCatalog(open, embedded.out, request, 'full')), searchMs: performance.now() - started };
+  },
 };
+
+/** The open catalog's results for an embedded photo (and, for a partitioned catalog, what the search read). */
+async function searchCatalog(
+  open: OpenCatalog,
+  out: Awaited<ReturnType<Embedder['run']>>,
+  request: SearchRequest,
+  stage: 'first' | 'full',
+): Promise<Pick<SearchResponse, 'results' | 'coverage'>> {
+  const options = {
+    k: request.k ?? 24,
+    ...(request.categories?.length ? { filter: { categories: request.categories } } : {}),
+    ...(request.expansion ? { expansion: request.expansion } : {}),
+    ...(out.probabilities && embedder
+      ? { categoryPrior: categoryPrior(embedder.labels, out.probabilities, request.categoryPrior ?? DEFAULT_CATEGORY_PRIOR) }
+      : {}),
+  };
+  const view = (hits: { index: number; score: number; prior: number }[]) =>
+    hits.map((h) => ({ ...itemView(open, open.catalog.items[h.index]!), score: h.score, prior: h.prior }));
+  if (open.index.path !== 'partitioned') return { results: view(await open.index.search(out.embedding, options)) };
+  const { results, coverage } = await open.index.searchCovered(out.embedding, {
+    ...options,
+    stage,
+    ...(request.partitions !== undefined ? { partitions: request.partitions } : {}),
+  });
+  return { results: view(results), coverage };
+}
 
 const catalogApi: CatalogApi = {
   // Not serial: it runs while the models load and warm up.

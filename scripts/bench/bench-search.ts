@@ -7,7 +7,7 @@
  *
  *   npx tsx scripts/bench/bench-search.ts [--n 10000,100000] [--dims 256,<embedder>] [--queries 20] [--backend wasm|cpu] [--out bench/search.json]
  *     [--partitioned-n 100000,1000000|none] [--real-catalog .cache/catalogs/real] [--part-queries 200] [--val-queries 100]
- *     [--partition-size 1000] [--sweep-sizes 500,1000,2000] [--budgets 16000,32000,…] [--browser-n 1000000|none]
+ *     [--partition-size 1000] [--sweep-sizes 500,1000,2000] [--budgets 16000,32000,…] [--browser-n 1000000|none] [--partitioned-dist uniform,real]
  *
  * `none` (or fewer sizes) keeps the last run's figures for that part.
  *
@@ -34,6 +34,7 @@ import { readManifest } from '../lib/manifest-writer.ts';
 import type { SearchRow, SearchSection } from '../lib/bench-report.ts';
 import { buildMillionCatalog, measureMillion, millionPhotos, type MillionResult } from '../lib/bench-million.ts';
 import { benchPartitioned, REAL_CATALOG_COMMAND, type PartitionedSection } from '../lib/bench-partitioned.ts';
+import type { VectorDistribution } from '../lib/synthetic-vectors.ts';
 
 type Row = SearchRow;
 
@@ -143,6 +144,7 @@ async function main(): Promise<void> {
       'sweep-sizes': { type: 'string', default: '500,1000,2000' },
       budgets: { type: 'string', default: '8000,16000,24000,32000,48000,64000,96000' },
       'browser-n': { type: 'string', default: '1000000' },
+      'partitioned-dist': { type: 'string', default: 'uniform,real' },
     },
   });
   // Parts not measured this run (`--n none`, `--partitioned-n none`, `--browser-n none`, or fewer sizes) keep their last figures.
@@ -251,6 +253,7 @@ async function main(): Promise<void> {
       partitionSize: Number(values['partition-size']),
       sweepSizes: values['sweep-sizes'] === 'none' ? [] : values['sweep-sizes'].split(',').filter(Boolean).map(Number),
       budgets: values.budgets.split(',').map(Number),
+      distributions: values['partitioned-dist'].split(',').filter((x): x is VectorDistribution => x === 'uniform' || x === 'real'),
       log: (line) => process.stderr.write(`${line}\n`),
     });
     if (partitioned) {

@@ -26,7 +26,13 @@ import * as tf from '@tensorflow/tfjs';
 import { shardByteLength } from '../../src/shared/catalog-format.ts';
 import { decodeShard, dequantize, encodeShard, quantize, type Shard } from '../../src/shared/catalog-shards.ts';
 import { exactSearch } from '../../workers/search/exact-search.ts';
-import { DEFAULT_MAX_RESIDENT_BYTES, DEFAULT_PROBE_ITEMS, PartitionedSearch, type PartitionInfo } from '../../workers/search/partitioned-search.ts';
+import {
+  DEFAULT_MAX_RESIDENT_BYTES,
+  DEFAULT_PROBE_ITEMS,
+  FIRST_RESULTS_ITEMS,
+  PartitionedSearch,
+  type PartitionInfo,
+} from '../../workers/search/partitioned-search.ts';
 import { TopK, type Scored } from '../../workers/search/top-k.ts';
 import { readCatalogDir } from './catalog-files.ts';
 import { trainCentroids } from './kmeans.ts';
@@ -69,6 +75,8 @@ export interface PartitionedRow {
   partitionedResidentPeakMB: number;
   /** Validation queries: recall and bytes by probe budget (only when swept). */
   budgets?: PartitionedBudgetPoint[];
+  /** The app's quick first answer (FIRST_RESULTS_ITEMS), on the same test queries: recall@10 and median MB before it. */
+  first?: { probeItems: number; recallAt10: number; coldBytesMedian: number };
 }
 
 export interface PartitionedSection {
@@ -94,6 +102,8 @@ export interface PartitionedBenchOptions {
   /** Partition sizes swept on validation queries (100k real only). */
   sweepSizes: number[];
   budgets: number[];
+  /** Only these distributions (default both). */
+  distributions?: VectorDistribution[];
   log: (line: string) => void;
 }
 
@@ -308,7 +318,9 @@ export async function benchPartitioned(options: PartitionedBenchOptions): Promis
     );
   }
   const bytesPerItem = perItem ?? 205;
-  const distributions: VectorDistribution[] = seeds && seeds.rows.length / seeds.count === d ? ['uniform', 'real'] : ['uniform'];
+  const distributions: VectorDistribution[] = (seeds && seeds.rows.length / seeds.count === d ? (['uniform', 'real'] as const) : (['uniform'] as const)).filter(
+    (x) => !options.distributions || options.distributions.includes(x),
+  );
   const make = (dist: VectorDistribution, count: number, seed: number) =>
     dist === 'uniform' ? uniformVectors(count, d, seed) : realDistributionVectors(seeds!.rows, seeds!.count, d, count, seed);
   const rows: PartitionedRow[] = [];
@@ -357,6 +369,8 @@ export async function benchPartitioned(options: PartitionedBenchOptions): Promis
       const recalls: number[] = [];
       const probes: number[] = [];
       const scanned: number[] = [];
+      const firstRecalls: number[] = [];
+      const firstBytes: number[] = [];
       for (const [qi, q] of test.entries()) {
         const plan = search.plan(q);
         const cold = await search.search(q, { k: K });
@@ -372,6 +386,11 @@ export async function benchPartitioned(options: PartitionedBenchOptions): Promis
         const items = itemFileBytes(built, cold.results, bytesPerItem);
         coldBytes.push({ total: built.catalogJsonBytes + built.centroidBytes + shards + items, shards, items });
         recalls.push(recallOf(warm.results, truth[qi]!));
+        // The quick first answer: its partitions are the nearest of those just read (cached), so only recall and bytes count.
+        const firstAnswer = await search.search(q, { k: K, probeItems: FIRST_RESULTS_ITEMS });
+        firstRecalls.push(recallOf(firstAnswer.results, truth[qi]!));
+        const firstShards = search.plan(q, { probeItems: FIRST_RESULTS_ITEMS }).reduce((s, p) => s + built.files[p]!.byteLength, 0);
+        firstBytes.push(built.catalogJsonBytes + built.centroidBytes + firstShards + itemFileBytes(built, firstAnswer.results, bytesPerItem));
         probes.push(warm.stats.probed);
         scanned.push(warm.stats.itemsScanned);
       }
@@ -396,6 +415,11 @@ export async function benchPartitioned(options: PartitionedBenchOptions): Promis
         coldBytesParts: { catalogJson: built.catalogJsonBytes, centroids: built.centroidBytes, shards: medianCold.shards, items: medianCold.items },
         partitionedResidentPeakMB: round((search.peakResidentBytes + shardByteLength(built.centroids.count, d)) / 1e6, 1),
         budgets,
+        first: {
+          probeItems: FIRST_RESULTS_ITEMS,
+          recallAt10: round(firstRecalls.reduce((s, x) => s + x, 0) / firstRecalls.length, 4),
+          coldBytesMedian: median(firstBytes),
+        },
       };
       search.dispose();
       rows.push(row);

@@ -300,7 +300,8 @@ function partitionedTable(p: PartitionedSection): Table {
       'recall@10 vs exact',
       'partitions probed',
       'items scanned',
-      'MB before first results (p95)',
+      'MB read (p95)',
+      'first answer: recall@10 · MB',
       'memory MB: exact → partitioned',
     ],
     rows: p.rows.map((r) => [
@@ -314,6 +315,7 @@ function partitionedTable(p: PartitionedSection): Table {
       String(r.probesMedian),
       r.itemsScannedMedian.toLocaleString('en'),
       `${mb1(r.coldBytesMedian)} (${mb1(r.coldBytesP95)})`,
+      r.first ? `${r.first.recallAt10.toFixed(3)} · ${mb1(r.first.coldBytesMedian)}` : '–',
       `${r.exactResidentMB.toFixed(0)} → ${r.partitionedResidentPeakMB.toFixed(0)}`,
     ]),
   };
@@ -341,7 +343,7 @@ function partitionedMarkdown(p: PartitionedSection | undefined): string[] {
     '',
     '### Partitioned search (large catalogs)',
     '',
-    `Exact int8 scan over the whole catalog vs \`PartitionedSearch\` (workers/search/partitioned-search.ts): k-means partitions (scripts/lib/kmeans.ts on a sample), one int8 shard each, probed nearest centroid first until ${p.defaultProbeItems.toLocaleString('en')} items (the default budget), LRU of ${p.maxResidentMB} MB. ${p.queries} queries per row (medians; recall@10 is the mean against the exact scan of the same int8 catalog), other seeds than the ${p.validationQueries} validation queries the budget was chosen on. "Real" vectors are sampled around the ${p.realCatalog ? `${p.realCatalog.items.toLocaleString('en')} real catalog embeddings` : 'real catalog embeddings'} (scripts/lib/synthetic-vectors.ts); "uniform" ones are the worst case (no structure). MB before first results = catalog.json + centroid file + the probed partitions' shards + the item files of the partitions holding the top 10 (${p.itemBytesPerItem} bytes of JSON per item, the real catalog's mean), raw (no gzip). Memory: the shard bytes an exact scan holds vs the most the partition cache held over all queries (plus the centroids).`,
+    `Exact int8 scan over the whole catalog vs \`PartitionedSearch\` (workers/search/partitioned-search.ts): k-means partitions (scripts/lib/kmeans.ts on a sample), one int8 shard each, probed nearest centroid first until ${p.defaultProbeItems.toLocaleString('en')} items (the default budget), LRU of ${p.maxResidentMB} MB. ${p.queries} queries per row (medians; recall@10 is the mean against the exact scan of the same int8 catalog), other seeds than the ${p.validationQueries} validation queries the budget was chosen on. "Real" vectors are sampled around the ${p.realCatalog ? `${p.realCatalog.items.toLocaleString('en')} real catalog embeddings` : 'real catalog embeddings'} (scripts/lib/synthetic-vectors.ts); "uniform" ones are the worst case (no structure). MB read = catalog.json + centroid file + the probed partitions' shards + the item files of the partitions holding the top 10 (${p.itemBytesPerItem} bytes of JSON per item, the real catalog's mean), raw (no gzip). The app shows a quick first answer from the nearest ${p.rows.find((r) => r.first)?.first?.probeItems.toLocaleString('en') ?? '8,000'} items (FIRST_RESULTS_ITEMS, chosen on the validation curve below), then reads the rest of the budget in the background and replaces it: "first answer" gives that answer's recall@10 and the MB before it (the MB before the first results), on the same test queries. Memory: the shard bytes an exact scan holds vs the most the partition cache held over all queries (plus the centroids).`,
     '',
     markdownTable(partitionedTable(p)),
     ...(budgets ? ['', 'Recall@10 and median MB before first results by probe budget (validation queries):', '', markdownTable(budgets)] : []),
@@ -405,21 +407,23 @@ function millionMarkdown(b: MillionResult | undefined): string[] {
     '',
     '### A million-item catalog in the app',
     '',
-    `Measured ${b.date.slice(0, 16).replace('T', ' ')} UTC with \`npm run bench:search\` (scripts/lib/bench-million.ts): a ${b.items.toLocaleString('en')}-item partitioned catalog (${b.partitions.toLocaleString('en')} partitions, ${mb(b.catalogBytes)} MB of shards and item files on the host; real-distribution vectors, each item with the metadata of the real product it was sampled around) served by the preview server and opened in the built app in Chromium on **${b.backend}**, models already cached. Opening it downloads catalog.json (${mb(b.catalogJsonBytes)} MB) and the centroid file (${mb(b.centroidBytes)} MB): **${(b.openMs / 1000).toFixed(1)} s** from page load to the catalog named. Each photo is searched once (its partitions downloaded, verified and kept for offline use) and again (its partitions on the device). Over localhost on the shared 2-core machine: a phone's network adds the download time of the MB column.`,
+    `Measured ${b.date.slice(0, 16).replace('T', ' ')} UTC with \`npm run bench:search\` (scripts/lib/bench-million.ts): a ${b.items.toLocaleString('en')}-item partitioned catalog (${b.partitions.toLocaleString('en')} partitions, ${mb(b.catalogBytes)} MB of shards and item files on the host; real-distribution vectors, each item with the metadata of the real product it was sampled around) served by the preview server and opened in the built app in Chromium on **${b.backend}**, models already cached. Opening it downloads catalog.json (${mb(b.catalogJsonBytes)} MB) and the centroid file (${mb(b.centroidBytes)} MB): **${(b.openMs / 1000).toFixed(1)} s** from page load to the catalog named. Each photo is searched once — a first answer from the nearest partitions (FIRST_RESULTS_ITEMS), then the rest of the budget read in the background and the answer replaced in place — and again (its partitions on the device). Over localhost on the shared 2-core machine: a phone's network adds the download time of the MB columns.`,
     '',
     markdownTable({
-      head: ['photo', 'photo → results', 'search', 'MB downloaded', 'items searched', 'same photo again: search'],
+      head: ['photo', 'first answer', 'MB', 'items read', 'refined answer', 'MB in all', 'items read', 'same photo again: search'],
       rows: b.queries.map((q) => [
         q.photo,
         `${Math.round(q.firstMs)} ms`,
-        `${Math.round(q.firstSearchMs)} ms`,
         mb(q.firstBytes),
+        q.firstItemsSearched.toLocaleString('en'),
+        `${Math.round(q.fullMs)} ms`,
+        mb(q.fullBytes),
         q.itemsSearched.toLocaleString('en'),
         `${Math.round(q.againSearchMs)} ms`,
       ]),
     }),
     '',
-    `Bytes before the first results: **${mb(b.bytesBeforeFirstResults)} MB** (catalog.json + centroids + the first search's partitions; target ≤ 30 MB).${b.memoryBytes !== undefined ? ` Memory of the page and its workers after the searches (\`performance.measureUserAgentSpecificMemory\`): **${mb(b.memoryBytes)} MB**, models included; the partition cache is bounded at 64 MiB of shards, so the catalog is never held whole.` : ''}`,
+    `Bytes before the first results: **${mb(b.bytesBeforeFirstResults)} MB** (catalog.json + centroids + the first answer's partitions; target ≤ 30 MB).${b.memoryBytes !== undefined ? ` Memory of the page and its workers after the searches (\`performance.measureUserAgentSpecificMemory\`): **${mb(b.memoryBytes)} MB**, models included; the partition cache is bounded at 64 MiB of shards, so the catalog is never held whole.` : ''}`,
   ];
 }
 
@@ -745,7 +749,7 @@ function summaryLines(r: Results): string[] {
       const firsts = b.queries.map((q) => q.firstMs);
       const agains = b.queries.map((q) => q.againSearchMs);
       out.push(
-        `- A ${b.items.toLocaleString('en')}-item partitioned catalog in the app (${b.backend}, localhost): ${(b.bytesBeforeFirstResults / 1e6).toFixed(1)} MB before the first results, which come ${Math.round(Math.min(...firsts))}–${Math.round(Math.max(...firsts))} ms after the photo; the same search again ${Math.round(Math.min(...agains))}–${Math.round(Math.max(...agains))} ms.`,
+        `- A ${b.items.toLocaleString('en')}-item partitioned catalog in the app (${b.backend}, localhost): ${(b.bytesBeforeFirstResults / 1e6).toFixed(1)} MB before the first results, which come ${Math.round(Math.min(...firsts))}–${Math.round(Math.max(...firsts))} ms after the photo (the refined answer ${Math.round(Math.min(...b.queries.map((q) => q.fullMs)))}–${Math.round(Math.max(...b.queries.map((q) => q.fullMs)))} ms); the same search again ${Math.round(Math.min(...agains))}–${Math.round(Math.max(...agains))} ms.`,
       );
     }
   }

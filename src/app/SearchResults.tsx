@@ -84,11 +84,19 @@ export function SearchResults({
 /** How much of a partitioned catalog this search read, what could not be read, and the way to read more. */
 function Coverage({ coverage, busy, onMore }: { coverage: SearchCoverage; busy: boolean; onMore(): void }) {
   return (
-    <div class="coverage" data-testid="coverage" data-searched={coverage.itemsSearched} data-bytes={coverage.bytesDownloaded}>
+    <div
+      class="coverage"
+      data-testid="coverage"
+      data-searched={coverage.itemsSearched}
+      data-bytes={coverage.bytesDownloaded}
+      data-refining={String(coverage.refining)}
+      aria-live="polite"
+    >
       <p>
         {coverage.more ? 'Searched the part of the catalog nearest your photo' : 'Searched every part of the catalog this search can use'}:{' '}
         {coverage.itemsSearched.toLocaleString('en')} of {coverage.items.toLocaleString('en')} products
         {coverage.bytesDownloaded > 0 ? ` (downloaded ${formatBytes(coverage.bytesDownloaded)} for it)` : ''}.
+        {coverage.refining ? ' Looking at more of it…' : ''}
       </p>
       {coverage.failed.length > 0 && (
         <p class="coverage-failed" role="alert" data-testid="coverage-failed">
@@ -96,7 +104,7 @@ function Coverage({ coverage, busy, onMore }: { coverage: SearchCoverage; busy: 
           leave out its products: {coverage.failed.map((f) => `${f.partition} (${f.message})`).join('; ')}. Searching again tries it again.
         </p>
       )}
-      {coverage.more && (
+      {coverage.more && !coverage.refining && (
         <button type="button" data-testid="more-results" disabled={busy} onClick={onMore}>
           More results
         </button>

@@ -45,10 +45,35 @@ export function usePhotoSearch(client: InferenceClient, { setStatus }: Feedback,
   const photos = useRef<SessionPhoto[]>([]);
   photos.current = sessionPhotos;
 
+  /** Counts searches: a refinement answers only while its search is the latest. */
+  const searches = useRef(0);
+
   const runSearch = async (searchBox: Box | undefined, filter: string, more: { partitions?: number; k?: number } = {}) => {
-    const res = await client.search.run({ ...(searchBox ? { box: searchBox } : {}), ...(filter ? { categories: [filter] } : {}), ...more });
+    const request = { ...(searchBox ? { box: searchBox } : {}), ...(filter ? { categories: [filter] } : {}), ...more };
+    const search = ++searches.current;
+    const res = await client.search.run(request);
     setResponse(res);
     setAnswers((n) => n + 1);
+    // A large catalog answered from the partitions nearest the photo first: read the rest of the search's budget
+    // in the background and show the fuller answer in place (the first one stays if that fails).
+    if (res.coverage?.refining)
+      void client.search.refine(request).then(
+        (refined) => {
+          if (search !== searches.current) return;
+          setResponse(
+            (shown) =>
+              shown && {
+                ...shown,
+                ...refined,
+                searchMs: shown.searchMs + refined.searchMs,
+                ...(refined.coverage
+                  ? { coverage: { ...refined.coverage, bytesDownloaded: (shown.coverage?.bytesDownloaded ?? 0) + refined.coverage.bytesDownloaded } }
+                  : {}),
+              },
+          );
+        },
+        () => undefined,
+      );
     return res;
   };
 

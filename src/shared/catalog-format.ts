@@ -68,8 +68,10 @@ export interface CatalogPartitions {
   /** An int8 shard (same layout as the embedding shards) with one unit centroid per partition. */
   centroids: ShardFile;
   list: CatalogPartition[];
-  /** How many items a search reads before its first results, nearest partitions first (default: the app's, 64,000). */
+  /** How many items a search reads, nearest partitions first (default: the app's, 64,000). */
   probeItems?: number;
+  /** How many of them the quick first answer reads before the rest arrive (default: the app's, 8,000). */
+  firstItems?: number;
 }
 
 /** Where one partition's items and files are (derived from catalog.json by partitionLayout). */
@@ -385,10 +387,11 @@ function checkPartitions(
   const total = list.reduce((n, p) => n + p.count, 0);
   if (total !== catalog.count) throw new CatalogError(`${file}: the partitions hold ${total} items but the catalog has ${catalog.count}`);
   const partitions: CatalogPartitions = { centroids: centroids!, list };
-  if (value.probeItems !== undefined) {
-    if (!Number.isInteger(value.probeItems) || (value.probeItems as number) < 1)
-      throw new CatalogError(`${file}: "partitions.probeItems" must be a whole number of items, at least 1`);
-    partitions.probeItems = value.probeItems as number;
+  for (const key of ['probeItems', 'firstItems'] as const) {
+    if (value[key] === undefined) continue;
+    if (!Number.isInteger(value[key]) || (value[key] as number) < 1)
+      throw new CatalogError(`${file}: "partitions.${key}" must be a whole number of items, at least 1`);
+    partitions[key] = value[key] as number;
   }
   layoutOf(partitions, catalog.shards, catalog.items, file);
   return partitions;

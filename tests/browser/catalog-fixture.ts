@@ -91,9 +91,10 @@ export function withTestCatalogApp(): TestCatalogApp {
 
 /**
  * The test catalog rewritten as a partitioned catalog (format 2, partitions of at most `partitionSize` items) at
- * catalog/<name>/, with `probeItems` as its first-search budget: same items, thumbnails and vectors.
+ * catalog/<name>/, with `probeItems` as its search budget (and `firstItems` for the quick first answer): same items,
+ * thumbnails and vectors.
  */
-export async function partitionedCatalog(name: string, partitionSize: number, probeItems: number): Promise<string> {
+export async function partitionedCatalog(name: string, partitionSize: number, probeItems: number, firstItems?: number): Promise<string> {
   const dir = resolve(ROOT, 'dist/catalog', name);
   rmSync(dir, { recursive: true, force: true });
   cpSync(SERVED_DIR, dir, { recursive: true });
@@ -121,8 +122,9 @@ export async function partitionedCatalog(name: string, partitionSize: number, pr
     },
     { partitioned: true, partitionSize },
   );
-  const json = JSON.parse(readFileSync(resolve(dir, 'catalog.json'), 'utf8')) as { partitions: { probeItems?: number } };
+  const json = JSON.parse(readFileSync(resolve(dir, 'catalog.json'), 'utf8')) as { partitions: { probeItems?: number; firstItems?: number } };
   json.partitions.probeItems = probeItems;
+  if (firstItems !== undefined) json.partitions.firstItems = firstItems;
   writeFileSync(resolve(dir, 'catalog.json'), JSON.stringify(json));
   return `catalog/${name}/catalog.json`;
 }

@@ -28,6 +28,7 @@ describe.skipIf(!hasDatasets)(`a partitioned catalog in the browser ${hasDataset
   let fixture: Awaited<ReturnType<typeof buildTestCatalog>>;
   let url: string;
   let damagedUrl: string;
+  let refiningUrl: string;
   let damagedPartition: { id: string; path: string };
 
   beforeAll(async () => {
@@ -35,6 +36,7 @@ describe.skipIf(!hasDatasets)(`a partitioned catalog in the browser ${hasDataset
     // 82 items in partitions of at most 8 (one category each); a search reads about 16 items before its first results.
     url = await partitionedCatalog('partitioned', 8, 16);
     damagedUrl = await partitionedCatalog('partitioned-damaged', 8, 16);
+    refiningUrl = await partitionedCatalog('partitioned-refining', 8, 40, 1);
     const json = JSON.parse(readFileSync(resolve(ROOT, 'dist/catalog/partitioned-damaged/catalog.json'), 'utf8')) as {
       shards: { path: string }[];
       partitions: { list: { id: string; category?: string }[] };
@@ -78,6 +80,23 @@ describe.skipIf(!hasDatasets)(`a partitioned catalog in the browser ${hasDataset
     const second = Number((await coverage.textContent())!.match(/: ([\d,]+) of 82/)![1]);
     expect(second).toBeGreaterThan(first);
     expect((await results(page))[0]).toBe(shoe.item_id);
+    await page.close();
+  });
+
+  it('answers first from the nearest partition, then shows the fuller answer in place', async () => {
+    const { page, errors } = await openApp(env.context, `${env.url}?catalog=${refiningUrl}&backend=wasm`);
+    await waitReady(page);
+    await expect.poll(() => page.getByTestId('catalog').textContent(), { timeout: 60_000 }).toMatch(/partitioned/);
+    const shoe = fixture.items.find((r) => r.category === 'shoes')!;
+    await afterStatus(page, () => page.getByTestId('photo-input').setInputFiles(resolve(shoe.path!)), /^(?!Looking at).*(Looked at|could not|not )/);
+    const coverage = page.getByTestId('coverage');
+    // The first answer read one partition; the refinement reads the rest of the 40-item budget and replaces it.
+    await expect.poll(() => coverage.getAttribute('data-refining'), { timeout: 60_000 }).toBe('false');
+    expect(Number(await coverage.getAttribute('data-searched'))).toBeGreaterThanOrEqual(40);
+    expect(await coverage.textContent()).not.toMatch(/Looking at more/);
+    expect((await results(page))[0]).toBe(shoe.item_id);
+    expect(await page.getByTestId('more-results').isVisible()).toBe(true);
+    expect(errors).toEqual([]);
     await page.close();
   });
 

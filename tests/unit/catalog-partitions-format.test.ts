@@ -49,8 +49,9 @@ describe('catalog format 2: partitions', () => {
     ]);
   });
 
-  it("keeps the shop's probe budget", () => {
-    expect(parseCatalogJson(mutate((j) => (j.partitions.probeItems = 20000))).partitions?.probeItems).toBe(20000);
+  it("keeps the shop's probe budgets", () => {
+    const json = mutate((j) => Object.assign(j.partitions, { probeItems: 20000, firstItems: 4000 }));
+    expect(parseCatalogJson(json).partitions).toMatchObject({ probeItems: 20000, firstItems: 4000 });
   });
 
   it('still reads format 1, which has no layout', () => {
@@ -88,6 +89,7 @@ describe('catalog format 2: partitions', () => {
     ['a partition without items', (j: Json) => (j.partitions.list[1].count = 0), /"lamp\/000"\) has no valid item count/],
     ['a partition category that is not text', (j: Json) => (j.partitions.list[0].category = 7), /"category" must be a string/],
     ['a probe budget that is not a count of items', (j: Json) => (j.partitions.probeItems = 0.5), /"partitions.probeItems" must be a whole number/],
+    ['a first-answer budget of no items', (j: Json) => (j.partitions.firstItems = 0), /"partitions.firstItems" must be a whole number/],
     ['the centroid file listed twice', (j: Json) => (j.partitions.centroids.path = j.shards[0].path), /is listed twice/],
   ])('refuses %s, naming the problem', (_, change, message) => {
     expect(() => parseCatalogJson(mutate(change), 'https://shop.example/catalog.json')).toThrow(message);

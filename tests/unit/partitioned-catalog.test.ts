@@ -101,20 +101,19 @@ describe('a partitioned catalog in the worker', () => {
     const { open, all, reads } = buildCatalog();
     const catalog = open();
     const row = 3 * PER_PARTITION + 7; // sofa/1... the 4th partition
-    const results = await catalog.search(queryNear(all, row), { k: 5 });
+    const { results, coverage } = await catalog.searchCovered(queryNear(all, row), { k: 5 });
     expect(results[0]!.index).toBe(row);
     expect(results[0]!.id).toBe(catalog.items[row]!.id);
-    const coverage = catalog.lastCoverage!;
-    expect(coverage).toMatchObject({ searched: 2, partitions: 8, itemsSearched: 50, items: 200, more: true, failed: [] });
+    expect(coverage).toMatchObject({ searched: 2, partitions: 8, itemsSearched: 50, items: 200, more: true, refining: false, failed: [] });
     expect(coverage.bytesDownloaded).toBeGreaterThan(0);
     // Two partitions' shards, and only the item files of partitions that hold results.
     expect(reads.filter((p) => p.endsWith('.bin'))).toHaveLength(2);
     expect(reads.filter((p) => p.endsWith('.json')).length).toBeGreaterThanOrEqual(1);
     expect(catalog.items.filter(Boolean).length).toBeLessThan(200);
 
-    const again = await catalog.search(queryNear(all, row), { k: 5 });
-    expect(again).toEqual(results);
-    expect(catalog.lastCoverage!.bytesDownloaded).toBe(0);
+    const again = await catalog.searchCovered(queryNear(all, row), { k: 5 });
+    expect(again.results).toEqual(results);
+    expect(again.coverage.bytesDownloaded).toBe(0);
     catalog.dispose();
   });
 
@@ -135,11 +134,27 @@ describe('a partitioned catalog in the worker', () => {
     const { open, all } = buildCatalog();
     const catalog = open();
     const q = queryNear(all, 0);
-    await catalog.search(q, { k: 10, partitions: 4 });
-    expect(catalog.lastCoverage).toMatchObject({ searched: 4, itemsSearched: 100, more: true });
-    await catalog.search(q, { k: 10, partitions: 8 });
-    expect(catalog.lastCoverage).toMatchObject({ searched: 8, itemsSearched: 200, more: false });
+    expect((await catalog.searchCovered(q, { k: 10, partitions: 4 })).coverage).toMatchObject({ searched: 4, itemsSearched: 100, more: true });
+    expect((await catalog.searchCovered(q, { k: 10, partitions: 8 })).coverage).toMatchObject({ searched: 8, itemsSearched: 200, more: false });
     catalog.dispose();
+  });
+
+  it('a first answer reads fewer items and says it is refining; the full search reads the rest of the budget', async () => {
+    const { open, all, reads } = buildCatalog();
+    // The catalog's budget is 50 items (2 partitions); a first answer reads 25 (1 partition).
+    const catalog = open({ firstItems: PER_PARTITION });
+    const q = queryNear(all, 30);
+    const first = await catalog.searchCovered(q, { k: 5, stage: 'first' });
+    expect(first.coverage).toMatchObject({ searched: 1, itemsSearched: 25, refining: true, more: true });
+    expect(reads.filter((p) => p.endsWith('.bin'))).toHaveLength(1);
+    const full = await catalog.searchCovered(q, { k: 5 });
+    expect(full.coverage).toMatchObject({ searched: 2, itemsSearched: 50, refining: false });
+    expect(reads.filter((p) => p.endsWith('.bin'))).toHaveLength(2); // the first partition came from memory
+    // A first answer that already reads the whole budget has nothing to refine.
+    const whole = open({ firstItems: 1000 });
+    expect((await whole.searchCovered(q, { k: 5, stage: 'first' })).coverage).toMatchObject({ searched: 2, refining: false });
+    catalog.dispose();
+    whole.dispose();
   });
 
   it('a category filter reads only partitions of that category', async () => {
@@ -158,15 +173,15 @@ describe('a partitioned catalog in the worker', () => {
     const catalog = open();
     const row = 2 * PER_PARTITION; // first item of partition 2 (lamp/0)
     damaged.add('partitions/0002/embeddings-000.bin');
-    const results = await catalog.search(queryNear(all, row), { k: 5 });
-    expect(catalog.lastCoverage!.failed).toEqual([{ partition: 'lamp/0', message: expect.stringContaining('partitions/0002/embeddings-000.bin') }]);
+    const { results, coverage } = await catalog.searchCovered(queryNear(all, row), { k: 5 });
+    expect(coverage.failed).toEqual([{ partition: 'lamp/0', message: expect.stringContaining('partitions/0002/embeddings-000.bin') }]);
     expect(results.length).toBe(5);
     expect(results.some((r) => r.index >= 2 * PER_PARTITION && r.index < 3 * PER_PARTITION)).toBe(false);
 
     damaged.clear();
-    const fixed = await catalog.search(queryNear(all, row), { k: 5 });
-    expect(catalog.lastCoverage!.failed).toEqual([]);
-    expect(fixed[0]!.index).toBe(row);
+    const fixed = await catalog.searchCovered(queryNear(all, row), { k: 5 });
+    expect(fixed.coverage.failed).toEqual([]);
+    expect(fixed.results[0]!.index).toBe(row);
     catalog.dispose();
   });
 
@@ -174,8 +189,8 @@ describe('a partitioned catalog in the worker', () => {
     const { open, all, damaged } = buildCatalog();
     const catalog = open();
     damaged.add('partitions/0000/items-000.json');
-    const results = await catalog.search(queryNear(all, 0), { k: 30 });
-    expect(catalog.lastCoverage!.failed).toEqual([{ partition: 'chair/0', message: expect.stringContaining('partitions/0000/items-000.json') }]);
+    const { results, coverage } = await catalog.searchCovered(queryNear(all, 0), { k: 30 });
+    expect(coverage.failed).toEqual([{ partition: 'chair/0', message: expect.stringContaining('partitions/0000/items-000.json') }]);
     expect(results.length).toBeGreaterThan(0);
     expect(results.every((r) => r.index >= PER_PARTITION)).toBe(true);
     catalog.dispose();

@@ -13,13 +13,23 @@ import { decodeShard, dequantize, type Shard } from '../../src/shared/catalog-sh
 import { errorMessage } from '../../src/shared/errors.ts';
 import type { SearchCoverage } from '../../src/shared/worker-api/search.ts';
 import { decodeItemsFile } from './catalog-loader.ts';
-import { PartitionedSearch } from './partitioned-search.ts';
+import { DEFAULT_PROBE_ITEMS, FIRST_RESULTS_ITEMS, PartitionedSearch } from './partitioned-search.ts';
 import type { SearchOptions, SearchResult } from './search-index.ts';
 
 /** Reads one catalog file, verified (size and sha256); rejects naming the file. */
 export type PartitionFileReader = (file: ShardFile | ItemsFile) => Promise<ArrayBuffer>;
 
+/** A search of a partitioned catalog: SearchIndex's options, and how far to read. */
+export type PartitionedSearchOptions = SearchOptions & {
+  /** Read this many partitions, nearest first ("More results"). */
+  partitions?: number;
+  /** Without `partitions`: a quick `first` answer, or the `full` budget (default). */
+  stage?: 'first' | 'full';
+};
+
 export interface PartitionedCatalogOptions {
+  /** Items a `first` search reads (default: catalog.json's `firstItems`, else FIRST_RESULTS_ITEMS). */
+  firstItems?: number;
   /** Bytes of shards kept on the device between searches (default PartitionedSearch's). */
   maxResidentBytes?: number;
   /** Partitions whose item lists are kept (default 256). */
@@ -34,12 +44,11 @@ export class PartitionedCatalog {
   readonly items: (CatalogItem | undefined)[];
   /** Item id → catalog index, for the items present. */
   readonly itemIndex = new Map<string, number>();
-  /** What the last search read. */
-  lastCoverage: SearchCoverage | undefined;
   private readonly scanner: PartitionedSearch;
   /** Partition → its item list's download, most recently used last. */
   private readonly itemLists = new Map<number, Promise<CatalogItem[]>>();
   private readonly maxItemPartitions: number;
+  private readonly firstItems: number;
   private bytesDownloaded = 0;
 
   constructor(
@@ -53,6 +62,7 @@ export class PartitionedCatalog {
     this.size = meta.count;
     this.items = new Array<CatalogItem | undefined>(meta.count);
     this.maxItemPartitions = options.maxItemPartitions ?? 256;
+    this.firstItems = options.firstItems ?? meta.partitions?.firstItems ?? FIRST_RESULTS_ITEMS;
     this.scanner = new PartitionedSearch({
       dimension: meta.dimension,
       centroids,
@@ -70,22 +80,30 @@ export class PartitionedCatalog {
   }
 
   /**
-   * Top-k items for a unit query from the `options.partitions` nearest partitions (default: the first-search budget),
-   * with their items present in `items`. Coverage in `lastCoverage`.
+   * Top-k items for a unit query, with their items present in `items`; coverage in `lastCoverage`. It reads the
+   * `options.partitions` nearest partitions, or else as many items as the stage asks: `first`, a quick first answer
+   * (FIRST_RESULTS_ITEMS, refined later by a `full` search), or `full` (default), the catalog's `probeItems`.
    */
-  async search(query: Float32Array, options: SearchOptions & { partitions?: number } = {}): Promise<SearchResult[]> {
+  async search(query: Float32Array, options: PartitionedSearchOptions = {}): Promise<SearchResult[]> {
+    return (await this.searchCovered(query, options)).results;
+  }
+
+  /** `search`, with what it read. */
+  async searchCovered(query: Float32Array, options: PartitionedSearchOptions = {}): Promise<{ results: SearchResult[]; coverage: SearchCoverage }> {
     if (query.length !== this.dimension) throw new RangeError(`the query has ${query.length} values but this catalog's embeddings have ${this.dimension}`);
     if (options.expansion?.n) throw new RangeError('query expansion is not offered on a partitioned catalog');
     if (options.filter?.indices) throw new RangeError('an item-index filter is not offered on a partitioned catalog');
     const before = this.bytesDownloaded;
     const k = options.k ?? 20;
     const probes = options.partitions;
-    const probeItems = this.meta.partitions?.probeItems;
+    const fullItems = this.meta.partitions?.probeItems ?? DEFAULT_PROBE_ITEMS;
+    const probeItems = options.stage === 'first' ? Math.min(this.firstItems, fullItems) : fullItems;
+    const categories = options.filter?.categories;
     const answer = await this.scanner.search(query, {
       k,
-      ...(probes !== undefined ? { probes } : probeItems !== undefined ? { probeItems } : {}),
+      ...(probes !== undefined ? { probes } : { probeItems }),
       ...(options.categoryPrior ? { categoryPrior: options.categoryPrior } : {}),
-      ...(options.filter?.categories ? { categories: options.filter.categories } : {}),
+      ...(categories ? { categories } : {}),
     });
     const failed = [...answer.stats.failed];
     // The results' item files: a partition whose list cannot be read drops its results, and is reported like a shard.
@@ -98,16 +116,21 @@ export class PartitionedCatalog {
       const item = this.items[r.index];
       return item ? [{ index: r.index, id: item.id, score: r.score, prior: r.prior }] : [];
     });
-    this.lastCoverage = {
+    const coverage: SearchCoverage = {
       searched: answer.stats.probed + answer.stats.failed.length,
       partitions: this.layout.length,
       itemsSearched: answer.stats.itemsScanned,
       items: this.size,
       bytesDownloaded: this.bytesDownloaded - before,
       more: answer.stats.remaining > 0,
+      // A first answer that the full budget would read further than: the page asks for the rest (refine).
+      refining:
+        probes === undefined &&
+        options.stage === 'first' &&
+        this.scanner.plan(query, { probeItems: fullItems, ...(categories ? { categories } : {}) }).length > answer.stats.probes,
       failed,
     };
-    return results;
+    return { results, coverage };
   }
 
   /** Item `index`'s stored vector, when its partition is on the device (after a search that returned it). */

@@ -36,6 +36,9 @@ export interface SearchRequest {
   partitions?: number;
 }
 
+/** A refined answer: the results, what the search read, and its time. */
+export type SearchRefinement = Pick<SearchResponse, 'results' | 'coverage' | 'searchMs'>;
+
 /** How much of a partitioned catalog a search read (absent for a catalog searched whole). */
 export interface SearchCoverage {
   /** Partitions searched, of `partitions`. */
@@ -48,6 +51,8 @@ export interface SearchCoverage {
   bytesDownloaded: number;
   /** Whether partitions the search may read (its category filter allowing) are left: "More results" reads them. */
   more: boolean;
+  /** A quick first answer: `search.refine` reads the rest of the search's budget and answers again. */
+  refining: boolean;
   /** Partitions that could not be read (download or sha256 check failed): the search answered from the others. */
   failed: { partition: string; message: string }[];
 }
@@ -79,6 +84,15 @@ export interface SearchApi {
   setPhoto(bitmap: ImageBitmap): Promise<{ width: number; height: number }>;
   /** Objects worth searching in the current photo. */
   detect(minScore?: number): Promise<DetectedObject[]>;
-  /** Classifies the current photo (or a box of it) and finds the most similar catalog items. */
+  /**
+   * Classifies the current photo (or a box of it) and finds the most similar catalog items. On a partitioned
+   * catalog the answer is a quick first one (`coverage.refining`) unless `partitions` says how far to read.
+   */
   run(request?: SearchRequest): Promise<SearchResponse>;
+  /**
+   * The last `run`'s search (same request) over its whole budget, for an answer that said `coverage.refining`. It
+   * reuses that run's embedding and does not wait for other requests; it fails when another photo or area has been
+   * searched since.
+   */
+  refine(request?: SearchRequest): Promise<SearchRefinement>;
 }
