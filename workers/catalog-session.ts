@@ -168,7 +168,6 @@ export async function openCatalog(
   // Stored only once it loaded: a refused catalog.json is not kept for offline use.
   await keepForOffline(new URL(url, self.location.href).href, text, response.headers.get('content-type'), { replace: true });
   const index = new SearchIndex(catalog);
-  let clusters: Promise<unknown> | undefined;
   index.prepare();
   return {
     info: {
@@ -186,16 +185,21 @@ export async function openCatalog(
     index,
     resolve: (path) => (path ? catalogFileUrl(path, base) : undefined),
     itemIndex: new Map(catalog.items.map((item, i) => [item.id, i])),
-    // Read once per opened catalog (the page asks again whenever it rebuilds the taste context).
-    readClusters: () =>
-      (clusters ??= (async () => {
-        const file = catalog.meta.clusters;
-        return file ? (JSON.parse(new TextDecoder().decode(await fetchVerified(base, file))) as unknown) : undefined;
-      })().catch((error: unknown) => {
-        clusters = undefined; // a failed read is retried next time
-        throw error;
-      })),
+    readClusters: clusterReader(base, catalog.meta),
   };
+}
+
+/** Reads the catalog's taste-cluster file once per opened catalog (the page asks again whenever it rebuilds the taste context); a failed read is tried again. */
+function clusterReader(base: string, meta: CatalogJson): () => Promise<unknown> {
+  let clusters: Promise<unknown> | undefined;
+  return () =>
+    (clusters ??= (async () => {
+      const file = meta.clusters;
+      return file ? (JSON.parse(new TextDecoder().decode(await fetchVerified(base, file))) as unknown) : undefined;
+    })().catch((error: unknown) => {
+      clusters = undefined;
+      throw error;
+    }));
 }
 
 /** Shard bytes a partitioned catalog keeps on the device between searches (beyond it, least recently used partitions go). */
@@ -250,10 +254,7 @@ async function openPartitioned(
     index,
     resolve: (path) => (path ? catalogFileUrl(path, base) : undefined),
     itemIndex: index.itemIndex,
-    readClusters: async () => {
-      const file = meta.clusters;
-      return file ? (JSON.parse(new TextDecoder().decode(await fetchVerified(base, file))) as unknown) : undefined;
-    },
+    readClusters: clusterReader(base, meta),
   };
 }
 

@@ -49,7 +49,6 @@ export class PartitionedCatalog {
   private readonly itemLists = new Map<number, Promise<CatalogItem[]>>();
   private readonly maxItemPartitions: number;
   private readonly firstItems: number;
-  private bytesDownloaded = 0;
 
   constructor(
     readonly meta: CatalogJson,
@@ -80,7 +79,7 @@ export class PartitionedCatalog {
   }
 
   /**
-   * Top-k items for a unit query, with their items present in `items`; coverage in `lastCoverage`. It reads the
+   * Top-k items for a unit query, with their items present in `items` (searchCovered also says what it read). It reads the
    * `options.partitions` nearest partitions, or else as many items as the stage asks: `first`, a quick first answer
    * (FIRST_RESULTS_ITEMS, refined later by a `full` search), or `full` (default), the catalog's `probeItems`.
    */
@@ -93,7 +92,6 @@ export class PartitionedCatalog {
     if (query.length !== this.dimension) throw new RangeError(`the query has ${query.length} values but this catalog's embeddings have ${this.dimension}`);
     if (options.expansion?.n) throw new RangeError('query expansion is not offered on a partitioned catalog');
     if (options.filter?.indices) throw new RangeError('an item-index filter is not offered on a partitioned catalog');
-    const before = this.bytesDownloaded;
     const k = options.k ?? 20;
     const probes = options.partitions;
     const fullItems = this.meta.partitions?.probeItems ?? DEFAULT_PROBE_ITEMS;
@@ -108,7 +106,8 @@ export class PartitionedCatalog {
     const failed = [...answer.stats.failed];
     // The results' item files: a partition whose list cannot be read drops its results, and is reported like a shard.
     const wanted = [...new Set(answer.results.map((r) => this.partitionOf(r.index)))];
-    const lists = await Promise.allSettled(wanted.map((p) => this.itemsOf(p)));
+    const itemBytes = { downloaded: 0 };
+    const lists = await Promise.allSettled(wanted.map((p) => this.itemsOf(p, itemBytes)));
     lists.forEach((l, i) => {
       if (l.status === 'rejected') failed.push({ partition: this.layout[wanted[i]!]!.id, message: errorMessage(l.reason) });
     });
@@ -121,7 +120,8 @@ export class PartitionedCatalog {
       partitions: this.layout.length,
       itemsSearched: answer.stats.itemsScanned,
       items: this.size,
-      bytesDownloaded: this.bytesDownloaded - before,
+      // This search's own downloads (another search running beside it counts its own).
+      bytesDownloaded: answer.stats.bytesLoaded + itemBytes.downloaded,
       more: answer.stats.remaining > 0,
       // A first answer that the full budget would read further than: the page asks for the rest (refine).
       refining:
@@ -195,14 +195,13 @@ export class PartitionedCatalog {
     return Promise.all(
       part.shards.map(async (file) => {
         const bytes = await this.read(file);
-        this.bytesDownloaded += bytes.byteLength;
         return decodeShard(bytes, { count: file.count, dimension: this.dimension }, file.path);
       }),
     );
   }
 
-  /** Partition p's items, downloaded once and kept (least recently used lists let go beyond maxItemPartitions). */
-  private itemsOf(p: number): Promise<CatalogItem[]> {
+  /** Partition p's items, downloaded once (bytes added to `bytes`) and kept (least recently used lists let go beyond maxItemPartitions). */
+  private itemsOf(p: number, bytes: { downloaded: number }): Promise<CatalogItem[]> {
     const held = this.itemLists.get(p);
     if (held) {
       this.itemLists.delete(p);
@@ -213,9 +212,9 @@ export class PartitionedCatalog {
     const list = (async () => {
       const lists = await Promise.all(
         part.items.map(async (file) => {
-          const bytes = await this.read(file);
-          this.bytesDownloaded += bytes.byteLength;
-          return decodeItemsFile(bytes, file);
+          const data = await this.read(file);
+          bytes.downloaded += data.byteLength;
+          return decodeItemsFile(data, file);
         }),
       );
       const items = lists.flat();
