@@ -21,6 +21,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { readCommandLine } from '../lib/command-line.ts';
 import type { WriteOptions } from '../lib/catalog-files.ts';
 import { IndexError, indexCatalog, type IndexProgress, type IndexReport, parseSlice, type Problem, type SliceSpec } from '../lib/catalog-indexer.ts';
 import { AUTO_PARTITION_ITEMS, DEFAULT_PARTITION_SIZE } from '../lib/catalog-partitions.ts';
@@ -102,22 +103,9 @@ const parseCommandLine = (argv: string[]) =>
   });
 
 async function main(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseCommandLine>;
-  try {
-    parsed = parseCommandLine(argv);
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length === 0 || !values.out) {
-    process.stderr.write(`${positionals.length === 0 ? 'no input given' : '--out is required'}\n${USAGE}\n`);
-    return 2;
-  }
+  const parsed = readCommandLine(argv, parseCommandLine, USAGE, 'no input given');
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals, out } = parsed;
   const int = (v: string | undefined, name: string) => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -157,7 +145,7 @@ async function main(argv: string[]): Promise<number> {
   const report = await indexCatalog(
     {
       inputs: positionals,
-      out: values.out,
+      out,
       ...(values.name ? { name: values.name } : {}),
       ...(thumbSize ? { thumbSize } : {}),
       ...(values.scenes ? { scenes: values.scenes } : {}),

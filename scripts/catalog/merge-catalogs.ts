@@ -12,6 +12,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { readCommandLine } from '../lib/command-line.ts';
 import { mergeCatalogs, type MergeProgress } from '../lib/catalog-merge.ts';
 import { AUTO_PARTITION_ITEMS, DEFAULT_PARTITION_SIZE } from '../lib/catalog-partitions.ts';
 import { formatDuration, ProgressBar } from '../lib/progress-bar.ts';
@@ -38,31 +39,15 @@ const parseCommandLine = (argv: string[]) =>
   });
 
 async function main(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseCommandLine>;
-  try {
-    parsed = parseCommandLine(argv);
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length === 0 || !values.out) {
-    process.stderr.write(`${positionals.length === 0 ? 'no folders to merge' : '--out is required'}\n${USAGE}\n`);
-    return 2;
-  }
+  const parsed = readCommandLine(argv, parseCommandLine, USAGE, 'no folders to merge');
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals, out } = parsed;
   const write = partitionOptions(values['partition-size'], values.partitioned);
   const bar = new ProgressBar();
-  const report = await mergeCatalogs(
-    { dirs: positionals, out: values.out, ...(values.name ? { name: values.name } : {}), ...(write ? { write } : {}) },
-    (p) => {
-      bar.update({ label: PHASES[p.phase], done: p.done, total: p.total, ...(p.current ? { note: p.current } : {}) });
-      if (p.done === p.total) bar.done();
-    },
-  );
+  const report = await mergeCatalogs({ dirs: positionals, out, ...(values.name ? { name: values.name } : {}), ...(write ? { write } : {}) }, (p) => {
+    bar.update({ label: PHASES[p.phase], done: p.done, total: p.total, ...(p.current ? { note: p.current } : {}) });
+    if (p.done === p.total) bar.done();
+  });
   bar.done();
   const c = report.catalog;
   process.stdout.write(
