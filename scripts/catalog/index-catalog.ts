@@ -21,7 +21,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { readCommandLine } from '../lib/command-line.ts';
+import { CATALOG_WRITE_OPTIONS, readCommandLine } from '../lib/command-line.ts';
 import type { WriteOptions } from '../lib/catalog-files.ts';
 import { IndexError, indexCatalog, type IndexProgress, type IndexReport, parseSlice, type Problem, type SliceSpec } from '../lib/catalog-indexer.ts';
 import { AUTO_PARTITION_ITEMS, DEFAULT_PARTITION_SIZE } from '../lib/catalog-partitions.ts';
@@ -87,18 +87,14 @@ const parseCommandLine = (argv: string[]) =>
     args: argv,
     allowPositionals: true,
     options: {
-      out: { type: 'string', short: 'o' },
-      name: { type: 'string' },
+      ...CATALOG_WRITE_OPTIONS,
       'thumb-size': { type: 'string' },
       scenes: { type: 'string' },
       'scene-size': { type: 'string' },
       complements: { type: 'string' },
       currency: { type: 'string' },
       workers: { type: 'string' },
-      'partition-size': { type: 'string' },
-      partitioned: { type: 'boolean' },
       slice: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
 

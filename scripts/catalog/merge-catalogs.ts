@@ -12,7 +12,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { readCommandLine } from '../lib/command-line.ts';
+import { CATALOG_WRITE_OPTIONS, readCommandLine } from '../lib/command-line.ts';
 import { mergeCatalogs, type MergeProgress } from '../lib/catalog-merge.ts';
 import { AUTO_PARTITION_ITEMS, DEFAULT_PARTITION_SIZE } from '../lib/catalog-partitions.ts';
 import { formatDuration, ProgressBar } from '../lib/progress-bar.ts';
@@ -29,13 +29,7 @@ const parseCommandLine = (argv: string[]) =>
   parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      out: { type: 'string', short: 'o' },
-      name: { type: 'string' },
-      'partition-size': { type: 'string' },
-      partitioned: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: CATALOG_WRITE_OPTIONS,
   });
 
 async function main(argv: string[]): Promise<number> {

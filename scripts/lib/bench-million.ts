@@ -16,7 +16,6 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, wri
 import { join, resolve } from 'node:path';
 import type { CatalogItem } from '../../src/shared/catalog-format.ts';
 import { dequantize } from '../../src/shared/catalog-shards.ts';
-import { mulberry32 } from '../../src/shared/prng.ts';
 import { DATASETS, ROOT, launchBrowser, startApp } from './browser-app.ts';
 import { readCatalogDir, writeCatalog } from './catalog-files.ts';
 import { realDistributionVectors } from './synthetic-vectors.ts';
@@ -76,13 +75,13 @@ export async function buildMillionCatalog(out: string, count: number, realDir: s
   const seeds = new Float32Array(real.items.length * d);
   let row = 0;
   for (const shard of real.shards) for (let i = 0; i < shard.count; i++, row++) seeds.set(dequantize(shard, i), row * d);
-  // Which real product each synthetic item was sampled around: the same seeded picks realDistributionVectors makes.
-  const flat = realDistributionVectors(seeds, real.items.length, d, count, 1);
-  const pick = mulberry32(1 ^ 0x5eed);
+  // Each synthetic item carries the metadata of the real product it was sampled around.
+  const picked = new Int32Array(count);
+  const flat = realDistributionVectors(seeds, real.items.length, d, count, 1, undefined, picked);
   const items: CatalogItem[] = [];
   const vectors: Float32Array[] = [];
   for (let i = 0; i < count; i++) {
-    const source = real.items[Math.floor(pick() * real.items.length)]!;
+    const source = real.items[picked[i]!]!;
     items.push({ ...source, id: `${source.id}~${i}`, title: `${source.title} #${i}` });
     vectors.push(flat.subarray(i * d, (i + 1) * d));
   }

@@ -2,6 +2,15 @@
  * The catalog CLIs' shared start: parse the arguments, answer --help, and refuse a call without positionals or
  * --out, each with the usage. Returns the parsed arguments (and `out`), or the exit code to end with.
  */
+/** The options both catalog CLIs take: where to write, the catalog's name, how to partition, and --help. */
+export const CATALOG_WRITE_OPTIONS = {
+  out: { type: 'string', short: 'o' },
+  name: { type: 'string' },
+  'partition-size': { type: 'string' },
+  partitioned: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export function readCommandLine<T extends { values: { help?: boolean | undefined; out?: string | undefined }; positionals: string[] }>(
   argv: string[],
   parse: (argv: string[]) => T,

@@ -69,14 +69,25 @@ function columnStd(rows: Float32Array, count: number, d: number): Float32Array {
 /**
  * `count` unit vectors sampled around the `seeds` (real embeddings, `seedCount × d`, row-major); see the file comment.
  */
-export function realDistributionVectors(seeds: Float32Array, seedCount: number, d: number, count: number, seed: number, spread = 0.35): Float32Array {
+export function realDistributionVectors(
+  seeds: Float32Array,
+  seedCount: number,
+  d: number,
+  count: number,
+  seed: number,
+  spread = 0.35,
+  /** Filled with the real embedding each vector was sampled around, when given (length `count`). */
+  picked?: Int32Array,
+): Float32Array {
   if (seedCount < 1) throw new RangeError('real-distribution vectors need at least one real embedding');
   const std = columnStd(seeds, seedCount, d);
   const pick = mulberry32(seed ^ 0x5eed);
   const g = gaussian(seed);
   const out = new Float32Array(count * d);
   for (let i = 0; i < count; i++) {
-    const r = Math.floor(pick() * seedCount) * d;
+    const which = Math.floor(pick() * seedCount);
+    if (picked) picked[i] = which;
+    const r = which * d;
     for (let j = 0; j < d; j++) out[i * d + j] = seeds[r + j]! + spread * std[j]! * g();
     normaliseRow(out, i * d, d);
   }

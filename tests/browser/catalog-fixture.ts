@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { readCatalogDir, writeCatalog } from '../../scripts/lib/catalog-files.ts';
 import { buildTestCatalog, SERVED_DIR } from '../../scripts/lib/test-catalog.ts';
-import { dequantize } from '../../src/shared/catalog-shards.ts';
+import { SearchIndex } from '../../workers/search/search-index.ts';
 import { type BrowserApp, openApp, ROOT, startBrowserApp, waitReady } from './harness.ts';
 
 export { SERVED_DIR, buildTestCatalog } from '../../scripts/lib/test-catalog.ts';
@@ -99,14 +99,8 @@ export async function partitionedCatalog(name: string, partitionSize: number, pr
   rmSync(dir, { recursive: true, force: true });
   cpSync(SERVED_DIR, dir, { recursive: true });
   const loaded = await readCatalogDir(dir);
-  const vectors = loaded.items.map((_, i) => {
-    let offset = i;
-    for (const shard of loaded.shards) {
-      if (offset < shard.count) return dequantize(shard, offset);
-      offset -= shard.count;
-    }
-    throw new RangeError(`item ${i} has no vector`);
-  });
+  const index = new SearchIndex(loaded);
+  const vectors = loaded.items.map((_, i) => index.vector(i));
   const { meta } = loaded;
   writeCatalog(
     dir,

@@ -105,7 +105,7 @@ export class PartitionedCatalog {
     });
     const failed = [...answer.stats.failed];
     // The results' item files: a partition whose list cannot be read drops its results, and is reported like a shard.
-    const wanted = [...new Set(answer.results.map((r) => this.partitionOf(r.index)))];
+    const wanted = [...new Set(answer.results.map((r) => this.scanner.partitionOf(r.index)))];
     const itemBytes = { downloaded: 0 };
     const lists = await Promise.allSettled(wanted.map((p) => this.itemsOf(p, itemBytes)));
     lists.forEach((l, i) => {
@@ -135,7 +135,7 @@ export class PartitionedCatalog {
 
   /** Item `index`'s stored vector, when its partition is on the device (after a search that returned it). */
   vector(index: number, out?: Float32Array): Float32Array {
-    const p = this.partitionOf(index);
+    const p = this.scanner.partitionOf(index);
     const shards = this.scanner.residentShards(p);
     if (!shards) throw new RangeError(`item ${index}'s partition (${this.layout[p]!.id}) is not on the device`);
     let offset = index - this.layout[p]!.start;
@@ -176,18 +176,6 @@ export class PartitionedCatalog {
     this.itemLists.clear();
     this.itemIndex.clear();
     this.items.length = 0;
-  }
-
-  /** The partition holding catalog index `index` (binary search over the starts). */
-  private partitionOf(index: number): number {
-    let lo = 0;
-    let hi = this.layout.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.layout[mid]!.start <= index) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
   }
 
   private async readShards(p: number): Promise<Shard[]> {

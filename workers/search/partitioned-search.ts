@@ -318,7 +318,8 @@ export class PartitionedSearch {
   }
 
   /** The category of catalog item `index` (its partition's, or the loader's per-item list; undefined when unknown). */
-  private categoryOf(index: number, used: ReadonlyMap<number, readonly (string | undefined)[]>): string | undefined {
+  /** The partition holding catalog index `index` (binary search over the partitions' starts). */
+  partitionOf(index: number): number {
     let lo = 0;
     let hi = this.partitions.length - 1;
     while (lo < hi) {
@@ -326,8 +327,13 @@ export class PartitionedSearch {
       if (this.partitions[mid]!.start <= index) lo = mid;
       else hi = mid - 1;
     }
-    const info = this.partitions[lo]!;
-    return info.category ?? used.get(lo)?.[index - info.start];
+    return lo;
+  }
+
+  private categoryOf(index: number, used: ReadonlyMap<number, readonly (string | undefined)[]>): string | undefined {
+    const p = this.partitionOf(index);
+    const info = this.partitions[p]!;
+    return info.category ?? used.get(p)?.[index - info.start];
   }
 
   private maskOf(part: Resident, info: PartitionInfo, wanted: Set<string>): Uint8Array {
